@@ -1,0 +1,4 @@
+import type { CommandGroup } from './command.ts';
+
+/** Every command group of the einmal CLI; each folder contributes its own. */
+export const commandGroups: readonly CommandGroup[] = [];

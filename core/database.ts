@@ -1,0 +1,154 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import {
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+  sql,
+} from 'kysely';
+import pg from 'pg';
+import { EinmalError } from './errors.ts';
+
+/** Where a service keeps its data: a PostgreSQL server, or an embedded PGlite database. */
+export interface DatabaseSettings {
+  /** `postgres://...`; when absent, an embedded PGlite database is used. */
+  readonly url?: string | undefined;
+  /** PGlite data directory; when absent (and no url), the database lives in memory. */
+  readonly dataDir?: string | undefined;
+  /** Connection pool size for PostgreSQL. */
+  readonly poolSize?: number | undefined;
+}
+
+export interface Database {
+  /** The unscoped handle; components scope it with `db.withSchema(name)`. */
+  readonly db: Kysely<any>;
+  readonly kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/** 64-bit counters (log sizes, versions) stay exact up to 2^53, far beyond any log we keep. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID) return (value: string) => Number(value);
+    if (oid === NUMERIC_OID) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+/**
+ * Opens the database a service is configured for.
+ *
+ * @example
+ * const { db, close } = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+ */
+export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
+  if (settings.url) {
+    const pool = new pg.Pool({
+      connectionString: settings.url,
+      max: settings.poolSize ?? 10,
+      types: pgTypes,
+    });
+    // An idle client losing its server (PostgreSQL restarted) must not crash the process.
+    pool.on('error', () => {});
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+  if (settings.dataDir) mkdirSync(settings.dataDir, { recursive: true });
+  const pglite = await PGlite.create(settings.dataDir ? { dataDir: settings.dataDir } : {});
+  await pglite.exec(`set time zone 'UTC'`);
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: createPgliteInterface(pglite) }) });
+  return { db, kind: 'pglite', close: () => db.destroy() };
+}
+
+/**
+ * PGlite is one connection; kysely's Postgres driver expects a pool. This pool hands out that one
+ * connection to one holder at a time, so a transaction's statements never interleave with another's.
+ */
+function createPgliteInterface(pglite: PGlite): PostgresPool {
+  let tail: Promise<void> = Promise.resolve();
+  let closed = false;
+  const client = (release: () => void): PostgresPoolClient => ({
+    // kysely only passes cursors when configured with one; this pool has none.
+    query: (async <R>(text: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>> => {
+      const result = await pglite.query<R>(text, parameters as unknown[], { rowMode: 'object' });
+      const command = (/^\s*(\w+)/.exec(text)?.[1] ?? 'SELECT').toUpperCase();
+      return {
+        command: command as PostgresQueryResult<R>['command'],
+        rowCount: result.affectedRows ?? result.rows.length,
+        rows: result.rows,
+      };
+    }) as PostgresPoolClient['query'],
+    release,
+  });
+  return {
+    async connect() {
+      if (closed) throw new Error('database closed');
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const previous = tail;
+      tail = previous.then(() => held);
+      await previous;
+      return client(release);
+    },
+    async end() {
+      closed = true;
+      await tail;
+      await pglite.close();
+    },
+  };
+}
+
+/** The migrations of one component, applied in name order, each recorded in its own table. */
+export interface MigrationSet {
+  /** Component name, e.g. `registry`; names the PostgreSQL schema and the migration table. */
+  readonly schema: string;
+  readonly migrations: Record<string, Migration>;
+}
+
+/**
+ * Creates the component's schema if needed and applies its pending migrations. Returns the names
+ * applied. The returned handle is scoped to that schema.
+ *
+ * @example
+ * const db = await migrateToLatest(database.db, registryMigrations);
+ */
+export async function migrateToLatest(db: Kysely<any>, set: MigrationSet): Promise<string[]> {
+  await sql`create schema if not exists ${sql.id(set.schema)}`.execute(db);
+  const provider: MigrationProvider = { getMigrations: async () => set.migrations };
+  const migrator = new Migrator({
+    db: db.withSchema(set.schema),
+    provider,
+    migrationTableSchema: set.schema,
+    migrationTableName: 'migration',
+    migrationLockTableName: 'migration_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new EinmalError('Server.InternalError', {
+      message: `Migration ${set.schema}/${failed} failed`,
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Whether the database answers; used by `/readyz`. */
+export async function isDatabaseReachable(db: Kysely<any>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

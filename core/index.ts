@@ -1,0 +1,19 @@
+export { loadConfig } from './config.ts';
+export {
+  type Database,
+  type DatabaseSettings,
+  isDatabaseReachable,
+  type MigrationSet,
+  migrateToLatest,
+  openDatabase,
+} from './database.ts';
+export {
+  EinmalError,
+  type EinmalErrorOptions,
+  ERROR_CODES,
+  type ErrorCode,
+  isEinmalError,
+  isErrorCode,
+  toEinmalError,
+} from './errors.ts';
+export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS, silentLogger } from './logger.ts';
