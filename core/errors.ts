@@ -66,6 +66,9 @@ export const ERROR_CODES = {
   'Registry.InvalidRegistration': spec(400, 'The registration request is invalid'),
   'Registry.RegistrationSignature': spec(400, 'The registration request signature is invalid'),
   'Registry.DuplicateRegistration': spec(409, 'The gateway is already registered or pending'),
+  'Registry.UnknownReference': spec(409, 'The entry refers to a member, subsystem or client not registered'),
+  'Registry.EntryInUse': spec(409, 'The entry is still referenced by other entries'),
+  'Registry.NotOperator': spec(403, 'An operator certificate or token is required'),
   'Witness.InvalidCheckpoint': spec(400, 'The checkpoint signature or format is invalid'),
   'Witness.InconsistentCheckpoint': spec(409, 'The checkpoint is not consistent with the witnessed log'),
   'Witness.LogShrunk': spec(409, 'The checkpoint is smaller than the witnessed log'),
@@ -113,9 +116,14 @@ export const ERROR_CODES = {
   'Server.ServerProxy.TokenScope': spec(403, 'The eID token does not grant this service'),
   'Server.ServerProxy.TokenSubject': spec(401, 'The eID token subject is malformed'),
   'Server.ServerProxy.TokenBinding': spec(403, 'The eID token does not match the signed request'),
+  'Server.ServerProxy.TokenIssuerUnavailable': spec(503, 'The eID token issuer keys cannot be fetched'),
   'Server.ServerProxy.AuditUnavailable': spec(503, 'The audit log cannot be written'),
   'Server.ServerProxy.ServiceFailed': spec(502, 'The service adapter failed'),
   'Server.ServerProxy.InternalError': spec(500, 'Internal error in the provider gateway'),
+
+  // Development eID provider.
+  'Eid.UnknownCitizen': spec(401, 'No test citizen with this identifier'),
+  'Eid.FlowFailed': spec(502, 'The eID provider did not complete the login flow'),
 
   // Adapters.
   'Adapter.SubjectMismatch': spec(403, 'The adapter only answers about the verified subject'),
@@ -127,6 +135,7 @@ export const ERROR_CODES = {
   'Audit.InvalidCheckpoint': spec(400, 'The checkpoint does not verify'),
   'Audit.InvalidBundle': spec(400, 'The audit bundle is invalid'),
   'Audit.RangeError': spec(400, 'The requested tree size or index is out of range'),
+  'Audit.InvalidRecord': spec(400, 'The audit record is not representable as canonical JSON'),
 
   'Server.InternalError': spec(500, 'Internal error'),
   'Server.Unavailable': spec(503, 'The service is temporarily unavailable'),

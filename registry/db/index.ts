@@ -1,0 +1,36 @@
+export { readDirectoryVersion, recordChange } from './change.ts';
+export { addEidIssuer, type EidIssuer, listEidIssuers, removeEidIssuer } from './eid-issuers.ts';
+export {
+  addGateway,
+  addGatewayAuthCertificate,
+  findGateway,
+  type Gateway,
+  listGateways,
+  removeGateway,
+} from './gateways.ts';
+export { addGlobalGroup, type GlobalGroup, listGlobalGroups, removeGlobalGroup } from './groups.ts';
+export {
+  addMember,
+  addSubsystem,
+  isRegisteredClient,
+  listMembers,
+  listSubsystems,
+  type Member,
+  memberPartOf,
+  removeMember,
+  removeSubsystem,
+  type Subsystem,
+} from './members.ts';
+export { registryMigrations } from './migrations.ts';
+export { addService, type LevelOfAssurance, listServices, removeService, type Service } from './services.ts';
+export type { CodeTitle, RegistryDb } from './tables.ts';
+export {
+  type ApprovedCa,
+  addApprovedCa,
+  addRevocation,
+  listApprovedCas,
+  listRevocations,
+  type Revocation,
+  removeApprovedCa,
+  removeRevocation,
+} from './trust-anchors.ts';

@@ -1,0 +1,92 @@
+import { type Kysely, sql } from 'kysely';
+import type { MigrationSet } from '../../core/index.ts';
+
+/**
+ * The registry's migrations, applied into PostgreSQL schema `registry`. Landed migrations are never
+ * edited; a change is a new migration.
+ *
+ * @example
+ * await migrateToLatest(database.db, registryMigrations);
+ * const db = database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>;
+ */
+export const registryMigrations: MigrationSet = {
+  schema: 'registry',
+  migrations: {
+    '0001_registry': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('directory_version')
+          .addColumn('id', 'int4', (c) => c.primaryKey().check(sql`id = 1`))
+          .addColumn('version', 'int8', (c) => c.notNull())
+          .execute();
+        await db.insertInto('directory_version').values({ id: 1, version: 1 }).execute();
+
+        await db.schema
+          .createTable('member')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+          .execute();
+        await db.schema
+          .createTable('subsystem')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('member_id', 'text', (c) => c.notNull().references('member.id'))
+          .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+          .execute();
+        await db.schema
+          .createTable('gateway')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('member_id', 'text', (c) => c.notNull().references('member.id'))
+          .addColumn('address', 'text', (c) => c.notNull())
+          .addColumn('auth_cert_fingerprints', 'jsonb', (c) => c.notNull())
+          .addColumn('clients', 'jsonb', (c) => c.notNull())
+          .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+          .execute();
+        await db.schema
+          .createTable('service')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('subsystem_id', 'text', (c) => c.notNull().references('subsystem.id'))
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('personal_data', 'boolean', (c) => c.notNull())
+          .addColumn('required_loa', 'text')
+          .addColumn('eid_scope', 'text')
+          .addColumn('purposes', 'jsonb', (c) => c.notNull())
+          .addColumn('legal_bases', 'jsonb', (c) => c.notNull())
+          .addColumn('hideable', 'boolean', (c) => c.notNull())
+          .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+          .execute();
+        await db.schema
+          .createTable('global_group')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('members', 'jsonb', (c) => c.notNull())
+          .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+          .execute();
+        await db.schema
+          .createTable('eid_issuer')
+          .addColumn('issuer', 'text', (c) => c.primaryKey())
+          .addColumn('jwks_uri', 'text')
+          .addColumn('jwks', 'jsonb')
+          .addColumn('acr', 'jsonb', (c) => c.notNull())
+          .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+          .execute();
+        await db.schema
+          .createTable('approved_ca')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('certificate', 'text', (c) => c.notNull())
+          .addColumn('fingerprint', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+          .execute();
+        await db.schema
+          .createTable('revocation')
+          .addColumn('issuer', 'text', (c) => c.notNull())
+          .addColumn('serial_number', 'text', (c) => c.notNull())
+          .addColumn('revoked_at', 'timestamptz', (c) => c.notNull())
+          .addColumn('seq', 'bigserial', (c) => c.notNull())
+          .addPrimaryKeyConstraint('revocation_pk', ['issuer', 'serial_number'])
+          .execute();
+      },
+    },
+  },
+};
