@@ -1,0 +1,236 @@
+import { z } from 'zod';
+import { processingCodeSchema } from './headers.ts';
+import {
+  identifierPartSchema,
+  parseClientId,
+  parseGatewayId,
+  parseMemberId,
+  parseServiceId,
+  printedClientIdSchema,
+  printedGatewayIdSchema,
+  printedMemberIdSchema,
+  printedServiceIdSchema,
+  printMemberId,
+} from './identifiers.ts';
+
+/** eIDAS levels of assurance, lowest first. */
+export const LOA_LEVELS = ['low', 'substantial', 'high'] as const;
+
+/** An eIDAS level of assurance. */
+export type Loa = (typeof LOA_LEVELS)[number];
+
+/** The schema of an eIDAS level of assurance. */
+export const loaSchema = z.enum(LOA_LEVELS);
+
+/**
+ * The rank of a level, so that `loaRank(a) >= loaRank(b)` means `a` is at least `b`.
+ * @example loaRank('high') > loaRank('substantial') // true
+ */
+export function loaRank(level: Loa): number {
+  return LOA_LEVELS.indexOf(level);
+}
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const text = (max: number) => z.string().min(1).max(max);
+
+/** A PEM certificate (one `CERTIFICATE` block). The bytes are checked by certs/ where used. */
+export const pemCertificateSchema = z
+  .string()
+  .max(16384)
+  .regex(
+    /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/,
+    'Must be one PEM certificate',
+  );
+
+/** A lower-case hex SHA-256 fingerprint. */
+export const sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'Must be a lower-case hex SHA-256');
+
+const httpsUrl = z.url({ protocol: /^https$/, hostname: z.regexes.hostname });
+// eID issuers of development setups run on loopback over plain HTTP.
+const webUrl = z.url({ protocol: /^https?$/ });
+
+const approvedCaSchema = z.strictObject({ name: text(200), certificate: pemCertificateSchema });
+
+const revokedCertificateSchema = z.strictObject({
+  issuer: text(1024),
+  serialNumber: z.string().regex(/^[0-9a-f]{1,64}$/, 'Must be lower-case hex'),
+  revokedAt: isoDateTime,
+});
+
+const memberSchema = z.strictObject({
+  id: printedMemberIdSchema,
+  name: text(200),
+  subsystems: z.array(identifierPartSchema),
+});
+
+const gatewaySchema = z.strictObject({
+  id: printedGatewayIdSchema,
+  address: httpsUrl,
+  authCertificateFingerprints: z.array(sha256HexSchema).min(1),
+  clients: z.array(printedClientIdSchema),
+});
+
+const codeTitleSchema = z.strictObject({ code: processingCodeSchema, title: text(300) });
+
+const serviceSchema = z.strictObject({
+  id: printedServiceIdSchema,
+  title: text(200),
+  description: z.string().max(2000),
+  personalData: z.boolean(),
+  requiredLoa: loaSchema.nullable(),
+  eidScope: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'Must be one OAuth scope token')
+    .nullable(),
+  purposes: z.array(codeTitleSchema),
+  legalBases: z.array(codeTitleSchema),
+  hideable: z.boolean(),
+});
+
+const groupSchema = z.strictObject({
+  id: z.string().refine((id) => {
+    const parts = id.split('/');
+    return parts.length === 2 && parts.every((part) => identifierPartSchema.safeParse(part).success);
+  }, 'Group id must have the form INSTANCE/GROUPCODE'),
+  description: z.string().max(500),
+  members: z.array(printedClientIdSchema),
+});
+
+const eidIssuerSchema = z
+  .strictObject({
+    issuer: webUrl,
+    jwksUri: webUrl.optional(),
+    jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
+    acr: z.record(z.string().min(1).max(256), loaSchema),
+  })
+  .refine((issuer) => issuer.jwksUri !== undefined || issuer.jwks !== undefined, {
+    message: 'An eID issuer needs jwksUri or inline jwks',
+  });
+
+/**
+ * The directory (DESIGN §3): the federation's signed global configuration. Identifiers stay strings
+ * in canonical printed form. Beyond the shape, the document must be consistent: every identifier
+ * belongs to `instance`, ids are unique, each auth certificate fingerprint names one gateway, and
+ * gateways and services refer to registered members and subsystems.
+ */
+export const directorySchema = z
+  .strictObject({
+    instance: identifierPartSchema,
+    version: z.int().min(1),
+    issuedAt: isoDateTime,
+    expiresAt: isoDateTime,
+    approvedCas: z.array(approvedCaSchema),
+    revokedCertificates: z.array(revokedCertificateSchema),
+    members: z.array(memberSchema),
+    gateways: z.array(gatewaySchema),
+    services: z.array(serviceSchema),
+    groups: z.array(groupSchema),
+    eidIssuers: z.array(eidIssuerSchema),
+    witness: z.strictObject({ url: webUrl }).nullable(),
+  })
+  .superRefine((directory, ctx) => {
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: 'custom', path, message });
+    if (Date.parse(directory.expiresAt) <= Date.parse(directory.issuedAt)) {
+      issue(['expiresAt'], 'expiresAt must be after issuedAt');
+    }
+    const unique = (list: string[], path: string, label: string) => {
+      const seen = new Set<string>();
+      list.forEach((value, i) => {
+        if (seen.has(value)) issue([path, i], `Duplicate ${label} ${value}`);
+        seen.add(value);
+      });
+    };
+    unique(
+      directory.members.map((m) => m.id),
+      'members',
+      'member',
+    );
+    unique(
+      directory.gateways.map((g) => g.id),
+      'gateways',
+      'gateway',
+    );
+    unique(
+      directory.services.map((s) => s.id),
+      'services',
+      'service',
+    );
+    unique(
+      directory.groups.map((g) => g.id),
+      'groups',
+      'group',
+    );
+    unique(
+      directory.eidIssuers.map((e) => e.issuer),
+      'eidIssuers',
+      'eID issuer',
+    );
+
+    const subsystems = new Map(directory.members.map((m) => [m.id, new Set(m.subsystems)]));
+    const wrongInstance = (instance: string) => instance !== directory.instance;
+    const knownClient = (text: string) => {
+      const client = parseClientId(text);
+      const member = subsystems.get(printMemberId(client));
+      return member !== undefined && (client.subsystemCode === undefined || member.has(client.subsystemCode));
+    };
+
+    directory.members.forEach((member, i) => {
+      if (wrongInstance(parseMemberId(member.id).instance))
+        issue(['members', i, 'id'], 'Member of another instance');
+      unique(member.subsystems, `members.${i}.subsystems`, 'subsystem');
+    });
+    const fingerprints = new Map<string, string>();
+    directory.gateways.forEach((gateway, i) => {
+      const id = parseGatewayId(gateway.id);
+      if (wrongInstance(id.instance)) issue(['gateways', i, 'id'], 'Gateway of another instance');
+      if (!subsystems.has(printMemberId(id)))
+        issue(['gateways', i, 'id'], 'Gateway of an unregistered member');
+      gateway.clients.forEach((client, j) => {
+        if (!knownClient(client)) issue(['gateways', i, 'clients', j], `Unregistered client ${client}`);
+      });
+      for (const fingerprint of gateway.authCertificateFingerprints) {
+        const owner = fingerprints.get(fingerprint);
+        if (owner !== undefined && owner !== gateway.id) {
+          issue(['gateways', i, 'authCertificateFingerprints'], `Fingerprint also listed for ${owner}`);
+        }
+        fingerprints.set(fingerprint, gateway.id);
+      }
+    });
+    directory.services.forEach((service, i) => {
+      const id = parseServiceId(service.id);
+      if (wrongInstance(id.instance)) issue(['services', i, 'id'], 'Service of another instance');
+      if (!subsystems.get(printMemberId(id))?.has(id.subsystemCode)) {
+        issue(['services', i, 'id'], 'Service of an unregistered subsystem');
+      }
+      if (service.personalData && service.purposes.length === 0) {
+        issue(['services', i, 'purposes'], 'A personal-data service needs at least one purpose');
+      }
+      if (service.eidScope !== null && service.requiredLoa === null) {
+        issue(['services', i, 'requiredLoa'], 'A service with an eID scope needs a required level');
+      }
+    });
+    directory.groups.forEach((group, i) => {
+      if (wrongInstance(group.id.split('/')[0]!)) issue(['groups', i, 'id'], 'Group of another instance');
+      group.members.forEach((client, j) => {
+        if (!knownClient(client)) issue(['groups', i, 'members', j], `Unregistered client ${client}`);
+      });
+    });
+  });
+
+/** The directory document. */
+export type Directory = z.infer<typeof directorySchema>;
+/** One approved issuing CA of the directory. */
+export type DirectoryCa = Directory['approvedCas'][number];
+/** One revoked certificate of the directory. */
+export type DirectoryRevocation = Directory['revokedCertificates'][number];
+/** One member of the directory. */
+export type DirectoryMember = Directory['members'][number];
+/** One gateway of the directory. */
+export type DirectoryGateway = Directory['gateways'][number];
+/** One service of the directory. */
+export type DirectoryService = Directory['services'][number];
+/** One global group of the directory. */
+export type DirectoryGroup = Directory['groups'][number];
+/** One trusted eID issuer of the directory. */
+export type DirectoryEidIssuer = Directory['eidIssuers'][number];

@@ -1,0 +1,321 @@
+import { z } from 'zod';
+import { EinmalError } from '../core/index.ts';
+
+/**
+ * X-Road identifiers (DESIGN §3): `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]` for clients,
+ * `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]` for services and
+ * `INSTANCE/CLASS/MEMBER/SERVERCODE` for gateways. Each part is percent-decoded on its own and must
+ * then be 1–64 characters of `[A-Za-z0-9._-]`, never `.` or `..`. Valid parts need no encoding, so
+ * printing writes them as they are and `print(parse(x)) === x` for every canonical `x`.
+ */
+
+/** A member of the federation, e.g. `DEMO/GOV/munich`. */
+export interface MemberId {
+  readonly instance: string;
+  readonly memberClass: string;
+  readonly memberCode: string;
+}
+
+/** A client: a member, or one of its subsystems, e.g. `DEMO/GOV/munich/parking-permits`. */
+export type ClientId = MemberId & { readonly subsystemCode?: string };
+
+/** A subsystem of a member. */
+export type SubsystemId = MemberId & { readonly subsystemCode: string };
+
+/** A service of a subsystem, e.g. `DEMO/GOV/residents-office/register/address/v1`. */
+export type ServiceId = SubsystemId & { readonly serviceCode: string; readonly serviceVersion?: string };
+
+/** A gateway (X-Road security server), e.g. `DEMO/GOV/munich/gw1`. */
+export type GatewayId = MemberId & { readonly serverCode: string };
+
+const PART = /^[A-Za-z0-9._-]{1,64}$/;
+const MAX_PART_LENGTH = 64;
+// Refuse long inputs before splitting them: six parts of 64 characters, each possibly
+// percent-encoded three bytes per character, plus separators.
+const MAX_ID_LENGTH = 6 * MAX_PART_LENGTH * 3 + 5;
+
+function invalid(message: string): EinmalError {
+  return new EinmalError('Client.InvalidIdentifier', { message });
+}
+
+/**
+ * Validates one raw (possibly percent-encoded) identifier part and returns it decoded.
+ * `label` names the part in the error message, e.g. `member code`.
+ */
+function decodePart(raw: string, label: string): string {
+  if (raw.length === 0) throw invalid(`The ${label} is empty`);
+  if (/%2f/i.test(raw)) throw invalid(`The ${label} contains an encoded slash`);
+  let part: string;
+  try {
+    part = decodeURIComponent(raw);
+  } catch {
+    throw invalid(`The ${label} has malformed percent-encoding`);
+  }
+  if (part.length === 0) throw invalid(`The ${label} is empty`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(part)) {
+    throw invalid(`The ${label} contains a control character`);
+  }
+  if (part.includes('/')) throw invalid(`The ${label} contains a slash`);
+  if (part.length > MAX_PART_LENGTH) {
+    throw invalid(`The ${label} is longer than ${MAX_PART_LENGTH} characters`);
+  }
+  if (part === '.' || part === '..') throw invalid(`The ${label} must not be "${part}"`);
+  if (!PART.test(part)) {
+    throw invalid(`The ${label} may only contain letters, digits, ".", "_" and "-"`);
+  }
+  return part;
+}
+
+const FORMS = {
+  Member: 'INSTANCE/CLASS/MEMBER',
+  Client: 'INSTANCE/CLASS/MEMBER[/SUBSYSTEM]',
+  Subsystem: 'INSTANCE/CLASS/MEMBER/SUBSYSTEM',
+  Service: 'INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]',
+  Gateway: 'INSTANCE/CLASS/MEMBER/SERVERCODE',
+} as const;
+
+function splitParts(
+  text: unknown,
+  kind: keyof typeof FORMS,
+  labels: readonly string[],
+  optional: number,
+): string[] {
+  if (typeof text !== 'string') throw invalid(`${kind} identifier must be a string`);
+  if (text.length > MAX_ID_LENGTH) throw invalid(`${kind} identifier is too long`);
+  const raw = text.split('/');
+  const min = labels.length - optional;
+  if (raw.length < min || raw.length > labels.length) {
+    throw invalid(`${kind} identifier must have the form ${FORMS[kind]}`);
+  }
+  return raw.map((part, i) => decodePart(part, labels[i]!));
+}
+
+const MEMBER_LABELS = ['instance', 'member class', 'member code'] as const;
+
+/**
+ * Parses `INSTANCE/CLASS/MEMBER`.
+ * @throws EinmalError `Client.InvalidIdentifier`
+ * @example parseMemberId('DEMO/GOV/munich') // { instance: 'DEMO', memberClass: 'GOV', memberCode: 'munich' }
+ */
+export function parseMemberId(text: string): MemberId {
+  const [instance, memberClass, memberCode] = splitParts(text, 'Member', MEMBER_LABELS, 0);
+  return { instance: instance!, memberClass: memberClass!, memberCode: memberCode! };
+}
+
+/** Prints a member as `INSTANCE/CLASS/MEMBER`. */
+export function printMemberId(id: MemberId): string {
+  return `${id.instance}/${id.memberClass}/${id.memberCode}`;
+}
+
+/**
+ * Parses `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]`.
+ * @throws EinmalError `Client.InvalidIdentifier`
+ * @example parseClientId('DEMO/GOV/munich/parking-permits').subsystemCode // 'parking-permits'
+ */
+export function parseClientId(text: string): ClientId {
+  const [instance, memberClass, memberCode, subsystemCode] = splitParts(
+    text,
+    'Client',
+    [...MEMBER_LABELS, 'subsystem code'],
+    1,
+  );
+  const member = { instance: instance!, memberClass: memberClass!, memberCode: memberCode! };
+  return subsystemCode === undefined ? member : { ...member, subsystemCode };
+}
+
+/** Prints a client as `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]`. */
+export function printClientId(id: ClientId): string {
+  const member = printMemberId(id);
+  return id.subsystemCode === undefined ? member : `${member}/${id.subsystemCode}`;
+}
+
+/**
+ * Parses `INSTANCE/CLASS/MEMBER/SUBSYSTEM`.
+ * @throws EinmalError `Client.InvalidIdentifier`
+ */
+export function parseSubsystemId(text: string): SubsystemId {
+  const [instance, memberClass, memberCode, subsystemCode] = splitParts(
+    text,
+    'Subsystem',
+    [...MEMBER_LABELS, 'subsystem code'],
+    0,
+  );
+  return {
+    instance: instance!,
+    memberClass: memberClass!,
+    memberCode: memberCode!,
+    subsystemCode: subsystemCode!,
+  };
+}
+
+/** Prints a subsystem as `INSTANCE/CLASS/MEMBER/SUBSYSTEM`. */
+export function printSubsystemId(id: SubsystemId): string {
+  return `${printMemberId(id)}/${id.subsystemCode}`;
+}
+
+const SERVICE_LABELS = [...MEMBER_LABELS, 'subsystem code', 'service code', 'service version'] as const;
+
+/**
+ * Parses `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]`.
+ * @throws EinmalError `Client.InvalidIdentifier`
+ * @example parseServiceId('DEMO/GOV/residents-office/register/address/v1').serviceVersion // 'v1'
+ */
+export function parseServiceId(text: string): ServiceId {
+  const [instance, memberClass, memberCode, subsystemCode, serviceCode, serviceVersion] = splitParts(
+    text,
+    'Service',
+    SERVICE_LABELS,
+    1,
+  );
+  const service = {
+    instance: instance!,
+    memberClass: memberClass!,
+    memberCode: memberCode!,
+    subsystemCode: subsystemCode!,
+    serviceCode: serviceCode!,
+  };
+  return serviceVersion === undefined ? service : { ...service, serviceVersion };
+}
+
+/** Prints a service as `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]`. */
+export function printServiceId(id: ServiceId): string {
+  const service = `${printSubsystemId(id)}/${id.serviceCode}`;
+  return id.serviceVersion === undefined ? service : `${service}/${id.serviceVersion}`;
+}
+
+/**
+ * Parses `INSTANCE/CLASS/MEMBER/SERVERCODE`.
+ * @throws EinmalError `Client.InvalidIdentifier`
+ */
+export function parseGatewayId(text: string): GatewayId {
+  const [instance, memberClass, memberCode, serverCode] = splitParts(
+    text,
+    'Gateway',
+    [...MEMBER_LABELS, 'server code'],
+    0,
+  );
+  return { instance: instance!, memberClass: memberClass!, memberCode: memberCode!, serverCode: serverCode! };
+}
+
+/** Prints a gateway as `INSTANCE/CLASS/MEMBER/SERVERCODE`. */
+export function printGatewayId(id: GatewayId): string {
+  return `${printMemberId(id)}/${id.serverCode}`;
+}
+
+/** Wraps a throwing parser as a zod transform that reports a zod issue instead of throwing. */
+function identifierSchema<T>(parse: (text: string) => T) {
+  return z.string().transform((text, ctx): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: error instanceof Error ? error.message : 'Malformed identifier',
+        input: text,
+      });
+      return z.NEVER;
+    }
+  });
+}
+
+/** Parses the text form of a member into a {@link MemberId}. */
+export const memberIdSchema = identifierSchema(parseMemberId);
+/** Parses the text form of a client into a {@link ClientId}. */
+export const clientIdSchema = identifierSchema(parseClientId);
+/** Parses the text form of a subsystem into a {@link SubsystemId}. */
+export const subsystemIdSchema = identifierSchema(parseSubsystemId);
+/** Parses the text form of a service into a {@link ServiceId}. */
+export const serviceIdSchema = identifierSchema(parseServiceId);
+/** Parses the text form of a gateway into a {@link GatewayId}. */
+export const gatewayIdSchema = identifierSchema(parseGatewayId);
+
+/**
+ * A string schema accepting only the canonical printed form (no percent-encoding), keeping the
+ * value a string. Used inside documents such as the directory and signed claims, where one id must
+ * have exactly one spelling.
+ */
+function printedSchema<T>(parse: (text: string) => T, print: (id: T) => string) {
+  return z.string().superRefine((text, ctx) => {
+    try {
+      if (print(parse(text)) !== text) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'Identifier must be in canonical form (no percent-encoding)',
+        });
+      }
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: error instanceof Error ? error.message : 'Malformed identifier',
+      });
+    }
+  });
+}
+
+/** A canonical printed {@link MemberId}, kept as a string. */
+export const printedMemberIdSchema = printedSchema(parseMemberId, printMemberId);
+/** A canonical printed {@link ClientId}, kept as a string. */
+export const printedClientIdSchema = printedSchema(parseClientId, printClientId);
+/** A canonical printed {@link SubsystemId}, kept as a string. */
+export const printedSubsystemIdSchema = printedSchema(parseSubsystemId, printSubsystemId);
+/** A canonical printed {@link ServiceId}, kept as a string. */
+export const printedServiceIdSchema = printedSchema(parseServiceId, printServiceId);
+/** A canonical printed {@link GatewayId}, kept as a string. */
+export const printedGatewayIdSchema = printedSchema(parseGatewayId, printGatewayId);
+
+/** One identifier part (e.g. a subsystem or group code) in canonical form. */
+export const identifierPartSchema = z
+  .string()
+  .regex(PART, 'Must be 1–64 characters of letters, digits, ".", "_" and "-"')
+  .refine((part) => part !== '.' && part !== '..', 'Must not be "." or ".."');
+
+/** The member part of any identifier that has one. */
+export function memberOf(id: MemberId): MemberId {
+  return { instance: id.instance, memberClass: id.memberClass, memberCode: id.memberCode };
+}
+
+/** Whether two identifiers belong to the same member. */
+export function sameMember(a: MemberId, b: MemberId): boolean {
+  return a.instance === b.instance && a.memberClass === b.memberClass && a.memberCode === b.memberCode;
+}
+
+/** Whether two client identifiers are the same client (same member and same subsystem or none). */
+export function sameClient(a: ClientId, b: ClientId): boolean {
+  return sameMember(a, b) && a.subsystemCode === b.subsystemCode;
+}
+
+/** The subsystem that provides a service. */
+export function clientOfService(service: ServiceId): SubsystemId {
+  return { ...memberOf(service), subsystemCode: service.subsystemCode };
+}
+
+const URN_PREFIX = 'urn:einmal:';
+
+/**
+ * The member URN carried in a signing certificate's SAN URI (DESIGN §3). Parts cannot contain
+ * `:`, so the URN splits back unambiguously.
+ * @example memberUrn(parseMemberId('DEMO/GOV/munich')) // 'urn:einmal:DEMO:GOV:munich'
+ */
+export function memberUrn(member: MemberId): string {
+  return `${URN_PREFIX}${member.instance}:${member.memberClass}:${member.memberCode}`;
+}
+
+/**
+ * Parses a member URN such as `urn:einmal:DEMO:GOV:munich`.
+ * @throws EinmalError `Client.InvalidIdentifier`
+ */
+export function parseMemberUrn(urn: string): MemberId {
+  if (typeof urn !== 'string' || !urn.startsWith(URN_PREFIX)) {
+    throw invalid(`Member URN must start with "${URN_PREFIX}"`);
+  }
+  if (urn.length > URN_PREFIX.length + 3 * MAX_PART_LENGTH + 2) throw invalid('Member URN is too long');
+  const parts = urn.slice(URN_PREFIX.length).split(':');
+  if (parts.length !== 3) throw invalid('Member URN must have the form urn:einmal:INSTANCE:CLASS:MEMBER');
+  // URN parts are never percent-encoded: validate them as they are.
+  const [instance, memberClass, memberCode] = parts.map((part, i) => {
+    if (part.includes('%')) throw invalid(`The member URN ${MEMBER_LABELS[i]} must not be percent-encoded`);
+    return decodePart(part, MEMBER_LABELS[i]!);
+  });
+  return { instance: instance!, memberClass: memberClass!, memberCode: memberCode! };
+}
