@@ -1,0 +1,323 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createLogger, EinmalError } from '../../core/index.ts';
+import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
+import { createAdapterApp } from './app.ts';
+import { defineService } from './define-service.ts';
+import { createAdapterTestkit } from './testkit.ts';
+
+const anna = storyCitizen.id;
+const lukas = testCitizens[1]!.id;
+
+const personal = {
+  title: 'Test data',
+  description: 'Data about you.',
+  personalData: true,
+  eidScope: 'test.data',
+  requiredLoa: 'substantial',
+  purposes: [{ code: 'parking-permit', title: 'Parking permit' }],
+  legalBases: [{ code: 'de-bmg-34', title: '§ 34 BMG' }],
+  hideable: false,
+} as const;
+
+const noteService = defineService({
+  ...personal,
+  code: 'note',
+  version: 'v1',
+  method: 'GET',
+  request: z.object({ colour: z.enum(['red', 'blue']).optional() }),
+  response: z.object({ subject: z.string(), colour: z.string(), client: z.string() }),
+  handler: (input, context) => {
+    if (input.colour === 'blue') throw new EinmalError('Adapter.NotFound');
+    return { subject: context.subject!, colour: input.colour ?? 'none', client: context.client };
+  },
+});
+
+const brokenService = defineService({
+  ...personal,
+  code: 'broken',
+  version: 'v1',
+  method: 'GET',
+  request: z.object({}),
+  response: z.object({ subject: z.string(), born: z.iso.date() }),
+  handler: (_input, context) => ({ subject: context.subject!, born: 'yesterday' }),
+});
+
+const leakyService = defineService({
+  ...personal,
+  code: 'leaky',
+  version: 'v1',
+  method: 'GET',
+  request: z.object({}),
+  response: z.object({ subject: z.string() }),
+  handler: () => ({ subject: lukas }),
+});
+
+const lookupService = defineService({
+  ...personal,
+  code: 'lookup',
+  version: 'v2',
+  method: 'POST',
+  path: '/search',
+  request: z.object({ personId: z.string(), fields: z.array(z.string().max(20)).max(5) }),
+  response: z.object({ subject: z.string(), fields: z.array(z.string()) }),
+  handler: (input, context) => ({ subject: context.subject!, fields: input.fields }),
+});
+
+const publicService = defineService({
+  code: 'weather',
+  version: 'v1',
+  title: 'Weather',
+  description: 'Public data.',
+  personalData: false,
+  eidScope: null,
+  requiredLoa: null,
+  purposes: [],
+  legalBases: [],
+  hideable: false,
+  method: 'GET',
+  request: z.object({ city: z.string().regex(/^[A-Za-z]{1,40}$/) }),
+  response: z.object({ city: z.string(), sunny: z.boolean() }),
+  handler: (input) => ({ city: input.city, sunny: true }),
+});
+
+function build() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const log = createLogger({ name: 'adapter-test', destination });
+  const app = createAdapterApp({
+    services: [noteService, brokenService, leakyService, lookupService, publicService],
+    log,
+    title: 'Test adapter',
+  });
+  return { app, kit: createAdapterTestkit(app), lines };
+}
+
+describe('adapter app', () => {
+  it('answers with the handler output for the verified subject, with the verified context', async () => {
+    const { kit } = build();
+    const response = await kit.call({
+      service: noteService,
+      subject: anna,
+      client: 'DEMO/GOV/munich/parking-permits',
+      input: { colour: 'red' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      subject: anna,
+      colour: 'red',
+      client: 'DEMO/GOV/munich/parking-permits',
+    });
+  });
+
+  it('refuses a request that names another subject in the query or the body', async () => {
+    const { kit } = build();
+    const byQuery = await kit.call({ service: noteService, subject: anna, input: { subject: lukas } });
+    expect(byQuery.status).toBe(403);
+    expect(byQuery.body.type).toBe('Adapter.SubjectMismatch');
+    expect(byQuery.headers.get('x-road-error')).toBe('Adapter.SubjectMismatch');
+    const byBody = await kit.call({
+      service: lookupService,
+      subject: anna,
+      input: { personId: lukas, fields: [] },
+    });
+    expect(byBody.body.type).toBe('Adapter.SubjectMismatch');
+    const nested = await kit.call({
+      service: lookupService,
+      subject: anna,
+      input: { personId: anna, fields: [], filter: [{ subject: lukas }] },
+    });
+    expect(nested.body.type).toBe('Adapter.SubjectMismatch');
+    const same = await kit.call({
+      service: lookupService,
+      subject: anna,
+      input: { personId: anna, fields: ['a'] },
+    });
+    expect(same.status).toBe(200);
+    expect(same.body).toEqual({ subject: anna, fields: ['a'] });
+  });
+
+  it('refuses a personal-data call without a verified subject', async () => {
+    const { kit } = build();
+    const response = await kit.call({ service: noteService, subject: null });
+    expect(response.status).toBe(403);
+    expect(response.body.type).toBe('Adapter.SubjectMismatch');
+  });
+
+  it('refuses requests without or with malformed verified-context headers', async () => {
+    const { app, kit } = build();
+    const bare = await app.request('/note/v1');
+    expect(bare.status).toBe(400);
+    const body = (await bare.json()) as Record<string, string>;
+    expect(body.type).toBe('Client.InvalidHeader');
+    expect(Object.keys(body).sort()).toEqual(['detail', 'message', 'type']);
+    expect(body.detail).toMatch(/^[0-9a-f-]{36}$/);
+    const badSubject = await kit.call({ service: noteService, subject: 'anna huber' });
+    expect(badSubject.body.type).toBe('Client.InvalidHeader');
+    expect(JSON.stringify(badSubject.body)).not.toContain('anna huber');
+    const badMessageId = await kit.call({ service: noteService, subject: anna, messageId: 'not-a-uuid' });
+    expect(badMessageId.body.type).toBe('Client.InvalidHeader');
+    const noPurpose = await kit.call({ service: noteService, subject: anna, purpose: null });
+    expect(noPurpose.body.type).toBe('Client.InvalidHeader');
+    const otherService = await app.request('/note/v1', {
+      headers: {
+        'einmal-client': 'DEMO/GOV/munich/parking-permits',
+        'einmal-service': 'DEMO/GOV/residents-office/register/address/v1',
+        'einmal-subject': anna,
+        'einmal-purpose': 'parking-permit',
+        'einmal-message-id': crypto.randomUUID(),
+      },
+    });
+    expect(((await otherService.json()) as { type: string }).type).toBe('Client.InvalidHeader');
+  });
+
+  it('refuses input that does not match the request schema with Client.InvalidBody', async () => {
+    const { app, kit } = build();
+    const badQuery = await kit.call({ service: noteService, subject: anna, input: { colour: 'green' } });
+    expect(badQuery.status).toBe(400);
+    expect(badQuery.body.type).toBe('Client.InvalidBody');
+    expect(badQuery.body.message).toContain('colour');
+    const badBody = await kit.call({ service: lookupService, subject: anna, input: { personId: anna } });
+    expect(badBody.body.type).toBe('Client.InvalidBody');
+    const notJson = await app.request('/lookup/v2/search', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'einmal-client': 'DEMO/GOV/munich/parking-permits',
+        'einmal-service': 'DEMO/GOV/residents-office/register/lookup/v2',
+        'einmal-subject': anna,
+        'einmal-purpose': 'parking-permit',
+        'einmal-message-id': crypto.randomUUID(),
+      },
+      body: '{"personId":',
+    });
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as { type: string }).type).toBe('Client.InvalidBody');
+    const huge = await kit.call({
+      service: lookupService,
+      subject: anna,
+      input: { personId: anna, fields: ['x'.repeat(300_000)] },
+    });
+    expect(huge.status).toBe(413);
+    expect(huge.body.type).toBe('Client.BodyTooLarge');
+  });
+
+  it('withholds a malformed handler response as Adapter.InvalidResponse and logs it', async () => {
+    const { kit, lines } = build();
+    const response = await kit.call({ service: brokenService, subject: anna });
+    expect(response.status).toBe(500);
+    expect(response.body.type).toBe('Adapter.InvalidResponse');
+    expect(JSON.stringify(response.body)).not.toContain('yesterday');
+    const logged = lines
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.code === 'Adapter.InvalidResponse');
+    expect(logged?.errorId).toBe(response.body.detail);
+    expect(logged?.level).toBe(50);
+  });
+
+  it('withholds a response about another subject', async () => {
+    const { kit } = build();
+    const response = await kit.call({ service: leakyService, subject: anna });
+    expect(response.status).toBe(403);
+    expect(response.body.type).toBe('Adapter.SubjectMismatch');
+    expect(JSON.stringify(response.body)).not.toContain(lukas);
+  });
+
+  it('answers a non-personal service without a subject and passes handler errors on', async () => {
+    const { kit } = build();
+    const weather = await kit.call({ service: publicService, subject: null, input: { city: 'Munich' } });
+    expect(weather.body).toEqual({ city: 'Munich', sunny: true });
+    const asking = await kit.call({
+      service: publicService,
+      subject: null,
+      input: { city: 'Munich', subject: anna },
+    });
+    expect(asking.body.type).toBe('Adapter.SubjectMismatch');
+    const missing = await kit.call({ service: noteService, subject: anna, input: { colour: 'blue' } });
+    expect(missing.status).toBe(404);
+    expect(missing.body.type).toBe('Adapter.NotFound');
+  });
+
+  it('refuses unknown routes and wrong methods with stable codes', async () => {
+    const { app } = build();
+    const unknown = await app.request('/nothing/v1');
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { type: string }).type).toBe('Client.UnknownService');
+    const wrongMethod = await app.request('/note/v1', { method: 'DELETE' });
+    expect(wrongMethod.status).toBe(405);
+    expect(((await wrongMethod.json()) as { type: string }).type).toBe('Client.MethodNotAllowed');
+  });
+
+  it('lists its services and derives an OpenAPI 3.1 document from the schemas', async () => {
+    const { kit } = build();
+    const listed = await kit.request('/_einmal/services');
+    expect(listed.body.services.map((s: { code: string }) => s.code)).toEqual([
+      'note',
+      'broken',
+      'leaky',
+      'lookup',
+      'weather',
+    ]);
+    expect(listed.body.services[3]).toMatchObject({ method: 'POST', path: '/search', eidScope: 'test.data' });
+    const { body } = await kit.request('/_einmal/openapi');
+    expect(body.openapi).toBe('3.1.0');
+    expect(Object.keys(body.paths)).toContain('/lookup/v2/search');
+    expect(body.paths['/weather/v1'].get.parameters).toContainEqual({
+      name: 'city',
+      in: 'query',
+      required: true,
+      schema: { type: 'string', pattern: '^[A-Za-z]{1,40}$' },
+    });
+    expect(body.paths['/lookup/v2/search'].post.requestBody.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/lookup.v2.Request',
+    );
+    expect(body.components.schemas['lookup.v2.Request'].required).toEqual(['personId', 'fields']);
+    expect(body.components.schemas['note.v1.Response'].properties.subject).toEqual({ type: 'string' });
+    expect(body.components.parameters.subject).toMatchObject({ name: 'einmal-subject', in: 'header' });
+  });
+
+  it('answers health probes', async () => {
+    const { app } = build();
+    expect((await app.request('/healthz')).status).toBe(200);
+    expect((await app.request('/readyz')).status).toBe(200);
+  });
+});
+
+describe('defineService', () => {
+  it('rejects declarations that could not be served safely', () => {
+    const base = { ...noteService, path: undefined };
+    expect(() => defineService({ ...base, code: '..' })).toThrow(TypeError);
+    expect(() => defineService({ ...base, path: '/a/../b' })).toThrow(TypeError);
+    expect(() => defineService({ ...base, purposes: [] })).toThrow(TypeError);
+    expect(() => defineService({ ...base, eidScope: null })).toThrow(TypeError);
+    expect(() =>
+      createAdapterApp({ services: [noteService, noteService], log: createLogger({ name: 't' }) }),
+    ).toThrow(TypeError);
+  });
+});
+
+describe('adapter testkit', () => {
+  it('passes a service that keeps its contract', async () => {
+    const { kit } = build();
+    const report = await kit.checkContract(lookupService, [
+      { subject: anna, input: { personId: anna, fields: ['x'] } },
+      { name: 'bad input', subject: anna, input: { personId: anna }, expectError: 'Client.InvalidBody' },
+    ]);
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(report.checks.map((c) => c.name)).toContain('lookup/v2 refuses to answer about another subject');
+    expect(report.ok).toBe(true);
+  });
+
+  it('reports a service that breaks its contract', async () => {
+    const { kit } = build();
+    const report = await kit.checkContract(brokenService, [{ subject: anna }]);
+    expect(report.ok).toBe(false);
+    expect(report.checks.find((c) => !c.ok)?.problem).toContain('Adapter.InvalidResponse');
+  });
+});

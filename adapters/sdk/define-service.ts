@@ -1,0 +1,144 @@
+import type { z } from 'zod';
+import type { Logger } from '../../core/index.ts';
+
+/** eIDAS level of assurance a citizen's eID must reach for a service. */
+export type LevelOfAssurance = 'low' | 'substantial' | 'high';
+
+/** A purpose or legal basis a service accepts, with the title a citizen reads in the portal. */
+export interface CodedTitle {
+  readonly code: string;
+  readonly title: string;
+}
+
+/** The verified context the provider gateway hands to the adapter after all its checks. */
+export interface ServiceContext {
+  /** The verified data subject (eID `sub` or declared with a legal basis); null for non-personal calls. */
+  readonly subject: string | null;
+  /** Printed client id, e.g. `DEMO/GOV/munich/parking-permits`. */
+  readonly client: string;
+  /** Printed service id, e.g. `DEMO/GOV/residents-office/register/address/v1`. */
+  readonly service: string;
+  readonly purpose: string | null;
+  readonly legalBasis: string | null;
+  /** The exchange's message id (UUID), shared with both gateways' audit records. */
+  readonly messageId: string;
+  /** The official acting (`X-Road-UserId`), when given. */
+  readonly userId: string | null;
+  /** The case number (`X-Road-Issue`), when given. */
+  readonly issue: string | null;
+  /** Request-scoped logger carrying the message id; never log personal data through it. */
+  readonly log: Logger;
+}
+
+/** What an integrator declares for one service; see {@link defineService}. */
+export interface ServiceSpec<Req extends z.ZodType, Res extends z.ZodType> {
+  /** Service code, the last-but-one part of the service id, e.g. `address`. */
+  readonly code: string;
+  /** Service version, e.g. `v1`. */
+  readonly version: string;
+  readonly title: string;
+  /** What the data is, in words a citizen understands; shown in the portal. */
+  readonly description: string;
+  readonly personalData: boolean;
+  /** The eID scope that authorizes this service, or null when no eID is needed. */
+  readonly eidScope: string | null;
+  readonly requiredLoa: LevelOfAssurance | null;
+  readonly purposes: readonly CodedTitle[];
+  readonly legalBases: readonly CodedTitle[];
+  /** Whether records of this service may be hidden from the citizen for a while. */
+  readonly hideable: boolean;
+  readonly method: 'GET' | 'POST';
+  /** Path below `/{code}/{version}`; `/` by default. */
+  readonly path?: string;
+  /** Schema of the query (GET) or of the JSON body (POST). */
+  readonly request: Req;
+  readonly response: Res;
+  /** Answers one validated request. Throw `EinmalError('Adapter.NotFound')` when there is no record. */
+  handler(input: z.output<Req>, context: ServiceContext): Promise<z.input<Res>> | z.input<Res>;
+}
+
+/** A service as the adapter app runs it: the spec with defaults filled in. */
+export interface ServiceDefinition<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType>
+  extends ServiceSpec<Req, Res> {
+  readonly path: string;
+}
+
+/** The public metadata of a service, as listed by `GET /_einmal/services`. */
+export interface ServiceMetadata {
+  readonly code: string;
+  readonly version: string;
+  readonly title: string;
+  readonly description: string;
+  readonly personalData: boolean;
+  readonly eidScope: string | null;
+  readonly requiredLoa: LevelOfAssurance | null;
+  readonly purposes: readonly CodedTitle[];
+  readonly legalBases: readonly CodedTitle[];
+  readonly hideable: boolean;
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+}
+
+const SERVICE_PART = /^[A-Za-z0-9._-]{1,64}$/;
+const SERVICE_PATH = /^\/(?:[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*)?$/;
+
+/**
+ * Declares one adapter service: its metadata, its request and response contract and its handler.
+ * The adapter app validates input and output against the schemas and never lets the handler answer
+ * about anyone but the verified subject.
+ *
+ * Declaration mistakes are programming errors and throw `TypeError` at start.
+ *
+ * @example
+ * export const addressService = defineService({
+ *   code: 'address', version: 'v1', title: 'Registered address', ...,
+ *   method: 'GET', request: z.object({}), response: addressSchema,
+ *   handler: async (_input, { subject }) => findMainResidence(db, subject!),
+ * });
+ */
+export function defineService<Req extends z.ZodType, Res extends z.ZodType>(
+  spec: ServiceSpec<Req, Res>,
+): ServiceDefinition<Req, Res> {
+  const path = spec.path ?? '/';
+  if (!SERVICE_PART.test(spec.code) || spec.code === '.' || spec.code === '..') {
+    throw new TypeError(`invalid service code '${spec.code}'`);
+  }
+  if (!SERVICE_PART.test(spec.version) || spec.version === '.' || spec.version === '..') {
+    throw new TypeError(`invalid service version '${spec.version}'`);
+  }
+  if (!SERVICE_PATH.test(path) || path.split('/').some((part) => part === '.' || part === '..')) {
+    throw new TypeError(`invalid service path '${path}'`);
+  }
+  if (spec.personalData && (spec.purposes.length === 0 || spec.legalBases.length === 0)) {
+    throw new TypeError(`personal-data service '${spec.code}' needs purposes and legal bases`);
+  }
+  if ((spec.eidScope === null) !== (spec.requiredLoa === null)) {
+    throw new TypeError(
+      `service '${spec.code}' needs both an eID scope and a level of assurance, or neither`,
+    );
+  }
+  return { ...spec, path };
+}
+
+/** The metadata of a service, without its schemas and handler. */
+export function describeService(service: ServiceDefinition): ServiceMetadata {
+  return {
+    code: service.code,
+    version: service.version,
+    title: service.title,
+    description: service.description,
+    personalData: service.personalData,
+    eidScope: service.eidScope,
+    requiredLoa: service.requiredLoa,
+    purposes: service.purposes,
+    legalBases: service.legalBases,
+    hideable: service.hideable,
+    method: service.method,
+    path: service.path,
+  };
+}
+
+/** The route of a service on the adapter: `/{code}/{version}{path}` without a trailing slash. */
+export function serviceRoute(service: Pick<ServiceDefinition, 'code' | 'version' | 'path'>): string {
+  return `/${service.code}/${service.version}${service.path === '/' ? '' : service.path}`;
+}

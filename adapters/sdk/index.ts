@@ -1,0 +1,24 @@
+export { type AdapterAppOptions, createAdapterApp } from './app.ts';
+export {
+  type CodedTitle,
+  defineService,
+  describeService,
+  type LevelOfAssurance,
+  type ServiceContext,
+  type ServiceDefinition,
+  type ServiceMetadata,
+  type ServiceSpec,
+  serviceRoute,
+} from './define-service.ts';
+export { buildOpenApiDocument, type OpenApiInfo } from './openapi.ts';
+export { type AdapterTls, type RunningAdapter, type ServeAdapterOptions, serveAdapter } from './server.ts';
+export {
+  type AdapterTestkit,
+  type AdapterTestkitOptions,
+  type ContractCheck,
+  type ContractExample,
+  type ContractReport,
+  createAdapterTestkit,
+  type TestCall,
+  type TestResponse,
+} from './testkit.ts';
