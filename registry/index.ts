@@ -1,0 +1,7 @@
+export {
+  DIRECTORY_JWS_TYPE,
+  type DirectorySigner,
+  type DirectoryVerification,
+  signDirectory,
+  verifyDirectory,
+} from './directory-jws.ts';
