@@ -1,0 +1,11 @@
+export { readCachedDirectory, writeCachedDirectory } from './directory-cache.ts';
+export {
+  createDirectoryClient,
+  type DirectoryClient,
+  type DirectoryClientOptions,
+  type DirectoryFetch,
+  type DirectoryFreshness,
+  type DirectoryResponse,
+  type ExchangeSide,
+} from './directory-client.ts';
+export { createRegistryFetch, type RegistryFetch } from './registry-fetch.ts';

@@ -1,0 +1,26 @@
+import { Agent, fetch } from 'undici';
+import type { DirectoryFetch } from './directory-client.ts';
+
+/** A fetch for the registry's HTTPS endpoints and the pool behind it. */
+export interface RegistryFetch {
+  readonly fetch: DirectoryFetch;
+  close(): Promise<void>;
+}
+
+/**
+ * A fetch that trusts exactly the federation's CAs for the registry's TLS certificate (not the
+ * system store), with a keep-alive pool.
+ *
+ * @param ca PEM of the federation root (and issuing CAs when the registry sends no chain)
+ * @example
+ * const registry = createRegistryFetch({ ca: await readFile('pki/root-ca.pem', 'utf8') });
+ * const client = createDirectoryClient({ ..., fetch: registry.fetch });
+ */
+export function createRegistryFetch(options: { ca: string | readonly string[] }): RegistryFetch {
+  const ca = typeof options.ca === 'string' ? options.ca : [...options.ca];
+  const dispatcher = new Agent({ connect: { ca }, keepAliveTimeout: 30_000 });
+  return {
+    fetch: (url, init) => fetch(url, { ...init, dispatcher }),
+    close: () => dispatcher.close(),
+  };
+}
