@@ -107,116 +107,123 @@ const eidIssuerSchema = z
     message: 'An eID issuer needs jwksUri or inline jwks',
   });
 
+const directoryShape = z.strictObject({
+  instance: identifierPartSchema,
+  version: z.int().min(1),
+  issuedAt: isoDateTime,
+  expiresAt: isoDateTime,
+  approvedCas: z.array(approvedCaSchema),
+  revokedCertificates: z.array(revokedCertificateSchema),
+  members: z.array(memberSchema),
+  gateways: z.array(gatewaySchema),
+  services: z.array(serviceSchema),
+  groups: z.array(groupSchema),
+  eidIssuers: z.array(eidIssuerSchema),
+  witness: z.strictObject({ url: webUrl }).nullable(),
+});
+
 /**
  * The directory (DESIGN §3): the federation's signed global configuration. Identifiers stay strings
  * in canonical printed form. Beyond the shape, the document must be consistent: every identifier
  * belongs to `instance`, ids are unique, each auth certificate fingerprint names one gateway, and
  * gateways and services refer to registered members and subsystems.
  */
-export const directorySchema = z
-  .strictObject({
-    instance: identifierPartSchema,
-    version: z.int().min(1),
-    issuedAt: isoDateTime,
-    expiresAt: isoDateTime,
-    approvedCas: z.array(approvedCaSchema),
-    revokedCertificates: z.array(revokedCertificateSchema),
-    members: z.array(memberSchema),
-    gateways: z.array(gatewaySchema),
-    services: z.array(serviceSchema),
-    groups: z.array(groupSchema),
-    eidIssuers: z.array(eidIssuerSchema),
-    witness: z.strictObject({ url: webUrl }).nullable(),
-  })
-  .superRefine((directory, ctx) => {
-    const issue = (path: (string | number)[], message: string) =>
-      ctx.addIssue({ code: 'custom', path, message });
-    if (Date.parse(directory.expiresAt) <= Date.parse(directory.issuedAt)) {
-      issue(['expiresAt'], 'expiresAt must be after issuedAt');
+export const directorySchema = directoryShape.pipe(
+  // A second stage, so the cross-references are only checked on a well-formed document.
+  z
+    .custom<z.output<typeof directoryShape>>()
+    .superRefine((directory, ctx) => checkConsistency(directory, ctx)),
+);
+
+/** The cross-reference rules of {@link directorySchema}. */
+function checkConsistency(directory: z.infer<typeof directoryShape>, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: 'custom', path, message });
+  if (Date.parse(directory.expiresAt) <= Date.parse(directory.issuedAt)) {
+    issue(['expiresAt'], 'expiresAt must be after issuedAt');
+  }
+  const unique = (list: string[], path: string, label: string) => {
+    const seen = new Set<string>();
+    list.forEach((value, i) => {
+      if (seen.has(value)) issue([path, i], `Duplicate ${label} ${value}`);
+      seen.add(value);
+    });
+  };
+  unique(
+    directory.members.map((m) => m.id),
+    'members',
+    'member',
+  );
+  unique(
+    directory.gateways.map((g) => g.id),
+    'gateways',
+    'gateway',
+  );
+  unique(
+    directory.services.map((s) => s.id),
+    'services',
+    'service',
+  );
+  unique(
+    directory.groups.map((g) => g.id),
+    'groups',
+    'group',
+  );
+  unique(
+    directory.eidIssuers.map((e) => e.issuer),
+    'eidIssuers',
+    'eID issuer',
+  );
+
+  const subsystems = new Map(directory.members.map((m) => [m.id, new Set(m.subsystems)]));
+  const wrongInstance = (instance: string) => instance !== directory.instance;
+  const knownClient = (text: string) => {
+    const client = parseClientId(text);
+    const member = subsystems.get(printMemberId(client));
+    return member !== undefined && (client.subsystemCode === undefined || member.has(client.subsystemCode));
+  };
+
+  directory.members.forEach((member, i) => {
+    if (wrongInstance(parseMemberId(member.id).instance))
+      issue(['members', i, 'id'], 'Member of another instance');
+    unique(member.subsystems, `members.${i}.subsystems`, 'subsystem');
+  });
+  const fingerprints = new Map<string, string>();
+  directory.gateways.forEach((gateway, i) => {
+    const id = parseGatewayId(gateway.id);
+    if (wrongInstance(id.instance)) issue(['gateways', i, 'id'], 'Gateway of another instance');
+    if (!subsystems.has(printMemberId(id))) issue(['gateways', i, 'id'], 'Gateway of an unregistered member');
+    gateway.clients.forEach((client, j) => {
+      if (!knownClient(client)) issue(['gateways', i, 'clients', j], `Unregistered client ${client}`);
+    });
+    for (const fingerprint of gateway.authCertificateFingerprints) {
+      const owner = fingerprints.get(fingerprint);
+      if (owner !== undefined && owner !== gateway.id) {
+        issue(['gateways', i, 'authCertificateFingerprints'], `Fingerprint also listed for ${owner}`);
+      }
+      fingerprints.set(fingerprint, gateway.id);
     }
-    const unique = (list: string[], path: string, label: string) => {
-      const seen = new Set<string>();
-      list.forEach((value, i) => {
-        if (seen.has(value)) issue([path, i], `Duplicate ${label} ${value}`);
-        seen.add(value);
-      });
-    };
-    unique(
-      directory.members.map((m) => m.id),
-      'members',
-      'member',
-    );
-    unique(
-      directory.gateways.map((g) => g.id),
-      'gateways',
-      'gateway',
-    );
-    unique(
-      directory.services.map((s) => s.id),
-      'services',
-      'service',
-    );
-    unique(
-      directory.groups.map((g) => g.id),
-      'groups',
-      'group',
-    );
-    unique(
-      directory.eidIssuers.map((e) => e.issuer),
-      'eidIssuers',
-      'eID issuer',
-    );
-
-    const subsystems = new Map(directory.members.map((m) => [m.id, new Set(m.subsystems)]));
-    const wrongInstance = (instance: string) => instance !== directory.instance;
-    const knownClient = (text: string) => {
-      const client = parseClientId(text);
-      const member = subsystems.get(printMemberId(client));
-      return member !== undefined && (client.subsystemCode === undefined || member.has(client.subsystemCode));
-    };
-
-    directory.members.forEach((member, i) => {
-      if (wrongInstance(parseMemberId(member.id).instance))
-        issue(['members', i, 'id'], 'Member of another instance');
-      unique(member.subsystems, `members.${i}.subsystems`, 'subsystem');
-    });
-    const fingerprints = new Map<string, string>();
-    directory.gateways.forEach((gateway, i) => {
-      const id = parseGatewayId(gateway.id);
-      if (wrongInstance(id.instance)) issue(['gateways', i, 'id'], 'Gateway of another instance');
-      if (!subsystems.has(printMemberId(id)))
-        issue(['gateways', i, 'id'], 'Gateway of an unregistered member');
-      gateway.clients.forEach((client, j) => {
-        if (!knownClient(client)) issue(['gateways', i, 'clients', j], `Unregistered client ${client}`);
-      });
-      for (const fingerprint of gateway.authCertificateFingerprints) {
-        const owner = fingerprints.get(fingerprint);
-        if (owner !== undefined && owner !== gateway.id) {
-          issue(['gateways', i, 'authCertificateFingerprints'], `Fingerprint also listed for ${owner}`);
-        }
-        fingerprints.set(fingerprint, gateway.id);
-      }
-    });
-    directory.services.forEach((service, i) => {
-      const id = parseServiceId(service.id);
-      if (wrongInstance(id.instance)) issue(['services', i, 'id'], 'Service of another instance');
-      if (!subsystems.get(printMemberId(id))?.has(id.subsystemCode)) {
-        issue(['services', i, 'id'], 'Service of an unregistered subsystem');
-      }
-      if (service.personalData && service.purposes.length === 0) {
-        issue(['services', i, 'purposes'], 'A personal-data service needs at least one purpose');
-      }
-      if (service.eidScope !== null && service.requiredLoa === null) {
-        issue(['services', i, 'requiredLoa'], 'A service with an eID scope needs a required level');
-      }
-    });
-    directory.groups.forEach((group, i) => {
-      if (wrongInstance(group.id.split('/')[0]!)) issue(['groups', i, 'id'], 'Group of another instance');
-      group.members.forEach((client, j) => {
-        if (!knownClient(client)) issue(['groups', i, 'members', j], `Unregistered client ${client}`);
-      });
+  });
+  directory.services.forEach((service, i) => {
+    const id = parseServiceId(service.id);
+    if (wrongInstance(id.instance)) issue(['services', i, 'id'], 'Service of another instance');
+    if (!subsystems.get(printMemberId(id))?.has(id.subsystemCode)) {
+      issue(['services', i, 'id'], 'Service of an unregistered subsystem');
+    }
+    if (service.personalData && service.purposes.length === 0) {
+      issue(['services', i, 'purposes'], 'A personal-data service needs at least one purpose');
+    }
+    if (service.eidScope !== null && service.requiredLoa === null) {
+      issue(['services', i, 'requiredLoa'], 'A service with an eID scope needs a required level');
+    }
+  });
+  directory.groups.forEach((group, i) => {
+    if (wrongInstance(group.id.split('/')[0]!)) issue(['groups', i, 'id'], 'Group of another instance');
+    group.members.forEach((client, j) => {
+      if (!knownClient(client)) issue(['groups', i, 'members', j], `Unregistered client ${client}`);
     });
   });
+}
 
 /** The directory document. */
 export type Directory = z.infer<typeof directorySchema>;
