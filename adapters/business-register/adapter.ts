@@ -1,0 +1,18 @@
+import type { Kysely } from 'kysely';
+import type { ServiceDefinition } from '../sdk/index.ts';
+import { createCompanyService } from './company-service.ts';
+import { businessRegisterMigrations } from './migrations.ts';
+import type { BusinessRegisterTables } from './tables.ts';
+
+/**
+ * The business register adapter: service `company` v1 over the `business_register` schema.
+ * Run {@link businessRegisterMigrations} first.
+ *
+ * @example
+ * const register = createBusinessRegisterAdapter({ db: database.db });
+ */
+export function createBusinessRegisterAdapter(options: { db: Kysely<any> }) {
+  const db = (options.db as Kysely<BusinessRegisterTables>).withSchema(businessRegisterMigrations.schema);
+  const services: readonly ServiceDefinition[] = [createCompanyService(db)];
+  return { title: 'Business register', services, migrations: businessRegisterMigrations };
+}
