@@ -21,7 +21,8 @@ export interface Command {
   readonly args?: string;
   readonly options?: Readonly<Record<string, OptionSpec>>;
   /** Returns the process exit code (0 when omitted). Long-running servers resolve when stopped. */
-  run(input: CommandInput): Promise<number | undefined> | number | undefined;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command that just prints returns nothing.
+  run(input: CommandInput): Promise<number | undefined | void> | number | undefined | void;
 }
 
 /** A folder's commands, e.g. `einmal pki ...`. */

@@ -115,6 +115,7 @@ export const ERROR_CODES = {
   'Server.ServerProxy.TokenLevel': spec(403, 'The eID level of assurance is too low'),
   'Server.ServerProxy.TokenScope': spec(403, 'The eID token does not grant this service'),
   'Server.ServerProxy.TokenSubject': spec(401, 'The eID token subject is malformed'),
+  'Server.ServerProxy.SubjectMismatch': spec(403, 'The declared subject differs from the eID token subject'),
   'Server.ServerProxy.TokenBinding': spec(403, 'The eID token does not match the signed request'),
   'Server.ServerProxy.TokenIssuerUnavailable': spec(503, 'The eID token issuer keys cannot be fetched'),
   'Server.ServerProxy.AuditUnavailable': spec(503, 'The audit log cannot be written'),

@@ -1,0 +1,151 @@
+import { request } from 'undici';
+import type { Command, CommandInput } from '../../cli/command.ts';
+import { requireOption } from '../../cli/command.ts';
+import { createLogger, EinmalError, isErrorCode } from '../../core/index.ts';
+import { readGatewayConfig, startGateway } from '../server.ts';
+
+const adminOptions = {
+  admin: {
+    type: 'string',
+    description: 'Admin API base URL (default http://127.0.0.1:$GATEWAY_ADMIN_PORT)',
+    placeholder: 'URL',
+  },
+  token: {
+    type: 'string',
+    description: 'Operator token (default $GATEWAY_ADMIN_TOKEN)',
+    placeholder: 'TOKEN',
+  },
+} as const;
+
+/** Calls the gateway admin API; an error answer becomes its EinmalError. */
+async function callAdmin(
+  input: CommandInput,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const base =
+    (input.options.admin as string | undefined) ??
+    (process.env.GATEWAY_ADMIN_PORT ? `http://127.0.0.1:${process.env.GATEWAY_ADMIN_PORT}` : undefined);
+  if (!base) throw new EinmalError('Cli.Usage', { message: '--admin URL is required' });
+  const token = (input.options.token as string | undefined) ?? process.env.GATEWAY_ADMIN_TOKEN ?? '';
+  let response: Awaited<ReturnType<typeof request>>;
+  try {
+    response = await request(`${base.replace(/\/$/, '')}/admin${path}`, {
+      method: method as 'GET',
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (error) {
+    throw new EinmalError('Server.Unavailable', {
+      message: `Gateway admin API unreachable at ${base}`,
+      cause: error,
+    });
+  }
+  const text = await response.body.text();
+  const json = text ? (JSON.parse(text) as unknown) : undefined;
+  if (response.statusCode >= 400) {
+    const failure = json as { type?: string; message?: string } | undefined;
+    const code = failure?.type && isErrorCode(failure.type) ? failure.type : 'Server.InternalError';
+    throw new EinmalError(code, { message: failure?.message ?? `HTTP ${response.statusCode}` });
+  }
+  return json;
+}
+
+const print = (input: CommandInput, value: unknown) => input.print(JSON.stringify(value, null, 2));
+
+/** `einmal gateway ...` commands for running and administering a security gateway. */
+export const gatewayAdminCommands: readonly Command[] = [
+  {
+    name: 'serve',
+    summary: 'Run a security gateway configured by GATEWAY_* environment variables',
+    async run() {
+      const config = readGatewayConfig(process.env);
+      const log = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
+      const running = await startGateway(config, log);
+      await new Promise<void>((resolve) => {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+      });
+      await running.close();
+      return 0;
+    },
+  },
+  {
+    name: 'acl-list',
+    summary: 'List the access rules of this provider gateway',
+    options: adminOptions,
+    run: async (input) => print(input, await callAdmin(input, 'GET', '/acl')),
+  },
+  {
+    name: 'acl-add',
+    summary: 'Grant a client, global group (group:INSTANCE/CODE) or local group (local:CODE) a service',
+    options: {
+      ...adminOptions,
+      subject: {
+        type: 'string',
+        description: 'Client id, group:INSTANCE/CODE or local:CODE',
+        placeholder: 'ID',
+      },
+      service: {
+        type: 'string',
+        description: 'Service id INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]',
+        placeholder: 'ID',
+      },
+      method: { type: 'string', description: 'Only this HTTP method', placeholder: 'METHOD' },
+      path: {
+        type: 'string',
+        description: 'Only paths matching this pattern (* = one segment, ** = rest)',
+        placeholder: 'PATTERN',
+      },
+    },
+    run: async (input) =>
+      print(
+        input,
+        await callAdmin(input, 'POST', '/acl', {
+          subject: requireOption(input, 'subject'),
+          service: requireOption(input, 'service'),
+          method: (input.options.method as string | undefined) ?? null,
+          pathPattern: (input.options.path as string | undefined) ?? null,
+        }),
+      ),
+  },
+  {
+    name: 'acl-remove',
+    summary: 'Remove an access rule by its id',
+    options: {
+      ...adminOptions,
+      id: { type: 'string', description: 'Rule id (see acl-list)', placeholder: 'ID' },
+    },
+    async run(input) {
+      await callAdmin(input, 'DELETE', `/acl/${encodeURIComponent(requireOption(input, 'id'))}`);
+      input.print('removed');
+    },
+  },
+  {
+    name: 'is-cert-add',
+    summary: "Register an information system's TLS client certificate (SHA-256 fingerprint) for a client",
+    options: {
+      ...adminOptions,
+      client: { type: 'string', description: 'Client id INSTANCE/CLASS/MEMBER/SUBSYSTEM', placeholder: 'ID' },
+      fingerprint: {
+        type: 'string',
+        description: 'SHA-256 of the certificate, lower-case hex',
+        placeholder: 'HEX',
+      },
+    },
+    run: async (input) =>
+      print(
+        input,
+        await callAdmin(input, 'POST', '/is-certificates', {
+          client: requireOption(input, 'client'),
+          fingerprint: requireOption(input, 'fingerprint'),
+        }),
+      ),
+  },
+  {
+    name: 'is-cert-list',
+    summary: 'List registered information-system certificates',
+    options: adminOptions,
+    run: async (input) => print(input, await callAdmin(input, 'GET', '/is-certificates')),
+  },
+];

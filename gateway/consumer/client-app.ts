@@ -1,0 +1,257 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { Hono } from 'hono';
+import { EinmalError, type ErrorCode, isErrorCode, type Logger, toEinmalError } from '../../core/index.ts';
+import {
+  HEADER,
+  parseClientRequestHeaders,
+  parseServicePath,
+  printClientId,
+  printServiceId,
+  type RequestClaims,
+  responseClaimsSchema,
+} from '../../schemas/index.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { exchangeRecord } from '../audit/exchange-record.ts';
+import type { DirectoryView } from '../directory-view.ts';
+import { decodeCompactJws, sha256Base64Url, verifyJwsSignature } from '../exchange/compact-jws.ts';
+import { RESPONSE_JWS_TYPE, type SigningIdentity, signRequestClaims } from '../exchange/envelopes.ts';
+import type { SignerCache } from '../exchange/signer-cache.ts';
+import { rawTarget, readBody } from '../http/read-body.ts';
+import { respondError } from '../http/respond-error.ts';
+import { peerIdentityOf } from '../tls/peer-certificate.ts';
+import type { IsAuthenticator } from './information-systems.ts';
+import { listClientsDocument } from './list-clients.ts';
+import type { PeerClient, PeerResponse } from './peer-client.ts';
+
+export interface ClientAppDeps {
+  readonly gatewayId: string;
+  readonly directory: () => DirectoryView;
+  readonly ensureDirectoryFresh: () => void;
+  readonly informationSystems: IsAuthenticator;
+  readonly signerFor: (member: string) => SigningIdentity | undefined;
+  readonly signers: SignerCache;
+  readonly peers: PeerClient;
+  readonly audit: AuditLog;
+  readonly log: Logger;
+  readonly clock: () => number;
+  readonly maxBodyBytes: number;
+  /** Longest accepted request target (X-Road lets servers cap the URI). */
+  readonly maxUriLength?: number;
+}
+
+/** Request headers that never travel to the provider: hop-by-hop ones and those the gateway sets. */
+const NOT_FORWARDED = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'user-agent',
+  'server',
+  'content-length',
+  HEADER.request,
+  HEADER.response,
+  HEADER.verifiedClient,
+  HEADER.verifiedMessageId,
+  HEADER.verifiedUserId,
+  HEADER.verifiedIssue,
+  HEADER.verifiedService,
+]);
+
+/**
+ * The client API (DESIGN.md §4), compatible with the X-Road Message Protocol for REST v1: an
+ * agency information system calls `/r1/{service id}[/path]`; the gateway authenticates it, signs the
+ * request with the client member's key, sends it to the provider's gateway over mutual TLS, verifies
+ * the signed response, commits its own audit record and only then returns the answer.
+ */
+export function createClientApp(deps: ClientAppDeps): Hono {
+  const app = new Hono();
+  const maxUri = deps.maxUriLength ?? 4096;
+
+  app.get('/listClients', (c) => {
+    deps.ensureDirectoryFresh();
+    return c.json(listClientsDocument(deps.directory().directory));
+  });
+
+  app.all('/r1/*', async (c) => {
+    const { path, query } = rawTarget(c);
+    const log = deps.log.child({ side: 'consumer' });
+    let claims: RequestClaims | undefined;
+    let requestJws: string | undefined;
+    let client: string | undefined;
+    let service: string | undefined;
+    const record = (
+      status: number,
+      extra: { errorCode?: ErrorCode; failed?: boolean; responseJws?: string },
+    ) =>
+      deps.audit.append(
+        exchangeRecord({
+          side: 'consumer',
+          gateway: deps.gatewayId,
+          now: deps.clock(),
+          method: c.req.method,
+          path,
+          claims,
+          client,
+          service,
+          requestJws,
+          status,
+          ...extra,
+        }),
+      );
+
+    try {
+      if (path.length + query.length > maxUri) throw new EinmalError('Client.UriTooLong');
+      const target = parseServicePath(path.slice('/r1/'.length));
+      service = printServiceId(target.service);
+      const context = parseClientRequestHeaders((name) => c.req.header(name));
+      client = printClientId(context.client);
+      const incoming = (c.env as { incoming?: { socket?: Socket & { encrypted?: boolean } } } | undefined)
+        ?.incoming;
+      await deps.informationSystems.authenticate(
+        peerIdentityOf(incoming?.socket),
+        Boolean(incoming?.socket?.encrypted),
+        client,
+      );
+      deps.ensureDirectoryFresh();
+      const view = deps.directory();
+      if (!view.gatewayHosting(client) || view.gatewayHosting(client)?.id !== deps.gatewayId) {
+        throw new EinmalError('Client.UnknownClient', { detail: 'client not hosted by this gateway' });
+      }
+      const serviceEntry = view.service(service);
+      const subsystem = `${target.service.instance}/${target.service.memberClass}/${target.service.memberCode}/${target.service.subsystemCode}`;
+      const provider = view.gatewayHosting(subsystem);
+      if (!serviceEntry || !provider) throw new EinmalError('Server.ClientProxy.UnknownService');
+      const member = `${context.client.instance}/${context.client.memberClass}/${context.client.memberCode}`;
+      const signer = deps.signerFor(member);
+      if (!signer) throw new EinmalError('Server.ClientProxy.NoSigningKey');
+
+      const body = await readBody(c, deps.maxBodyBytes);
+      claims = {
+        v: 1,
+        id: context.messageId ?? randomUUID(),
+        iat: Math.floor(deps.clock() / 1000),
+        client,
+        service,
+        method: c.req.method,
+        path,
+        query,
+        body: sha256Base64Url(body),
+        userId: context.userId ?? null,
+        issue: context.issue ?? null,
+        subject: context.subject ?? null,
+        purpose: context.purpose ?? null,
+        legalBasis: context.legalBasis ?? null,
+        consentRef: context.consentRef ?? null,
+        hiddenUntil: context.hiddenUntil ?? null,
+        hiddenReason: context.hiddenReason ?? null,
+        eid: context.eidToken ? sha256Base64Url(context.eidToken) : null,
+      };
+      requestJws = signRequestClaims(claims, signer);
+
+      const headers: Record<string, string> = {};
+      c.req.raw.headers.forEach((value, name) => {
+        if (!NOT_FORWARDED.has(name)) headers[name] = value;
+      });
+      headers[HEADER.request] = requestJws;
+      headers[HEADER.messageId] = claims.id;
+      const answer = await deps.peers.send({
+        address: provider.address,
+        fingerprints: provider.authCertificateFingerprints,
+        method: c.req.method,
+        pathAndQuery: query ? `${path}?${query}` : path,
+        headers,
+        body,
+      });
+
+      const responseJws = headerValue(answer, HEADER.response);
+      const providerError = headerValue(answer, HEADER.error);
+      if (!responseJws && providerError) {
+        // The provider refused or failed before signing; its X-Road error passes through unchanged.
+        await record(answer.status, { errorCode: knownCode(providerError), failed: answer.status >= 500 });
+        return passThrough(answer, claims, requestJws);
+      }
+      verifyResponse(deps, answer, responseJws, requestJws, claims, serviceOwner(service));
+      await record(answer.status, { responseJws });
+      return passThrough(answer, claims, requestJws);
+    } catch (thrown) {
+      const failure = toEinmalError(thrown, 'Server.ClientProxy.InternalError');
+      const { response } = respondError(failure, log);
+      if (failure.code !== 'Server.ClientProxy.AuditUnavailable') {
+        await record(failure.status, { errorCode: failure.code, failed: failure.status >= 500 }).catch(
+          (error) => {
+            log.error({ err: error }, 'rejection record could not be written');
+          },
+        );
+      }
+      return response;
+    }
+  });
+
+  app.all(
+    '*',
+    (c) => respondError(toEinmalError(new Error(c.req.path), 'Client.NotFound'), deps.log).response,
+  );
+  return app;
+}
+
+const serviceOwner = (service: string): string => service.split('/').slice(0, 3).join('/');
+
+function headerValue(answer: PeerResponse, name: string): string | undefined {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const knownCode = (type: string): ErrorCode | undefined => (isErrorCode(type) ? type : undefined);
+
+/** The consumer's check of the provider's signed response (DESIGN.md §5). */
+function verifyResponse(
+  deps: ClientAppDeps,
+  answer: PeerResponse,
+  responseJws: string | undefined,
+  requestJws: string,
+  claims: RequestClaims,
+  providerMember: string,
+): void {
+  if (!responseJws)
+    throw new EinmalError('Server.ClientProxy.InvalidResponse', { detail: 'response not signed' });
+  const decoded = decodeCompactJws(responseJws);
+  const parsed = decoded ? responseClaimsSchema.safeParse(decoded.payload) : undefined;
+  if (!decoded || !parsed?.success || decoded.header.typ !== RESPONSE_JWS_TYPE) {
+    throw new EinmalError('Server.ClientProxy.ResponseSignature', { detail: 'malformed response JWS' });
+  }
+  const signer = deps.signers.resolve(decoded.header.x5c, 'Server.ClientProxy');
+  if (!verifyJwsSignature(decoded, signer.publicKey) || signer.member !== providerMember) {
+    throw new EinmalError('Server.ClientProxy.ResponseSignature', { detail: { signer: signer.member } });
+  }
+  const response = parsed.data;
+  if (
+    response.id !== claims.id ||
+    response.req !== sha256Base64Url(requestJws) ||
+    response.status !== answer.status ||
+    response.body !== sha256Base64Url(answer.body)
+  ) {
+    throw new EinmalError('Server.ClientProxy.InvalidResponse', {
+      detail: 'response does not match its signature',
+    });
+  }
+}
+
+/** The answer to the information system, with the X-Road response headers. */
+function passThrough(answer: PeerResponse, claims: RequestClaims, requestJws: string): Response {
+  const headers = new Headers();
+  const contentType = headerValue(answer, 'content-type');
+  if (contentType) headers.set('content-type', contentType);
+  const error = headerValue(answer, HEADER.error);
+  if (error) headers.set(HEADER.error, error);
+  headers.set(HEADER.messageId, claims.id);
+  headers.set(HEADER.client, claims.client);
+  headers.set(HEADER.service, claims.service);
+  // Binds the answer to the exact signed request (X-Road pr-rest: base64 SHA-512).
+  headers.set(HEADER.requestHash, createHash('sha512').update(requestJws).digest('base64'));
+  return new Response(answer.body, { status: answer.status, headers });
+}

@@ -1,0 +1,20 @@
+import type { Directory } from '../../schemas/index.ts';
+
+/**
+ * The `listClients` metaservice in X-Road's JSON shape (pr-mrest §3): every member and subsystem of
+ * the federation, with its name.
+ */
+export function listClientsDocument(directory: Directory) {
+  const member = directory.members.flatMap((m) => {
+    const [instance, memberClass, memberCode] = m.id.split('/');
+    const base = { xroad_instance: instance, member_class: memberClass, member_code: memberCode };
+    return [
+      { id: { object_type: 'MEMBER', ...base }, name: m.name },
+      ...m.subsystems.map((subsystem) => ({
+        id: { object_type: 'SUBSYSTEM', ...base, subsystem_code: subsystem },
+        name: m.name,
+      })),
+    ];
+  });
+  return { member };
+}

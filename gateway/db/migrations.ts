@@ -1,0 +1,87 @@
+import { type Kysely, sql } from 'kysely';
+import { auditTreeMigrations } from '../../audit/index.ts';
+import type { MigrationSet } from '../../core/index.ts';
+
+/** The gateway's tables; the Merkle tree's tables come from audit/ and share the schema. */
+export const gatewayTableMigrations: MigrationSet['migrations'] = {
+  gateway_0001_access_rules: {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('access_rule')
+        .addColumn('id', 'serial', (c) => c.primaryKey())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('service', 'text', (c) => c.notNull())
+        .addColumn('method', 'text')
+        .addColumn('path_pattern', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema.createIndex('access_rule_service').on('access_rule').column('service').execute();
+      await db.schema
+        .createTable('local_group_member')
+        .addColumn('group_code', 'text', (c) => c.notNull())
+        .addColumn('member', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('local_group_member_pk', ['group_code', 'member'])
+        .execute();
+      await db.schema
+        .createTable('is_certificate')
+        .addColumn('fingerprint', 'text', (c) => c.primaryKey())
+        .addColumn('client', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+  },
+  gateway_0002_audit_records: {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('audit_record')
+        .addColumn('tree', 'text', (c) => c.notNull())
+        .addColumn('idx', 'int8', (c) => c.notNull())
+        .addColumn('log_time', 'timestamptz', (c) => c.notNull())
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('side', 'text', (c) => c.notNull())
+        .addColumn('client', 'text')
+        .addColumn('service', 'text')
+        .addColumn('subject', 'text')
+        .addColumn('status', 'int4', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('hidden_until', 'timestamptz')
+        .addColumn('canonical', 'bytea', (c) => c.notNull())
+        .addPrimaryKeyConstraint('audit_record_pk', ['tree', 'idx'])
+        .execute();
+      await db.schema
+        .createIndex('audit_record_subject')
+        .on('audit_record')
+        .columns(['subject', 'log_time desc'])
+        .where('subject', 'is not', null)
+        .execute();
+      await db.schema.createIndex('audit_record_message').on('audit_record').column('message_id').execute();
+      await db.schema.createIndex('audit_record_time').on('audit_record').column('log_time').execute();
+      // A message id is served once: a replay that slipped past one node's memory (another node of
+      // the same gateway, or a restart) fails here, before any data is released.
+      await db.schema
+        .createIndex('audit_record_served_once')
+        .on('audit_record')
+        .columns(['message_id', 'side'])
+        .unique()
+        .where(sql.ref('outcome'), '=', 'ok')
+        .execute();
+      await db.schema
+        .createTable('checkpoint')
+        .addColumn('tree', 'text', (c) => c.notNull())
+        .addColumn('size', 'int8', (c) => c.notNull())
+        .addColumn('root', 'text', (c) => c.notNull())
+        .addColumn('time', 'timestamptz', (c) => c.notNull())
+        .addColumn('jws', 'text', (c) => c.notNull())
+        .addColumn('cosignature', 'text')
+        .addPrimaryKeyConstraint('checkpoint_pk', ['tree', 'size'])
+        .execute();
+    },
+  },
+};
+
+/** Every migration of the gateway's schema: the Merkle tree store first, then the gateway's tables. */
+export const gatewayMigrations: MigrationSet['migrations'] = {
+  ...auditTreeMigrations,
+  ...gatewayTableMigrations,
+};

@@ -1,0 +1,148 @@
+import type { Kysely } from 'kysely';
+import { createChainVerifier } from '../certs/index.ts';
+import type { Logger } from '../core/index.ts';
+import type { Directory } from '../schemas/index.ts';
+import { createAccessRuleCache } from './access/access-rule-store.ts';
+import { createAdminApp } from './admin/admin-app.ts';
+import { createAuditLog } from './audit/audit-log.ts';
+import { createClientApp } from './consumer/client-app.ts';
+import { createIsAuthenticator } from './consumer/information-systems.ts';
+import { createPeerClient, type PeerTls } from './consumer/peer-client.ts';
+import type { GatewayDb } from './db/tables.ts';
+import type { DirectoryClient } from './directory/index.ts';
+import { createDirectoryView, type DirectoryView } from './directory-view.ts';
+import { createEidVerifier } from './eid/index.ts';
+import type { SigningIdentity } from './exchange/envelopes.ts';
+import { createSignerCache } from './exchange/signer-cache.ts';
+import { createAdapterClient } from './provider/adapter-client.ts';
+import { createProviderApp } from './provider/provider-app.ts';
+import { createReplayGuard } from './provider/replay-guard.ts';
+
+export interface GatewayDeps {
+  /** Printed gateway id, `INSTANCE/CLASS/MEMBER/SERVERCODE`. */
+  readonly gatewayId: string;
+  /** This node's log tree name. */
+  readonly nodeId: string;
+  readonly db: Kysely<GatewayDb>;
+  readonly log: Logger;
+  readonly clock: () => number;
+  readonly directory: DirectoryClient;
+  /** The configuration anchor and other CAs the chain checks start from (PEM). */
+  readonly anchorPem: string;
+  readonly tls: PeerTls;
+  /** Signing identities of the members this gateway signs for. */
+  readonly signers: readonly SigningIdentity[];
+  /** Hosted subsystem (printed) -> adapter base URL. */
+  readonly adapters: Readonly<Record<string, string>>;
+  readonly allowPlainHttpClients: boolean;
+  readonly adminToken: string | undefined;
+  readonly maxBodyBytes: number;
+  readonly skewSeconds: number;
+  /** eID token audience, `urn:einmal:INSTANCE`. */
+  readonly eidAudience: string;
+}
+
+/**
+ * Wires one security gateway from its dependencies: the consumer role (client API), the provider
+ * role (peer API), and the admin API, sharing one directory view, one audit log and one set of
+ * verification caches. Pure apart from the long-lived objects it creates; `server.ts` listens.
+ */
+export function createGateway(deps: GatewayDeps) {
+  const { clock, log } = deps;
+  let view: DirectoryView | undefined;
+  let chainVerifier = createChainVerifier({ anchors: [deps.anchorPem] });
+  const signers = createSignerCache({
+    verifier: { verify: (der, check) => chainVerifier.verify(der, check) },
+    isRevoked: (serial) => view?.isRevokedSerial(serial) ?? false,
+    now: () => new Date(clock()),
+  });
+  const eid = createEidVerifier({ issuers: [], audience: deps.eidAudience, clock });
+
+  function applyDirectory(directory: Directory): void {
+    view = createDirectoryView(directory);
+    chainVerifier = createChainVerifier({
+      anchors: [deps.anchorPem],
+      intermediates: directory.approvedCas.map((ca) => ca.certificate),
+      revokedSerials: directory.revokedCertificates,
+    });
+    signers.clear();
+    eid.updateIssuers(directory.eidIssuers);
+  }
+  const held = deps.directory.current();
+  if (held) applyDirectory(held);
+  const unsubscribe = deps.directory.onChange((directory) => applyDirectory(directory));
+
+  const currentView = (): DirectoryView => {
+    if (!view) throw new Error('no directory');
+    return view;
+  };
+  const signerFor = (member: string) => deps.signers.find((s) => s.member === member);
+  const accessRules = createAccessRuleCache(deps.db, clock);
+  const informationSystems = createIsAuthenticator({
+    db: deps.db,
+    clock,
+    allowPlainHttp: deps.allowPlainHttpClients,
+  });
+  // Both roles append to the node's one tree; the writer serialises them in one queue.
+  const audit = createAuditLog({ db: deps.db, tree: deps.nodeId, log });
+  const peers = createPeerClient(deps.tls);
+  const adapters = createAdapterClient({ tls: { cert: deps.tls.cert, key: deps.tls.key, ca: deps.tls.ca } });
+  const replay = createReplayGuard({ windowMs: deps.skewSeconds * 2_000, clock });
+
+  const clientApp = createClientApp({
+    gatewayId: deps.gatewayId,
+    directory: currentView,
+    ensureDirectoryFresh: () => void deps.directory.ensureFresh('consumer'),
+    informationSystems,
+    signerFor,
+    signers,
+    peers,
+    audit,
+    log: log.child({ role: 'consumer' }),
+    clock,
+    maxBodyBytes: deps.maxBodyBytes,
+  });
+  const providerApp = createProviderApp({
+    checks: {
+      gatewayId: deps.gatewayId,
+      directory: currentView,
+      hostsService: (service) => Object.hasOwn(deps.adapters, service.split('/').slice(0, 4).join('/')),
+      signers,
+      replay,
+      accessRules,
+      eid,
+      clock,
+      skewSeconds: deps.skewSeconds,
+    },
+    ensureDirectoryFresh: () => void deps.directory.ensureFresh('provider'),
+    adapterFor: (subsystem) => deps.adapters[subsystem],
+    adapters,
+    signerFor,
+    audit,
+    log: log.child({ role: 'provider' }),
+    clock,
+    maxBodyBytes: deps.maxBodyBytes,
+  });
+  const adminApp = createAdminApp({
+    db: deps.db,
+    log: log.child({ role: 'admin' }),
+    token: deps.adminToken,
+    accessRules,
+    informationSystems,
+    directory: deps.directory,
+  });
+
+  return {
+    clientApp,
+    providerApp,
+    adminApp,
+    audit,
+    async close(): Promise<void> {
+      unsubscribe();
+      await audit.drain();
+      await Promise.all([peers.close(), adapters.close()]);
+    },
+  };
+}
+
+export type Gateway = ReturnType<typeof createGateway>;

@@ -1,0 +1,65 @@
+import { Agent, type Dispatcher, request } from 'undici';
+import { EinmalError } from '../../core/index.ts';
+
+export interface AdapterCall {
+  /** Base URL of the adapter serving the service's subsystem. */
+  readonly baseUrl: string;
+  readonly serviceCode: string;
+  readonly serviceVersion: string | undefined;
+  /** Path inside the service, percent-encoded, starting with `/`. */
+  readonly path: string;
+  readonly query: string;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body: Uint8Array;
+}
+
+export interface AdapterResponse {
+  readonly status: number;
+  readonly contentType: string | undefined;
+  readonly body: Buffer;
+}
+
+/**
+ * Calls registry adapters behind this gateway over keep-alive connections. When the adapter link
+ * uses TLS, the gateway presents its own authentication certificate (`tls`).
+ */
+export function createAdapterClient(
+  options: { tls?: { cert: string; key: string; ca: string }; timeoutMs?: number } = {},
+) {
+  const dispatcher: Dispatcher = new Agent({
+    connections: 64,
+    keepAliveTimeout: 30_000,
+    headersTimeout: options.timeoutMs ?? 30_000,
+    bodyTimeout: options.timeoutMs ?? 30_000,
+    ...(options.tls ? { connect: { ...options.tls, rejectUnauthorized: true } } : {}),
+  });
+  return {
+    async call(call: AdapterCall): Promise<AdapterResponse> {
+      const base = call.baseUrl.replace(/\/$/, '');
+      const version = call.serviceVersion ? `/${encodeURIComponent(call.serviceVersion)}` : '';
+      const path = `/${encodeURIComponent(call.serviceCode)}${version}${call.path === '/' ? '' : call.path}`;
+      const url = `${base}${path}${call.query ? `?${call.query}` : ''}`;
+      try {
+        const response = await request(url, {
+          method: call.method as 'GET',
+          headers: call.headers,
+          body: call.body.length > 0 ? call.body : undefined,
+          dispatcher,
+        });
+        const body = Buffer.from(await response.body.arrayBuffer());
+        const contentType = response.headers['content-type'];
+        return {
+          status: response.statusCode,
+          contentType: Array.isArray(contentType) ? contentType[0] : contentType,
+          body,
+        };
+      } catch (error) {
+        throw new EinmalError('Server.ServerProxy.ServiceFailed', { cause: error });
+      }
+    },
+    close: () => dispatcher.close(),
+  };
+}
+
+export type AdapterClient = ReturnType<typeof createAdapterClient>;

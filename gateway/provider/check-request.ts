@@ -1,0 +1,199 @@
+import { EinmalError } from '../../core/index.ts';
+import {
+  type DirectoryService,
+  HEADER,
+  parseServicePath,
+  printServiceId,
+  type RequestClaims,
+  requestClaimsSchema,
+} from '../../schemas/index.ts';
+import { isAccessGranted } from '../access/access-rule.ts';
+import type { AccessRuleCache } from '../access/access-rule-store.ts';
+import type { DirectoryView } from '../directory-view.ts';
+import { decodeCompactJws, sha256Base64Url, verifyJwsSignature } from '../exchange/compact-jws.ts';
+import { REQUEST_JWS_TYPE } from '../exchange/envelopes.ts';
+import type { SignerCache } from '../exchange/signer-cache.ts';
+import type { PeerIdentity } from '../tls/peer-certificate.ts';
+import type { ReplayGuard } from './replay-guard.ts';
+
+/** The part of the eID token verifier (gateway/eid) the checks need. */
+export interface EidTokenVerifier {
+  verify(
+    token: string,
+    policy: { requiredLoa: DirectoryService['requiredLoa']; scope: string | null },
+  ): Promise<{ subject: string }>;
+}
+
+/** A request as the provider gateway received it from a peer gateway. */
+export interface IncomingPeerRequest {
+  readonly method: string;
+  /** The request path exactly as received, still percent-encoded. */
+  readonly path: string;
+  /** The raw query string without `?`. */
+  readonly query: string;
+  readonly body: Uint8Array;
+  readonly header: (name: string) => string | undefined;
+  readonly peer: PeerIdentity | null;
+}
+
+/** Everything the provider verified; the adapter learns only from this. */
+export interface VerifiedRequest {
+  readonly claims: RequestClaims;
+  readonly requestJws: string;
+  readonly service: DirectoryService;
+  readonly callerGateway: string;
+  /** The one data subject the adapter may answer about. */
+  readonly subject: string | null;
+  /** The service path inside the adapter (after the service id). */
+  readonly servicePath: string;
+}
+
+/** What is known about a request so far, for its rejection record. */
+export interface RequestTrace {
+  claims?: RequestClaims;
+  requestJws?: string;
+  service?: string;
+  callerGateway?: string;
+  subject?: string | null;
+}
+
+export interface ProviderCheckDeps {
+  /** Printed id of this gateway. */
+  readonly gatewayId: string;
+  readonly directory: () => DirectoryView;
+  readonly hostsService: (serviceId: string) => boolean;
+  readonly signers: SignerCache;
+  readonly replay: ReplayGuard;
+  readonly accessRules: AccessRuleCache;
+  readonly eid: EidTokenVerifier;
+  readonly clock: () => number;
+  readonly skewSeconds: number;
+}
+
+/**
+ * The provider's checks of DESIGN.md §5, in order; the first failure throws its own error code.
+ * `trace` collects what was learnt before a failure, so the rejection record says as much as is known.
+ */
+export async function checkPeerRequest(
+  deps: ProviderCheckDeps,
+  request: IncomingPeerRequest,
+  trace: RequestTrace,
+): Promise<VerifiedRequest> {
+  const view = deps.directory();
+
+  // 1. TLS peer: the TLS layer checked the chain; the certificate must be listed for a gateway.
+  if (!request.peer) throw new EinmalError('Server.ServerProxy.UntrustedPeer');
+  if (view.isRevokedSerial(request.peer.serialNumber)) {
+    throw new EinmalError('Server.ServerProxy.UntrustedPeer', {
+      detail: 'revoked authentication certificate',
+    });
+  }
+  const caller = view.gatewayByFingerprint(request.peer.fingerprint);
+  if (!caller)
+    throw new EinmalError('Server.ServerProxy.UnknownGateway', { detail: request.peer.fingerprint });
+  trace.callerGateway = caller.id;
+
+  // The service addressed by the URL must be one this gateway provides.
+  const target = parseServicePath(request.path.replace(/^\/r1\//, ''));
+  const serviceId = printServiceId(target.service);
+  trace.service = serviceId;
+  const service = view.service(serviceId);
+  if (!service || !deps.hostsService(serviceId)) throw new EinmalError('Server.ServerProxy.UnknownService');
+
+  // 2. Signature: valid, by an approved, unrevoked signing certificate of the client's member,
+  //    and the calling gateway hosts that client.
+  const requestJws = request.header(HEADER.request);
+  if (!requestJws) throw new EinmalError('Server.ServerProxy.MissingSignature');
+  trace.requestJws = requestJws;
+  const decoded = decodeCompactJws(requestJws);
+  if (!decoded || decoded.header.typ !== REQUEST_JWS_TYPE || decoded.header.alg !== 'ES256') {
+    throw new EinmalError('Server.ServerProxy.InvalidSignature', { detail: 'malformed request JWS' });
+  }
+  const parsed = requestClaimsSchema.safeParse(decoded.payload);
+  if (!parsed.success) {
+    throw new EinmalError('Server.ServerProxy.InvalidSignature', {
+      detail: 'request claims do not match the schema',
+    });
+  }
+  const claims = parsed.data;
+  const signer = deps.signers.resolve(decoded.header.x5c, 'Server.ServerProxy');
+  if (!verifyJwsSignature(decoded, signer.publicKey))
+    throw new EinmalError('Server.ServerProxy.InvalidSignature');
+  trace.claims = claims;
+  if (!isMemberOf(claims.client, signer.member)) {
+    throw new EinmalError('Server.ServerProxy.SignerMismatch', { detail: { signer: signer.member } });
+  }
+  if (!caller.clients.includes(claims.client)) {
+    throw new EinmalError('Server.ServerProxy.ClientNotHosted', { detail: { gateway: caller.id } });
+  }
+
+  // 3. Binding: the signed claims describe exactly this HTTP request; fresh; never seen before.
+  if (
+    claims.method !== request.method ||
+    claims.path !== request.path ||
+    claims.query !== request.query ||
+    claims.service !== serviceId ||
+    claims.body !== sha256Base64Url(request.body)
+  ) {
+    throw new EinmalError('Server.ServerProxy.BindingMismatch');
+  }
+  const nowSeconds = deps.clock() / 1000;
+  if (Math.abs(nowSeconds - claims.iat) > deps.skewSeconds)
+    throw new EinmalError('Server.ServerProxy.StaleRequest');
+  if (!deps.replay.claim(claims.id)) throw new EinmalError('Server.ServerProxy.Replay');
+
+  // 4. Access rights.
+  const { rules, localGroups } = await deps.accessRules.current(claims.client);
+  const granted = isAccessGranted(rules, {
+    client: claims.client,
+    globalGroups: view.groupsOf(claims.client),
+    localGroups,
+    service: serviceId,
+    method: request.method,
+    path: target.path,
+  });
+  if (!granted) throw new EinmalError('Server.ServerProxy.AccessDenied');
+
+  // 5. Service policy.
+  checkServicePolicy(service, claims);
+
+  // 6. eID token, bound to the signed digest; with a token, its subject is the only subject.
+  let subject = claims.subject;
+  const token = request.header(HEADER.eidToken);
+  if (claims.eid !== null || token !== undefined) {
+    if (token === undefined || claims.eid === null || sha256Base64Url(token) !== claims.eid) {
+      throw new EinmalError('Server.ServerProxy.TokenBinding');
+    }
+    const verified = await deps.eid.verify(token, {
+      requiredLoa: service.requiredLoa,
+      scope: service.eidScope,
+    });
+    if (claims.subject !== null && claims.subject !== verified.subject) {
+      throw new EinmalError('Server.ServerProxy.SubjectMismatch');
+    }
+    subject = verified.subject;
+  }
+  trace.subject = subject;
+  return { claims, requestJws, service, callerGateway: caller.id, subject, servicePath: target.path };
+}
+
+/** DESIGN.md §5 check 5: purpose, legal basis or eID, and hiding, against the service's policy. */
+function checkServicePolicy(service: DirectoryService, claims: RequestClaims): void {
+  if (claims.purpose !== null && !service.purposes.some((p) => p.code === claims.purpose)) {
+    throw new EinmalError('Server.ServerProxy.PurposeNotAllowed');
+  }
+  if (claims.legalBasis !== null && !service.legalBases.some((b) => b.code === claims.legalBasis)) {
+    throw new EinmalError('Server.ServerProxy.LegalBasisNotAllowed');
+  }
+  if ((claims.hiddenUntil !== null || claims.hiddenReason !== null) && !service.hideable) {
+    throw new EinmalError('Server.ServerProxy.HidingNotAllowed');
+  }
+  if (!service.personalData) return;
+  if (claims.purpose === null) throw new EinmalError('Server.ServerProxy.PurposeRequired');
+  const byToken = claims.eid !== null;
+  const byDeclaration = claims.subject !== null && claims.legalBasis !== null;
+  if (!byToken && !byDeclaration) throw new EinmalError('Server.ServerProxy.AuthorizationRequired');
+}
+
+const isMemberOf = (client: string, member: string): boolean =>
+  client === member || client.startsWith(`${member}/`);

@@ -1,0 +1,144 @@
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
+import {
+  certificateDer,
+  memberOfCertificate,
+  parseCertificateBundle,
+  parseCertificatePem,
+  privateKeyObject,
+} from '../certs/index.ts';
+import { type Logger, loadConfig, migrateToLatest, openDatabase } from '../core/index.ts';
+import { parseGatewayId, printMemberId } from '../schemas/index.ts';
+import type { GatewayConfig } from './config.ts';
+import { gatewayConfigSchema } from './config.ts';
+import { gatewayMigrations } from './db/migrations.ts';
+import type { GatewayDb } from './db/tables.ts';
+import { createDirectoryClient, createRegistryFetch } from './directory/index.ts';
+import { createGateway } from './gateway.ts';
+
+export interface RunningGateway {
+  /** Ports actually bound (useful when configured as 0). */
+  readonly ports: { readonly peer: number; readonly client: number; readonly admin: number | undefined };
+  close(): Promise<void>;
+}
+
+/** Reads the gateway's configuration from the environment; every problem is listed at once. */
+export const readGatewayConfig = (env: Record<string, string | undefined>): GatewayConfig =>
+  loadConfig(gatewayConfigSchema, env);
+
+/**
+ * Starts a security gateway: opens and migrates its database, loads keys and the configuration
+ * anchor, starts the directory client, and listens for peers (mutual TLS), information systems
+ * (mutual TLS, or plain HTTP on loopback in development) and the operator (admin API).
+ */
+export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningGateway> {
+  const [tlsCert, tlsKey, signingCert, signingKey, caBundle, anchorPem] = await Promise.all(
+    [
+      config.GATEWAY_TLS_CERT,
+      config.GATEWAY_TLS_KEY,
+      config.GATEWAY_SIGNING_CERT,
+      config.GATEWAY_SIGNING_KEY,
+      config.GATEWAY_CA,
+      config.GATEWAY_ANCHOR,
+    ].map((file) => readFile(file, 'utf8')),
+  );
+  const gatewayId = parseGatewayId(config.GATEWAY_ID);
+  const caCertificates = parseCertificateBundle(caBundle!);
+  const signingCertificate = parseCertificatePem(signingCert!);
+  const intermediates = caCertificates.filter((ca) => ca.subject !== ca.issuer);
+  const signer = {
+    member: printMemberId(memberOfCertificate(signingCertificate)),
+    privateKey: privateKeyObject(signingKey!),
+    x5c: [signingCertificate, ...intermediates].map((c) => Buffer.from(certificateDer(c)).toString('base64')),
+  };
+
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.EINMAL_DATA_DIR });
+  await migrateToLatest(database.db, { schema: config.GATEWAY_DB_SCHEMA, migrations: gatewayMigrations });
+  const db = database.db.withSchema(
+    config.GATEWAY_DB_SCHEMA,
+  ) as unknown as import('kysely').Kysely<GatewayDb>;
+
+  const registry = createRegistryFetch({ ca: caBundle! });
+  const directory = createDirectoryClient({
+    url: config.GATEWAY_DIRECTORY_URL,
+    anchor: parseCertificatePem(anchorPem!),
+    cacheFile: config.GATEWAY_DIRECTORY_CACHE,
+    fetch: registry.fetch,
+    clock: () => new Date(),
+    log: log.child({ component: 'directory' }),
+  });
+  await directory.start();
+
+  const instance = gatewayId.instance;
+  const gateway = createGateway({
+    gatewayId: config.GATEWAY_ID,
+    nodeId: config.GATEWAY_NODE_ID ?? config.GATEWAY_ID,
+    db,
+    log,
+    clock: Date.now,
+    directory,
+    anchorPem: anchorPem!,
+    tls: { cert: tlsCert!, key: tlsKey!, ca: caBundle! },
+    signers: [signer],
+    adapters: config.GATEWAY_ADAPTERS,
+    allowPlainHttpClients: config.GATEWAY_CLIENT_PLAIN_HTTP,
+    adminToken: config.GATEWAY_ADMIN_TOKEN,
+    maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+    skewSeconds: config.GATEWAY_CLOCK_SKEW_SECONDS,
+    eidAudience: `urn:einmal:${instance}`,
+  });
+
+  const tls = { cert: tlsCert!, key: tlsKey!, ca: caBundle!, requestCert: true };
+  const peerServer = createHttpsServer({ ...tls, rejectUnauthorized: true }, listener(gateway.providerApp));
+  const clientServer = config.GATEWAY_CLIENT_PLAIN_HTTP
+    ? createHttpServer(listener(gateway.clientApp))
+    : createHttpsServer({ ...tls, rejectUnauthorized: true }, listener(gateway.clientApp));
+  const adminServer =
+    config.GATEWAY_ADMIN_PORT === undefined ? undefined : createHttpServer(listener(gateway.adminApp));
+  for (const server of [peerServer, clientServer, adminServer]) {
+    if (server) server.keepAliveTimeout = 60_000;
+  }
+
+  await listen(peerServer, config.GATEWAY_PEER_PORT, config.GATEWAY_PEER_HOST);
+  await listen(clientServer, config.GATEWAY_CLIENT_PORT, config.GATEWAY_CLIENT_HOST);
+  if (adminServer) await listen(adminServer, config.GATEWAY_ADMIN_PORT!, config.GATEWAY_ADMIN_HOST);
+  log.info({ gateway: config.GATEWAY_ID }, 'gateway listening');
+
+  return {
+    ports: {
+      peer: (peerServer.address() as AddressInfo).port,
+      client: (clientServer.address() as AddressInfo).port,
+      admin: adminServer ? (adminServer.address() as AddressInfo).port : undefined,
+    },
+    async close() {
+      await Promise.all([peerServer, clientServer, adminServer].map((s) => (s ? closeServer(s) : undefined)));
+      directory.stop();
+      await gateway.close();
+      await registry.close();
+      await database.close();
+    },
+  };
+}
+
+const listener = (app: Hono) => getRequestListener(app.fetch);
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
