@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { z } from 'zod';
 import { EinmalError } from '../core/index.ts';
-import type { CertificateAuthority } from './authority.ts';
+import { type CertificateAuthority, createIssuingCa } from './authority.ts';
 import { normalizeSerial, parseCertificatePem, serialHex, toPem } from './certificate.ts';
 import { createCrl, type RevocationReason } from './crl.ts';
 import { issueCertificate } from './issue.ts';
@@ -14,7 +14,8 @@ import { x509 } from './x509.ts';
 export interface CaStoreEntry {
   readonly serialNumber: string;
   readonly subject: string;
-  readonly profile: CertificateProfile;
+  /** `ca` for a subordinate CA this CA certified. */
+  readonly profile: CertificateProfile | 'ca';
   readonly notAfter: string;
   readonly revokedAt?: string;
   readonly reason?: RevocationReason;
@@ -31,7 +32,7 @@ const indexSchema = z.object({
     z.object({
       serialNumber: z.string().regex(/^[0-9a-f]{1,64}$/),
       subject: z.string().max(4096),
-      profile: z.enum(CERTIFICATE_PROFILES as [CertificateProfile, ...CertificateProfile[]]),
+      profile: z.enum(['ca', ...CERTIFICATE_PROFILES] as ['ca', ...CertificateProfile[]]),
       notAfter: z.iso.datetime(),
       revokedAt: z.iso.datetime().optional(),
       reason: z.enum(REASONS).optional(),
@@ -53,6 +54,12 @@ export interface CaStore {
     validityDays?: number;
     now?: Date;
   }): Promise<x509.X509Certificate>;
+  /** Creates a subordinate (issuing) CA certified by this one and records it. */
+  createSubordinate(options: {
+    name: string;
+    validityDays?: number;
+    now?: Date;
+  }): Promise<CertificateAuthority>;
   /** Marks an issued serial revoked (idempotent); an unknown serial is `Client.NotFound`. */
   revoke(serialNumber: string, options?: { reason?: RevocationReason; at?: Date }): Promise<CaStoreEntry>;
   /** The CA's current CRL (PEM) listing every revoked serial. */
@@ -138,21 +145,36 @@ export async function openCaStore(dir: string): Promise<CaStore> {
 }
 
 function storeOf(dir: string, authority: CertificateAuthority, index: StoreIndex): CaStore {
-  const save = () => writeAtomically(join(dir, INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`, 0o644);
+  // Writes go one after another, each with the whole index, so concurrent issuing loses nothing.
+  let writing: Promise<void> = Promise.resolve();
+  const save = () => {
+    writing = writing.then(() =>
+      writeAtomically(join(dir, INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`, 0o644),
+    );
+    return writing;
+  };
+  const record = async (certificate: x509.X509Certificate, profile: CertificateProfile | 'ca') => {
+    index.issued.push({
+      serialNumber: serialHex(certificate),
+      subject: certificate.subject,
+      profile,
+      notAfter: certificate.notAfter.toISOString(),
+    });
+    await save();
+  };
   return {
     dir,
     authority,
     entries: () => index.issued.map((entry) => ({ ...entry })),
     async issue(options) {
       const certificate = await issueCertificate({ ca: authority, ...options });
-      index.issued.push({
-        serialNumber: serialHex(certificate),
-        subject: certificate.subject,
-        profile: options.profile,
-        notAfter: certificate.notAfter.toISOString(),
-      });
-      await save();
+      await record(certificate, options.profile);
       return certificate;
+    },
+    async createSubordinate(options) {
+      const subordinate = await createIssuingCa({ root: authority, ...options });
+      await record(subordinate.certificate, 'ca');
+      return subordinate;
     },
     async revoke(serialNumber, options = {}) {
       const serial = normalizeSerial(serialNumber);

@@ -19,6 +19,7 @@ export {
   type VerifiedCertificate,
   validateChain,
 } from './chain-verifier.ts';
+export { pkiCommands } from './cli.ts';
 export { createCrl, parseCrl, type RevocationReason, type RevokedCertificate } from './crl.ts';
 export { createCsr, isCertificateHost } from './csr.ts';
 export { clientOfCertificate, memberOfCertificate, subsystemUrn } from './identity.ts';
@@ -26,6 +27,7 @@ export { issueCertificate, readCsr } from './issue.ts';
 export {
   type CryptoKey,
   type CryptoKeyPair,
+  derivePublicKey,
   exportPrivateKeyPem,
   generateKeyPair,
   importPrivateKeyPem,

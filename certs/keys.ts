@@ -42,6 +42,12 @@ export async function importPrivateKeyPem(pem: string): Promise<CryptoKey> {
   return crypto.subtle.importKey('pkcs8', new Uint8Array(der), EC_P256, true, ['sign']);
 }
 
+/** The public half of an ECDSA P-256 private key (from its JWK, without `d`). */
+export async function derivePublicKey(privateKey: CryptoKey): Promise<CryptoKey> {
+  const { d: _d, key_ops: _ops, ...jwk } = await crypto.subtle.exportKey('jwk', privateKey);
+  return crypto.subtle.importKey('jwk', jwk, EC_P256, true, ['verify']);
+}
+
 /**
  * The PEM private key as a node:crypto `KeyObject`, for fast signing on hot paths.
  * Only ECDSA P-256 keys are accepted; anything else is `Pki.InvalidKey`.
