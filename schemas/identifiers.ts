@@ -289,33 +289,3 @@ export function sameClient(a: ClientId, b: ClientId): boolean {
 export function clientOfService(service: ServiceId): SubsystemId {
   return { ...memberOf(service), subsystemCode: service.subsystemCode };
 }
-
-const URN_PREFIX = 'urn:einmal:';
-
-/**
- * The member URN carried in a signing certificate's SAN URI (DESIGN §3). Parts cannot contain
- * `:`, so the URN splits back unambiguously.
- * @example memberUrn(parseMemberId('DEMO/GOV/munich')) // 'urn:einmal:DEMO:GOV:munich'
- */
-export function memberUrn(member: MemberId): string {
-  return `${URN_PREFIX}${member.instance}:${member.memberClass}:${member.memberCode}`;
-}
-
-/**
- * Parses a member URN such as `urn:einmal:DEMO:GOV:munich`.
- * @throws EinmalError `Client.InvalidIdentifier`
- */
-export function parseMemberUrn(urn: string): MemberId {
-  if (typeof urn !== 'string' || !urn.startsWith(URN_PREFIX)) {
-    throw invalid(`Member URN must start with "${URN_PREFIX}"`);
-  }
-  if (urn.length > URN_PREFIX.length + 3 * MAX_PART_LENGTH + 2) throw invalid('Member URN is too long');
-  const parts = urn.slice(URN_PREFIX.length).split(':');
-  if (parts.length !== 3) throw invalid('Member URN must have the form urn:einmal:INSTANCE:CLASS:MEMBER');
-  // URN parts are never percent-encoded: validate them as they are.
-  const [instance, memberClass, memberCode] = parts.map((part, i) => {
-    if (part.includes('%')) throw invalid(`The member URN ${MEMBER_LABELS[i]} must not be percent-encoded`);
-    return decodePart(part, MEMBER_LABELS[i]!);
-  });
-  return { instance: instance!, memberClass: memberClass!, memberCode: memberCode! };
-}

@@ -55,11 +55,9 @@ export {
   type MemberId,
   memberIdSchema,
   memberOf,
-  memberUrn,
   parseClientId,
   parseGatewayId,
   parseMemberId,
-  parseMemberUrn,
   parseServiceId,
   parseSubsystemId,
   printClientId,
@@ -79,4 +77,5 @@ export {
   serviceIdSchema,
   subsystemIdSchema,
 } from './identifiers.ts';
+export { memberUrn, parseMemberUrn } from './member-urn.ts';
 export { parseServicePath, type ServicePath } from './service-path.ts';
