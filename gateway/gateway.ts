@@ -15,6 +15,7 @@ import { createEidVerifier } from './eid/index.ts';
 import type { SigningIdentity } from './exchange/envelopes.ts';
 import { createSignerCache } from './exchange/signer-cache.ts';
 import { createAdapterClient } from './provider/adapter-client.ts';
+import { createMetaservices } from './provider/metaservices.ts';
 import { createProviderApp } from './provider/provider-app.ts';
 import { createReplayGuard } from './provider/replay-guard.ts';
 
@@ -117,6 +118,7 @@ export function createGateway(deps: GatewayDeps) {
     ensureDirectoryFresh: () => void deps.directory.ensureFresh('provider'),
     adapterFor: (subsystem) => deps.adapters[subsystem],
     adapters,
+    metaservices: createMetaservices({ clock }),
     signerFor,
     audit,
     log: log.child({ role: 'provider' }),

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { Kysely } from 'kysely';
 import {
   certificateDer,
   memberOfCertificate,
@@ -11,7 +12,7 @@ import {
   parseCertificatePem,
   privateKeyObject,
 } from '../certs/index.ts';
-import { type Logger, loadConfig, migrateToLatest, openDatabase } from '../core/index.ts';
+import { type Database, type Logger, loadConfig, migrateToLatest, openDatabase } from '../core/index.ts';
 import { parseGatewayId, printMemberId } from '../schemas/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { gatewayConfigSchema } from './config.ts';
@@ -35,7 +36,11 @@ export const readGatewayConfig = (env: Record<string, string | undefined>): Gate
  * anchor, starts the directory client, and listens for peers (mutual TLS), information systems
  * (mutual TLS, or plain HTTP on loopback in development) and the operator (admin API).
  */
-export async function startGateway(config: GatewayConfig, log: Logger): Promise<RunningGateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  log: Logger,
+  shared: { database?: Database } = {},
+): Promise<RunningGateway> {
   const [tlsCert, tlsKey, signingCert, signingKey, caBundle, anchorPem] = await Promise.all(
     [
       config.GATEWAY_TLS_CERT,
@@ -56,7 +61,10 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
     x5c: [signingCertificate, ...intermediates].map((c) => Buffer.from(certificateDer(c)).toString('base64')),
   };
 
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.EINMAL_DATA_DIR });
+  // A database shared with other components (the demo runs everything on one embedded database)
+  // stays open when the gateway closes.
+  const database =
+    shared.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.EINMAL_DATA_DIR }));
   await migrateToLatest(database.db, { schema: config.GATEWAY_DB_SCHEMA, migrations: gatewayMigrations });
   const db = database.db.withSchema(
     config.GATEWAY_DB_SCHEMA,
@@ -119,7 +127,7 @@ export async function startGateway(config: GatewayConfig, log: Logger): Promise<
       directory.stop();
       await gateway.close();
       await registry.close();
-      await database.close();
+      if (!shared.database) await database.close();
     },
   };
 }

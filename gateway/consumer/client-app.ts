@@ -19,6 +19,7 @@ import { RESPONSE_JWS_TYPE, type SigningIdentity, signRequestClaims } from '../e
 import type { SignerCache } from '../exchange/signer-cache.ts';
 import { rawTarget, readBody } from '../http/read-body.ts';
 import { respondError } from '../http/respond-error.ts';
+import { METASERVICE_CODES } from '../provider/metaservices.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { IsAuthenticator } from './information-systems.ts';
 import { listClientsDocument } from './list-clients.ts';
@@ -125,7 +126,10 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       const serviceEntry = view.service(service);
       const subsystem = `${target.service.instance}/${target.service.memberClass}/${target.service.memberCode}/${target.service.subsystemCode}`;
       const provider = view.gatewayHosting(subsystem);
-      if (!serviceEntry || !provider) throw new EinmalError('Server.ClientProxy.UnknownService');
+      const isMetaservice =
+        target.service.serviceVersion === undefined && METASERVICE_CODES.has(target.service.serviceCode);
+      if ((!serviceEntry && !isMetaservice) || !provider)
+        throw new EinmalError('Server.ClientProxy.UnknownService');
       const member = `${context.client.instance}/${context.client.memberClass}/${context.client.memberCode}`;
       const signer = deps.signerFor(member);
       if (!signer) throw new EinmalError('Server.ClientProxy.NoSigningKey');

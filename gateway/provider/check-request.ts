@@ -14,6 +14,7 @@ import { decodeCompactJws, sha256Base64Url, verifyJwsSignature } from '../exchan
 import { REQUEST_JWS_TYPE } from '../exchange/envelopes.ts';
 import type { SignerCache } from '../exchange/signer-cache.ts';
 import type { PeerIdentity } from '../tls/peer-certificate.ts';
+import { METASERVICE_CODES } from './metaservices.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 
 /** The part of the eID token verifier (gateway/eid) the checks need. */
@@ -40,7 +41,10 @@ export interface IncomingPeerRequest {
 export interface VerifiedRequest {
   readonly claims: RequestClaims;
   readonly requestJws: string;
-  readonly service: DirectoryService;
+  /** The directory's entry of the service; `null` for a metaservice call. */
+  readonly service: DirectoryService | null;
+  /** The metaservice called (`listMethods`, `allowedMethods`, `getOpenAPI`), or `null`. */
+  readonly metaservice: string | null;
   readonly callerGateway: string;
   /** The one data subject the adapter may answer about. */
   readonly subject: string | null;
@@ -97,8 +101,14 @@ export async function checkPeerRequest(
   const target = parseServicePath(request.path.replace(/^\/r1\//, ''));
   const serviceId = printServiceId(target.service);
   trace.service = serviceId;
-  const service = view.service(serviceId);
-  if (!service || !deps.hostsService(serviceId)) throw new EinmalError('Server.ServerProxy.UnknownService');
+  const metaservice =
+    target.service.serviceVersion === undefined && METASERVICE_CODES.has(target.service.serviceCode)
+      ? target.service.serviceCode
+      : null;
+  const service = view.service(serviceId) ?? null;
+  if ((!service && !metaservice) || !deps.hostsService(serviceId)) {
+    throw new EinmalError('Server.ServerProxy.UnknownService');
+  }
 
   // 2. Signature: valid, by an approved, unrevoked signing certificate of the client's member,
   //    and the calling gateway hosts that client.
@@ -141,6 +151,18 @@ export async function checkPeerRequest(
   if (Math.abs(nowSeconds - claims.iat) > deps.skewSeconds)
     throw new EinmalError('Server.ServerProxy.StaleRequest');
   if (!deps.replay.claim(claims.id)) throw new EinmalError('Server.ServerProxy.Replay');
+  // Metaservices describe the provider's services; the adapter is not involved and no subject is.
+  if (!service) {
+    return {
+      claims,
+      requestJws,
+      service,
+      metaservice,
+      callerGateway: caller.id,
+      subject: null,
+      servicePath: target.path,
+    };
+  }
 
   // 4. Access rights.
   const { rules, localGroups } = await deps.accessRules.current(claims.client);
@@ -174,7 +196,15 @@ export async function checkPeerRequest(
     subject = verified.subject;
   }
   trace.subject = subject;
-  return { claims, requestJws, service, callerGateway: caller.id, subject, servicePath: target.path };
+  return {
+    claims,
+    requestJws,
+    service,
+    metaservice,
+    callerGateway: caller.id,
+    subject,
+    servicePath: target.path,
+  };
 }
 
 /** DESIGN.md §5 check 5: purpose, legal basis or eID, and hiding, against the service's policy. */

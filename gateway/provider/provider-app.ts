@@ -10,6 +10,7 @@ import { respondError } from '../http/respond-error.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { AdapterClient } from './adapter-client.ts';
 import { checkPeerRequest, type ProviderCheckDeps, type RequestTrace } from './check-request.ts';
+import type { Metaservices } from './metaservices.ts';
 
 export interface ProviderAppDeps {
   readonly checks: ProviderCheckDeps;
@@ -18,6 +19,7 @@ export interface ProviderAppDeps {
   /** The adapter base URL of a hosted subsystem (printed `INSTANCE/CLASS/MEMBER/SUBSYSTEM`). */
   readonly adapterFor: (subsystem: string) => string | undefined;
   readonly adapters: AdapterClient;
+  readonly metaservices: Metaservices;
   /** The signing identity of the provider member owning `service`. */
   readonly signerFor: (member: string) => SigningIdentity | undefined;
   readonly audit: AuditLog;
@@ -83,28 +85,39 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
       }
       const claims = verified.claims;
       const contentType = c.req.header('content-type');
-      const answer = await deps.adapters.call({
-        baseUrl: adapterUrl,
-        serviceCode: service.serviceCode,
-        serviceVersion: service.serviceVersion,
-        path: verified.servicePath,
-        query,
-        method: c.req.method,
-        body,
-        headers: {
-          ...(contentType ? { 'content-type': contentType } : {}),
-          ...verifiedContextHeaders({
-            client: claims.client,
-            service: claims.service,
-            messageId: claims.id,
-            subject: verified.subject,
-            purpose: claims.purpose,
-            legalBasis: claims.legalBasis,
-            userId: claims.userId,
-            issue: claims.issue,
-          }),
-        },
-      });
+      const answer = verified.metaservice
+        ? {
+            ...(await deps.metaservices.answer({
+              code: verified.metaservice,
+              subsystem: service,
+              adapterUrl,
+              query,
+              ...(await accessOf(deps, claims.client)),
+            })),
+            contentType: 'application/json',
+          }
+        : await deps.adapters.call({
+            baseUrl: adapterUrl,
+            serviceCode: service.serviceCode,
+            serviceVersion: service.serviceVersion,
+            path: verified.servicePath,
+            query,
+            method: c.req.method,
+            body,
+            headers: {
+              ...(contentType ? { 'content-type': contentType } : {}),
+              ...verifiedContextHeaders({
+                client: claims.client,
+                service: claims.service,
+                messageId: claims.id,
+                subject: verified.subject,
+                purpose: claims.purpose,
+                legalBasis: claims.legalBasis,
+                userId: claims.userId,
+                issue: claims.issue,
+              }),
+            },
+          });
       const signed = signResponse(
         {
           id: claims.id,
@@ -139,4 +152,10 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
     (c) => respondError(toEinmalError(new Error(c.req.path), 'Client.NotFound'), deps.log).response,
   );
   return app;
+}
+
+/** The caller's access rules and groups, for `allowedMethods`. */
+async function accessOf(deps: ProviderAppDeps, client: string) {
+  const { rules, localGroups } = await deps.checks.accessRules.current(client);
+  return { rules, access: { client, localGroups, globalGroups: deps.checks.directory().groupsOf(client) } };
 }
