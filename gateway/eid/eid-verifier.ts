@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, errors, type FetchImplementation, jwtVerify } from 'jose';
+import { z } from 'zod';
+import { EinmalError, type ErrorCode } from '../../core/index.ts';
+import { type Loa, loaRank } from '../../schemas/index.ts';
+import { createTrustedIssuers, type TrustedEidIssuer } from './trusted-issuers.ts';
+
+/** Signature algorithms accepted for eID tokens: asymmetric only, so no shared secret can mint one. */
+export const EID_TOKEN_ALGORITHMS = ['ES256', 'ES384', 'EdDSA', 'RS256', 'PS256'] as const;
+
+/** Longest token accepted; real access tokens are well under 2 KiB. */
+const MAX_TOKEN_LENGTH = 8192;
+
+/** Three base64url parts; the signature may be empty so that `alg: none` is named as such. */
+const compactJwt = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** Subject identifiers: a country prefix and a national identifier, e.g. `DE65402138797`. */
+const subjectPattern = /^[A-Z]{2}[A-Za-z0-9]{4,32}$/;
+
+const verifiedClaims = z.object({
+  sub: z.string(),
+  exp: z.number(),
+  acr: z.string().optional(),
+  scope: z.string().optional(),
+});
+
+/** What a service requires of a citizen's token: a minimum eIDAS level and the eID scope. */
+export interface EidTokenPolicy {
+  readonly requiredLoa: Loa | null;
+  readonly scope: string | null;
+}
+
+/** A token that passed every check of DESIGN.md §6. Holds no copy of the token itself. */
+export interface VerifiedEidToken {
+  /** The data subject, the token's `sub`. */
+  readonly subject: string;
+  readonly issuer: string;
+  readonly loa: Loa;
+  readonly scopes: readonly string[];
+  /** base64url SHA-256 of the token string; what the signed request and the log carry. */
+  readonly tokenDigest: string;
+  /** Expiry, epoch milliseconds. */
+  readonly expiresAt: number;
+}
+
+export interface EidVerifierOptions {
+  /** Trusted issuers, e.g. the directory's `eidIssuers`. */
+  readonly issuers: readonly TrustedEidIssuer[];
+  /** The instance audience, e.g. `urn:einmal:DEMO`. */
+  readonly audience: string;
+  /** Current time, epoch milliseconds. */
+  readonly clock: () => number;
+  /** Allowed clock difference for `exp`, `nbf` and `iat`. Default 30. */
+  readonly skewSeconds?: number;
+  /** Oldest `iat` accepted. Default 3600. */
+  readonly maxAgeSeconds?: number;
+  /** Fetch used for remote JWKS; the global fetch by default. */
+  readonly fetch?: FetchImplementation;
+}
+
+export interface EidVerifier {
+  /** Verifies a citizen's eID access token against a service's policy, or throws an `EinmalError`. */
+  verify(token: string, policy: EidTokenPolicy): Promise<VerifiedEidToken>;
+  /** Replaces the trusted issuers, e.g. after a directory refresh. */
+  updateIssuers(issuers: readonly TrustedEidIssuer[]): void;
+}
+
+/** base64url SHA-256 of a token string. */
+export function digestEidToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64url');
+}
+
+const refuse = (code: ErrorCode, detail?: unknown): EinmalError => new EinmalError(code, { detail });
+
+/** Maps a jose failure to its refusal; the detail names the claim, never the token. */
+function refusalFor(error: unknown): EinmalError {
+  if (error instanceof EinmalError) return error;
+  if (error instanceof errors.JWTExpired) return refuse('Server.ServerProxy.TokenExpired', error.message);
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const byClaim: Record<string, ErrorCode> = {
+      aud: 'Server.ServerProxy.TokenAudience',
+      iss: 'Server.ServerProxy.TokenIssuer',
+      sub: 'Server.ServerProxy.TokenSubject',
+    };
+    const timed = ['exp', 'nbf', 'iat'].includes(error.claim) && error.reason !== 'missing';
+    const code =
+      byClaim[error.claim] ?? (timed ? 'Server.ServerProxy.TokenExpired' : 'Server.ServerProxy.TokenInvalid');
+    return refuse(code, error.message);
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return refuse('Server.ServerProxy.TokenAlgorithm', error.message);
+  if (error instanceof errors.JOSEError) return refuse('Server.ServerProxy.TokenInvalid', error.code);
+  return new EinmalError('Server.ServerProxy.TokenInvalid', { cause: error });
+}
+
+/**
+ * Creates the verifier of citizens' eID access tokens (DESIGN.md §6, RFC 9068). Checks, each
+ * with its own code: the header's `alg` is asymmetric (before any key lookup), `iss` is trusted,
+ * the signature verifies against that issuer's JWKS, `typ` is `at+jwt`, `aud` holds the instance
+ * audience, `exp`/`nbf`/`iat` hold within the skew and the maximum age, `sub` is well formed,
+ * `acr` maps to a level at least the required one, and `scope` holds the service's scope.
+ * Tokens are never logged or kept; only their digest leaves this function.
+ *
+ * @example
+ * const verifier = createEidVerifier({ issuers: directory.eidIssuers, audience: 'urn:einmal:DEMO',
+ *   clock: Date.now });
+ * const { subject } = await verifier.verify(token, { requiredLoa: 'substantial', scope: 'vehicles.holder' });
+ */
+export function createEidVerifier(options: EidVerifierOptions): EidVerifier {
+  const { audience, clock, skewSeconds = 30, maxAgeSeconds = 3600 } = options;
+  const issuers = createTrustedIssuers(options.issuers, options.fetch);
+
+  async function verify(token: string, policy: EidTokenPolicy): Promise<VerifiedEidToken> {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !compactJwt.test(token)) {
+      throw refuse('Server.ServerProxy.TokenInvalid', 'not a compact JWS');
+    }
+    let alg: unknown;
+    let iss: unknown;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+      iss = decodeJwt(token).iss;
+    } catch (error) {
+      throw refusalFor(error);
+    }
+    if (!EID_TOKEN_ALGORITHMS.includes(alg as (typeof EID_TOKEN_ALGORITHMS)[number])) {
+      throw refuse('Server.ServerProxy.TokenAlgorithm', {
+        alg: typeof alg === 'string' ? alg.slice(0, 16) : null,
+      });
+    }
+    const issuer = typeof iss === 'string' ? issuers.find(iss) : undefined;
+    if (!issuer)
+      throw refuse('Server.ServerProxy.TokenIssuer', {
+        iss: typeof iss === 'string' ? iss.slice(0, 256) : null,
+      });
+
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, issuer.key, {
+        algorithms: [...EID_TOKEN_ALGORITHMS],
+        issuer: issuer.config.issuer,
+        audience,
+        typ: 'at+jwt',
+        currentDate: new Date(clock()),
+        clockTolerance: skewSeconds,
+        maxTokenAge: maxAgeSeconds,
+        requiredClaims: ['exp', 'iat', 'sub'],
+      }));
+    } catch (error) {
+      throw refusalFor(error);
+    }
+
+    const claims = verifiedClaims.safeParse(payload);
+    if (!claims.success)
+      throw refuse(
+        'Server.ServerProxy.TokenInvalid',
+        claims.error.issues.map((i) => i.path.join('.')),
+      );
+    const { sub, exp, acr, scope } = claims.data;
+    if (!subjectPattern.test(sub)) throw refuse('Server.ServerProxy.TokenSubject');
+
+    const loa = acr === undefined ? undefined : issuer.config.acr[acr];
+    if (loa === undefined || !Object.hasOwn(issuer.config.acr, acr as string)) {
+      throw refuse('Server.ServerProxy.TokenLevel', { acr: acr?.slice(0, 128) ?? null });
+    }
+    if (policy.requiredLoa !== null && loaRank(loa) < loaRank(policy.requiredLoa)) {
+      throw refuse('Server.ServerProxy.TokenLevel', { loa, required: policy.requiredLoa });
+    }
+
+    const scopes = scope ? scope.split(' ').filter((s) => s.length > 0) : [];
+    if (policy.scope !== null && !scopes.includes(policy.scope)) {
+      throw refuse('Server.ServerProxy.TokenScope', { required: policy.scope });
+    }
+
+    return {
+      subject: sub,
+      issuer: issuer.config.issuer,
+      loa,
+      scopes,
+      tokenDigest: digestEidToken(token),
+      expiresAt: exp * 1000,
+    };
+  }
+
+  return { verify, updateIssuers: issuers.update };
+}
