@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../../core/index.ts';
+import { registrationMigration } from '../registration-table.ts';
 
 /**
  * The registry's migrations, applied into PostgreSQL schema `registry`. Landed migrations are never
@@ -88,5 +89,6 @@ export const registryMigrations: MigrationSet = {
           .execute();
       },
     },
+    '0100_registrations': registrationMigration,
   },
 };

@@ -1,0 +1,222 @@
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import type { X509Certificate } from '@peculiar/x509';
+import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
+import { z } from 'zod';
+import {
+  type CryptoKey,
+  certificateDer,
+  memberOfCertificate,
+  parseCertificateDer,
+  publicKeyObject,
+  type RevokedSerial,
+  readCsr,
+  validateChain,
+} from '../certs/index.ts';
+import { EinmalError } from '../core/index.ts';
+import { parseGatewayId, printedGatewayIdSchema, printMemberId } from '../schemas/index.ts';
+
+/** `typ` of the outer JWS, signed by the member's signing key (x5c: its signing certificate). */
+export const REGISTRATION_JWS_TYPE = 'einmal-registration+jws';
+/** `typ` of the inner JWS, signed by the gateway's new authentication key (proof of possession). */
+export const REGISTRATION_POP_JWS_TYPE = 'einmal-registration-pop+jws';
+
+const MAX_REQUEST_LENGTH = 128 * 1024;
+const MAX_CHAIN_LENGTH = 8;
+/** A request is a one-off act: older ones are refused so a leaked file cannot be replayed much later. */
+const MAX_AGE_SECONDS = 30 * 86_400;
+const MAX_FUTURE_SKEW_SECONDS = 300;
+
+/** What a gateway asks to be registered with (X-Road pr-mserv: authentication certificate registration). */
+export const registrationClaimsSchema = z.strictObject({
+  v: z.literal(1),
+  /** `INSTANCE/CLASS/MEMBER/SERVERCODE`. */
+  gateway: printedGatewayIdSchema,
+  /** Where peers reach the gateway, e.g. `https://localhost:4410`. */
+  address: z.url({ protocol: /^https$/, hostname: z.regexes.hostname }).max(2048),
+  /** PKCS #10 request for the gateway's authentication (TLS) certificate, PEM. */
+  csr: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
+  /** Seconds since the epoch when the request was made. */
+  iat: z.int().nonnegative(),
+});
+
+export type RegistrationClaims = z.infer<typeof registrationClaimsSchema>;
+
+/** A key that signs: node:crypto for speed, or WebCrypto as certs/ generates them. */
+export type SigningKey = KeyObject | CryptoKey;
+
+/**
+ * The registration request of a new gateway, signed twice as X-Road does: the claims are signed by
+ * the gateway's new authentication key (proof of possession of the key in the CSR), and that JWS
+ * is the payload of a second JWS by the member's signing key, whose certificate chain rides in x5c.
+ *
+ * @example
+ * const request = await createRegistrationRequest({
+ *   claims: { v: 1, gateway: 'DEMO/GOV/munich/gw1', address: 'https://localhost:4410', csr, iat },
+ *   authKey: keys.privateKey,
+ *   memberKey: signingKey,
+ *   memberChain: [signingCert, issuingCa],
+ * });
+ */
+export async function createRegistrationRequest(options: {
+  claims: RegistrationClaims;
+  authKey: SigningKey;
+  memberKey: SigningKey;
+  memberChain: readonly X509Certificate[];
+}): Promise<string> {
+  if (options.memberChain.length === 0) throw new TypeError('The member signing certificate is required');
+  const claims = registrationClaimsSchema.parse(options.claims);
+  const proof = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+    .setProtectedHeader({ alg: 'ES256', typ: REGISTRATION_POP_JWS_TYPE })
+    .sign(options.authKey);
+  const x5c = options.memberChain.map((cert) => Buffer.from(certificateDer(cert)).toString('base64'));
+  return new CompactSign(new TextEncoder().encode(proof))
+    .setProtectedHeader({ alg: 'ES256', typ: REGISTRATION_JWS_TYPE, x5c })
+    .sign(options.memberKey);
+}
+
+/** A registration request whose both signatures verified. */
+export interface VerifiedRegistration {
+  readonly claims: RegistrationClaims;
+  /** `INSTANCE/CLASS/MEMBER` of the gateway, equal to the member named by the signing certificate. */
+  readonly member: string;
+  readonly memberCertificate: X509Certificate;
+  /** SHA-256 (lowercase hex) of the new authentication key's SubjectPublicKeyInfo. */
+  readonly authKeyFingerprint: string;
+}
+
+/**
+ * Verifies a registration request. Refuses with `Registry.InvalidRegistration` what is not a
+ * request signed as `createRegistrationRequest` does (unsigned, wrong type, bad claims),
+ * `Pki.InvalidCsr` a CSR that does not verify, and `Registry.RegistrationSignature` a wrong
+ * signature: by a key other than the CSR's, by a certificate that does not chain to the
+ * federation or is not a signing certificate, or by a member other than the gateway's.
+ *
+ * @example
+ * const verified = await verifyRegistrationRequest(body.request, { anchor: rootCa, now: new Date() });
+ */
+export async function verifyRegistrationRequest(
+  request: string,
+  trust: {
+    anchor: X509Certificate;
+    intermediates?: readonly X509Certificate[];
+    revokedSerials?: readonly RevokedSerial[];
+    now: Date;
+  },
+): Promise<VerifiedRegistration> {
+  const outerHeader = readHeader(request, REGISTRATION_JWS_TYPE);
+  const chain = readChain(outerHeader.x5c);
+  const [memberCertificate, ...intermediates] = chain;
+  try {
+    await validateChain({
+      certificate: memberCertificate!,
+      intermediates: [...intermediates, ...(trust.intermediates ?? [])],
+      anchors: [trust.anchor],
+      ...(trust.revokedSerials ? { revokedSerials: trust.revokedSerials } : {}),
+      at: trust.now,
+      usage: 'signing',
+    });
+  } catch (cause) {
+    throw signatureRefused('The member signing certificate is not trusted', cause);
+  }
+  let proof: string;
+  try {
+    const { payload } = await compactVerify(request, publicKeyObject(memberCertificate!), {
+      algorithms: ['ES256'],
+    });
+    proof = new TextDecoder('utf-8', { fatal: true }).decode(payload);
+  } catch (cause) {
+    throw signatureRefused('The member signature does not verify', cause);
+  }
+
+  readHeader(proof, REGISTRATION_POP_JWS_TYPE);
+  const claims = readClaims(proof);
+  const csr = await readCsr(claims.csr);
+  const authKeyDer = Buffer.from(csr.publicKey.rawData);
+  try {
+    const authKey = createPublicKey({ key: authKeyDer, format: 'der', type: 'spki' });
+    await compactVerify(proof, authKey, { algorithms: ['ES256'] });
+  } catch (cause) {
+    throw signatureRefused('The proof of possession does not verify with the key of the CSR', cause);
+  }
+
+  const nowSeconds = Math.floor(trust.now.getTime() / 1000);
+  if (claims.iat > nowSeconds + MAX_FUTURE_SKEW_SECONDS || claims.iat < nowSeconds - MAX_AGE_SECONDS) {
+    throw new EinmalError('Registry.InvalidRegistration', {
+      message: 'The registration request is too old or dated in the future',
+    });
+  }
+  const gatewayMember = printMemberId(parseGatewayId(claims.gateway));
+  let signerMember: string;
+  try {
+    signerMember = printMemberId(memberOfCertificate(memberCertificate!));
+  } catch (cause) {
+    throw signatureRefused('The signing certificate names no member', cause);
+  }
+  if (signerMember !== gatewayMember) {
+    throw signatureRefused(`The request is signed by ${signerMember}, not by the gateway's member`);
+  }
+  return {
+    claims,
+    member: gatewayMember,
+    memberCertificate: memberCertificate!,
+    authKeyFingerprint: createHash('sha256').update(authKeyDer).digest('hex'),
+  };
+}
+
+const invalid = (message: string, cause?: unknown) =>
+  new EinmalError('Registry.InvalidRegistration', { message, ...(cause ? { cause } : {}) });
+
+const signatureRefused = (detail: string, cause?: unknown) =>
+  new EinmalError('Registry.RegistrationSignature', { detail, ...(cause ? { cause } : {}) });
+
+function readHeader(jws: string, typ: string): ReturnType<typeof decodeProtectedHeader> {
+  if (typeof jws !== 'string' || jws.length > MAX_REQUEST_LENGTH || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(jws)) {
+    throw invalid('The registration request is not a signed compact JWS');
+  }
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(jws);
+  } catch (cause) {
+    throw invalid('The registration request header is unreadable', cause);
+  }
+  if (header.alg !== 'ES256' || header.typ !== typ || header.crit !== undefined) {
+    throw invalid(`Expected an ES256 JWS of type ${typ}`);
+  }
+  return header;
+}
+
+function readChain(x5c: unknown): X509Certificate[] {
+  if (
+    !Array.isArray(x5c) ||
+    x5c.length === 0 ||
+    x5c.length > MAX_CHAIN_LENGTH ||
+    !x5c.every((entry) => typeof entry === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(entry))
+  ) {
+    throw invalid('The registration request carries no x5c chain of the member signing certificate');
+  }
+  try {
+    return x5c.map((entry: string) => parseCertificateDer(Buffer.from(entry, 'base64')));
+  } catch (cause) {
+    throw invalid('The x5c chain is unreadable', cause);
+  }
+}
+
+function readClaims(proof: string): RegistrationClaims {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(proof.split('.')[1]!, 'base64url').toString('utf8'));
+  } catch (cause) {
+    throw invalid('The registration claims are not JSON', cause);
+  }
+  const parsed = registrationClaimsSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(claims)'}: ${i.message}`);
+    throw invalid(`Invalid registration claims: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
