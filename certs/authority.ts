@@ -81,7 +81,9 @@ export function parseName(dn: string): x509.Name {
     throw new EinmalError('Cli.Usage', { message: `Malformed distinguished name '${dn}'`, cause });
   }
   if (name.toJSON().length === 0) {
-    throw new EinmalError('Cli.Usage', { message: 'The distinguished name is empty' });
+    throw new EinmalError('Cli.Usage', {
+      message: `Malformed distinguished name '${dn}' (expected e.g. CN=name, O=org)`,
+    });
   }
   return name;
 }

@@ -145,13 +145,17 @@ export async function openCaStore(dir: string): Promise<CaStore> {
 }
 
 function storeOf(dir: string, authority: CertificateAuthority, index: StoreIndex): CaStore {
-  // Writes go one after another, each with the whole index, so concurrent issuing loses nothing.
+  // Writes go one after another, each with the whole index, so concurrent issuing loses nothing;
+  // changes made while a write waits to start share that write.
   let writing: Promise<void> = Promise.resolve();
+  let queued: Promise<void> | undefined;
   const save = () => {
-    writing = writing.then(() =>
-      writeAtomically(join(dir, INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`, 0o644),
-    );
-    return writing;
+    queued ??= writing.then(() => {
+      queued = undefined;
+      return writeAtomically(join(dir, INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`, 0o644);
+    });
+    writing = queued;
+    return queued;
   };
   const record = async (certificate: x509.X509Certificate, profile: CertificateProfile | 'ca') => {
     index.issued.push({
