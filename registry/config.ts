@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { demoPorts } from '../dev/demo-federation.ts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((value) => value === 'true' || value === '1');
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+/**
+ * The registry's configuration, from the environment. Credentials come either from a federation
+ * directory written by `einmal dev init` (`REGISTRY_FEDERATION_DIR`) or from the explicit PEM paths.
+ */
+export const registryConfigSchema = z
+  .object({
+    REGISTRY_INSTANCE: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/)
+      .default('DEMO'),
+    REGISTRY_HOST: z.string().min(1).default('127.0.0.1'),
+    REGISTRY_PORT: port.default(demoPorts.registry),
+    REGISTRY_ADMIN_PORT: port.default(demoPorts.registryAdmin),
+    REGISTRY_FEDERATION_DIR: optionalText,
+    /** TLS certificate chain (PEM) and key of both listeners. */
+    REGISTRY_TLS_CERT: optionalText,
+    REGISTRY_TLS_KEY: optionalText,
+    /** Directory-signing certificate chain (PEM, signer first) and key. */
+    REGISTRY_DIRECTORY_CERT: optionalText,
+    REGISTRY_DIRECTORY_KEY: optionalText,
+    /** Federation root certificate (PEM): the configuration anchor. */
+    REGISTRY_ANCHOR_CERT: optionalText,
+    /** CA certificates (PEM bundle) that issue operator certificates. */
+    REGISTRY_ADMIN_CA: optionalText,
+    REGISTRY_ADMIN_TOKEN: optionalText.pipe(z.string().min(24).optional()),
+    REGISTRY_DEV_MODE: flag,
+    REGISTRY_DIRECTORY_TTL: z.coerce.number().int().min(30).max(86_400).default(600),
+    /** How often the registry looks for changes written by other processes, in seconds. */
+    REGISTRY_POLL_INTERVAL: z.coerce.number().min(0.1).max(3600).default(5),
+    REGISTRY_WITNESS_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    REGISTRY_LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    DATABASE_URL: optionalText,
+    EINMAL_DATA_DIR: optionalText,
+  })
+  .superRefine((config, ctx) => {
+    if (!config.REGISTRY_FEDERATION_DIR) {
+      for (const key of [
+        'REGISTRY_TLS_CERT',
+        'REGISTRY_TLS_KEY',
+        'REGISTRY_DIRECTORY_CERT',
+        'REGISTRY_DIRECTORY_KEY',
+        'REGISTRY_ANCHOR_CERT',
+        'REGISTRY_ADMIN_CA',
+      ] as const) {
+        if (!config[key]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'Required unless REGISTRY_FEDERATION_DIR is set',
+          });
+        }
+      }
+    }
+    if (config.REGISTRY_ADMIN_TOKEN && !config.REGISTRY_DEV_MODE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REGISTRY_ADMIN_TOKEN'],
+        message: 'An operator token is only accepted with REGISTRY_DEV_MODE=true',
+      });
+    }
+  });
+
+/** The parsed registry configuration. */
+export type RegistryConfig = z.output<typeof registryConfigSchema>;

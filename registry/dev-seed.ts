@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { certificateFingerprint, parseCertificateBundle } from '../certs/index.ts';
+import { isEinmalError } from '../core/index.ts';
+import { demoServices } from '../dev/demo-federation.ts';
+import { readFederationManifest } from '../dev/federation-files.ts';
+import {
+  addApprovedCa,
+  addEidIssuer,
+  addGateway,
+  addMember,
+  addService,
+  addSubsystem,
+  type RegistryDb,
+} from './db/index.ts';
+
+/** The development eID provider's issuer URL (DESIGN.md §6, `einmal dev eid`). */
+export const DEV_EID_ISSUER = 'http://127.0.0.1:4402';
+
+/** eIDAS level URIs as `acr` values, as the development eID provider issues them. */
+export const EIDAS_ACR = {
+  'http://eidas.europa.eu/LoA/low': 'low',
+  'http://eidas.europa.eu/LoA/substantial': 'substantial',
+  'http://eidas.europa.eu/LoA/high': 'high',
+} as const;
+
+export interface SeedOptions {
+  readonly db: Kysely<RegistryDb>;
+  /** A folder written by `einmal dev init`. */
+  readonly federationDir: string;
+  /** Gateway id → address peers use; default `https://localhost:PORT` from the manifest. */
+  readonly gatewayAddresses?: Readonly<Record<string, string>> | undefined;
+  /** The eID issuer URL; default {@link DEV_EID_ISSUER}. Its JWKS is at `ISSUER/jwks`. */
+  readonly eidIssuer?: string | undefined;
+}
+
+/** What a seed run added; entries already present are skipped, so seeding twice is harmless. */
+export interface SeedResult {
+  readonly added: number;
+  readonly skipped: number;
+}
+
+/**
+ * Loads the demo federation (dev/demo-federation.ts, with the certificates `einmal dev init` wrote)
+ * into the registry: members, subsystems, gateways with their auth certificate fingerprints,
+ * services, the issuing CA and the development eID issuer. One transaction: all or nothing.
+ *
+ * @example
+ * await seedDevFederation({ db, federationDir: './federation' });
+ */
+export async function seedDevFederation(options: SeedOptions): Promise<SeedResult> {
+  const dir = options.federationDir;
+  const manifest = await readFederationManifest(dir);
+  const read = (path: string) => readFile(join(dir, path), 'utf8');
+  const issuingPem = await read(manifest.issuingCa);
+  const [issuing] = parseCertificateBundle(issuingPem);
+  const gatewayFingerprints = new Map<string, string>();
+  for (const member of manifest.members) {
+    const [leaf] = parseCertificateBundle(await read(member.gateway.tls.cert));
+    gatewayFingerprints.set(member.gateway.id, certificateFingerprint(leaf!));
+  }
+  const issuer = options.eidIssuer ?? DEV_EID_ISSUER;
+
+  let added = 0;
+  let skipped = 0;
+  const step = async (run: () => Promise<void>) => {
+    try {
+      await run();
+      added += 1;
+    } catch (error) {
+      if (!isEinmalError(error) || error.code !== 'Client.Conflict') throw error;
+      skipped += 1;
+    }
+  };
+
+  await options.db.transaction().execute(async (trx) => {
+    await step(() =>
+      addApprovedCa(trx, { name: 'Issuing CA', certificate: issuingPem }, certificateFingerprint(issuing!)),
+    );
+    for (const member of manifest.members) {
+      await step(() => addMember(trx, { id: member.id, name: member.name }));
+      for (const subsystem of member.subsystems) await step(() => addSubsystem(trx, { id: subsystem.id }));
+    }
+    for (const member of manifest.members) {
+      const { id, port } = member.gateway;
+      await step(() =>
+        addGateway(trx, {
+          id,
+          address: options.gatewayAddresses?.[id] ?? `https://localhost:${port}`,
+          authCertificateFingerprints: [gatewayFingerprints.get(id)!],
+          clients: member.subsystems.map((s) => s.id),
+        }),
+      );
+    }
+    for (const service of demoServices) await step(() => addService(trx, service));
+    await step(() => addEidIssuer(trx, { issuer, jwksUri: `${issuer}/jwks`, acr: EIDAS_ACR }));
+  });
+  return { added, skipped };
+}

@@ -1,0 +1,32 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseCertificateBundle } from '../certs/index.ts';
+import { readFederationManifest } from '../dev/federation-files.ts';
+import type { RegistryCredentials } from './server.ts';
+
+/** A certificate file with the issuing CA appended when it holds only the leaf. */
+function withIssuer(pem: string, issuingPem: string): string {
+  return parseCertificateBundle(pem).length > 1 ? pem : `${pem.trimEnd()}\n${issuingPem}`;
+}
+
+/**
+ * The registry's credentials from a federation folder written by `einmal dev init`: its TLS and
+ * directory-signing keys, the root as configuration anchor, and the CAs that issue operators.
+ *
+ * @example
+ * const credentials = await registryCredentialsFromFederation('./federation');
+ */
+export async function registryCredentialsFromFederation(dir: string): Promise<RegistryCredentials> {
+  const manifest = await readFederationManifest(dir);
+  const read = (path: string) => readFile(join(dir, path), 'utf8');
+  const [rootPem, issuingPem] = await Promise.all([read(manifest.rootCa), read(manifest.issuingCa)]);
+  const { tls, directorySigning } = manifest.registry;
+  return {
+    tlsCertPem: withIssuer(await read(tls.cert), issuingPem),
+    tlsKeyPem: await read(tls.key),
+    directoryCertPem: withIssuer(await read(directorySigning.cert), issuingPem),
+    directoryKeyPem: await read(directorySigning.key),
+    anchorPem: rootPem,
+    adminCaPem: `${issuingPem.trimEnd()}\n${rootPem}`,
+  };
+}

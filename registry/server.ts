@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { Kysely } from 'kysely';
+import { createChainVerifier, parseCertificateBundle, privateKeyObject } from '../certs/index.ts';
+import {
+  createLogger,
+  type Database,
+  EinmalError,
+  type Logger,
+  loadConfig,
+  migrateToLatest,
+  openDatabase,
+} from '../core/index.ts';
+import { createRegistryApps } from './app.ts';
+import { type RegistryConfig, registryConfigSchema } from './config.ts';
+import { type RegistryDb, registryMigrations } from './db/index.ts';
+import type { DirectorySigner } from './directory-jws.ts';
+
+/** The PEM material the registry runs with. */
+export interface RegistryCredentials {
+  /** TLS certificate chain (leaf first) and key of both listeners. */
+  readonly tlsCertPem: string;
+  readonly tlsKeyPem: string;
+  /** Directory-signing chain (signer first, then intermediates) and key. */
+  readonly directoryCertPem: string;
+  readonly directoryKeyPem: string;
+  /** The configuration anchor (federation root). */
+  readonly anchorPem: string;
+  /** CAs whose operator certificates the admin listener accepts (issuing CA and root). */
+  readonly adminCaPem: string;
+}
+
+/** Where the two listeners are reachable. */
+export interface RegistryListeners {
+  readonly publicPort: number;
+  readonly adminPort: number;
+  close(): Promise<void>;
+}
+
+function readPem(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new EinmalError('Config.FileMissing', { message: `Cannot read the ${what} ${path}`, cause });
+  }
+}
+
+/** Reads the credentials named by the configuration. */
+export async function readRegistryCredentials(config: RegistryConfig): Promise<RegistryCredentials> {
+  if (config.REGISTRY_FEDERATION_DIR) {
+    const { registryCredentialsFromFederation } = await import('./federation-credentials.ts');
+    return registryCredentialsFromFederation(config.REGISTRY_FEDERATION_DIR);
+  }
+  return {
+    tlsCertPem: readPem(config.REGISTRY_TLS_CERT!, 'TLS certificate'),
+    tlsKeyPem: readPem(config.REGISTRY_TLS_KEY!, 'TLS key'),
+    directoryCertPem: readPem(config.REGISTRY_DIRECTORY_CERT!, 'directory-signing certificate'),
+    directoryKeyPem: readPem(config.REGISTRY_DIRECTORY_KEY!, 'directory-signing key'),
+    anchorPem: readPem(config.REGISTRY_ANCHOR_CERT!, 'anchor certificate'),
+    adminCaPem: readPem(config.REGISTRY_ADMIN_CA!, 'admin CA bundle'),
+  };
+}
+
+const listen = (server: Server, port: number, host: string) =>
+  new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+
+const closeServer = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+
+/**
+ * Serves the public app over HTTPS and the admin app over mutual TLS: the admin listener asks for a
+ * client certificate and, unless the development token is enabled, refuses a handshake without one
+ * that chains to `adminCaPem`. The operator profile is then checked per request.
+ *
+ * @example
+ * const listeners = await listenRegistry({ publicApp, adminApp, credentials, host: '127.0.0.1',
+ *   publicPort: 4400, adminPort: 4401, allowTokenClients: false });
+ */
+export async function listenRegistry(options: {
+  publicApp: Hono<any>;
+  adminApp: Hono<any>;
+  credentials: RegistryCredentials;
+  host: string;
+  publicPort: number;
+  adminPort: number;
+  /** Development token mode: let clients without a certificate reach the token check. */
+  allowTokenClients: boolean;
+}): Promise<RegistryListeners> {
+  const { credentials } = options;
+  const tls = { cert: credentials.tlsCertPem, key: credentials.tlsKeyPem, minVersion: 'TLSv1.2' as const };
+  const publicServer = createServer(tls, getRequestListener(options.publicApp.fetch));
+  const adminServer = createServer(
+    {
+      ...tls,
+      ca: credentials.adminCaPem,
+      requestCert: true,
+      rejectUnauthorized: !options.allowTokenClients,
+    },
+    getRequestListener(options.adminApp.fetch),
+  );
+  const publicPort = await listen(publicServer, options.publicPort, options.host);
+  const adminPort = await listen(adminServer, options.adminPort, options.host);
+  return {
+    publicPort,
+    adminPort,
+    close: async () => {
+      await Promise.all([closeServer(publicServer), closeServer(adminServer)]);
+    },
+  };
+}
+
+/** A running registry. */
+export interface RunningRegistry extends RegistryListeners {
+  readonly log: Logger;
+  /** The registry's tables (schema `registry`), e.g. for seeding. */
+  readonly db: Kysely<RegistryDb>;
+  /** Signs and serves a new directory now if the content changed. */
+  publish(): Promise<unknown>;
+}
+
+/** What an embedding process (the local demo federation) may hand in instead of the defaults. */
+export interface RegistryRuntimeOptions {
+  /** A database opened by the caller; it stays open when the registry closes. */
+  readonly database?: Database | undefined;
+  readonly log?: Logger | undefined;
+}
+
+/**
+ * Starts the registry from environment variables: database, migrations, directory signing, both
+ * listeners and the timers that re-sign the directory before it expires.
+ *
+ * @example
+ * const registry = await startRegistry(process.env);
+ */
+export async function startRegistry(
+  env: Record<string, string | undefined>,
+  options: RegistryRuntimeOptions = {},
+): Promise<RunningRegistry> {
+  const config = loadConfig(registryConfigSchema, env);
+  const log = options.log ?? createLogger({ name: 'registry', level: config.REGISTRY_LOG_LEVEL });
+  const credentials = await readRegistryCredentials(config);
+  const database =
+    options.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.EINMAL_DATA_DIR }));
+  await migrateToLatest(database.db, registryMigrations);
+  const db = database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>;
+
+  const signer: DirectorySigner = {
+    privateKey: privateKeyObject(credentials.directoryKeyPem),
+    chain: parseCertificateBundle(credentials.directoryCertPem),
+  };
+  const operatorVerifier = createChainVerifier({
+    anchors: [credentials.anchorPem],
+    intermediates: [credentials.adminCaPem],
+  });
+  const { publicApp, adminApp, publisher } = createRegistryApps({
+    db,
+    log,
+    clock: () => new Date(),
+    signer,
+    config,
+    operatorVerifier,
+  });
+  await publisher.publish();
+
+  const timer = setInterval(() => {
+    publisher.publish().catch((error) => log.error({ err: error }, 'directory publication failed'));
+  }, config.REGISTRY_POLL_INTERVAL * 1000);
+  timer.unref();
+
+  const listeners = await listenRegistry({
+    publicApp,
+    adminApp,
+    credentials,
+    host: config.REGISTRY_HOST,
+    publicPort: config.REGISTRY_PORT,
+    adminPort: config.REGISTRY_ADMIN_PORT,
+    allowTokenClients: Boolean(config.REGISTRY_DEV_MODE && config.REGISTRY_ADMIN_TOKEN),
+  });
+  log.info(
+    { host: config.REGISTRY_HOST, publicPort: listeners.publicPort, adminPort: listeners.adminPort },
+    'registry listening',
+  );
+  return {
+    ...listeners,
+    log,
+    db,
+    publish: () => publisher.publish(),
+    close: async () => {
+      clearInterval(timer);
+      await listeners.close();
+      if (!options.database) await database.close();
+    },
+  };
+}

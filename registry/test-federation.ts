@@ -1,0 +1,67 @@
+import {
+  createCsr,
+  createIssuingCa,
+  createRootCa,
+  exportPrivateKeyPem,
+  generateKeyPair,
+  issueCertificate,
+  toPem,
+} from '../certs/index.ts';
+import type { RegistryCredentials } from './server.ts';
+
+/** One issued end-entity credential, as PEM. */
+export interface TestCredential {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/** A freshly generated federation PKI for registry tests: nothing is read from disk. */
+export interface TestFederation {
+  readonly rootPem: string;
+  readonly issuingPem: string;
+  readonly credentials: RegistryCredentials;
+  /** An operator's TLS client certificate. */
+  readonly operator: TestCredential;
+  /** A gateway's TLS certificate: trusted CA, but not an operator. */
+  readonly gateway: TestCredential;
+}
+
+/**
+ * Generates root and issuing CA, the registry's TLS and directory-signing credentials, an operator
+ * certificate and a gateway authentication certificate, all with the project's own PKI code.
+ *
+ * @example
+ * const federation = await createTestFederation();
+ */
+export async function createTestFederation(): Promise<TestFederation> {
+  const root = await createRootCa({ name: 'CN=TEST Root CA, O=TEST' });
+  const issuing = await createIssuingCa({ root, name: 'CN=TEST Issuing CA, O=TEST' });
+  const issue = async (
+    subject: string,
+    profile: 'auth' | 'directory' | 'operator',
+    host?: string[],
+  ): Promise<TestCredential> => {
+    const keys = await generateKeyPair();
+    const csrPem = await createCsr({ keys, subject, profile, ...(host ? { host } : {}) });
+    const cert = await issueCertificate({ ca: issuing, csrPem, profile });
+    return { certPem: toPem(cert), keyPem: await exportPrivateKeyPem(keys.privateKey) };
+  };
+  const rootPem = toPem(root.certificate);
+  const issuingPem = toPem(issuing.certificate);
+  const tls = await issue('CN=registry, O=TEST', 'auth', ['127.0.0.1', 'localhost']);
+  const directory = await issue('CN=TEST directory signer, O=TEST', 'directory');
+  return {
+    rootPem,
+    issuingPem,
+    credentials: {
+      tlsCertPem: tls.certPem + issuingPem,
+      tlsKeyPem: tls.keyPem,
+      directoryCertPem: directory.certPem + issuingPem,
+      directoryKeyPem: directory.keyPem,
+      anchorPem: rootPem,
+      adminCaPem: issuingPem + rootPem,
+    },
+    operator: await issue('CN=operator, O=TEST', 'operator'),
+    gateway: await issue('CN=TEST/GOV/city/gw1, O=TEST', 'auth', ['127.0.0.1']),
+  };
+}
