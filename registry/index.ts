@@ -1,3 +1,57 @@
+export { createRegistryApps, type RegistryAppDeps, type RegistryApps } from './app.ts';
+export { type RegistryConfig, registryConfigSchema } from './config.ts';
+export {
+  type ApprovedCa,
+  addApprovedCa,
+  addEidIssuer,
+  addGateway,
+  addGatewayAuthCertificate,
+  addGlobalGroup,
+  addMember,
+  addRevocation,
+  addService,
+  addSubsystem,
+  type CodeTitle,
+  type EidIssuer,
+  findGateway,
+  type Gateway,
+  type GlobalGroup,
+  isRegisteredClient,
+  type LevelOfAssurance,
+  listApprovedCas,
+  listEidIssuers,
+  listGateways,
+  listGlobalGroups,
+  listMembers,
+  listRevocations,
+  listServices,
+  listSubsystems,
+  type Member,
+  memberPartOf,
+  type RegistryDb,
+  type Revocation,
+  readDirectoryVersion,
+  recordChange,
+  registryMigrations,
+  removeApprovedCa,
+  removeEidIssuer,
+  removeGateway,
+  removeGlobalGroup,
+  removeMember,
+  removeRevocation,
+  removeService,
+  removeSubsystem,
+  type Service,
+  type Subsystem,
+} from './db/index.ts';
+export {
+  DEV_EID_ISSUER,
+  EIDAS_ACR,
+  type SeedOptions,
+  type SeedResult,
+  seedDevFederation,
+} from './dev-seed.ts';
+export { buildDirectory, type DirectorySettings } from './directory-builder.ts';
 export {
   DIRECTORY_JWS_TYPE,
   type DirectorySigner,
@@ -5,6 +59,11 @@ export {
   signDirectory,
   verifyDirectory,
 } from './directory-jws.ts';
+export {
+  createDirectoryPublisher,
+  type DirectoryPublisher,
+  type PublishedDirectory,
+} from './directory-publisher.ts';
 export {
   createRegistrationRoutes,
   type RegistrationRoutes,
@@ -22,3 +81,12 @@ export {
 } from './registration-request.ts';
 export type { Registration } from './registration-store.ts';
 export type { RegistrationDb, RegistrationStatus } from './registration-table.ts';
+export {
+  listenRegistry,
+  type RegistryCredentials,
+  type RegistryListeners,
+  type RegistryRuntimeOptions,
+  type RunningRegistry,
+  readRegistryCredentials,
+  startRegistry,
+} from './server.ts';
