@@ -10,6 +10,7 @@ import {
   printServiceId,
   type RequestClaims,
   responseClaimsSchema,
+  subjectIdSchema,
 } from '../../schemas/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { exchangeRecord } from '../audit/exchange-record.ts';
@@ -85,6 +86,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
     let requestJws: string | undefined;
     let client: string | undefined;
     let service: string | undefined;
+    let subject: string | null = null;
     const record = (
       status: number,
       extra: { errorCode?: ErrorCode; failed?: boolean; responseJws?: string },
@@ -99,6 +101,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
           claims,
           client,
           service,
+          subject,
           requestJws,
           status,
           ...extra,
@@ -111,6 +114,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       service = printServiceId(target.service);
       const context = parseClientRequestHeaders((name) => c.req.header(name));
       client = printClientId(context.client);
+      subject = subjectOf(context.eidToken, context.subject);
       const incoming = (c.env as { incoming?: { socket?: Socket & { encrypted?: boolean } } } | undefined)
         ?.incoming;
       await deps.informationSystems.authenticate(
@@ -201,6 +205,19 @@ export function createClientApp(deps: ClientAppDeps): Hono {
     (c) => respondError(toEinmalError(new Error(c.req.path), 'Client.NotFound'), deps.log).response,
   );
   return app;
+}
+
+/**
+ * The data subject of a request, for the consumer's own record. The token is not verified here: the
+ * provider verifies it, and its signed answer is bound to the token's digest, so an `ok` record's
+ * subject is the verified one. A declared subject must equal the token's.
+ */
+function subjectOf(token: string | undefined, declared: string | undefined): string | null {
+  if (!token) return declared ?? null;
+  const payload = decodeCompactJws(token)?.payload as { sub?: unknown } | undefined;
+  const sub = typeof payload?.sub === 'string' && subjectIdSchema.safeParse(payload.sub).success ? payload.sub : null;
+  if (declared !== undefined && declared !== sub) throw new EinmalError('Client.SubjectMismatch');
+  return sub;
 }
 
 const serviceOwner = (service: string): string => service.split('/').slice(0, 3).join('/');

@@ -8,4 +8,4 @@ export {
   type DirectoryResponse,
   type ExchangeSide,
 } from './directory-client.ts';
-export { createRegistryFetch, type RegistryFetch } from './registry-fetch.ts';
+export { createRegistryFetch, type RegistryFetch, type RegistryRequest } from './registry-fetch.ts';

@@ -1,9 +1,15 @@
 import { Agent, fetch } from 'undici';
-import type { DirectoryFetch } from './directory-client.ts';
+import type { DirectoryResponse } from './directory-client.ts';
+
+/** A fetch to the registry: `GET /directory` for the directory client, `POST` for registration. */
+export type RegistryRequest = (
+  url: string,
+  init: { method?: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
+) => Promise<DirectoryResponse>;
 
 /** A fetch for the registry's HTTPS endpoints and the pool behind it. */
 export interface RegistryFetch {
-  readonly fetch: DirectoryFetch;
+  readonly fetch: RegistryRequest;
   close(): Promise<void>;
 }
 

@@ -7,10 +7,12 @@ import { type AccessRule, isAccessGranted } from '../access/access-rule.ts';
 /** X-Road's REST metaservices (pr-mrest), answered by the provider gateway itself. */
 export const METASERVICE_CODES = new Set(['listMethods', 'allowedMethods', 'getOpenAPI']);
 
-const adapterServiceSchema = z.array(
-  z.object({ code: z.string(), version: z.string(), method: z.string(), path: z.string() }).loose(),
-);
-type AdapterService = z.infer<typeof adapterServiceSchema>[number];
+const adapterServicesSchema = z.object({
+  services: z.array(
+    z.object({ code: z.string(), version: z.string(), method: z.string(), path: z.string() }).loose(),
+  ),
+});
+type AdapterService = z.infer<typeof adapterServicesSchema>['services'][number];
 
 /**
  * Reads what each adapter serves (its `/_einmal/services` and `/_einmal/openapi`), cached briefly,
@@ -29,7 +31,11 @@ export function createMetaservices(options: { clock: () => number; maxAgeMs?: nu
           (await request(`${base}${path}`)).body.json(),
         ),
       );
-      const entry = { at: options.clock(), services: adapterServiceSchema.parse(services), openapi };
+      const entry = {
+        at: options.clock(),
+        services: adapterServicesSchema.parse(services).services,
+        openapi,
+      };
       cache.set(adapterUrl, entry);
       return entry;
     } catch (error) {

@@ -1,0 +1,45 @@
+import type { Command } from '../cli/command.ts';
+import { startDemo } from './demo.ts';
+
+/** `einmal dev demo`: the whole federation on embedded databases, with the parking-permit story. */
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'Start the local federation, play the parking-permit story, keep running (--smoke: exit after)',
+  options: {
+    home: {
+      type: 'string',
+      description: 'Folder for federation files and data (default .einmal)',
+      placeholder: 'DIR',
+    },
+    smoke: { type: 'boolean', description: 'Play the story once and exit 0 on success, 1 on failure' },
+    'database-url': {
+      type: 'string',
+      description: 'Use this PostgreSQL server instead of the embedded database',
+      placeholder: 'URL',
+    },
+    'log-level': {
+      type: 'string',
+      description: 'Log level of the components (default warn)',
+      placeholder: 'LEVEL',
+    },
+  },
+  async run(input) {
+    const demo = await startDemo({
+      home: (input.options.home as string | undefined) ?? '.einmal',
+      databaseUrl: input.options['database-url'] as string | undefined,
+      logLevel: input.options['log-level'] as string | undefined,
+      print: input.print,
+    });
+    if (input.options.smoke) {
+      await demo.close();
+      input.print(demo.ok ? 'Smoke test passed.' : 'Smoke test FAILED.');
+      return demo.ok ? 0 : 1;
+    }
+    input.print('\nThe federation keeps running; press Ctrl+C to stop.');
+    await new Promise<void>((resolve) => {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+    });
+    await demo.close();
+    return 0;
+  },
+};

@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createLogger, EinmalError, openDatabase } from '../core/index.ts';
+import { storyCitizen } from './citizens.ts';
+import { obtainCitizenToken } from './eid/index.ts';
+import { writeDevelopmentFederation } from './federation-files.ts';
+import { type RunningFederation, startFederation } from './federation-runtime.ts';
+import { connectInformationSystem } from './information-system.ts';
+
+export interface DemoOptions {
+  /** Where the demo keeps its federation files and embedded database. */
+  readonly home: string;
+  /** A PostgreSQL server to use instead of the embedded database. */
+  readonly databaseUrl?: string | undefined;
+  readonly print: (line: string) => void;
+  readonly logLevel?: string;
+}
+
+const PERMITS = 'DEMO/GOV/munich/parking-permits';
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
+const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
+
+/**
+ * Starts the whole local federation (first run: creates it with `dev init`), then plays the
+ * parking-permit story of DESIGN.md §1 once: the citizen logs in with eID, the city's permit system
+ * asks the residents' office for the registered address and the vehicle authority for the vehicles
+ * held, and both gateways log each exchange. Returns the running federation.
+ */
+export async function startDemo(
+  options: DemoOptions,
+): Promise<{ federation: RunningFederation; ok: boolean; close(): Promise<void> }> {
+  const home = resolve(options.home);
+  const dir = join(home, 'federation');
+  const { print } = options;
+  if (!existsSync(join(dir, 'federation.json'))) {
+    print(`Creating the development federation in ${dir} ...`);
+    await writeDevelopmentFederation({ dir, force: false });
+  }
+  const database = await openDatabase(
+    options.databaseUrl ? { url: options.databaseUrl } : { dataDir: join(home, 'data') },
+  );
+  const log = createLogger({ name: 'demo', level: options.logLevel ?? 'warn' });
+  let federation: RunningFederation;
+  try {
+    federation = await startFederation({ dir, database, log, ports: 'demo' });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const close = async () => {
+    await federation.stop();
+    await database.close();
+  };
+  const { endpoints } = federation;
+  print(
+    `Federation ${endpoints.instance} is running (${database.kind === 'pglite' ? 'embedded database' : 'PostgreSQL'}):`,
+  );
+  print(`  registry directory  ${endpoints.registry.directory}`);
+  print(`  eID provider        ${endpoints.eid.issuer}`);
+  for (const gateway of endpoints.gateways)
+    print(`  gateway ${gateway.id.padEnd(30)} client API ${gateway.client}`);
+  print(`  endpoints and credentials: ${join(dir, 'endpoints.json')}`);
+  print('');
+
+  const ok = await playParkingPermitStory(federation, print).catch((error: unknown) => {
+    print(
+      `The story failed: ${error instanceof EinmalError ? `${error.code}: ${error.message}` : String(error)}`,
+    );
+    return false;
+  });
+  return { federation, ok, close };
+}
+
+async function playParkingPermitStory(
+  federation: RunningFederation,
+  print: (line: string) => void,
+): Promise<boolean> {
+  const { endpoints } = federation;
+  print(
+    `1. ${storyCitizen.givenName} ${storyCitizen.familyName} applies for a resident parking permit and logs in with eID,`,
+  );
+  print('   agreeing that the city may fetch her registered address and the vehicles she holds.');
+  const token = await obtainCitizenToken({
+    issuer: endpoints.eid.issuer,
+    citizen: storyCitizen.id,
+    scope: 'population.address vehicles.holder',
+  });
+  print(`   eID token issued for ${storyCitizen.id} (audience ${endpoints.audience}).`);
+
+  const permits = await connectInformationSystem(endpoints, PERMITS);
+  try {
+    const headers = {
+      'einmal-eid-token': token,
+      'einmal-purpose': 'parking-permit',
+      'x-road-issue': 'PP-2026-0815',
+    };
+    print('2. The permit system asks the residents’ office for the registered address:');
+    const address = await permits.call('GET', ADDRESS, { headers });
+    print(`   ${address.status} ${address.body}`);
+    print('3. ... and the vehicle authority for the vehicles she holds:');
+    const vehicles = await permits.call('GET', VEHICLES, { headers });
+    print(`   ${vehicles.status} ${vehicles.body}`);
+
+    const munich = federation.gatewayDb('DEMO/GOV/munich/gw1');
+    const logged = await munich
+      .selectFrom('audit_record')
+      .select(['message_id', 'service', 'status'])
+      .where('subject', '=', storyCitizen.id)
+      .orderBy('idx', 'desc')
+      .limit(2)
+      .execute();
+    print('4. Both exchanges are in the audit logs of the city’s and the providers’ gateways:');
+    for (const record of logged) print(`   ${record.message_id}  ${record.service}  ${record.status}`);
+    return address.status === 200 && vehicles.status === 200 && logged.length === 2;
+  } finally {
+    await permits.close();
+  }
+}

@@ -1,0 +1,279 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Kysely } from 'kysely';
+import { type SampleRegistryName, startSampleAdapter } from '../adapters/index.ts';
+import { certificateFingerprint, parseCertificatePem } from '../certs/index.ts';
+import type { Database, Logger } from '../core/index.ts';
+import { migrateToLatest } from '../core/index.ts';
+import {
+  addAccessRule,
+  type GatewayDb,
+  gatewayMigrations,
+  registerIsCertificate,
+  startGateway,
+} from '../gateway/index.ts';
+import { seedDevFederation, startRegistry } from '../registry/index.ts';
+import { DEMO_AUDIENCE, demoAccessRules, demoPorts, demoServices } from './demo-federation.ts';
+import { startEidServer } from './eid/index.ts';
+import { type FederationManifest, readFederationManifest } from './federation-files.ts';
+
+/** Which sample registry each provider member's adapter serves. */
+const ADAPTER_REGISTRIES: Record<string, SampleRegistryName> = {
+  'DEMO/GOV/residents-office': 'population',
+  'DEMO/GOV/vehicle-authority': 'vehicles',
+  'DEMO/GOV/business-register': 'business-register',
+};
+
+/** Everything a running development federation offers, as written to `endpoints.json`. */
+export interface FederationEndpoints {
+  readonly instance: string;
+  readonly audience: string;
+  readonly registry: { readonly directory: string; readonly admin: string };
+  readonly eid: { readonly issuer: string };
+  readonly adapters: string;
+  readonly gateways: readonly {
+    readonly id: string;
+    readonly member: string;
+    readonly peer: string;
+    readonly client: string;
+    readonly admin: string;
+    readonly adminToken: string;
+  }[];
+  /** Information systems: which gateway they call and the TLS credentials they call it with. */
+  readonly clients: readonly {
+    readonly id: string;
+    readonly gateway: string;
+    readonly cert: string;
+    readonly key: string;
+    readonly ca: string;
+  }[];
+  readonly pki: { readonly rootCa: string; readonly caBundle: string };
+}
+
+export interface StartFederationOptions {
+  /** A folder written by `einmal dev init`. */
+  readonly dir: string;
+  /** One database for every component, each in its own schema. */
+  readonly database: Database;
+  readonly log: Logger;
+  /** `demo` uses the fixed ports of dev/demo-federation.ts; `ephemeral` picks free ones. */
+  readonly ports: 'demo' | 'ephemeral';
+  /** Directory lifetime in seconds (tests shorten it). */
+  readonly directoryTtlSeconds?: number;
+}
+
+export interface RunningFederation {
+  readonly endpoints: FederationEndpoints;
+  readonly manifest: FederationManifest;
+  /** The scoped database handle of a gateway, by gateway id (for tests that inspect the log). */
+  gatewayDb(gatewayId: string): Kysely<GatewayDb>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a complete local federation from a `einmal dev init` folder: the registry (seeded with the
+ * demo story), the development eID provider, one adapter serving the sample registries, and a
+ * gateway per member with its access rules and information-system certificates. Writes
+ * `DIR/endpoints.json`, the machine-readable list of every endpoint and credential file.
+ */
+export async function startFederation(options: StartFederationOptions): Promise<RunningFederation> {
+  const dir = resolve(options.dir);
+  const { database, log } = options;
+  const manifest = await readFederationManifest(dir);
+  const file = (relative: string) => join(dir, relative);
+  const stateDir = join(dir, 'state');
+  await mkdir(stateDir, { recursive: true });
+  const caBundle = join(stateDir, 'ca-bundle.pem');
+  const [rootPem, issuingPem] = await Promise.all([
+    readFile(file(manifest.rootCa), 'utf8'),
+    readFile(file(manifest.issuingCa), 'utf8'),
+  ]);
+  await writeFile(caBundle, `${issuingPem.trim()}\n${rootPem.trim()}\n`);
+
+  const gatewayCount = manifest.members.length;
+  const free = options.ports === 'ephemeral' ? await findFreePorts(5 + gatewayCount * 3) : undefined;
+  const port = (demo: number, index: number) => (free ? free[index]! : demo);
+  const registryPort = port(demoPorts.registry, 0);
+  const registryAdminPort = port(demoPorts.registryAdmin, 1);
+  const eidPort = port(demoPorts.eid, 2);
+  const adapterPort = port(demoPorts.adapters, 3);
+  const gatewayPorts = manifest.members.map((m, i) => ({
+    peer: port(m.gateway.port, 5 + i * 3),
+    client: port(m.gateway.clientPort, 6 + i * 3),
+    admin: port(m.gateway.clientPort + 100, 7 + i * 3),
+  }));
+
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((error) => log.warn({ err: error }, 'stop failed'));
+  };
+  try {
+    const eid = await startEidServer({
+      port: eidPort,
+      stateDir: join(stateDir, 'eid'),
+      log: log.child({ component: 'eid' }),
+    });
+    stops.push(() => eid.close());
+
+    const adapter = await startSampleAdapter({
+      registries: Object.values(ADAPTER_REGISTRIES),
+      db: database.db,
+      log: log.child({ component: 'adapter' }),
+      port: adapterPort,
+    });
+    stops.push(() => adapter.close());
+    const adapterUrl = `http://127.0.0.1:${adapter.port}`;
+
+    const gatewayAddresses = Object.fromEntries(
+      manifest.members.map((m, i) => [m.gateway.id, `https://localhost:${gatewayPorts[i]!.peer}`]),
+    );
+    const registry = await startRegistry(
+      {
+        REGISTRY_FEDERATION_DIR: dir,
+        REGISTRY_PORT: String(registryPort),
+        REGISTRY_ADMIN_PORT: String(registryAdminPort),
+        REGISTRY_DIRECTORY_TTL: String(options.directoryTtlSeconds ?? 600),
+        REGISTRY_LOG_LEVEL: 'warn',
+      },
+      { database, log: log.child({ component: 'registry' }) },
+    );
+    stops.push(() => registry.close());
+    await seedDevFederation({
+      db: registry.db,
+      federationDir: dir,
+      gatewayAddresses,
+      eidIssuer: eid.issuer,
+    });
+    await registry.publish();
+
+    const registryUrl = `https://localhost:${registry.publicPort}`;
+    const gateways: FederationEndpoints['gateways'][number][] = [];
+    const gatewayDbs = new Map<string, Kysely<GatewayDb>>();
+    for (const [i, member] of manifest.members.entries()) {
+      const ports = gatewayPorts[i]!;
+      const schema = `gw_${member.id.split('/')[2]!.replaceAll(/[^a-z0-9]/g, '_')}`;
+      const adminToken = `dev-${schema}-operator-token`;
+      const registryName = ADAPTER_REGISTRIES[member.id];
+      const adapters = registryName
+        ? Object.fromEntries(member.subsystems.map((s) => [s.id, adapterUrl]))
+        : {};
+      await migrateToLatest(database.db, { schema, migrations: gatewayMigrations });
+      const db = database.db.withSchema(schema) as Kysely<GatewayDb>;
+      gatewayDbs.set(member.gateway.id, db);
+      await seedGateway(db, member, dir);
+      const running = await startGateway(
+        {
+          GATEWAY_ID: member.gateway.id,
+          GATEWAY_NODE_ID: undefined,
+          GATEWAY_PEER_HOST: '127.0.0.1',
+          GATEWAY_PEER_PORT: ports.peer,
+          GATEWAY_CLIENT_HOST: '127.0.0.1',
+          GATEWAY_CLIENT_PORT: ports.client,
+          GATEWAY_CLIENT_PLAIN_HTTP: false,
+          GATEWAY_ADMIN_HOST: '127.0.0.1',
+          GATEWAY_ADMIN_PORT: ports.admin,
+          GATEWAY_ADMIN_TOKEN: adminToken,
+          GATEWAY_TLS_CERT: file(member.gateway.tls.cert),
+          GATEWAY_TLS_KEY: file(member.gateway.tls.key),
+          GATEWAY_SIGNING_CERT: file(member.signing.cert),
+          GATEWAY_SIGNING_KEY: file(member.signing.key),
+          GATEWAY_CA: caBundle,
+          GATEWAY_ANCHOR: file(manifest.rootCa),
+          GATEWAY_DIRECTORY_URL: `${registryUrl}/directory`,
+          GATEWAY_DIRECTORY_CACHE: join(stateDir, `${schema}-directory.jws`),
+          GATEWAY_ADAPTERS: adapters,
+          GATEWAY_MAX_BODY_BYTES: 1_048_576,
+          GATEWAY_CLOCK_SKEW_SECONDS: 60,
+          GATEWAY_DB_SCHEMA: schema,
+          DATABASE_URL: undefined,
+          EINMAL_DATA_DIR: undefined,
+          LOG_LEVEL: 'info',
+        },
+        log.child({ component: 'gateway', gateway: member.gateway.id }),
+        { database },
+      );
+      stops.push(() => running.close());
+      gateways.push({
+        id: member.gateway.id,
+        member: member.id,
+        peer: `https://localhost:${running.ports.peer}`,
+        client: `https://localhost:${running.ports.client}`,
+        admin: `http://127.0.0.1:${running.ports.admin}`,
+        adminToken,
+      });
+    }
+
+    const endpoints: FederationEndpoints = {
+      instance: manifest.instance,
+      audience: DEMO_AUDIENCE,
+      registry: { directory: `${registryUrl}/directory`, admin: `https://localhost:${registry.adminPort}` },
+      eid: { issuer: eid.issuer },
+      adapters: adapterUrl,
+      gateways,
+      clients: manifest.members.flatMap((m) =>
+        m.subsystems.map((s) => ({
+          id: s.id,
+          gateway: gateways.find((g) => g.id === m.gateway.id)!.client,
+          cert: file(s.client.cert),
+          key: file(s.client.key),
+          ca: caBundle,
+        })),
+      ),
+      pki: { rootCa: file(manifest.rootCa), caBundle },
+    };
+    await writeFile(join(dir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+    return {
+      endpoints,
+      manifest,
+      gatewayDb: (id) => {
+        const db = gatewayDbs.get(id);
+        if (!db) throw new TypeError(`unknown gateway ${id}`);
+        return db;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * A member's gateway as the demo story needs it: its information systems' certificates registered
+ * for their subsystems, and, on providers, the access rules of dev/demo-federation.ts.
+ */
+async function seedGateway(
+  db: Kysely<GatewayDb>,
+  member: FederationManifest['members'][number],
+  dir: string,
+) {
+  for (const subsystem of member.subsystems) {
+    const cert = parseCertificatePem(await readFile(join(dir, subsystem.client.cert), 'utf8'));
+    await registerIsCertificate(db, subsystem.id, certificateFingerprint(cert));
+  }
+  const existing = await db.selectFrom('access_rule').select(['subject', 'service']).execute();
+  for (const rule of demoAccessRules) {
+    const provided = demoServices.some((s) => s.id === rule.service && s.id.startsWith(`${member.id}/`));
+    const present = existing.some((e) => e.subject === rule.client && e.service === rule.service);
+    if (provided && !present) await addAccessRule(db, { subject: rule.client, service: rule.service });
+  }
+}
+
+/** Free TCP ports on loopback, for a federation on ephemeral ports. */
+async function findFreePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<import('node:net').Server>((done, fail) => {
+          const server = createServer();
+          server.once('error', fail);
+          server.listen(0, '127.0.0.1', () => done(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
+  return ports;
+}

@@ -1,0 +1,214 @@
+import { createPrivateKey, X509Certificate as NodeX509 } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getRequestListener } from '@hono/node-server';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  openCaStore,
+  parseCertificateBundle,
+  parseCertificatePem,
+  validateChain,
+} from '../../certs/index.ts';
+import { runCli } from '../../cli/run.ts';
+import { type Database, migrateToLatest, silentLogger } from '../../core/index.ts';
+import { type FederationManifest, writeDevelopmentFederation } from '../../dev/federation-files.ts';
+import { addMember, type RegistryDb, registryMigrations } from '../../registry/db/index.ts';
+import { createRegistrationRoutes, type RegistrationRoutes } from '../../registry/index.ts';
+import { createTestDatabase } from '../../tests/support/database.ts';
+import { gatewayRegistrationCommands } from './index.ts';
+
+const MUNICH = 'DEMO/GOV/munich';
+const group = { name: 'gateway', summary: 'test', commands: gatewayRegistrationCommands };
+
+let database: Database;
+let db: Kysely<RegistryDb>;
+let federationDir: string;
+let manifest: FederationManifest;
+let routes: RegistrationRoutes;
+let server: Server;
+let registryUrl: string;
+
+/** Runs `einmal gateway ...` and returns its exit code and printed lines. */
+async function einmal(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['gateway', ...argv], [group], {
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+beforeAll(async () => {
+  federationDir = await mkdtemp(join(tmpdir(), 'einmal-gateway-init-'));
+  manifest = await writeDevelopmentFederation({ dir: federationDir });
+  database = await createTestDatabase();
+  await migrateToLatest(database.db, registryMigrations);
+  db = database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>;
+  await addMember(db, { id: MUNICH, name: 'Landeshauptstadt München' });
+
+  const issuing = await openCaStore(join(federationDir, manifest.caStores.issuing));
+  const anchor = parseCertificatePem(await readFile(join(federationDir, manifest.rootCa), 'utf8'));
+  routes = createRegistrationRoutes({
+    db,
+    ca: issuing.authority,
+    anchor,
+    clock: () => new Date(),
+    log: silentLogger,
+  });
+  const tls = {
+    cert:
+      (await readFile(join(federationDir, manifest.registry.tls.cert), 'utf8')) +
+      (await readFile(join(federationDir, manifest.issuingCa), 'utf8')),
+    key: await readFile(join(federationDir, manifest.registry.tls.key), 'utf8'),
+  };
+  server = createServer(tls, getRequestListener(routes.publicRoutes.fetch));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  registryUrl = `https://localhost:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+  await database?.close();
+  if (federationDir) await rm(federationDir, { recursive: true, force: true });
+});
+
+describe('einmal gateway init / register', () => {
+  it('registers a new gateway: init, register --wait, operator approval, certificate saved', async () => {
+    const out = join(federationDir, 'gw2');
+    const init = await einmal(
+      'init',
+      '--federation-dir',
+      federationDir,
+      '--member',
+      MUNICH,
+      '--code',
+      'gw2',
+      '--host',
+      'localhost',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '4420',
+      '--out',
+      out,
+    );
+    expect(init).toMatchObject({ code: 0, err: '' });
+    expect(init.out).toContain('DEMO/GOV/munich/gw2 at https://localhost:4420');
+    expect((await stat(join(out, 'auth.key'))).mode & 0o777).toBe(0o600);
+
+    const again = await einmal(
+      'init',
+      '--federation-dir',
+      federationDir,
+      '--member',
+      MUNICH,
+      '--code',
+      'gw2',
+      '--host',
+      'localhost',
+      '--port',
+      '4420',
+      '--out',
+      out,
+    );
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('Config.FileExists');
+
+    const registering = einmal(
+      'register',
+      '--registry',
+      registryUrl,
+      '--dir',
+      out,
+      '--federation-dir',
+      federationDir,
+      '--wait',
+      '20',
+    );
+    const pending = await waitForPending('DEMO/GOV/munich/gw2');
+    const approval = await routes.adminRoutes.request(`/admin/registrations/${pending.id}/approve`, {
+      method: 'POST',
+    });
+    expect(approval.status).toBe(200);
+    const registered = await registering;
+    expect(registered).toMatchObject({ code: 0, err: '' });
+    expect(registered.out).toContain('Approved');
+
+    const [certificate, issuing] = parseCertificateBundle(await readFile(join(out, 'auth.pem'), 'utf8'));
+    const root = parseCertificatePem(await readFile(join(federationDir, manifest.rootCa), 'utf8'));
+    await validateChain({
+      certificate: certificate!,
+      intermediates: [issuing!],
+      anchors: [root],
+      usage: 'auth',
+    });
+    const node = new NodeX509(Buffer.from(certificate!.rawData));
+    expect(node.checkPrivateKey(createPrivateKey(await readFile(join(out, 'auth.key'), 'utf8')))).toBe(true);
+    expect(node.checkHost('localhost')).toBe('localhost');
+    expect(JSON.parse(await readFile(join(out, 'registration.json'), 'utf8'))).toMatchObject({
+      id: pending.id,
+    });
+
+    const duplicate = await einmal(
+      'register',
+      '--registry',
+      registryUrl,
+      '--dir',
+      out,
+      '--federation-dir',
+      federationDir,
+    );
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.err).toContain('Registry.DuplicateRegistration');
+  });
+
+  it('refuses a member that is not in the federation and reports an unreachable registry', async () => {
+    const unknown = await einmal(
+      'init',
+      '--federation-dir',
+      federationDir,
+      '--member',
+      'DEMO/GOV/nobody',
+      '--code',
+      'gw1',
+      '--host',
+      'localhost',
+      '--port',
+      '1',
+      '--out',
+      join(federationDir, 'x'),
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('Cli.Usage');
+    const noRegistry = await einmal(
+      'register',
+      '--registry',
+      'https://localhost:1',
+      '--dir',
+      join(federationDir, 'gw2'),
+      '--federation-dir',
+      federationDir,
+    );
+    expect(noRegistry.code).toBe(1);
+    expect(noRegistry.err).toContain('Server.Unavailable');
+  });
+});
+
+async function waitForPending(gateway: string): Promise<{ id: string }> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const list = (await (await routes.adminRoutes.request('/admin/registrations')).json()) as {
+      id: string;
+      gateway: string;
+    }[];
+    const found = list.find((entry) => entry.gateway === gateway);
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no pending registration for ${gateway}`);
+}

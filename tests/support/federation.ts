@@ -1,0 +1,46 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, type Database, type Logger } from '../../core/index.ts';
+import { writeDevelopmentFederation } from '../../dev/federation-files.ts';
+import { type RunningFederation, startFederation } from '../../dev/federation-runtime.ts';
+import { createTestDatabase } from './database.ts';
+
+export interface TestFederation extends RunningFederation {
+  readonly dir: string;
+  readonly database: Database;
+  /** Log lines written by every component, parsed. */
+  readonly logLines: () => Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/**
+ * A complete federation for one test file: fresh PKI from `dev init` in a temporary folder, one
+ * fresh database (PGlite, or a new PostgreSQL database when DATABASE_URL is set), every component
+ * on free ports. The components' log lines are kept for assertions.
+ */
+export async function startTestFederation(
+  options: { directoryTtlSeconds?: number } = {},
+): Promise<TestFederation> {
+  const dir = await mkdtemp(join(tmpdir(), 'einmal-federation-'));
+  await writeDevelopmentFederation({ dir, force: false });
+  const database = await createTestDatabase();
+  const lines: string[] = [];
+  const log: Logger = createLogger({
+    name: 'test',
+    level: 'info',
+    destination: { write: (line: string) => void lines.push(line) },
+  });
+  const federation = await startFederation({ dir, database, log, ports: 'ephemeral', ...options });
+  return {
+    ...federation,
+    dir,
+    database,
+    logLines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    async close() {
+      await federation.stop();
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
