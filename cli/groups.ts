@@ -1,7 +1,20 @@
 import { adapterCommands } from '../adapters/index.ts';
 import { pkiCommands } from '../certs/index.ts';
 import { devCommands } from '../dev/cli.ts';
+import { gatewayCommands } from '../gateway/index.ts';
+import { gatewayAdminCommands, gatewayRegistrationCommands } from '../gateway/index.ts';
+import { registryCommands } from '../registry/index.ts';
 import type { CommandGroup } from './command.ts';
 
 /** Every command group of the einmal CLI; each folder contributes its own. */
-export const commandGroups: readonly CommandGroup[] = [pkiCommands, devCommands, adapterCommands];
+export const commandGroups: readonly CommandGroup[] = [
+  pkiCommands,
+  devCommands,
+  adapterCommands,
+  registryCommands,
+  {
+    name: 'gateway',
+    summary: 'Run, register and administer a security gateway',
+    commands: [...gatewayRegistrationCommands, ...gatewayAdminCommands],
+  },
+];

@@ -1,13 +1,21 @@
 export { type AccessRule, isAccessGranted, matchesPathPattern } from './access/access-rule.ts';
 export { addAccessRule, listAccessRules, removeAccessRule } from './access/access-rule-store.ts';
 export { gatewayAdminCommands } from './admin/admin-commands.ts';
+export { gatewayCommands } from './cli.ts';
 export { type AuditLog, createAuditLog } from './audit/audit-log.ts';
 export { type GatewayConfig, gatewayConfigSchema } from './config.ts';
 export { registerIsCertificate } from './consumer/information-systems.ts';
 export { gatewayMigrations } from './db/migrations.ts';
 export type { GatewayDb } from './db/tables.ts';
-export { createDirectoryClient, type DirectoryClient } from './directory/index.ts';
+export {
+  createDirectoryClient,
+  createRegistryFetch,
+  type DirectoryClient,
+  type DirectoryFreshness,
+  type ExchangeSide,
+} from './directory/index.ts';
 export { createEidVerifier, type EidVerifier, type VerifiedEidToken } from './eid/index.ts';
 export { decodeCompactJws, sha256Base64Url } from './exchange/compact-jws.ts';
 export { createGateway, type Gateway, type GatewayDeps } from './gateway.ts';
+export { gatewayRegistrationCommands, initGateway } from './registration/index.ts';
 export { type RunningGateway, readGatewayConfig, startGateway } from './server.ts';
