@@ -2,7 +2,6 @@ import { adapterCommands } from '../adapters/index.ts';
 import { pkiCommands } from '../certs/index.ts';
 import { devCommands } from '../dev/cli.ts';
 import { gatewayCommands } from '../gateway/index.ts';
-import { gatewayAdminCommands, gatewayRegistrationCommands } from '../gateway/index.ts';
 import { registryCommands } from '../registry/index.ts';
 import type { CommandGroup } from './command.ts';
 
@@ -12,9 +11,5 @@ export const commandGroups: readonly CommandGroup[] = [
   devCommands,
   adapterCommands,
   registryCommands,
-  {
-    name: 'gateway',
-    summary: 'Run, register and administer a security gateway',
-    commands: [...gatewayRegistrationCommands, ...gatewayAdminCommands],
-  },
+  gatewayCommands,
 ];

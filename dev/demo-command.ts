@@ -1,5 +1,4 @@
 import type { Command } from '../cli/command.ts';
-import { startDemo } from './demo.ts';
 
 /** `einmal dev demo`: the whole federation on embedded databases, with the parking-permit story. */
 export const demoCommand: Command = {
@@ -24,6 +23,8 @@ export const demoCommand: Command = {
     },
   },
   async run(input) {
+    // Loaded on use: the eID provider it starts pulls in oidc-provider, which other commands never need.
+    const { startDemo } = await import('./demo.ts');
     const demo = await startDemo({
       home: (input.options.home as string | undefined) ?? '.einmal',
       databaseUrl: input.options['database-url'] as string | undefined,

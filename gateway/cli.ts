@@ -1,0 +1,10 @@
+import type { CommandGroup } from '../cli/command.ts';
+import { gatewayAdminCommands } from './admin/admin-commands.ts';
+import { gatewayRegistrationCommands } from './registration/index.ts';
+
+/** `einmal gateway ...`: set up, register, run and administer a security gateway. */
+export const gatewayCommands: CommandGroup = {
+  name: 'gateway',
+  summary: 'Security gateway: init and register, serve, access rules, information-system certificates',
+  commands: [...gatewayRegistrationCommands, ...gatewayAdminCommands],
+};
