@@ -1,5 +1,6 @@
 import type { Command, CommandGroup } from '../cli/command.ts';
 import { requirePositional } from '../cli/command.ts';
+import { devSeedCommand } from '../registry/index.ts';
 import { demoCommand } from './demo-command.ts';
 import { eidCommands } from './eid/cli.ts';
 import { writeDevelopmentFederation } from './federation-files.ts';
@@ -22,7 +23,7 @@ const init: Command = {
 };
 
 /** The `dev` commands; add new ones to this list. */
-export const devCommandList: Command[] = [init, demoCommand, ...eidCommands];
+export const devCommandList: Command[] = [init, devSeedCommand, demoCommand, ...eidCommands];
 
 /** `einmal dev ...`: development federation tooling. */
 export const devCommands: CommandGroup = {

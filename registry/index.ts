@@ -90,3 +90,11 @@ export {
   readRegistryCredentials,
   startRegistry,
 } from './server.ts';
+export {
+  createRegistryAdminClient,
+  DEFAULT_ADMIN_URL,
+  type OperatorCredentials,
+  operatorCredentialsFromFederation,
+  type RegistryAdminClient,
+} from './admin-client.ts';
+export { devSeedCommand, registryCommands } from './cli.ts';

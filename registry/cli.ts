@@ -1,0 +1,382 @@
+import { readFile } from 'node:fs/promises';
+import type { Kysely } from 'kysely';
+import { Agent, request } from 'undici';
+import { z } from 'zod';
+import { parseCertificatePem } from '../certs/index.ts';
+import {
+  type Command,
+  type CommandGroup,
+  type CommandInput,
+  requireOption,
+  requirePositional,
+} from '../cli/command.ts';
+import { EinmalError, loadConfig, migrateToLatest, openDatabase } from '../core/index.ts';
+import { demoPorts } from '../dev/demo-federation.ts';
+import { readFederationManifest } from '../dev/federation-files.ts';
+import {
+  createRegistryAdminClient,
+  DEFAULT_ADMIN_URL,
+  type OperatorCredentials,
+  operatorCredentialsFromFederation,
+} from './admin-client.ts';
+import { type RegistryDb, registryMigrations } from './db/index.ts';
+import { seedDevFederation } from './dev-seed.ts';
+import { verifyDirectory } from './directory-jws.ts';
+import { startRegistry } from './server.ts';
+
+type OptionSpec = NonNullable<Command['options']>[string];
+
+/** How one command-line flag fills one field of an admin API body. */
+interface FieldFlag {
+  readonly flag: string;
+  readonly field: string;
+  readonly description: string;
+  /** `list`: repeatable; `pairs`: repeatable `KEY=VALUE` into an object; `codes`: repeatable `CODE=TITLE`. */
+  readonly kind: 'text' | 'list' | 'flag' | 'pairs' | 'codes' | 'file' | 'nullable';
+}
+
+interface ResourceCli {
+  readonly path: string;
+  readonly noun: string;
+  readonly fields: readonly FieldFlag[];
+  /** Removal query fields, each a required flag of the same name. */
+  readonly key: readonly { readonly flag: string; readonly param: string }[];
+}
+
+const f = (flag: string, field: string, kind: FieldFlag['kind'], description: string): FieldFlag => ({
+  flag,
+  field,
+  kind,
+  description,
+});
+
+const RESOURCES: readonly ResourceCli[] = [
+  {
+    path: 'members',
+    noun: 'member',
+    fields: [f('id', 'id', 'text', 'INSTANCE/CLASS/MEMBER'), f('name', 'name', 'text', 'Organisation name')],
+    key: [{ flag: 'id', param: 'id' }],
+  },
+  {
+    path: 'subsystems',
+    noun: 'subsystem',
+    fields: [f('id', 'id', 'text', 'INSTANCE/CLASS/MEMBER/SUBSYSTEM')],
+    key: [{ flag: 'id', param: 'id' }],
+  },
+  {
+    path: 'gateways',
+    noun: 'gateway',
+    fields: [
+      f('id', 'id', 'text', 'INSTANCE/CLASS/MEMBER/SERVERCODE'),
+      f('address', 'address', 'text', 'https://HOST:PORT peers use'),
+      f('fingerprint', 'authCertificateFingerprints', 'list', 'Auth certificate SHA-256 (repeatable)'),
+      f('client', 'clients', 'list', 'Hosted client id (repeatable)'),
+    ],
+    key: [{ flag: 'id', param: 'id' }],
+  },
+  {
+    path: 'services',
+    noun: 'service',
+    fields: [
+      f('id', 'id', 'text', 'INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]'),
+      f('title', 'title', 'text', 'Citizen-facing title'),
+      f('description', 'description', 'text', 'Citizen-facing description'),
+      f('personal-data', 'personalData', 'flag', 'The service returns personal data'),
+      f('loa', 'requiredLoa', 'nullable', 'Required eID level: low|substantial|high'),
+      f('scope', 'eidScope', 'nullable', 'eID scope that authorizes the service'),
+      f('purpose', 'purposes', 'codes', 'Allowed purpose CODE=TITLE (repeatable)'),
+      f('legal-basis', 'legalBases', 'codes', 'Allowed legal basis CODE=TITLE (repeatable)'),
+      f('hideable', 'hideable', 'flag', 'Records may be hidden for a while'),
+    ],
+    key: [{ flag: 'id', param: 'id' }],
+  },
+  {
+    path: 'groups',
+    noun: 'group',
+    fields: [
+      f('id', 'id', 'text', 'INSTANCE/GROUPCODE'),
+      f('description', 'description', 'text', 'What the group is'),
+      f('member', 'members', 'list', 'Client id (repeatable)'),
+    ],
+    key: [{ flag: 'id', param: 'id' }],
+  },
+  {
+    path: 'eid-issuers',
+    noun: 'eid-issuer',
+    fields: [
+      f('issuer', 'issuer', 'text', 'Issuer URL (iss)'),
+      f('jwks-uri', 'jwksUri', 'text', 'JWKS URL'),
+      f('acr', 'acr', 'pairs', 'Accepted acr ACR=low|substantial|high (repeatable)'),
+    ],
+    key: [{ flag: 'issuer', param: 'issuer' }],
+  },
+  {
+    path: 'cas',
+    noun: 'ca',
+    fields: [
+      f('name', 'name', 'text', 'CA name'),
+      f('cert', 'certificate', 'file', 'CA certificate PEM file'),
+    ],
+    key: [{ flag: 'name', param: 'name' }],
+  },
+  {
+    path: 'revocations',
+    noun: 'revocation',
+    fields: [
+      f('issuer', 'issuer', 'text', 'Issuer DN'),
+      f('serial', 'serialNumber', 'text', 'Serial number, hex'),
+      f('revoked-at', 'revokedAt', 'text', 'ISO time (default now)'),
+    ],
+    key: [
+      { flag: 'issuer', param: 'issuer' },
+      { flag: 'serial', param: 'serialNumber' },
+    ],
+  },
+];
+
+const connectionOptions: Record<string, OptionSpec & { description: string; placeholder?: string }> = {
+  federation: { type: 'string', description: 'Federation folder (operator credentials)', placeholder: 'DIR' },
+  url: { type: 'string', description: `Admin API URL (default ${DEFAULT_ADMIN_URL})`, placeholder: 'URL' },
+  cert: { type: 'string', description: 'Operator certificate PEM', placeholder: 'FILE' },
+  key: { type: 'string', description: 'Operator key PEM', placeholder: 'FILE' },
+  ca: { type: 'string', description: 'CA PEM to trust the registry by', placeholder: 'FILE' },
+};
+
+async function operatorCredentials(input: CommandInput): Promise<OperatorCredentials> {
+  const federation = input.options.federation;
+  if (typeof federation === 'string') return operatorCredentialsFromFederation(federation);
+  const read = (name: string) => readFile(requireOption(input, name), 'utf8');
+  return { certPem: await read('cert'), keyPem: await read('key'), caPem: await read('ca') };
+}
+
+async function withAdminClient<T>(
+  input: CommandInput,
+  run: (client: ReturnType<typeof createRegistryAdminClient>) => Promise<T>,
+): Promise<T> {
+  const url = typeof input.options.url === 'string' ? input.options.url : DEFAULT_ADMIN_URL;
+  const client = createRegistryAdminClient({ url, credentials: await operatorCredentials(input) });
+  try {
+    return await run(client);
+  } finally {
+    await client.close();
+  }
+}
+
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
+
+function splitPair(text: string, flag: string): [string, string] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new EinmalError('Cli.Usage', { message: `--${flag} takes KEY=VALUE, got '${text}'` });
+  return [text.slice(0, at), text.slice(at + 1)];
+}
+
+/** The admin API body from the command's flags; the registry validates it. */
+async function bodyFromFlags(resource: ResourceCli, input: CommandInput): Promise<Record<string, unknown>> {
+  const body: Record<string, unknown> = {};
+  for (const field of resource.fields) {
+    const value = input.options[field.flag];
+    switch (field.kind) {
+      case 'text':
+        if (typeof value === 'string') body[field.field] = value;
+        break;
+      case 'nullable':
+        body[field.field] = typeof value === 'string' ? value : null;
+        break;
+      case 'flag':
+        body[field.field] = value === true;
+        break;
+      case 'list':
+        body[field.field] = strings(value);
+        break;
+      case 'pairs':
+        body[field.field] = Object.fromEntries(strings(value).map((p) => splitPair(p, field.flag)));
+        break;
+      case 'codes':
+        body[field.field] = strings(value).map((p) => {
+          const [code, title] = splitPair(p, field.flag);
+          return { code, title };
+        });
+        break;
+      case 'file':
+        if (typeof value === 'string') body[field.field] = await readFile(value, 'utf8');
+        break;
+    }
+  }
+  return body;
+}
+
+function resourceCommands(resource: ResourceCli): Command[] {
+  const fieldOptions = Object.fromEntries(
+    resource.fields.map((field) => [
+      field.flag,
+      {
+        type: field.kind === 'flag' ? ('boolean' as const) : ('string' as const),
+        ...(['list', 'pairs', 'codes'].includes(field.kind) ? { multiple: true } : {}),
+        description: field.description,
+      },
+    ]),
+  );
+  const keyOptions = Object.fromEntries(
+    resource.key.map((k) => [
+      k.flag,
+      {
+        type: 'string' as const,
+        description: resource.fields.find((x) => x.flag === k.flag)?.description ?? '',
+      },
+    ]),
+  );
+  return [
+    {
+      name: `${resource.noun}-add`,
+      summary: `Add a ${resource.noun} through the admin API`,
+      options: {
+        ...connectionOptions,
+        ...fieldOptions,
+        json: {
+          type: 'string',
+          description: 'The whole body as JSON (instead of the flags)',
+          placeholder: 'JSON',
+        },
+      },
+      run: (input) =>
+        withAdminClient(input, async (client) => {
+          const body =
+            typeof input.options.json === 'string'
+              ? parseJson(input.options.json)
+              : await bodyFromFlags(resource, input);
+          input.print(JSON.stringify(await client.add(resource.path, body), null, 2));
+          return 0;
+        }),
+    },
+    {
+      name: `${resource.noun}-list`,
+      summary: `List ${resource.path}`,
+      options: connectionOptions,
+      run: (input) =>
+        withAdminClient(input, async (client) => {
+          input.print(JSON.stringify(await client.list(resource.path), null, 2));
+          return 0;
+        }),
+    },
+    {
+      name: `${resource.noun}-remove`,
+      summary: `Remove a ${resource.noun}`,
+      options: { ...connectionOptions, ...keyOptions },
+      run: (input) =>
+        withAdminClient(input, async (client) => {
+          const query = Object.fromEntries(resource.key.map((k) => [k.param, requireOption(input, k.flag)]));
+          await client.remove(resource.path, query);
+          input.print(`Removed ${resource.noun} ${Object.values(query).join(' ')}`);
+          return 0;
+        }),
+    },
+  ];
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new EinmalError('Cli.Usage', { message: '--json is not valid JSON' });
+  }
+}
+
+const serve: Command = {
+  name: 'serve',
+  summary: 'Run the registry (configured by REGISTRY_* environment variables)',
+  async run() {
+    const registry = await startRegistry(process.env);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await registry.close();
+    return 0;
+  },
+};
+
+const directory: Command = {
+  name: 'directory',
+  summary: 'Fetch the signed directory, verify it against the anchor and print it',
+  options: {
+    url: {
+      type: 'string',
+      description: `Registry URL (default https://localhost:${demoPorts.registry})`,
+      placeholder: 'URL',
+    },
+    federation: {
+      type: 'string',
+      description: 'Federation folder (anchor = its root CA)',
+      placeholder: 'DIR',
+    },
+    anchor: { type: 'string', description: 'Configuration anchor PEM', placeholder: 'FILE' },
+  },
+  async run(input) {
+    const federation = input.options.federation;
+    const anchorPem =
+      typeof federation === 'string'
+        ? await readFile(`${federation}/${(await readFederationManifest(federation)).rootCa}`, 'utf8')
+        : await readFile(requireOption(input, 'anchor'), 'utf8');
+    const base =
+      typeof input.options.url === 'string' ? input.options.url : `https://localhost:${demoPorts.registry}`;
+    const dispatcher = new Agent({ connect: { ca: anchorPem } });
+    try {
+      const response = await request(new URL('/directory', base), { dispatcher }).catch((cause: Error) => {
+        throw new EinmalError('Directory.Unavailable', { message: `Cannot reach ${base}: ${cause.message}` });
+      });
+      const jws = await response.body.text();
+      if (response.statusCode !== 200) {
+        throw new EinmalError('Directory.Unavailable', {
+          message: `The registry answered HTTP ${response.statusCode}`,
+        });
+      }
+      const verified = await verifyDirectory(jws, {
+        anchor: parseCertificatePem(anchorPem),
+        now: new Date(),
+      });
+      input.print(JSON.stringify(verified, null, 2));
+      return 0;
+    } finally {
+      await dispatcher.close();
+    }
+  },
+};
+
+const seedEnvironmentSchema = z.object({
+  DATABASE_URL: z.string().min(1).optional(),
+  EINMAL_DATA_DIR: z.string().min(1).optional(),
+});
+
+/**
+ * `einmal dev seed DIR`: loads the demo federation into the registry database named by
+ * `DATABASE_URL` (or the PGlite folder `EINMAL_DATA_DIR`); a running registry picks it up with its
+ * next poll.
+ */
+export const devSeedCommand: Command = {
+  name: 'seed',
+  summary: 'Load the demo members, gateways, services, CA and eID issuer into the registry database',
+  args: 'DIR',
+  async run(input) {
+    const dir = requirePositional(input, 0, 'DIR');
+    const env = loadConfig(seedEnvironmentSchema, process.env);
+    const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.EINMAL_DATA_DIR });
+    try {
+      await migrateToLatest(database.db, registryMigrations);
+      const db = database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>;
+      const { added, skipped } = await seedDevFederation({ db, federationDir: dir });
+      input.print(`Seeded the registry from ${dir}: ${added} entries added, ${skipped} already present`);
+      return 0;
+    } finally {
+      await database.close();
+    }
+  },
+};
+
+/** `einmal registry ...`: run the registry and manage its entries over the admin API. */
+export const registryCommands: CommandGroup = {
+  name: 'registry',
+  summary: 'The federation registry: serve it, manage members, gateways, services and trust',
+  commands: [serve, directory, ...RESOURCES.flatMap(resourceCommands)],
+};
