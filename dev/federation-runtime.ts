@@ -13,7 +13,7 @@ import {
   registerIsCertificate,
   startGateway,
 } from '../gateway/index.ts';
-import { seedDevFederation, startRegistry } from '../registry/index.ts';
+import { type RegistryDb, seedDevFederation, startRegistry } from '../registry/index.ts';
 import { DEMO_AUDIENCE, demoAccessRules, demoPorts, demoServices } from './demo-federation.ts';
 import { startEidServer } from './eid/index.ts';
 import { type FederationManifest, readFederationManifest } from './federation-files.ts';
@@ -68,6 +68,10 @@ export interface RunningFederation {
   readonly manifest: FederationManifest;
   /** The scoped database handle of a gateway, by gateway id (for tests that inspect the log). */
   gatewayDb(gatewayId: string): Kysely<GatewayDb>;
+  /** The registry's tables and publication, e.g. for a test that revokes a certificate. */
+  readonly registry: { readonly db: Kysely<RegistryDb>; publish(): Promise<unknown> };
+  /** Makes every gateway fetch the directory now rather than at its next poll. */
+  refreshDirectories(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -150,6 +154,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
     const registryUrl = `https://localhost:${registry.publicPort}`;
     const gateways: FederationEndpoints['gateways'][number][] = [];
     const gatewayDbs = new Map<string, Kysely<GatewayDb>>();
+    const directoryRefreshes: (() => Promise<void>)[] = [];
     for (const [i, member] of manifest.members.entries()) {
       const ports = gatewayPorts[i]!;
       const schema = `gw_${member.id.split('/')[2]!.replaceAll(/[^a-z0-9]/g, '_')}`;
@@ -194,6 +199,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
         { database },
       );
       stops.push(() => running.close());
+      directoryRefreshes.push(() => running.refreshDirectory());
       gateways.push({
         id: member.gateway.id,
         member: member.id,
@@ -230,6 +236,10 @@ export async function startFederation(options: StartFederationOptions): Promise<
         const db = gatewayDbs.get(id);
         if (!db) throw new TypeError(`unknown gateway ${id}`);
         return db;
+      },
+      registry: { db: registry.db, publish: () => registry.publish() },
+      refreshDirectories: async () => {
+        await Promise.all(directoryRefreshes.map((refresh) => refresh()));
       },
       stop,
     };

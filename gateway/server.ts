@@ -24,6 +24,8 @@ import { createGateway } from './gateway.ts';
 export interface RunningGateway {
   /** Ports actually bound (useful when configured as 0). */
   readonly ports: { readonly peer: number; readonly client: number; readonly admin: number | undefined };
+  /** Fetches the directory now instead of at the next poll (e.g. right after a revocation). */
+  refreshDirectory(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -122,6 +124,7 @@ export async function startGateway(
       client: (clientServer.address() as AddressInfo).port,
       admin: adminServer ? (adminServer.address() as AddressInfo).port : undefined,
     },
+    refreshDirectory: () => directory.refresh(),
     async close() {
       await Promise.all([peerServer, clientServer, adminServer].map((s) => (s ? closeServer(s) : undefined)));
       directory.stop();
