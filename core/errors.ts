@@ -73,6 +73,10 @@ export const ERROR_CODES = {
   'Witness.InconsistentCheckpoint': spec(409, 'The checkpoint is not consistent with the witnessed log'),
   'Witness.LogShrunk': spec(409, 'The checkpoint is smaller than the witnessed log'),
   'Witness.Fork': spec(409, 'The checkpoint forks the witnessed log'),
+  'Witness.UntrustedSigner': spec(403, 'The checkpoint signing certificate is not trusted'),
+  'Witness.ForeignSigner': spec(403, 'The checkpoint is not signed by the member of its gateway'),
+  'Witness.UnknownOrigin': spec(404, 'The checkpoint origin is not a registered gateway'),
+  'Witness.NotWitnessed': spec(404, 'No checkpoint of this origin has been witnessed'),
 
   // Consumer gateway (the client's own gateway).
   'Server.ClientProxy.OutdatedDirectory': spec(500, 'The gateway directory is outdated'),

@@ -1,0 +1,249 @@
+import { Hono } from 'hono';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  consistencyProof,
+  createCheckpoint,
+  hashToBase64,
+  leafHash,
+  rootHash,
+  signCheckpoint,
+  verifyCosignature,
+} from '../audit/index.ts';
+import { certificateDer } from '../certs/index.ts';
+import { type Database, migrateToLatest, silentLogger } from '../core/index.ts';
+import { createTestDatabase } from '../tests/support/database.ts';
+import { createTestPki, type IssuedCredential, type TestPki } from '../tests/support/directory-fixture.ts';
+import { addGateway, addMember, type RegistryDb, registryMigrations } from './db/index.ts';
+import { createWitnessRoutes } from './witness.ts';
+
+const MUNICH = 'DEMO/GOV/munich';
+const GATEWAY = `${MUNICH}/gw1`;
+const VEHICLES = 'DEMO/GOV/vehicle-authority';
+
+let database: Database;
+let db: Kysely<RegistryDb>;
+let pki: TestPki;
+let munich: IssuedCredential;
+let vehicles: IssuedCredential;
+let directorySigner: IssuedCredential;
+let app: Hono;
+let now = new Date();
+
+const der = (credential: IssuedCredential) =>
+  Buffer.from(certificateDer(credential.certificate)).toString('base64');
+const chainOf = (credential: IssuedCredential, p: TestPki = pki) => [
+  der(credential),
+  Buffer.from(certificateDer(p.issuing.certificate)).toString('base64'),
+];
+
+/** Leaf hashes of a log of `n` records; `variant` changes every record's content. */
+const leaves = (n: number, variant = '') =>
+  Array.from({ length: n }, (_, i) => leafHash(new TextEncoder().encode(`record ${i}${variant}`)));
+
+async function signed(options: {
+  origin?: string;
+  log: Uint8Array[];
+  signer?: IssuedCredential;
+  chain?: string[];
+  time?: Date;
+}): Promise<string> {
+  const signer = options.signer ?? munich;
+  return signCheckpoint({
+    checkpoint: createCheckpoint({
+      origin: options.origin ?? GATEWAY,
+      size: options.log.length,
+      root: rootHash(options.log),
+      now: options.time ?? now,
+    }),
+    privateKey: signer.keys.privateKey,
+    certificateChain: options.chain ?? chainOf(signer),
+  });
+}
+
+const submit = (body: unknown) =>
+  app.request('/witness/checkpoints', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+/** Submits a checkpoint of `log` with the proof from `fromSize` (computed from `proofLog`). */
+async function push(
+  log: Uint8Array[],
+  fromSize: number,
+  options: { origin?: string; signer?: IssuedCredential; chain?: string[]; proofLog?: Uint8Array[] } = {},
+) {
+  const checkpoint = await signed({ log, ...options });
+  const proofLog = options.proofLog ?? log;
+  const proof = fromSize === 0 ? [] : consistencyProof(proofLog, fromSize, proofLog.length);
+  return submit({ checkpoint, consistencyProof: proof.map(hashToBase64), fromSize });
+}
+
+async function codeOf(response: Response): Promise<string> {
+  return ((await response.json()) as { type: string }).type;
+}
+
+const latest = async (origin = GATEWAY) => {
+  const response = await app.request(`/witness/checkpoints/${encodeURIComponent(origin)}`);
+  return { status: response.status, body: (await response.json()) as Record<string, string> };
+};
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await migrateToLatest(database.db, registryMigrations);
+  db = database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>;
+  pki = await createTestPki();
+  munich = await pki.issue({ profile: 'signing', subject: `CN=${MUNICH}`, member: MUNICH });
+  vehicles = await pki.issue({ profile: 'signing', subject: `CN=${VEHICLES}`, member: VEHICLES });
+  directorySigner = await pki.issue({ profile: 'directory', subject: 'CN=DEMO directory signer' });
+  await addMember(db, { id: MUNICH, name: 'Landeshauptstadt München' });
+  await addMember(db, { id: VEHICLES, name: 'Vehicle registration authority' });
+  await addGateway(db, {
+    id: GATEWAY,
+    address: 'https://localhost:4410',
+    authCertificateFingerprints: [],
+    clients: [],
+  });
+  app = new Hono();
+  app.route(
+    '/witness',
+    createWitnessRoutes({
+      db,
+      anchor: pki.root.certificate,
+      signer: {
+        privateKey: directorySigner.keys.privateKey,
+        chain: [directorySigner.certificate, pki.issuing.certificate],
+      },
+      clock: () => now,
+      log: silentLogger,
+    }),
+  );
+});
+
+afterAll(() => database?.close());
+
+describe('registry witness', () => {
+  it('cosigns the first checkpoint of a node and serves it', async () => {
+    expect((await latest()).status).toBe(404);
+    const response = await push(leaves(5), 0);
+    expect(response.status, await response.clone().text()).toBe(200);
+    const body = (await response.json()) as { checkpoint: string; cosignature: string };
+    const cosigned = await verifyCosignature(body.cosignature, { certificate: der(directorySigner) });
+    expect(cosigned).toMatchObject({ origin: GATEWAY, size: 5, root: hashToBase64(rootHash(leaves(5))) });
+    expect(await latest()).toEqual({ status: 200, body });
+  });
+
+  it('cosigns a grown log with a valid consistency proof, and the same head again', async () => {
+    now = new Date(now.getTime() + 2_000);
+    const grown = await push(leaves(13), 5);
+    expect(grown.status, await grown.clone().text()).toBe(200);
+    const again = await push(leaves(13), 5);
+    expect(again.status).toBe(200);
+    const served = await latest();
+    expect(
+      await verifyCosignature(served.body.cosignature, { certificate: der(directorySigner) }),
+    ).toMatchObject({
+      size: 13,
+    });
+  });
+
+  it('refuses a different root at the witnessed size as a fork', async () => {
+    const response = await push(leaves(13, 'rewritten'), 0);
+    expect(response.status).toBe(409);
+    expect(await codeOf(response)).toBe('Witness.Fork');
+  });
+
+  it('refuses a smaller log as shrunk', async () => {
+    const response = await push(leaves(12), 0);
+    expect(await codeOf(response)).toBe('Witness.LogShrunk');
+  });
+
+  it('refuses a grown log whose history differs from the witnessed one', async () => {
+    // A consistent-looking proof, but computed over rewritten history: it cannot reach the witnessed root.
+    const rewritten = [...leaves(13, 'rewritten'), ...leaves(7, 'more')];
+    const response = await push(rewritten, 13);
+    expect(response.status).toBe(409);
+    expect(await codeOf(response)).toBe('Witness.InconsistentCheckpoint');
+  });
+
+  it('refuses a grown log with a tampered proof, a proof from another size, or no proof', async () => {
+    const log = [...leaves(13), ...leaves(4, 'next')];
+    const checkpoint = await signed({ log });
+    const proof = consistencyProof(log, 13, 17).map(hashToBase64);
+    const tampered = [...proof];
+    tampered[0] = hashToBase64(leafHash(new Uint8Array([1])));
+    for (const body of [
+      { checkpoint, consistencyProof: tampered, fromSize: 13 },
+      { checkpoint, consistencyProof: consistencyProof(log, 5, 17).map(hashToBase64), fromSize: 5 },
+      { checkpoint, consistencyProof: [], fromSize: 13 },
+    ]) {
+      const response = await submit(body);
+      expect(await codeOf(response)).toBe('Witness.InconsistentCheckpoint');
+    }
+    expect(
+      (await verifyCosignature((await latest()).body.cosignature, { certificate: der(directorySigner) }))
+        .size,
+    ).toBe(13);
+    expect((await submit({ checkpoint, consistencyProof: proof, fromSize: 13 })).status).toBe(200);
+  });
+
+  it("refuses a checkpoint signed by another member than the gateway's", async () => {
+    const response = await push(leaves(20), 0, { signer: vehicles });
+    expect(response.status).toBe(403);
+    expect(await codeOf(response)).toBe('Witness.ForeignSigner');
+  });
+
+  it('refuses a signer outside the federation and a non-signing certificate', async () => {
+    const other = await createTestPki();
+    const impostor = await other.issue({ profile: 'signing', subject: `CN=${MUNICH}`, member: MUNICH });
+    const foreign = await push(leaves(20), 0, { signer: impostor, chain: chainOf(impostor, other) });
+    expect(await codeOf(foreign)).toBe('Witness.UntrustedSigner');
+    const wrongUsage = await push(leaves(20), 0, { signer: directorySigner });
+    expect(await codeOf(wrongUsage)).toBe('Witness.UntrustedSigner');
+  });
+
+  it('refuses an origin that is not a registered gateway', async () => {
+    for (const origin of [`${MUNICH}/gw9`, 'not a gateway', `${GATEWAY}#bad node`]) {
+      const response = await push(leaves(3), 0, { origin });
+      expect(response.status).toBe(404);
+      expect(await codeOf(response)).toBe('Witness.UnknownOrigin');
+    }
+  });
+
+  it('keeps one witnessed head per node of a gateway', async () => {
+    const node = `${GATEWAY}#node2`;
+    expect((await push(leaves(2), 0, { origin: node })).status).toBe(200);
+    expect(
+      (await verifyCosignature((await latest(node)).body.cosignature, { certificate: der(directorySigner) }))
+        .size,
+    ).toBe(2);
+    expect(
+      (await verifyCosignature((await latest()).body.cosignature, { certificate: der(directorySigner) }))
+        .size,
+    ).toBe(17);
+  });
+
+  it('refuses a bad JWS, a tampered signature and malformed bodies with their codes', async () => {
+    const good = await signed({ log: leaves(17) });
+    const [header, payload, signature] = good.split('.');
+    const flipped = `${header}.${payload}.${signature!.startsWith('A') ? 'B' : 'A'}${signature!.slice(1)}`;
+    const future = await signed({ log: leaves(17), time: new Date(now.getTime() + 3_600_000) });
+    for (const checkpoint of ['not.a.jws', 'garbage', flipped, future]) {
+      const response = await submit({ checkpoint, consistencyProof: [], fromSize: 17 });
+      expect(response.status, checkpoint).toBe(400);
+      expect(await codeOf(response)).toBe('Witness.InvalidCheckpoint');
+    }
+    for (const body of [
+      '{',
+      '[]',
+      { checkpoint: good },
+      { checkpoint: good, consistencyProof: ['x'], fromSize: 1 },
+    ]) {
+      const response = await submit(body);
+      expect(response.status).toBe(400);
+      expect(await codeOf(response)).toBe('Client.InvalidBody');
+    }
+    expect(await codeOf(await app.request('/witness/checkpoints/nobody'))).toBe('Witness.NotWitnessed');
+  });
+});
