@@ -1,15 +1,19 @@
-import type { Hono } from 'hono';
+import type { X509Certificate } from '@peculiar/x509';
+import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
-import type { ChainVerifier } from '../certs/index.ts';
+import type { CertificateAuthority, ChainVerifier } from '../certs/index.ts';
 import type { Logger } from '../core/index.ts';
 import { createAdminApp } from './admin-app.ts';
 import type { RegistryConfig } from './config.ts';
-import type { RegistryDb } from './db/index.ts';
+import { listRevocations, type RegistryDb } from './db/index.ts';
+import { buildDirectory } from './directory-builder.ts';
 import type { DirectorySigner } from './directory-jws.ts';
 import { createDirectoryPublisher, type DirectoryPublisher } from './directory-publisher.ts';
 import { createRegistryMetrics } from './metrics.ts';
 import type { AdminEnv } from './operator-auth.ts';
 import { createPublicApp } from './public-app.ts';
+import { createRegistrationRoutes } from './registration.ts';
+import { createWitnessRoutes } from './witness.ts';
 
 export interface RegistryAppDeps {
   readonly db: Kysely<RegistryDb>;
@@ -26,9 +30,22 @@ export interface RegistryAppDeps {
   >;
   /** Checks operator client certificates against the federation's CAs. */
   readonly operatorVerifier?: ChainVerifier | undefined;
-  /** Routes other registry parts add: gateways' registration requests, operator approval. */
-  readonly publicRoutes?: Hono<any> | undefined;
-  readonly adminRoutes?: Hono<any> | undefined;
+  /**
+   * Gateway registration (DESIGN.md §11): the issuing CA that certifies approved gateways and the
+   * anchor members' signing certificates chain to. Without it, registration routes are not served.
+   */
+  readonly registration?:
+    | {
+        readonly ca: CertificateAuthority;
+        readonly anchor: X509Certificate;
+        readonly intermediates?: readonly X509Certificate[];
+      }
+    | undefined;
+  /**
+   * The configuration anchor gateways' checkpoint signers chain to; with it, the checkpoint
+   * witness (DESIGN.md §8) is served under `/witness`, cosigning with the directory-signing key.
+   */
+  readonly witnessAnchor?: X509Certificate | undefined;
 }
 
 /** The registry's two apps and the directory they serve. */
@@ -61,13 +78,38 @@ export function createRegistryApps(deps: RegistryAppDeps): RegistryApps {
     log: deps.log,
     settings,
   });
+  const registration = deps.registration
+    ? createRegistrationRoutes({
+        ...deps.registration,
+        db: deps.db,
+        clock: deps.clock,
+        log: deps.log,
+        revokedSerials: (db) => listRevocations(db),
+        checkDirectory: (trx) => buildDirectory(trx, settings, deps.clock()),
+        publish: () => publisher.publish(),
+      })
+    : undefined;
+  const publicRoutes = new Hono();
+  if (registration) publicRoutes.route('/', registration.publicRoutes);
+  if (deps.witnessAnchor) {
+    publicRoutes.route(
+      '/witness',
+      createWitnessRoutes({
+        db: deps.db,
+        anchor: deps.witnessAnchor,
+        signer: deps.signer,
+        clock: deps.clock,
+        log: deps.log,
+      }),
+    );
+  }
   const publicApp = createPublicApp({
     db: deps.db,
     log: deps.log,
     clock: deps.clock,
     publisher,
     metrics,
-    routes: deps.publicRoutes,
+    routes: publicRoutes,
   });
   const adminApp = createAdminApp({
     db: deps.db,
@@ -81,7 +123,7 @@ export function createRegistryApps(deps: RegistryAppDeps): RegistryApps {
       devToken: deps.config.REGISTRY_DEV_MODE ? deps.config.REGISTRY_ADMIN_TOKEN : undefined,
       clock: deps.clock,
     },
-    routes: deps.adminRoutes,
+    routes: registration?.adminRoutes,
   });
   return { publicApp, adminApp, publisher };
 }

@@ -35,6 +35,8 @@ export const registryConfigSchema = z
     REGISTRY_ANCHOR_CERT: optionalText,
     /** CA certificates (PEM bundle) that issue operator certificates. */
     REGISTRY_ADMIN_CA: optionalText,
+    /** CA store folder (`einmal pki`) of the issuing CA; enables gateway registration. */
+    REGISTRY_ISSUING_CA_DIR: optionalText,
     REGISTRY_ADMIN_TOKEN: optionalText.pipe(z.string().min(24).optional()),
     REGISTRY_DEV_MODE: flag,
     REGISTRY_DIRECTORY_TTL: z.coerce.number().int().min(30).max(86_400).default(600),

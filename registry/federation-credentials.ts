@@ -28,5 +28,6 @@ export async function registryCredentialsFromFederation(dir: string): Promise<Re
     directoryKeyPem: await read(directorySigning.key),
     anchorPem: rootPem,
     adminCaPem: `${issuingPem.trimEnd()}\n${rootPem}`,
+    issuingCaDir: join(dir, manifest.caStores.issuing),
   };
 }

@@ -1,4 +1,12 @@
+export {
+  createRegistryAdminClient,
+  DEFAULT_ADMIN_URL,
+  type OperatorCredentials,
+  operatorCredentialsFromFederation,
+  type RegistryAdminClient,
+} from './admin-client.ts';
 export { createRegistryApps, type RegistryAppDeps, type RegistryApps } from './app.ts';
+export { devSeedCommand, registryCommands } from './cli.ts';
 export { type RegistryConfig, registryConfigSchema } from './config.ts';
 export {
   type ApprovedCa,
@@ -90,11 +98,3 @@ export {
   readRegistryCredentials,
   startRegistry,
 } from './server.ts';
-export {
-  createRegistryAdminClient,
-  DEFAULT_ADMIN_URL,
-  type OperatorCredentials,
-  operatorCredentialsFromFederation,
-  type RegistryAdminClient,
-} from './admin-client.ts';
-export { devSeedCommand, registryCommands } from './cli.ts';

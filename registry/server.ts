@@ -4,7 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Kysely } from 'kysely';
-import { createChainVerifier, parseCertificateBundle, privateKeyObject } from '../certs/index.ts';
+import {
+  createChainVerifier,
+  openCaStore,
+  parseCertificateBundle,
+  parseCertificatePem,
+  privateKeyObject,
+} from '../certs/index.ts';
 import {
   createLogger,
   type Database,
@@ -31,6 +37,8 @@ export interface RegistryCredentials {
   readonly anchorPem: string;
   /** CAs whose operator certificates the admin listener accepts (issuing CA and root). */
   readonly adminCaPem: string;
+  /** CA store folder of the issuing CA that certifies approved gateway registrations. */
+  readonly issuingCaDir?: string | undefined;
 }
 
 /** Where the two listeners are reachable. */
@@ -61,6 +69,7 @@ export async function readRegistryCredentials(config: RegistryConfig): Promise<R
     directoryKeyPem: readPem(config.REGISTRY_DIRECTORY_KEY!, 'directory-signing key'),
     anchorPem: readPem(config.REGISTRY_ANCHOR_CERT!, 'anchor certificate'),
     adminCaPem: readPem(config.REGISTRY_ADMIN_CA!, 'admin CA bundle'),
+    issuingCaDir: config.REGISTRY_ISSUING_CA_DIR,
   };
 }
 
@@ -118,6 +127,17 @@ export async function listenRegistry(options: {
   };
 }
 
+/**
+ * Where gateways reach the witness when `REGISTRY_WITNESS_URL` is not set: this registry's own
+ * public listener (`localhost` for a wildcard or loopback host, which the TLS certificate names).
+ * No default for an ephemeral port, which is only known after listening.
+ */
+function defaultWitnessUrl(config: RegistryConfig): string | undefined {
+  if (config.REGISTRY_PORT === 0) return undefined;
+  const host = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(config.REGISTRY_HOST) ? 'localhost' : config.REGISTRY_HOST;
+  return `https://${host.includes(':') ? `[${host}]` : host}:${config.REGISTRY_PORT}/witness`;
+}
+
 /** A running registry. */
 export interface RunningRegistry extends RegistryListeners {
   readonly log: Logger;
@@ -161,13 +181,19 @@ export async function startRegistry(
     anchors: [credentials.anchorPem],
     intermediates: [credentials.adminCaPem],
   });
+  const issuingCa = credentials.issuingCaDir ? await openCaStore(credentials.issuingCaDir) : undefined;
   const { publicApp, adminApp, publisher } = createRegistryApps({
     db,
     log,
     clock: () => new Date(),
     signer,
-    config,
+    config: { ...config, REGISTRY_WITNESS_URL: config.REGISTRY_WITNESS_URL ?? defaultWitnessUrl(config) },
     operatorVerifier,
+    witnessAnchor: parseCertificatePem(credentials.anchorPem),
+    registration: issuingCa && {
+      ca: issuingCa.authority,
+      anchor: parseCertificatePem(credentials.anchorPem),
+    },
   });
   await publisher.publish();
 
