@@ -80,7 +80,7 @@ export const ERROR_CODES = {
 
   // Consumer gateway (the client's own gateway).
   'Server.ClientProxy.OutdatedDirectory': spec(500, 'The gateway directory is outdated'),
-  'Server.ClientProxy.UnknownService': spec(500, 'The service is not in the directory'),
+  'Server.ClientProxy.UnknownService': spec(404, 'The service is not in the directory'),
   'Server.ClientProxy.NetworkError': spec(502, 'The provider gateway could not be reached'),
   'Server.ClientProxy.InvalidResponse': spec(502, 'The provider response failed verification'),
   'Server.ClientProxy.ResponseSignature': spec(502, 'The provider response signature is invalid'),
