@@ -1,4 +1,5 @@
 import { adapterCommands } from '../adapters/index.ts';
+import { auditCommands } from '../audit/cli.ts';
 import { pkiCommands } from '../certs/index.ts';
 import { devCommands } from '../dev/cli.ts';
 import { gatewayCommands } from '../gateway/index.ts';
@@ -12,4 +13,5 @@ export const commandGroups: readonly CommandGroup[] = [
   adapterCommands,
   registryCommands,
   gatewayCommands,
+  auditCommands,
 ];

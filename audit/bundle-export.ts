@@ -1,0 +1,220 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import {
+  certificateDer,
+  certificateFingerprint,
+  parseCertificateBundle,
+  toPem,
+  x509,
+} from '../certs/index.ts';
+import { EinmalError } from '../core/index.ts';
+import {
+  BUNDLE_FILES,
+  BUNDLE_FORMAT,
+  type BundleCheckpoint,
+  type BundleManifest,
+  bundleManifestSchema,
+} from './bundle-format.ts';
+import { checkpointCertificates } from './checkpoint.ts';
+import { hashToBase64, toPlainBytes } from './hash-codec.ts';
+import { type AuditTreeTables, getConsistencyProof, getTreeSize } from './tree-store.ts';
+
+/**
+ * The columns the exporter reads: a structural subset of the gateway's `audit_record` and
+ * `checkpoint` tables (gateway/db/tables.ts), so audit/ does not depend on gateway/.
+ */
+export interface ExportTables extends AuditTreeTables {
+  audit_record: { tree: string; idx: number; canonical: Uint8Array };
+  checkpoint: {
+    tree: string;
+    size: number;
+    root: string;
+    time: Date;
+    jws: string;
+    cosignature: string | null;
+  };
+}
+
+export interface ExportBundleOptions {
+  /** The gateway's database, scoped to its schema (`db.withSchema('gw_munich')`). */
+  readonly db: Kysely<any>;
+  readonly tree: string;
+  /** The bundle directory; created, and refused (`Config.FileExists`) when it holds files. */
+  readonly out: string;
+  /** PEM of the federation CA chain (root and issuing CAs) to include. */
+  readonly caPem?: string | undefined;
+  /** Records per query (keyset pages on the leaf index). */
+  readonly pageSize?: number;
+  readonly now?: Date;
+  /** Called after each page with the number of records written so far. */
+  readonly onProgress?: (written: number) => void;
+}
+
+/**
+ * Writes the audit bundle of one log tree: every record up to the tree's current size, read in
+ * keyset pages and streamed to `records.ndjson` (never the whole log in memory), each with the
+ * leaf hash the tree store holds for it; every checkpoint with its cosignature and the consistency
+ * proof from the previous one; every certificate the signatures carry.
+ *
+ * @example
+ * const manifest = await exportBundle({ db: db.withSchema('gw_munich'), tree: node, out: 'bundle' });
+ */
+export async function exportBundle(options: ExportBundleOptions): Promise<BundleManifest> {
+  const db = options.db as Kysely<ExportTables>;
+  const pageSize = options.pageSize ?? 10_000;
+  await prepareDirectory(options.out);
+  const treeSize = await getTreeSize(db, options.tree);
+  const certificates = createCertificateCollector();
+  if (options.caPem)
+    for (const certificate of parseCertificateBundle(options.caPem)) certificates.add(certificate);
+
+  const stream = createWriteStream(join(options.out, BUNDLE_FILES.records));
+  let written = 0;
+  let gateway: string | null = null;
+  try {
+    let after = -1;
+    for (;;) {
+      const rows = await db
+        .selectFrom('audit_record as r')
+        .leftJoin('merkle_node as n', (join) =>
+          join.onRef('n.tree', '=', 'r.tree').on('n.level', '=', 0).onRef('n.idx', '=', 'r.idx'),
+        )
+        .select(['r.idx', 'r.canonical', 'n.hash'])
+        .where('r.tree', '=', options.tree)
+        .where('r.idx', '>', after)
+        .where('r.idx', '<', treeSize)
+        .orderBy('r.idx')
+        .limit(pageSize)
+        .execute();
+      if (rows.length === 0) break;
+      let chunk = '';
+      for (const row of rows) {
+        const canonical = Buffer.from(row.canonical).toString('utf8');
+        const leaf = row.hash ? hashToBase64(toPlainBytes(row.hash)) : null;
+        chunk += `${JSON.stringify({ index: Number(row.idx), canonical, leaf })}\n`;
+        gateway ??= readGateway(canonical);
+        certificates.addFromRecord(canonical);
+      }
+      if (!stream.write(chunk)) await once(stream, 'drain');
+      written += rows.length;
+      after = Number(rows[rows.length - 1]!.idx);
+      options.onProgress?.(written);
+    }
+  } finally {
+    stream.end();
+    await once(stream, 'close');
+  }
+
+  const checkpoints = await readCheckpoints(db, options.tree, treeSize);
+  for (const checkpoint of checkpoints) {
+    certificates.addFromJws(checkpoint.jws);
+    if (checkpoint.cosignature) certificates.addFromJws(checkpoint.cosignature);
+  }
+  await writeFile(join(options.out, BUNDLE_FILES.checkpoints), `${JSON.stringify(checkpoints, null, 1)}\n`);
+  await writeFile(join(options.out, BUNDLE_FILES.certificates), certificates.pem());
+  const manifest = bundleManifestSchema.parse({
+    format: BUNDLE_FORMAT,
+    gateway,
+    tree: options.tree,
+    records: written,
+    treeSize,
+    created: (options.now ?? new Date()).toISOString(),
+  });
+  await writeFile(join(options.out, BUNDLE_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+async function prepareDirectory(out: string): Promise<void> {
+  await mkdir(out, { recursive: true });
+  if ((await readdir(out)).length > 0) {
+    throw new EinmalError('Config.FileExists', { message: `The bundle directory '${out}' is not empty` });
+  }
+}
+
+async function readCheckpoints(
+  db: Kysely<ExportTables>,
+  tree: string,
+  treeSize: number,
+): Promise<BundleCheckpoint[]> {
+  const rows = await db
+    .selectFrom('checkpoint')
+    .select(['size', 'root', 'time', 'jws', 'cosignature'])
+    .where('tree', '=', tree)
+    .where('size', '<=', treeSize)
+    .orderBy('size')
+    .execute();
+  const checkpoints: BundleCheckpoint[] = [];
+  let previous = 0;
+  for (const row of rows) {
+    const size = Number(row.size);
+    let consistency: string[] | null = null;
+    try {
+      consistency = (await getConsistencyProof(db, tree, previous, size)).map(hashToBase64);
+    } catch {
+      // A tree store without the nodes for this proof: the verifier recomputes roots from the leaves anyway.
+    }
+    checkpoints.push({
+      size,
+      root: row.root,
+      time: new Date(row.time).toISOString(),
+      jws: row.jws,
+      cosignature: row.cosignature,
+      consistency,
+    });
+    previous = size;
+  }
+  return checkpoints;
+}
+
+function readGateway(canonical: string): string | null {
+  try {
+    const gateway = (JSON.parse(canonical) as { gateway?: unknown }).gateway;
+    return typeof gateway === 'string' ? gateway : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Collects distinct certificates; a JWS header seen once is not decoded again. */
+function createCertificateCollector() {
+  const byFingerprint = new Map<string, x509.X509Certificate>();
+  const seenHeaders = new Set<string>();
+  const add = (certificate: x509.X509Certificate) => {
+    const fingerprint = certificateFingerprint(certificateDer(certificate));
+    if (!byFingerprint.has(fingerprint)) byFingerprint.set(fingerprint, certificate);
+  };
+  const addFromJws = (jws: unknown) => {
+    if (typeof jws !== 'string') return;
+    const header = jws.slice(0, jws.indexOf('.'));
+    if (seenHeaders.has(header)) return;
+    seenHeaders.add(header);
+    let chain: string[];
+    try {
+      chain = checkpointCertificates(jws);
+    } catch {
+      return; // the verifier names a malformed signature; the exporter copies what is stored
+    }
+    for (const der of chain) {
+      try {
+        add(new x509.X509Certificate(Buffer.from(der, 'base64')));
+      } catch {}
+    }
+  };
+  return {
+    add,
+    addFromJws,
+    addFromRecord(canonical: string) {
+      try {
+        const record = JSON.parse(canonical) as { requestSignature?: unknown; responseSignature?: unknown };
+        addFromJws(record.requestSignature);
+        addFromJws(record.responseSignature);
+      } catch {}
+    },
+    pem(): string {
+      return [...byFingerprint.values()].map((c) => `${toPem(c).trim()}\n`).join('');
+    },
+  };
+}

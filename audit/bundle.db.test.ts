@@ -1,0 +1,374 @@
+import { KeyObject, randomUUID } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toPem } from '../certs/index.ts';
+import { commandGroups } from '../cli/groups.ts';
+import { runCli } from '../cli/run.ts';
+import { type Database, migrateToLatest, silentLogger } from '../core/index.ts';
+import { signRequestClaims, signResponse } from '../gateway/exchange/envelopes.ts';
+import { createAuditLog, gatewayMigrations } from '../gateway/index.ts';
+import type { AuditRecord } from '../schemas/index.ts';
+import { createTestDatabase } from '../tests/support/database.ts';
+import { createTestPki, type IssuedCredential } from '../tests/support/directory-fixture.ts';
+import { exportBundle } from './bundle-export.ts';
+import { type BundleFailure, verifyBundles } from './bundle-verify.ts';
+import {
+  cosignCheckpoint,
+  createCheckpoint,
+  getRoot,
+  getTreeSize,
+  hashToBase64,
+  leafHash,
+  signCheckpoint,
+} from './index.ts';
+import { jwsDigest } from './signature-trust.ts';
+
+const SCHEMA = 'gw_bundle_test';
+const CONSUMER_TREE = 'DEMO/GOV/munich/gw1';
+const PROVIDER_TREE = 'DEMO/GOV/residents-office/gw1';
+const EXCHANGES = 24;
+
+const chainOf = (credential: IssuedCredential, issuing: string) => [
+  Buffer.from(credential.certificate.rawData).toString('base64'),
+  issuing,
+];
+
+describe('audit bundles: export and offline verification', () => {
+  let database: Database;
+  let db: Kysely<any>;
+  let work: string;
+  let anchorPem: string;
+  let consumerBundle: string;
+  let providerBundle: string;
+  let signCheckpointFor: (tree: string) => Promise<void>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await migrateToLatest(database.db, { schema: SCHEMA, migrations: gatewayMigrations });
+    db = database.db.withSchema(SCHEMA);
+    work = await mkdtemp(join(tmpdir(), 'einmal-bundle-'));
+
+    const pki = await createTestPki();
+    anchorPem = toPem(pki.root.certificate);
+    const issuingDer = Buffer.from(pki.issuing.certificate.rawData).toString('base64');
+    const issue = (member: string) =>
+      pki.issue({ profile: 'signing', subject: `CN=${member}, O=${member}`, member });
+    const munich = await issue('DEMO/GOV/munich');
+    const residents = await issue('DEMO/GOV/residents-office');
+    const witness = await pki.issue({ profile: 'directory', subject: 'CN=DEMO registry witness, O=DEMO' });
+    const signer = (c: IssuedCredential, member: string) => ({
+      member,
+      privateKey: KeyObject.from(c.keys.privateKey),
+      x5c: chainOf(c, issuingDer),
+    });
+    const consumerSigner = signer(munich, 'DEMO/GOV/munich');
+    const providerSigner = signer(residents, 'DEMO/GOV/residents-office');
+
+    signCheckpointFor = async (tree: string) => {
+      const size = await getTreeSize(db, tree);
+      const checkpoint = createCheckpoint({
+        origin: tree,
+        size,
+        root: await getRoot(db, tree, size),
+        now: new Date(),
+      });
+      const jws = await signCheckpoint({
+        checkpoint,
+        privateKey: tree === CONSUMER_TREE ? munich.keys.privateKey : residents.keys.privateKey,
+        certificateChain: chainOf(tree === CONSUMER_TREE ? munich : residents, issuingDer),
+      });
+      const cosignature = await cosignCheckpoint({
+        checkpoint,
+        privateKey: witness.keys.privateKey,
+        certificateChain: chainOf(witness, issuingDer),
+      });
+      await db
+        .insertInto('checkpoint')
+        .values({ tree, size, root: checkpoint.root, time: new Date(checkpoint.time), jws, cosignature })
+        .execute();
+    };
+
+    const consumerLog = createAuditLog({ db, tree: CONSUMER_TREE, log: silentLogger });
+    const providerLog = createAuditLog({ db, tree: PROVIDER_TREE, log: silentLogger });
+    for (let i = 0; i < EXCHANGES; i++) {
+      const now = Date.now();
+      const claims = {
+        v: 1 as const,
+        id: randomUUID(),
+        iat: Math.floor(now / 1000),
+        client: 'DEMO/GOV/munich/parking-permits',
+        service: 'DEMO/GOV/residents-office/register/address/v1',
+        method: 'GET' as const,
+        path: '/address',
+        query: '',
+        body: jwsDigest(''),
+        userId: 'clerk-7',
+        issue: `permit-${i}`,
+        subject: `DE${10000 + (i % 5)}`,
+        purpose: 'parking-permit',
+        legalBasis: 'StVO-45',
+        consentRef: null,
+        hiddenUntil: null,
+        hiddenReason: null,
+        eid: null,
+      };
+      const requestJws = signRequestClaims(claims, consumerSigner);
+      const { jws: responseJws } = signResponse(
+        { id: claims.id, requestJws, status: 200, body: Buffer.from('{}'), now },
+        providerSigner,
+      );
+      const record = (side: AuditRecord['side'], gateway: string): AuditRecord => ({
+        logTime: new Date(now).toISOString(),
+        messageId: claims.id,
+        side,
+        gateway,
+        client: claims.client,
+        service: claims.service,
+        method: 'GET',
+        path: claims.path,
+        subject: claims.subject,
+        userId: claims.userId,
+        issue: claims.issue,
+        purpose: claims.purpose,
+        legalBasis: claims.legalBasis,
+        consentRef: null,
+        hiddenUntil: null,
+        hiddenReason: null,
+        status: 200,
+        outcome: 'ok',
+        errorCode: null,
+        requestDigest: jwsDigest(requestJws),
+        responseDigest: jwsDigest(responseJws),
+        requestSignature: requestJws,
+        responseSignature: responseJws,
+        eidDigest: null,
+      });
+      await Promise.all([
+        consumerLog.append(record('consumer', CONSUMER_TREE)),
+        providerLog.append(record('provider', PROVIDER_TREE)),
+      ]);
+      if (i % 8 === 7) {
+        // A refused request is logged too, with no signatures to check.
+        await providerLog.append({
+          ...record('provider', PROVIDER_TREE),
+          messageId: randomUUID(),
+          status: 403,
+          outcome: 'rejected',
+          errorCode: 'Client.Forbidden',
+          responseDigest: null,
+          responseSignature: null,
+        });
+        await signCheckpointFor(CONSUMER_TREE);
+        await signCheckpointFor(PROVIDER_TREE);
+      }
+    }
+    consumerBundle = join(work, 'munich');
+    providerBundle = join(work, 'residents');
+    await exportBundle({ db, tree: CONSUMER_TREE, out: consumerBundle, caPem: anchorPem, pageSize: 7 });
+    await exportBundle({ db, tree: PROVIDER_TREE, out: providerBundle, caPem: anchorPem, pageSize: 7 });
+  });
+
+  afterAll(async () => {
+    await database?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  /** A copy of a bundle with `records.ndjson` lines changed by `edit`. */
+  async function tamperedLines(from: string, edit: (lines: string[]) => string[]): Promise<string> {
+    const dir = await mkdtemp(join(work, 'tampered-'));
+    await cp(from, dir, { recursive: true });
+    const path = join(dir, 'records.ndjson');
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    await writeFile(path, `${edit(lines).join('\n')}\n`);
+    return dir;
+  }
+
+  async function tamperedCheckpoints(from: string, edit: (checkpoints: any[]) => void): Promise<string> {
+    const dir = await mkdtemp(join(work, 'tampered-'));
+    await cp(from, dir, { recursive: true });
+    const path = join(dir, 'checkpoints.json');
+    const checkpoints = JSON.parse(await readFile(path, 'utf8'));
+    edit(checkpoints);
+    await writeFile(path, JSON.stringify(checkpoints));
+    return dir;
+  }
+
+  const failuresOf = async (dir: string): Promise<BundleFailure[]> => {
+    const report = await verifyBundles({ bundles: [dir], anchorPem });
+    expect(report.ok).toBe(false);
+    return report.failures;
+  };
+
+  it('verifies the untouched bundles, their signatures, checkpoints and pairing', async () => {
+    const report = await verifyBundles({ bundles: [consumerBundle, providerBundle], anchorPem });
+    expect(report.failures).toEqual([]);
+    expect(report.ok).toBe(true);
+    const [consumer, provider] = report.bundles;
+    expect(consumer).toMatchObject({
+      records: EXCHANGES,
+      checkpoints: 3,
+      witnessed: 3,
+      signatures: 2 * EXCHANGES,
+    });
+    expect(provider).toMatchObject({ records: EXCHANGES + 3, checkpoints: 3, witnessed: 3 });
+    expect(report.pairing).toEqual({ paired: EXCHANGES, unpaired: [] });
+  });
+
+  it('prints OK from the CLI and exits 0; FAILED and exit 1 for a tampered bundle', async () => {
+    const anchorPath = join(work, 'root.pem');
+    await writeFile(anchorPath, anchorPem);
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: () => {} };
+    const ok = await runCli(
+      ['audit', 'verify', consumerBundle, '--peer', providerBundle, '--anchor', anchorPath],
+      commandGroups,
+      io,
+    );
+    expect(ok).toBe(0);
+    expect(out.at(-1)).toMatch(/^OK: verified 51 records/);
+    const bad = await tamperedLines(consumerBundle, (lines) => lines.filter((_, i) => i !== 4));
+    out.length = 0;
+    expect(await runCli(['audit', 'verify', bad, '--anchor', anchorPath], commandGroups, io)).toBe(1);
+    expect(out).toContain(
+      `FAIL ${bad.split('/').at(-1)}: record 5 (line 5) index: record 4 is missing before this record (removed)`,
+    );
+    expect(out.at(-1)).toMatch(/^FAILED: /);
+  });
+
+  it('names a record changed by one byte', async () => {
+    const dir = await tamperedLines(consumerBundle, (lines) =>
+      lines.map((l, i) => (i === 9 ? l.replace('permit-9', 'permit-8') : l)),
+    );
+    const failures = await failuresOf(dir);
+    expect(failures).toContainEqual(
+      expect.objectContaining({ check: 'record', index: 9, field: 'canonical' }),
+    );
+    expect(failures.every((f) => f.index === 9)).toBe(true);
+  });
+
+  it('names a removed, a reordered and an inserted record', async () => {
+    const removed = await failuresOf(await tamperedLines(consumerBundle, (l) => l.filter((_, i) => i !== 3)));
+    expect(removed[0]).toMatchObject({
+      index: 4,
+      field: 'index',
+      message: expect.stringContaining('record 3 is missing'),
+    });
+
+    const swapped = await failuresOf(
+      await tamperedLines(consumerBundle, (l) => [...l.slice(0, 10), l[11]!, l[10]!, ...l.slice(12)]),
+    );
+    expect(swapped.filter((f) => f.field === 'index').map((f) => f.index)).toEqual([11, 10]);
+    expect(swapped).toContainEqual(expect.objectContaining({ check: 'checkpoint', size: 16 }));
+
+    const inserted = await failuresOf(
+      await tamperedLines(consumerBundle, (l) => [...l.slice(0, 6), l[2]!, ...l.slice(6)]),
+    );
+    expect(inserted[0]).toMatchObject({
+      line: 7,
+      index: 2,
+      field: 'index',
+      message: expect.stringContaining('inserted'),
+    });
+  });
+
+  it('detects a record rewritten together with its leaf hash through the signed roots', async () => {
+    const dir = await tamperedLines(consumerBundle, (lines) =>
+      lines.map((l, i) => {
+        if (i !== 12) return l;
+        const entry = JSON.parse(l);
+        const canonical = entry.canonical.replace('clerk-7', 'clerk-9');
+        return JSON.stringify({ ...entry, canonical, leaf: hashToBase64(leafHash(Buffer.from(canonical))) });
+      }),
+    );
+    const failures = await failuresOf(dir);
+    expect(failures.map((f) => [f.check, f.size])).toEqual([
+      ['checkpoint', 16],
+      ['checkpoint', 24],
+    ]);
+  });
+
+  it('refuses a forged checkpoint root, a checkpoint signed outside the federation, and a stripped cosignature', async () => {
+    const forgedRoot = await failuresOf(
+      await tamperedCheckpoints(consumerBundle, (c) => {
+        c[1].root = c[0].root;
+      }),
+    );
+    expect(forgedRoot).toContainEqual(expect.objectContaining({ check: 'checkpoint', size: 16 }));
+
+    const outsider = await createTestPki('OTHER');
+    const rogue = await outsider.issue({
+      profile: 'signing',
+      subject: 'CN=rogue',
+      member: 'DEMO/GOV/munich',
+    });
+    const original = JSON.parse(await readFile(join(consumerBundle, 'checkpoints.json'), 'utf8'));
+    const rogueJws = await signCheckpoint({
+      checkpoint: JSON.parse(Buffer.from(original[2].jws.split('.')[1], 'base64url').toString()),
+      privateKey: rogue.keys.privateKey,
+      certificateChain: [Buffer.from(rogue.certificate.rawData).toString('base64')],
+    });
+    const forged = await failuresOf(
+      await tamperedCheckpoints(consumerBundle, (c) => {
+        c[2].jws = rogueJws;
+      }),
+    );
+    expect(forged).toEqual([
+      expect.objectContaining({
+        check: 'checkpoint',
+        size: 24,
+        message: expect.stringContaining('Pki.UntrustedChain'),
+      }),
+    ]);
+
+    const stripped = await failuresOf(
+      await tamperedCheckpoints(consumerBundle, (c) => {
+        c[0].cosignature = null;
+      }),
+    );
+    expect(stripped).toEqual([
+      expect.objectContaining({ check: 'checkpoint', size: 8, message: 'no witness cosignature' }),
+    ]);
+  });
+
+  it('reports a consumer record whose provider record is missing from the peer bundle', async () => {
+    const peer = await tamperedLines(providerBundle, (lines) => lines.filter((_, i) => i !== 0));
+    const report = await verifyBundles({ bundles: [consumerBundle, peer], anchorPem });
+    expect(report.pairing?.unpaired).toEqual([
+      expect.objectContaining({
+        bundle: 'munich',
+        index: 0,
+        reason: 'no provider record with this message id',
+      }),
+    ]);
+  });
+
+  it('names a record changed in the database', async () => {
+    const row = await db
+      .selectFrom('audit_record')
+      .select('canonical')
+      .where('tree', '=', CONSUMER_TREE)
+      .where('idx', '=', 5)
+      .executeTakeFirstOrThrow();
+    const changed = Buffer.from(row.canonical).toString('utf8').replace('"status":200', '"status":204');
+    await db
+      .updateTable('audit_record')
+      .set({ canonical: Buffer.from(changed) })
+      .where('tree', '=', CONSUMER_TREE)
+      .where('idx', '=', 5)
+      .execute();
+    const out = join(work, 'after-db-tamper');
+    await exportBundle({ db, tree: CONSUMER_TREE, out });
+    const failures = await failuresOf(out);
+    expect(failures).toEqual([
+      expect.objectContaining({
+        check: 'record',
+        index: 5,
+        field: 'canonical',
+        message: expect.stringContaining('changed after it was logged'),
+      }),
+    ]);
+  });
+});

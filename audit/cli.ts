@@ -1,0 +1,155 @@
+import { readFile } from 'node:fs/promises';
+import type { CommandGroup, CommandInput } from '../cli/command.ts';
+import { requireOption, requirePositional } from '../cli/command.ts';
+import { EinmalError, openDatabase } from '../core/index.ts';
+import { exportBundle } from './bundle-export.ts';
+import { describeFailure, verifyBundles } from './bundle-verify.ts';
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+async function readPem(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    throw new EinmalError('Config.FileMissing', { message: `The ${what} '${path}' cannot be read` });
+  }
+}
+
+async function runExport(input: CommandInput): Promise<number> {
+  const schema = requireOption(input, 'schema');
+  if (!SCHEMA_NAME.test(schema))
+    throw new EinmalError('Cli.Usage', { message: `'${schema}' is not a schema name` });
+  const tree = requireOption(input, 'tree');
+  const out = requireOption(input, 'out');
+  const url = input.options['database-url'] as string | undefined;
+  const dataDir = input.options['data-dir'] as string | undefined;
+  if (!url && !dataDir)
+    throw new EinmalError('Cli.Usage', { message: '--database-url or --data-dir is required' });
+  const caPath = input.options.ca as string | undefined;
+  const caPem = caPath ? await readPem(caPath, 'CA certificate file') : undefined;
+  const database = await openDatabase({ url, dataDir });
+  try {
+    const started = performance.now();
+    const manifest = await exportBundle({
+      db: database.db.withSchema(schema),
+      tree,
+      out,
+      caPem,
+      onProgress: (written) => {
+        if (written % 1_000_000 === 0) process.stderr.write(`exported ${written} records\n`);
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    input.print(
+      `exported ${manifest.records} records of tree '${tree}' (size ${manifest.treeSize}) to ${out} in ${seconds.toFixed(1)} s`,
+    );
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function runVerify(input: CommandInput): Promise<number> {
+  const bundle = requirePositional(input, 0, 'BUNDLE');
+  const peers = (input.options.peer as string[] | undefined) ?? [];
+  const anchorPath = input.options.anchor as string | undefined;
+  const anchorPem = anchorPath ? await readPem(anchorPath, 'anchor certificate file') : undefined;
+  const report = await verifyBundles({
+    bundles: [bundle, ...peers],
+    anchorPem,
+    allowUnwitnessed: input.options['allow-unwitnessed'] === true,
+    onProgress: (p) => {
+      const share = p.total > 0 ? ` (${((100 * p.records) / p.total).toFixed(0)}%)` : '';
+      process.stderr.write(
+        `${p.bundle}: ${p.records}/${p.total} records${share}, ${Math.round(p.recordsPerSecond)} records/s\n`,
+      );
+    },
+  });
+  if (report.anchorFromBundle) {
+    input.print("warning: no --anchor given; chains were checked against the bundle's own root certificate");
+  }
+  for (const b of report.bundles) {
+    const uncovered =
+      b.uncoveredFrom !== null ? `; records from ${b.uncoveredFrom} on are not yet in a checkpoint` : '';
+    input.print(
+      `${b.bundle}: ${b.records} records, ${b.checkpoints} checkpoints (${b.witnessed} witnessed), ${b.signatures} exchange signatures${uncovered}`,
+    );
+  }
+  if (report.pairing) {
+    input.print(
+      `pairing: ${report.pairing.paired} exchanges paired, ${report.pairing.unpaired.length} consumer records unpaired`,
+    );
+  }
+  for (const failure of report.failures) input.print(`FAIL ${describeFailure(failure)}`);
+  if (report.failureCount > report.failures.length) {
+    input.print(`... and ${report.failureCount - report.failures.length} more failures`);
+  }
+  const total = report.bundles.reduce((n, b) => n + b.records, 0);
+  const rate = report.seconds > 0 ? Math.round(total / report.seconds) : total;
+  input.print(
+    report.ok
+      ? `OK: verified ${total} records in ${report.seconds.toFixed(1)} s (${rate} records/s)`
+      : `FAILED: ${report.failureCount} failures`,
+  );
+  return report.ok ? 0 : 1;
+}
+
+/** `einmal audit ...`: export a gateway node's log as a bundle, and verify bundles offline (DESIGN §9). */
+export const auditCommands: CommandGroup = {
+  name: 'audit',
+  summary: 'Export and verify tamper-evident audit log bundles',
+  commands: [
+    {
+      name: 'export',
+      summary: "Write a self-contained bundle of one gateway node's log (records, checkpoints, certificates)",
+      options: {
+        'database-url': {
+          type: 'string',
+          description: 'PostgreSQL URL of the gateway database',
+          placeholder: 'URL',
+        },
+        'data-dir': {
+          type: 'string',
+          description: 'PGlite data directory of the gateway database',
+          placeholder: 'DIR',
+        },
+        schema: { type: 'string', description: "The gateway's schema, e.g. gw_munich", placeholder: 'NAME' },
+        tree: { type: 'string', description: 'The log tree (gateway node id)', placeholder: 'ID' },
+        out: {
+          type: 'string',
+          description: 'Bundle directory to create (must be empty)',
+          placeholder: 'DIR',
+        },
+        ca: {
+          type: 'string',
+          description: 'PEM file of the federation CA chain to include',
+          placeholder: 'PEM',
+        },
+      },
+      run: runExport,
+    },
+    {
+      name: 'verify',
+      summary: 'Verify bundles offline: records, Merkle roots, signatures and chains, consistency, pairing',
+      args: 'BUNDLE',
+      options: {
+        peer: {
+          type: 'string',
+          multiple: true,
+          description: "Another gateway's bundle, for consumer/provider pairing",
+          placeholder: 'BUNDLE',
+        },
+        anchor: {
+          type: 'string',
+          description: 'PEM file of the federation root certificate',
+          placeholder: 'PEM',
+        },
+        'allow-unwitnessed': {
+          type: 'boolean',
+          description: 'Accept checkpoints without a witness cosignature',
+        },
+      },
+      run: runVerify,
+    },
+  ],
+};

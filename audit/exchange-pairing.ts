@@ -1,0 +1,77 @@
+import type { AuditRecord } from '../schemas/index.ts';
+
+/** A consumer record whose exchange has no matching provider record in the bundles given. */
+export interface UnpairedRecord {
+  readonly bundle: string;
+  readonly index: number;
+  readonly messageId: string;
+  readonly reason: string;
+}
+
+interface Side {
+  readonly bundle: string;
+  readonly index: number;
+  readonly client: string | null;
+  readonly service: string | null;
+  readonly requestDigest: string | null;
+}
+
+/**
+ * Pairs the two sides of each exchange across bundles (DESIGN §9): every successful consumer
+ * record needs a successful provider record with the same message id, client, service and request
+ * digest. Provider records without a consumer are not counted: their consumer may be a gateway
+ * whose bundle was not given.
+ *
+ * @example
+ * const pairing = createExchangePairing();
+ * pairing.add('munich', 0, record); // for every record of every bundle
+ * pairing.unpaired(); // consumer records left alone
+ */
+export function createExchangePairing() {
+  const consumers = new Map<string, Side>();
+  const providers = new Map<string, Side>();
+  let paired = 0;
+  return {
+    add(bundle: string, index: number, record: AuditRecord): void {
+      if (record.outcome !== 'ok') return;
+      const side: Side = {
+        bundle,
+        index,
+        client: record.client,
+        service: record.service,
+        requestDigest: record.requestDigest,
+      };
+      (record.side === 'consumer' ? consumers : providers).set(record.messageId, side);
+    },
+    unpaired(): UnpairedRecord[] {
+      const unpaired: UnpairedRecord[] = [];
+      paired = 0;
+      for (const [messageId, consumer] of consumers) {
+        const provider = providers.get(messageId);
+        const base = { bundle: consumer.bundle, index: consumer.index, messageId };
+        if (!provider) {
+          unpaired.push({ ...base, reason: 'no provider record with this message id' });
+          continue;
+        }
+        const differing = (['client', 'service', 'requestDigest'] as const).filter(
+          (f) => consumer[f] !== provider[f],
+        );
+        if (differing.length > 0) {
+          unpaired.push({
+            ...base,
+            reason: `the provider record (${provider.bundle} record ${provider.index}) differs in ${differing.join(', ')}`,
+          });
+        } else {
+          paired += 1;
+        }
+      }
+      return unpaired;
+    },
+    /** Exchanges whose two records match, as of the last {@link unpaired} call. */
+    get paired(): number {
+      return paired;
+    },
+  };
+}
+
+export type ExchangePairing = ReturnType<typeof createExchangePairing>;

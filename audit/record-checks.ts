@@ -1,0 +1,120 @@
+import { type AuditRecord, auditRecordSchema } from '../schemas/index.ts';
+import { canonicalJson } from './canonical.ts';
+import { equalHashes, hashFromBase64 } from './hash-codec.ts';
+import { leafHash } from './merkle.ts';
+import { jwsDigest, type SignatureTrust } from './signature-trust.ts';
+
+/** One thing wrong with one record: the field it concerns and what is wrong. */
+export interface RecordProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** What checking one record yields: its leaf hash for the tree, the record if it parsed, problems. */
+export interface CheckedRecord {
+  /** The leaf to append to the tree: the stored leaf hash when the bundle has one. */
+  readonly leaf: Uint8Array;
+  readonly record: AuditRecord | undefined;
+  readonly problems: RecordProblem[];
+  /** Signatures verified (0–2). */
+  readonly signatures: number;
+}
+
+/**
+ * Checks one record of a bundle: its text is canonical JSON (RFC 8785) of a valid audit record,
+ * its bytes hash to the leaf the tree store holds, and, for an exchange that succeeded, both JWS
+ * verify with their `x5c` signer chaining to the anchor and match the record's digests and ids.
+ * Signatures of rejected requests are not checked: a forged request is logged as it came.
+ *
+ * @example
+ * const { leaf, problems } = checkRecord({ canonical: line.canonical, storedLeaf: line.leaf, trust });
+ */
+export function checkRecord(input: {
+  canonical: string;
+  storedLeaf: string | null;
+  trust: SignatureTrust | undefined;
+}): CheckedRecord {
+  const problems: RecordProblem[] = [];
+  const computed = leafHash(Buffer.from(input.canonical, 'utf8'));
+  let leaf = computed;
+  if (input.storedLeaf !== null) {
+    leaf = hashFromBase64(input.storedLeaf);
+    if (!equalHashes(leaf, computed)) {
+      problems.push({
+        field: 'canonical',
+        message: 'the record does not hash to its leaf in the log tree (changed after it was logged)',
+      });
+    }
+  }
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(input.canonical);
+  } catch {
+    problems.push({ field: 'canonical', message: 'not JSON' });
+    return { leaf, record: undefined, problems, signatures: 0 };
+  }
+  let canonical: string | undefined;
+  try {
+    canonical = canonicalJson(parsed);
+  } catch {}
+  if (canonical !== input.canonical)
+    problems.push({ field: 'canonical', message: 'not canonical JSON (RFC 8785)' });
+  const result = auditRecordSchema.safeParse(parsed);
+  if (!result.success) {
+    for (const issue of result.error.issues.slice(0, 5)) {
+      problems.push({ field: issue.path.join('.') || '(record)', message: issue.message });
+    }
+    return { leaf, record: undefined, problems, signatures: 0 };
+  }
+  const record = result.data;
+  const signatures =
+    input.trust && record.outcome === 'ok' ? checkSignatures(record, input.trust, problems) : 0;
+  return { leaf, record, problems, signatures };
+}
+
+function checkSignatures(record: AuditRecord, trust: SignatureTrust, problems: RecordProblem[]): number {
+  const at = new Date(record.logTime);
+  let verified = 0;
+  if (record.requestSignature !== null) {
+    const jws = record.requestSignature;
+    if (record.requestDigest !== jwsDigest(jws)) {
+      problems.push({ field: 'requestDigest', message: 'does not match the request signature' });
+    }
+    const request = trust.check(jws, { usage: 'signing', at });
+    if (typeof request === 'string') {
+      problems.push({ field: 'requestSignature', message: request });
+    } else {
+      verified += 1;
+      const claims = request.payload;
+      for (const [claim, field] of [
+        ['id', 'messageId'],
+        ['client', 'client'],
+        ['service', 'service'],
+      ] as const) {
+        if (claims[claim] !== record[field]) {
+          problems.push({ field, message: `differs from the signed request's '${claim}'` });
+        }
+      }
+    }
+  }
+  if (record.responseSignature !== null) {
+    const jws = record.responseSignature;
+    if (record.responseDigest !== jwsDigest(jws)) {
+      problems.push({ field: 'responseDigest', message: 'does not match the response signature' });
+    }
+    const response = trust.check(jws, { usage: 'signing', at });
+    if (typeof response === 'string') {
+      problems.push({ field: 'responseSignature', message: response });
+    } else {
+      verified += 1;
+      if (response.payload.id !== record.messageId) {
+        problems.push({ field: 'messageId', message: "differs from the signed response's 'id'" });
+      }
+      if (record.requestDigest !== null && response.payload.req !== record.requestDigest) {
+        problems.push({ field: 'responseSignature', message: 'the signed response answers another request' });
+      }
+    }
+  }
+  return verified;
+}

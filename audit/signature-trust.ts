@@ -1,0 +1,132 @@
+import { createHash, type KeyObject, verify, X509Certificate } from 'node:crypto';
+import {
+  type CertificateProfile,
+  type ChainVerifier,
+  createChainVerifier,
+  parseCertificateBundle,
+} from '../certs/index.ts';
+import { isEinmalError } from '../core/index.ts';
+
+/** Why a signature is not accepted, in words an auditor can act on. */
+export type SignatureProblem = string;
+
+/** A compact JWS split into the parts a verifier needs; `undefined` members mean malformed. */
+export interface ParsedJws {
+  readonly typ: unknown;
+  readonly x5c: readonly string[];
+  readonly payload: Record<string, unknown>;
+}
+
+/**
+ * Checks compact ES256 JWS offline: the signature with the key of `x5c[0]`, and that certificate's
+ * chain to the anchors at the time the signature claims. Certificates and keys are cached by their
+ * `x5c` text, so a log signed by a few members costs one ECDSA verification per signature.
+ */
+export interface SignatureTrust {
+  /**
+   * Verifies `jws`; returns its header and payload, or the problem. `usage` is the certificate
+   * profile the signer must hold (not checked when omitted), `at` the time the chain must be valid.
+   */
+  check(jws: string, options: { usage?: CertificateProfile; at: Date }): ParsedJws | SignatureProblem;
+}
+
+interface Signer {
+  readonly der: Uint8Array;
+  readonly publicKey: KeyObject;
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Builds the trust for one verification run. `anchorsPem` are the trust anchors (the federation
+ * root); `intermediatesPem` the CA certificates that may link a signer to them (the bundle's
+ * `certificates.pem`: a certificate there is used only if it chains to an anchor).
+ *
+ * @example
+ * const trust = createSignatureTrust({ anchorsPem: rootPem, intermediatesPem: bundleCertificates });
+ * const parsed = trust.check(record.requestSignature, { usage: 'signing', at: new Date(record.logTime) });
+ */
+export function createSignatureTrust(options: {
+  anchorsPem: string;
+  intermediatesPem: string;
+}): SignatureTrust {
+  const intermediates = options.intermediatesPem.trim()
+    ? parseCertificateBundle(options.intermediatesPem)
+    : [];
+  const verifier: ChainVerifier = createChainVerifier({
+    anchors: parseCertificateBundle(options.anchorsPem),
+    intermediates,
+  });
+  const headers = new Map<string, { typ: unknown; x5c: string[]; signer: Signer } | SignatureProblem>();
+
+  function readHeader(segment: string) {
+    let cached = headers.get(segment);
+    if (cached === undefined) {
+      cached = parseHeader(segment);
+      if (headers.size > 10_000) headers.clear();
+      headers.set(segment, cached);
+    }
+    return cached;
+  }
+
+  return {
+    check(jws, { usage, at }) {
+      const parts = jws.split('.');
+      if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) return 'not a compact JWS';
+      const [h, p, s] = parts as [string, string, string];
+      const header = readHeader(h);
+      if (typeof header === 'string') return header;
+      try {
+        verifier.verify(header.signer.der, { at, ...(usage ? { usage } : {}) });
+      } catch (error) {
+        const code = isEinmalError(error) ? error.code : 'Pki.InvalidCertificate';
+        return `the signer's certificate is not trusted (${code})`;
+      }
+      const signature = Buffer.from(s, 'base64url');
+      if (signature.length !== 64) return 'the signature is not an ES256 signature';
+      const valid = verify(
+        'sha256',
+        Buffer.from(`${h}.${p}`),
+        { key: header.signer.publicKey, dsaEncoding: 'ieee-p1363' },
+        signature,
+      );
+      if (!valid) return 'the signature does not verify';
+      let payload: unknown;
+      try {
+        payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+      } catch {
+        return 'the signed payload is not JSON';
+      }
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+        return 'the signed payload is not a JSON object';
+      }
+      return { typ: header.typ, x5c: header.x5c, payload: payload as Record<string, unknown> };
+    },
+  };
+}
+
+function parseHeader(segment: string) {
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    return 'the JWS header is not JSON';
+  }
+  const { alg, typ, x5c } = (header ?? {}) as { alg?: unknown; typ?: unknown; x5c?: unknown };
+  if (alg !== 'ES256') return 'the JWS algorithm is not ES256';
+  if (!Array.isArray(x5c) || x5c.length === 0 || !x5c.every((c) => typeof c === 'string')) {
+    return 'the JWS names no signer certificate (x5c)';
+  }
+  try {
+    const der = new Uint8Array(Buffer.from(x5c[0] as string, 'base64'));
+    const certificate = new X509Certificate(der);
+    return { typ, x5c: x5c as string[], signer: { der, publicKey: certificate.publicKey } };
+  } catch {
+    return "the signer's certificate (x5c) is malformed";
+  }
+}
+
+/** `b64url(sha256(text))`, the digest form of the records' `requestDigest` and `responseDigest`. */
+export function jwsDigest(jws: string): string {
+  return createHash('sha256').update(jws).digest('base64url');
+}
