@@ -18,7 +18,6 @@ export const REDACTED_PATHS = [
   'userId',
   'citizen',
   'address',
-  'name',
   '*.token',
   '*.eidToken',
   '*.accessToken',
