@@ -1,0 +1,67 @@
+export { canonicalJson, canonicalRecord, type JsonValue } from './canonical.ts';
+export {
+  CHECKPOINT_TYPE,
+  type Checkpoint,
+  COSIGNATURE_TYPE,
+  checkpointCertificates,
+  checkpointSchema,
+  cosignCheckpoint,
+  createCheckpoint,
+  type SignCheckpointOptions,
+  type SigningKey,
+  signCheckpoint,
+  type VerificationKey,
+  verifyCheckpoint,
+  verifyCosignature,
+} from './checkpoint.ts';
+export {
+  base64HashSchema,
+  equalHashes,
+  HASH_SIZE,
+  hashFromBase64,
+  hashFromHex,
+  hashToBase64,
+  hashToHex,
+  hexHashSchema,
+  isHash,
+} from './hash-codec.ts';
+export {
+  consistencyProof,
+  createTreeBuilder,
+  emptyRootHash,
+  foldRight,
+  inclusionProof,
+  leafHash,
+  nodeHash,
+  rootHash,
+  type TreeBuilder,
+} from './merkle.ts';
+export {
+  consistencyRanges,
+  frontier,
+  inclusionRanges,
+  type LeafRange,
+  largestPowerOfTwoBelow,
+  type NodeId,
+  perfectSubtrees,
+} from './merkle-plan.ts';
+export {
+  type ConsistencyClaim,
+  type InclusionClaim,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle-verify.ts';
+export {
+  type AppendResult,
+  type AuditTreeTables,
+  appendLeaves,
+  auditTreeMigrations,
+  getConsistencyProof,
+  getInclusionProof,
+  getInclusionProofs,
+  getRoot,
+  getTreeSize,
+  type MerkleNodeTable,
+  type StoredInclusionProof,
+  type TreeHeadTable,
+} from './tree-store.ts';
