@@ -141,6 +141,8 @@ export const ERROR_CODES = {
   'Audit.InvalidBundle': spec(400, 'The audit bundle is invalid'),
   'Audit.RangeError': spec(400, 'The requested tree size or index is out of range'),
   'Audit.InvalidRecord': spec(400, 'The audit record is not representable as canonical JSON'),
+  'Audit.NotAuditor': spec(403, 'An auditor certificate is required'),
+  'Audit.NotController': spec(403, 'Only the data controller may disclose records'),
 
   'Server.InternalError': spec(500, 'Internal error'),
   'Server.Unavailable': spec(503, 'The service is temporarily unavailable'),

@@ -39,6 +39,8 @@ export interface FederationEndpoints {
     readonly client: string;
     readonly admin: string;
     readonly adminToken: string;
+    /** The public listener: citizen API, Data Tracker v3 and auditor API. */
+    readonly public: string;
   }[];
   /** Information systems: which gateway they call and the TLS credentials they call it with. */
   readonly clients: readonly {
@@ -96,16 +98,17 @@ export async function startFederation(options: StartFederationOptions): Promise<
   await writeFile(caBundle, `${issuingPem.trim()}\n${rootPem.trim()}\n`);
 
   const gatewayCount = manifest.members.length;
-  const free = options.ports === 'ephemeral' ? await findFreePorts(5 + gatewayCount * 3) : undefined;
+  const free = options.ports === 'ephemeral' ? await findFreePorts(5 + gatewayCount * 4) : undefined;
   const port = (demo: number, index: number) => (free ? free[index]! : demo);
   const registryPort = port(demoPorts.registry, 0);
   const registryAdminPort = port(demoPorts.registryAdmin, 1);
   const eidPort = port(demoPorts.eid, 2);
   const adapterPort = port(demoPorts.adapters, 3);
   const gatewayPorts = manifest.members.map((m, i) => ({
-    peer: port(m.gateway.port, 5 + i * 3),
-    client: port(m.gateway.clientPort, 6 + i * 3),
-    admin: port(m.gateway.clientPort + 100, 7 + i * 3),
+    peer: port(m.gateway.port, 5 + i * 4),
+    client: port(m.gateway.clientPort, 6 + i * 4),
+    admin: port(m.gateway.clientPort + 100, 7 + i * 4),
+    public: port(m.gateway.clientPort + 200, 8 + i * 4),
   }));
 
   const stops: (() => Promise<void>)[] = [];
@@ -179,6 +182,8 @@ export async function startFederation(options: StartFederationOptions): Promise<
           GATEWAY_ADMIN_HOST: '127.0.0.1',
           GATEWAY_ADMIN_PORT: ports.admin,
           GATEWAY_ADMIN_TOKEN: adminToken,
+          GATEWAY_PUBLIC_HOST: '127.0.0.1',
+          GATEWAY_PUBLIC_PORT: ports.public,
           GATEWAY_TLS_CERT: file(member.gateway.tls.cert),
           GATEWAY_TLS_KEY: file(member.gateway.tls.key),
           GATEWAY_SIGNING_CERT: file(member.signing.cert),
@@ -207,6 +212,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
         client: `https://localhost:${running.ports.client}`,
         admin: `http://127.0.0.1:${running.ports.admin}`,
         adminToken,
+        public: `https://localhost:${running.ports.public}`,
       });
     }
 

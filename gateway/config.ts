@@ -40,6 +40,9 @@ export const gatewayConfigSchema = z
     GATEWAY_ADMIN_HOST: z.string().default('127.0.0.1'),
     GATEWAY_ADMIN_PORT: port.optional(),
     GATEWAY_ADMIN_TOKEN: z.string().min(16).optional(),
+    /** The public HTTPS listener: citizen API, Data Tracker v3, auditor API (optional). */
+    GATEWAY_PUBLIC_HOST: z.string().default('0.0.0.0'),
+    GATEWAY_PUBLIC_PORT: port.optional(),
     GATEWAY_TLS_CERT: z.string().min(1),
     GATEWAY_TLS_KEY: z.string().min(1),
     GATEWAY_SIGNING_CERT: z.string().min(1),

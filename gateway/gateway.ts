@@ -18,6 +18,7 @@ import { createAdapterClient } from './provider/adapter-client.ts';
 import { createMetaservices } from './provider/metaservices.ts';
 import { createProviderApp } from './provider/provider-app.ts';
 import { createReplayGuard } from './provider/replay-guard.ts';
+import { createPublicApp } from './public-app.ts';
 
 export interface GatewayDeps {
   /** Printed gateway id, `INSTANCE/CLASS/MEMBER/SERVERCODE`. */
@@ -133,11 +134,21 @@ export function createGateway(deps: GatewayDeps) {
     informationSystems,
     directory: deps.directory,
   });
+  const publicApp = createPublicApp({
+    db: deps.db,
+    log: log.child({ role: 'public' }),
+    clock,
+    directory: () => view?.directory,
+    eid,
+    verifyCertificate: (der, usage) => chainVerifier.verify(der, { usage, at: new Date(clock()) }),
+    adminToken: deps.adminToken,
+  });
 
   return {
     clientApp,
     providerApp,
     adminApp,
+    publicApp,
     audit,
     async close(): Promise<void> {
       unsubscribe();

@@ -23,7 +23,13 @@ import { createGateway } from './gateway.ts';
 
 export interface RunningGateway {
   /** Ports actually bound (useful when configured as 0). */
-  readonly ports: { readonly peer: number; readonly client: number; readonly admin: number | undefined };
+  readonly ports: {
+    readonly peer: number;
+    readonly client: number;
+    readonly admin: number | undefined;
+    /** The public listener (citizen, Data Tracker and auditor APIs), when configured. */
+    readonly public: number | undefined;
+  };
   /** Fetches the directory now instead of at the next poll (e.g. right after a revocation). */
   refreshDirectory(): Promise<void>;
   close(): Promise<void>;
@@ -109,13 +115,19 @@ export async function startGateway(
     : createHttpsServer({ ...tls, rejectUnauthorized: true }, listener(gateway.clientApp));
   const adminServer =
     config.GATEWAY_ADMIN_PORT === undefined ? undefined : createHttpServer(listener(gateway.adminApp));
-  for (const server of [peerServer, clientServer, adminServer]) {
+  // Auditors present certificates here and citizens do not: the apps check them per request.
+  const publicServer =
+    config.GATEWAY_PUBLIC_PORT === undefined
+      ? undefined
+      : createHttpsServer({ ...tls, rejectUnauthorized: false }, getRequestListener(gateway.publicApp.fetch));
+  for (const server of [peerServer, clientServer, adminServer, publicServer]) {
     if (server) server.keepAliveTimeout = 60_000;
   }
 
   await listen(peerServer, config.GATEWAY_PEER_PORT, config.GATEWAY_PEER_HOST);
   await listen(clientServer, config.GATEWAY_CLIENT_PORT, config.GATEWAY_CLIENT_HOST);
   if (adminServer) await listen(adminServer, config.GATEWAY_ADMIN_PORT!, config.GATEWAY_ADMIN_HOST);
+  if (publicServer) await listen(publicServer, config.GATEWAY_PUBLIC_PORT!, config.GATEWAY_PUBLIC_HOST);
   log.info({ gateway: config.GATEWAY_ID }, 'gateway listening');
 
   return {
@@ -123,10 +135,13 @@ export async function startGateway(
       peer: (peerServer.address() as AddressInfo).port,
       client: (clientServer.address() as AddressInfo).port,
       admin: adminServer ? (adminServer.address() as AddressInfo).port : undefined,
+      public: publicServer ? (publicServer.address() as AddressInfo).port : undefined,
     },
     refreshDirectory: () => directory.refresh(),
     async close() {
-      await Promise.all([peerServer, clientServer, adminServer].map((s) => (s ? closeServer(s) : undefined)));
+      await Promise.all(
+        [peerServer, clientServer, adminServer, publicServer].map((s) => (s ? closeServer(s) : undefined)),
+      );
       directory.stop();
       await gateway.close();
       await registry.close();

@@ -78,6 +78,15 @@ export const gatewayTableMigrations: MigrationSet['migrations'] = {
         .execute();
     },
   },
+  gateway_0003_audit_disclosure: {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('audit_record')
+        .addColumn('disclosure_reason', 'text')
+        .addColumn('disclosed_at', 'timestamptz')
+        .execute();
+    },
+  },
 };
 
 /** Every migration of the gateway's schema: the Merkle tree store first, then the gateway's tables. */

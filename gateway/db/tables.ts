@@ -48,8 +48,15 @@ export interface AuditRecordTable {
   status: number;
   outcome: 'ok' | 'rejected' | 'failed';
   error_code: string | null;
+  /**
+   * Until when the record is hidden from its subject: what the client declared, or earlier once the
+   * data controller disclosed it (`POST /v3/disclose`); the canonical record keeps the declaration.
+   */
   hidden_until: Date | null;
   canonical: Uint8Array;
+  /** The reason the data controller gave when disclosing the record. */
+  disclosure_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  disclosed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** Signed checkpoints of this node's log, with the witness's cosignature once it has one. */

@@ -1,0 +1,37 @@
+import type { HttpBindings } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { Kysely } from 'kysely';
+import { EinmalError, type Logger } from '../core/index.ts';
+import type { Directory } from '../schemas/index.ts';
+import { createAuditorApp } from './auditor/auditor-app.ts';
+import type { VerifyCertificate } from './auditor/auditor-auth.ts';
+import { createCitizenApp } from './citizen/citizen-app.ts';
+import { createDataTrackerApp } from './citizen/data-tracker-app.ts';
+import type { GatewayDb } from './db/tables.ts';
+import type { EidVerifier } from './eid/index.ts';
+import { respondError } from './http/respond-error.ts';
+
+export interface PublicAppDeps {
+  readonly db: Kysely<GatewayDb>;
+  readonly log: Logger;
+  readonly clock: () => number;
+  readonly directory: () => Directory | undefined;
+  readonly eid: EidVerifier;
+  /** Checks a TLS client certificate against the federation's CAs for a profile. */
+  readonly verifyCertificate: VerifyCertificate;
+  readonly adminToken: string | undefined;
+}
+
+/**
+ * The gateway's public listener (DESIGN.md §9): the citizen API, the Data Tracker v3 endpoints and
+ * the auditor API. Citizens authenticate with their eID token, auditors with their certificate.
+ */
+export function createPublicApp(deps: PublicAppDeps): Hono<{ Bindings: Partial<HttpBindings> }> {
+  const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
+  app.onError((error) => respondError(error, deps.log).response);
+  app.route('/', createCitizenApp(deps));
+  app.route('/', createDataTrackerApp(deps));
+  app.route('/', createAuditorApp(deps));
+  app.notFound(() => respondError(new EinmalError('Client.NotFound'), deps.log).response);
+  return app;
+}
