@@ -5,11 +5,12 @@ import type { Directory } from '../schemas/index.ts';
 import { createAccessRuleCache } from './access/access-rule-store.ts';
 import { createAdminApp } from './admin/admin-app.ts';
 import { createAuditLog } from './audit/audit-log.ts';
+import { createCheckpointer } from './audit/checkpointer.ts';
 import { createClientApp } from './consumer/client-app.ts';
 import { createIsAuthenticator } from './consumer/information-systems.ts';
 import { createPeerClient, type PeerTls } from './consumer/peer-client.ts';
 import type { GatewayDb } from './db/tables.ts';
-import type { DirectoryClient } from './directory/index.ts';
+import type { DirectoryClient, RegistryRequest } from './directory/index.ts';
 import { createDirectoryView, type DirectoryView } from './directory-view.ts';
 import { createEidVerifier } from './eid/index.ts';
 import type { SigningIdentity } from './exchange/envelopes.ts';
@@ -29,6 +30,10 @@ export interface GatewayDeps {
   readonly log: Logger;
   readonly clock: () => number;
   readonly directory: DirectoryClient;
+  /** HTTPS to the registry (federation CAs trusted): the witness is reached with it. */
+  readonly registryFetch: RegistryRequest;
+  /** How often the node's log is checkpointed while it grows (default 2 s). */
+  readonly checkpointIntervalMs?: number | undefined;
   /** The configuration anchor and other CAs the chain checks start from (PEM). */
   readonly anchorPem: string;
   readonly tls: PeerTls;
@@ -87,6 +92,19 @@ export function createGateway(deps: GatewayDeps) {
   });
   // Both roles append to the node's one tree; the writer serialises them in one queue.
   const audit = createAuditLog({ db: deps.db, tree: deps.nodeId, log });
+  // Checkpoints are signed by the gateway's owner; the origin names the node when it has its own name.
+  const checkpointer = createCheckpointer({
+    db: deps.db,
+    tree: deps.nodeId,
+    origin: deps.nodeId === deps.gatewayId ? deps.gatewayId : `${deps.gatewayId}#${deps.nodeId}`,
+    signer: deps.signers[0]!,
+    witness: () => deps.directory.current()?.witness ?? null,
+    fetch: deps.registryFetch,
+    clock,
+    log: log.child({ component: 'checkpointer' }),
+    intervalMs: deps.checkpointIntervalMs,
+  });
+  checkpointer.start();
   const peers = createPeerClient(deps.tls);
   const adapters = createAdapterClient({ tls: { cert: deps.tls.cert, key: deps.tls.key, ca: deps.tls.ca } });
   const replay = createReplayGuard({ windowMs: deps.skewSeconds * 2_000, clock });
@@ -150,9 +168,11 @@ export function createGateway(deps: GatewayDeps) {
     adminApp,
     publicApp,
     audit,
+    checkpointer,
     async close(): Promise<void> {
       unsubscribe();
       await audit.drain();
+      await checkpointer.stop();
       await Promise.all([peers.close(), adapters.close()]);
     },
   };

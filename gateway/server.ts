@@ -97,6 +97,7 @@ export async function startGateway(
     log,
     clock: Date.now,
     directory,
+    registryFetch: registry.fetch,
     anchorPem: anchorPem!,
     tls: { cert: tlsCert!, key: tlsKey!, ca: caBundle! },
     signers: [signer],

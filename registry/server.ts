@@ -134,7 +134,9 @@ export async function listenRegistry(options: {
  */
 function defaultWitnessUrl(config: RegistryConfig): string | undefined {
   if (config.REGISTRY_PORT === 0) return undefined;
-  const host = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(config.REGISTRY_HOST) ? 'localhost' : config.REGISTRY_HOST;
+  const host = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(config.REGISTRY_HOST)
+    ? 'localhost'
+    : config.REGISTRY_HOST;
   return `https://${host.includes(':') ? `[${host}]` : host}:${config.REGISTRY_PORT}/witness`;
 }
 

@@ -1,0 +1,195 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  appendLeaves,
+  canonicalJson,
+  checkpointCertificates,
+  createCheckpoint,
+  getRoot,
+  getTreeSize,
+  leafHash,
+  signCheckpoint,
+  verifyCheckpoint,
+  verifyCosignature,
+} from '../../audit/index.ts';
+import { certificateDer, parseCertificatePem, privateKeyObject } from '../../certs/index.ts';
+import { storyCitizen } from '../../dev/citizens.ts';
+import { obtainCitizenToken } from '../../dev/eid/index.ts';
+import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
+import { createRegistryFetch } from '../../gateway/index.ts';
+import { startTestFederation, type TestFederation } from '../support/federation.ts';
+
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
+const MUNICH_GATEWAY = 'DEMO/GOV/munich/gw1';
+
+/** Polls until `probe` returns something, or fails after `ms`. */
+async function eventually<T>(probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('checkpoints witnessed by the registry', () => {
+  let federation: TestFederation;
+  let permits: InformationSystem;
+  let token: string;
+  let registry: ReturnType<typeof createRegistryFetch>;
+  let witnessUrl: string;
+
+  const gatewayDb = () => federation.gatewayDb(MUNICH_GATEWAY);
+  const exchange = async () => {
+    const answer = await permits.call('GET', ADDRESS, {
+      headers: { 'einmal-eid-token': token, 'einmal-purpose': 'parking-permit' },
+    });
+    expect(answer.status, answer.body).toBe(200);
+  };
+  const witnessed = async () => {
+    const response = await registry.fetch(`${witnessUrl}/checkpoints/${encodeURIComponent(MUNICH_GATEWAY)}`, {
+      headers: {},
+      signal: AbortSignal.timeout(5_000),
+    });
+    return { status: response.status, body: JSON.parse(await response.text()) };
+  };
+  /** The newest local checkpoint once the witness has cosigned one of exactly `size` records. */
+  const cosignedAt = (size: number) =>
+    eventually(async () => {
+      const row = await gatewayDb()
+        .selectFrom('checkpoint')
+        .selectAll()
+        .where('tree', '=', MUNICH_GATEWAY)
+        .where('size', '=', size)
+        .where('cosignature', 'is not', null)
+        .executeTakeFirst();
+      return row ?? undefined;
+    });
+  const refusals = (code: string) =>
+    federation
+      .logLines()
+      .filter((line) => line.msg === 'checkpoint not witnessed; retrying next round' && line.code === code);
+
+  beforeAll(async () => {
+    federation = await startTestFederation();
+    permits = await connectInformationSystem(federation.endpoints, 'DEMO/GOV/munich/parking-permits');
+    token = await obtainCitizenToken({
+      issuer: federation.endpoints.eid.issuer,
+      citizen: storyCitizen.id,
+      scope: 'population.address',
+    });
+    registry = createRegistryFetch({ ca: await readFile(federation.endpoints.pki.caBundle, 'utf8') });
+    witnessUrl = federation.endpoints.registry.directory.replace(/\/directory$/, '/witness');
+  }, 120_000);
+  afterAll(async () => {
+    await permits?.close();
+    await registry?.close();
+    await federation?.close();
+  });
+
+  it('has every exchange covered by a checkpoint the registry countersigned within seconds', async () => {
+    for (let i = 0; i < 3; i++) await exchange();
+    const size = await getTreeSize(gatewayDb(), MUNICH_GATEWAY);
+    expect(size).toBe(3);
+    const started = Date.now();
+    const local = await cosignedAt(size);
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    // The checkpoint names this node's log and its root; the registry serves it with its cosignature.
+    const checkpoint = await verifyCheckpoint(local.jws, {
+      certificate: checkpointCertificates(local.jws)[0]!,
+    });
+    expect(checkpoint).toMatchObject({ origin: MUNICH_GATEWAY, size: 3, root: local.root });
+    const served = await witnessed();
+    expect(served.status).toBe(200);
+    expect(served.body.checkpoint).toBe(local.jws);
+    const witnessCertificate = checkpointCertificates(served.body.cosignature)[0]!;
+    expect(
+      await verifyCosignature(served.body.cosignature, { certificate: witnessCertificate }, checkpoint),
+    ).toEqual(checkpoint);
+    // The cosigner is the registry's directory-signing certificate.
+    const directorySigner = parseCertificatePem(
+      await readFile(join(federation.dir, federation.manifest.registry.directorySigning.cert), 'utf8'),
+    );
+    expect(witnessCertificate).toBe(Buffer.from(certificateDer(directorySigner)).toString('base64'));
+  });
+
+  it('refuses the gateway’s checkpoints once it rewrites a witnessed record', async () => {
+    const db = gatewayDb();
+    const size = await getTreeSize(db, MUNICH_GATEWAY);
+    const witnessedRoot = (await cosignedAt(size)).root;
+
+    // The operator alters the purpose of the first record and rebuilds the Merkle tree to match.
+    await db.transaction().execute(async (trx) => {
+      const records = await trx
+        .selectFrom('audit_record')
+        .select(['idx', 'canonical'])
+        .where('tree', '=', MUNICH_GATEWAY)
+        .orderBy('idx')
+        .execute();
+      const first = JSON.parse(Buffer.from(records[0]!.canonical).toString('utf8'));
+      const altered = new TextEncoder().encode(canonicalJson({ ...first, purpose: 'tax-audit' }));
+      await trx
+        .updateTable('audit_record')
+        .set({ canonical: altered })
+        .where('tree', '=', MUNICH_GATEWAY)
+        .where('idx', '=', 0)
+        .execute();
+      await trx.deleteFrom('merkle_node').where('tree', '=', MUNICH_GATEWAY).execute();
+      await trx.deleteFrom('tree_head').where('tree', '=', MUNICH_GATEWAY).execute();
+      await appendLeaves(
+        trx,
+        MUNICH_GATEWAY,
+        records.map((record, i) => leafHash(i === 0 ? altered : new Uint8Array(record.canonical))),
+      );
+    });
+    const rewrittenRoot = await getRoot(db, MUNICH_GATEWAY, size);
+    expect(Buffer.from(rewrittenRoot).toString('base64')).not.toBe(witnessedRoot);
+
+    // The log grows; its next checkpoint carries a consistency proof from the witnessed size, but
+    // over the rewritten history, and the witness refuses it.
+    await exchange();
+    await eventually(async () => (refusals('Witness.InconsistentCheckpoint').length > 0 ? true : undefined));
+    const newest = await db
+      .selectFrom('checkpoint')
+      .selectAll()
+      .where('tree', '=', MUNICH_GATEWAY)
+      .orderBy('size', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(Number(newest.size)).toBe(size + 1);
+    expect(newest.cosignature).toBeNull();
+    const served = await witnessed();
+    expect(
+      (
+        await verifyCheckpoint(served.body.checkpoint, {
+          certificate: checkpointCertificates(served.body.checkpoint)[0]!,
+        })
+      ).size,
+    ).toBe(size);
+
+    // Presenting the rewritten log at the witnessed size is a fork, even when properly signed.
+    const munich = federation.manifest.members.find((member) => member.id === 'DEMO/GOV/munich')!;
+    const [signingPem, signingKeyPem, issuingPem] = await Promise.all(
+      [munich.signing.cert, munich.signing.key, federation.manifest.issuingCa].map((path) =>
+        readFile(join(federation.dir, path), 'utf8'),
+      ),
+    );
+    const forked = await signCheckpoint({
+      checkpoint: createCheckpoint({ origin: MUNICH_GATEWAY, size, root: rewrittenRoot, now: new Date() }),
+      privateKey: privateKeyObject(signingKeyPem!),
+      certificateChain: [signingPem!, issuingPem!].map((pem) =>
+        Buffer.from(certificateDer(parseCertificatePem(pem))).toString('base64'),
+      ),
+    });
+    const response = await registry.fetch(`${witnessUrl}/checkpoints`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ checkpoint: forked, consistencyProof: [], fromSize: size }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    expect(response.status).toBe(409);
+    expect(JSON.parse(await response.text()).type).toBe('Witness.Fork');
+  });
+});
