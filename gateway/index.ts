@@ -1,8 +1,8 @@
 export { type AccessRule, isAccessGranted, matchesPathPattern } from './access/access-rule.ts';
 export { addAccessRule, listAccessRules, removeAccessRule } from './access/access-rule-store.ts';
 export { gatewayAdminCommands } from './admin/admin-commands.ts';
-export { gatewayCommands } from './cli.ts';
 export { type AuditLog, createAuditLog } from './audit/audit-log.ts';
+export { gatewayCommands } from './cli.ts';
 export { type GatewayConfig, gatewayConfigSchema } from './config.ts';
 export { registerIsCertificate } from './consumer/information-systems.ts';
 export { gatewayMigrations } from './db/migrations.ts';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Hono } from 'hono';
-import { EinmalError, type ErrorCode, isErrorCode, type Logger, toEinmalError } from '../../core/index.ts';
+import { EinmalError, type ErrorCode, isErrorCode, type Logger } from '../../core/index.ts';
 import {
   HEADER,
   parseClientRequestHeaders,
@@ -19,7 +19,7 @@ import { decodeCompactJws, sha256Base64Url, verifyJwsSignature } from '../exchan
 import { RESPONSE_JWS_TYPE, type SigningIdentity, signRequestClaims } from '../exchange/envelopes.ts';
 import type { SignerCache } from '../exchange/signer-cache.ts';
 import { rawTarget, readBody } from '../http/read-body.ts';
-import { respondError } from '../http/respond-error.ts';
+import { respondNotFound, respondRejected } from '../http/respond-error.ts';
 import { METASERVICE_CODES } from '../provider/metaservices.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { IsAuthenticator } from './information-systems.ts';
@@ -187,23 +187,11 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       await record(answer.status, { responseJws });
       return passThrough(answer, claims, requestJws);
     } catch (thrown) {
-      const failure = toEinmalError(thrown, 'Server.ClientProxy.InternalError');
-      const { response } = respondError(failure, log);
-      if (failure.code !== 'Server.ClientProxy.AuditUnavailable') {
-        await record(failure.status, { errorCode: failure.code, failed: failure.status >= 500 }).catch(
-          (error) => {
-            log.error({ err: error }, 'rejection record could not be written');
-          },
-        );
-      }
-      return response;
+      return respondRejected(thrown, { log, fallback: 'Server.ClientProxy.InternalError', record });
     }
   });
 
-  app.all(
-    '*',
-    (c) => respondError(toEinmalError(new Error(c.req.path), 'Client.NotFound'), deps.log).response,
-  );
+  app.all('*', (c) => respondNotFound(c.req.path, deps.log));
   return app;
 }
 
@@ -215,7 +203,8 @@ export function createClientApp(deps: ClientAppDeps): Hono {
 function subjectOf(token: string | undefined, declared: string | undefined): string | null {
   if (!token) return declared ?? null;
   const payload = decodeCompactJws(token)?.payload as { sub?: unknown } | undefined;
-  const sub = typeof payload?.sub === 'string' && subjectIdSchema.safeParse(payload.sub).success ? payload.sub : null;
+  const sub =
+    typeof payload?.sub === 'string' && subjectIdSchema.safeParse(payload.sub).success ? payload.sub : null;
   if (declared !== undefined && declared !== sub) throw new EinmalError('Client.SubjectMismatch');
   return sub;
 }

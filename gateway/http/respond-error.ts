@@ -19,3 +19,34 @@ export function respondError(
   const { status, headers, body } = errorResponse(failure, incidentId);
   return { response: new Response(body, { status, headers }), error: failure };
 }
+
+/**
+ * The error answer of an exchange, after its rejection record: every refusal leaves a record, so
+ * the log shows attacks as well as accesses. When the log itself is what failed, there is nothing
+ * to record into; the 503 goes out alone.
+ */
+export async function respondRejected(
+  thrown: unknown,
+  options: {
+    log: Logger;
+    fallback: 'Server.ClientProxy.InternalError' | 'Server.ServerProxy.InternalError';
+    record: (
+      status: number,
+      outcome: { errorCode: EinmalError['code']; failed: boolean },
+    ) => Promise<unknown>;
+  },
+): Promise<Response> {
+  const { response, error } = respondError(thrown, options.log, options.fallback);
+  if (!error.code.endsWith('.AuditUnavailable')) {
+    await options
+      .record(error.status, { errorCode: error.code, failed: error.status >= 500 })
+      .catch((failure) => {
+        options.log.error({ err: failure }, 'rejection record could not be written');
+      });
+  }
+  return response;
+}
+
+/** The answer to a path no route serves. */
+export const respondNotFound = (path: string, log: Logger): Response =>
+  respondError(toEinmalError(new Error(path), 'Client.NotFound'), log).response;

@@ -6,7 +6,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { exchangeRecord } from '../audit/exchange-record.ts';
 import { type SigningIdentity, signResponse } from '../exchange/envelopes.ts';
 import { rawTarget, readBody } from '../http/read-body.ts';
-import { respondError } from '../http/respond-error.ts';
+import { respondNotFound, respondRejected } from '../http/respond-error.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { AdapterClient } from './adapter-client.ts';
 import { checkPeerRequest, type ProviderCheckDeps, type RequestTrace } from './check-request.ts';
@@ -134,23 +134,11 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
       if (answer.contentType) headers.set('content-type', answer.contentType);
       return new Response(answer.body, { status: answer.status, headers });
     } catch (thrown) {
-      const failure = toEinmalError(thrown, 'Server.ServerProxy.InternalError');
-      const { response } = respondError(failure, log);
-      if (failure.code !== 'Server.ServerProxy.AuditUnavailable') {
-        await record(failure.status, { errorCode: failure.code, failed: failure.status >= 500 }).catch(
-          (error) => {
-            log.error({ err: error }, 'rejection record could not be written');
-          },
-        );
-      }
-      return response;
+      return respondRejected(thrown, { log, fallback: 'Server.ServerProxy.InternalError', record });
     }
   });
 
-  app.all(
-    '*',
-    (c) => respondError(toEinmalError(new Error(c.req.path), 'Client.NotFound'), deps.log).response,
-  );
+  app.all('*', (c) => respondNotFound(c.req.path, deps.log));
   return app;
 }
 
