@@ -98,3 +98,10 @@ export {
   readRegistryCredentials,
   startRegistry,
 } from './server.ts';
+export {
+  type CheckpointSubmission,
+  type CosignedCheckpoint,
+  checkpointSubmissionSchema,
+  createWitnessRoutes,
+  type WitnessRoutesDeps,
+} from './witness.ts';
