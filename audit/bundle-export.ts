@@ -46,6 +46,8 @@ export interface ExportBundleOptions {
   readonly out: string;
   /** PEM of the federation CA chain (root and issuing CAs) to include. */
   readonly caPem?: string | undefined;
+  /** Export only the first `upTo` records (a prefix of the log, with the checkpoints it covers). */
+  readonly upTo?: number | undefined;
   /** Records per query (keyset pages on the leaf index). */
   readonly pageSize?: number;
   readonly now?: Date;
@@ -66,7 +68,8 @@ export async function exportBundle(options: ExportBundleOptions): Promise<Bundle
   const db = options.db as Kysely<ExportTables>;
   const pageSize = options.pageSize ?? 10_000;
   await prepareDirectory(options.out);
-  const treeSize = await getTreeSize(db, options.tree);
+  const storedSize = await getTreeSize(db, options.tree);
+  const treeSize = options.upTo === undefined ? storedSize : Math.min(options.upTo, storedSize);
   const certificates = createCertificateCollector();
   if (options.caPem)
     for (const certificate of parseCertificateBundle(options.caPem)) certificates.add(certificate);

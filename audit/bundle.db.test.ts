@@ -249,6 +249,21 @@ describe('audit bundles: export and offline verification', () => {
     expect(failures.every((f) => f.index === 9)).toBe(true);
   });
 
+  it('names a record whose text is valid but not canonical JSON', async () => {
+    const dir = await tamperedLines(consumerBundle, (lines) =>
+      lines.map((l, i) => {
+        if (i !== 2) return l;
+        const entry = JSON.parse(l);
+        const canonical = entry.canonical.replace('"status":200', '"status":200.0');
+        return JSON.stringify({ ...entry, canonical, leaf: hashToBase64(leafHash(Buffer.from(canonical))) });
+      }),
+    );
+    const failures = await failuresOf(dir);
+    expect(failures).toContainEqual(
+      expect.objectContaining({ index: 2, field: 'canonical', message: 'not canonical JSON (RFC 8785)' }),
+    );
+  });
+
   it('names a removed, a reordered and an inserted record', async () => {
     const removed = await failuresOf(await tamperedLines(consumerBundle, (l) => l.filter((_, i) => i !== 3)));
     expect(removed[0]).toMatchObject({
