@@ -32,7 +32,7 @@ export const bundleManifestSchema = z.strictObject({
   tree: z.string().min(1).max(255),
   /** Number of lines in `records.ndjson`. */
   records: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
-  /** The tree's size in the database at export time. */
+  /** The tree size the bundle covers: the size in the database at export time, or the requested prefix. */
   treeSize: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
   created: z.iso.datetime(),
 });
