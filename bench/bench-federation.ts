@@ -1,0 +1,251 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { certificateFingerprint, parseCertificatePem } from '../certs/index.ts';
+import { type Logger, migrateToLatest, openDatabase } from '../core/index.ts';
+import { demoAccessRules, demoServices } from '../dev/demo-federation.ts';
+import { startEidServer } from '../dev/eid/index.ts';
+import { type FederationManifest, writeDevelopmentFederation } from '../dev/federation-files.ts';
+import { addAccessRule, type GatewayDb, gatewayMigrations, registerIsCertificate } from '../gateway/index.ts';
+import { seedDevFederation, startRegistry } from '../registry/index.ts';
+import { type ComponentProcess, forkComponent } from './component-process.ts';
+import type { TlsCredentials } from './mtls-forwarder.ts';
+
+export const CONSUMER_MEMBER = 'DEMO/GOV/munich';
+export const PROVIDER_MEMBER = 'DEMO/GOV/residents-office';
+export const CLIENT_ID = 'DEMO/GOV/munich/parking-permits';
+export const SERVICE_ID = 'DEMO/GOV/residents-office/register/address/v1';
+
+/** The components of a benchmark run, each hop in its own process. */
+export interface BenchFederation {
+  readonly eidIssuer: string;
+  /** The permit system's client certificate, key and the federation CAs. */
+  readonly informationSystemTls: TlsCredentials;
+  readonly adapter: ComponentProcess;
+  readonly consumerGateway: ComponentProcess;
+  readonly providerGateway: ComponentProcess;
+  readonly forwarderA: ComponentProcess;
+  readonly forwarderB: ComponentProcess;
+  /** Stops every process and in-process service; the database stays for the caller to drop. */
+  stop(): Promise<void>;
+}
+
+export interface StartBenchFederationOptions {
+  /** A fresh, empty working folder for PKI, state and process logs. */
+  readonly dir: string;
+  /** The run's own PostgreSQL database. */
+  readonly databaseUrl: string;
+  readonly log: Logger;
+  /** Gateway processes run with `--cpu-prof` into this folder. */
+  readonly cpuProfileDir?: string;
+}
+
+/**
+ * Starts what DESIGN §14 measures, on the run's PostgreSQL database: fresh development PKI, the
+ * registry and the eID provider in this process (idle under load), and in processes of their own
+ * the population adapter, the city's (consumer) and the residents' office's (provider) gateways,
+ * and the two mutual-TLS forwarders of the bare chain, using the same certificates as the gateways.
+ */
+export async function startBenchFederation(options: StartBenchFederationOptions): Promise<BenchFederation> {
+  const { dir, log } = options;
+  const manifest = await writeDevelopmentFederation({ dir });
+  const file = (relative: string) => join(dir, relative);
+  const read = (relative: string) => readFile(file(relative), 'utf8');
+  const stateDir = join(dir, 'state');
+  const logDir = join(dir, 'logs');
+  await Promise.all([mkdir(stateDir, { recursive: true }), mkdir(logDir, { recursive: true })]);
+  const caBundlePem = `${(await read(manifest.issuingCa)).trim()}\n${(await read(manifest.rootCa)).trim()}\n`;
+  const caBundle = join(stateDir, 'ca-bundle.pem');
+  await writeFile(caBundle, caBundlePem);
+  const member = (id: string) => {
+    const found = manifest.members.find((m) => m.id === id);
+    if (!found) throw new TypeError(`member ${id} is not in the development federation`);
+    return found;
+  };
+  const consumer = member(CONSUMER_MEMBER);
+  const provider = member(PROVIDER_MEMBER);
+  const tlsOf = async (pair: { cert: string; key: string }): Promise<TlsCredentials> => ({
+    cert: await read(pair.cert),
+    key: await read(pair.key),
+    ca: caBundlePem,
+  });
+
+  const [
+    registryPort,
+    registryAdminPort,
+    eidPort,
+    adapterPort,
+    forwarderAPort,
+    forwarderBPort,
+    ...gatewayPorts
+  ] = await findFreePorts(12);
+  const ports = {
+    [consumer.id]: { peer: gatewayPorts[0]!, client: gatewayPorts[1]!, admin: gatewayPorts[2]! },
+    [provider.id]: { peer: gatewayPorts[3]!, client: gatewayPorts[4]!, admin: gatewayPorts[5]! },
+  };
+
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((error) => log.warn({ err: error }, 'stop failed'));
+  };
+  const started = <T extends { stop(): Promise<void> } | { close(): Promise<void> }>(component: T): T => {
+    stops.push(() => ('stop' in component ? component.stop() : component.close()));
+    return component;
+  };
+  const fork = (name: string, spec: Parameters<typeof forkComponent>[0]['spec'], profile = false) =>
+    forkComponent({
+      name,
+      spec,
+      logFile: join(logDir, `${name}.log`),
+      ...(profile && options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
+    }).then(started);
+
+  try {
+    const adapterUrl = `http://127.0.0.1:${adapterPort}`;
+    const consumerTls = await tlsOf(consumer.gateway.tls);
+    const providerTls = await tlsOf(provider.gateway.tls);
+    // The processes that need no directory start while the registry comes up.
+    const processes = Promise.all([
+      fork('adapter', { kind: 'adapter', databaseUrl: options.databaseUrl, port: adapterPort! }),
+      fork('forwarder-b', {
+        kind: 'forwarder',
+        port: forwarderBPort!,
+        tls: providerTls,
+        upstream: adapterUrl,
+      }),
+      fork('forwarder-a', {
+        kind: 'forwarder',
+        port: forwarderAPort!,
+        tls: consumerTls,
+        upstream: `https://localhost:${forwarderBPort}`,
+        upstreamTls: consumerTls,
+      }),
+    ]);
+    processes.catch(() => {});
+    const database = await openDatabase({ url: options.databaseUrl, poolSize: 4 });
+    stops.push(() => database.close());
+    const eid = started(
+      await startEidServer({
+        port: eidPort!,
+        stateDir: join(stateDir, 'eid'),
+        log: log.child({ component: 'eid' }),
+      }),
+    );
+
+    const registry = started(
+      await startRegistry(
+        {
+          REGISTRY_FEDERATION_DIR: dir,
+          REGISTRY_PORT: String(registryPort),
+          REGISTRY_ADMIN_PORT: String(registryAdminPort),
+          REGISTRY_DIRECTORY_TTL: '600',
+          REGISTRY_LOG_LEVEL: 'warn',
+        },
+        { database, log: log.child({ component: 'registry' }) },
+      ),
+    );
+    await seedDevFederation({
+      db: registry.db,
+      federationDir: dir,
+      gatewayAddresses: Object.fromEntries(
+        manifest.members.map((m) => [
+          m.gateway.id,
+          `https://localhost:${ports[m.id]?.peer ?? m.gateway.port}`,
+        ]),
+      ),
+      eidIssuer: eid.issuer,
+    });
+    await registry.publish();
+
+    const gateway = async (m: FederationManifest['members'][number], adapters: Record<string, string>) => {
+      const schema = `gw_${m.id.split('/')[2]!.replaceAll(/[^a-z0-9]/g, '_')}`;
+      await migrateToLatest(database.db, { schema, migrations: gatewayMigrations });
+      await seedGateway(database.db.withSchema(schema) as Kysely<GatewayDb>, m, dir);
+      const own = ports[m.id]!;
+      return fork(
+        `gateway-${m.id.split('/')[2]}`,
+        {
+          kind: 'gateway',
+          env: {
+            GATEWAY_ID: m.gateway.id,
+            GATEWAY_PEER_HOST: '127.0.0.1',
+            GATEWAY_PEER_PORT: String(own.peer),
+            GATEWAY_CLIENT_HOST: '127.0.0.1',
+            GATEWAY_CLIENT_PORT: String(own.client),
+            GATEWAY_ADMIN_HOST: '127.0.0.1',
+            GATEWAY_ADMIN_PORT: String(own.admin),
+            GATEWAY_TLS_CERT: file(m.gateway.tls.cert),
+            GATEWAY_TLS_KEY: file(m.gateway.tls.key),
+            GATEWAY_SIGNING_CERT: file(m.signing.cert),
+            GATEWAY_SIGNING_KEY: file(m.signing.key),
+            GATEWAY_CA: caBundle,
+            GATEWAY_ANCHOR: file(manifest.rootCa),
+            GATEWAY_DIRECTORY_URL: `https://localhost:${registry.publicPort}/directory`,
+            GATEWAY_DIRECTORY_CACHE: join(stateDir, `${schema}-directory.jws`),
+            GATEWAY_ADAPTERS: JSON.stringify(adapters),
+            GATEWAY_DB_SCHEMA: schema,
+            DATABASE_URL: options.databaseUrl,
+            LOG_LEVEL: 'info',
+          },
+        },
+        true,
+      );
+    };
+    const [providerGateway, consumerGateway] = await Promise.all([
+      gateway(provider, Object.fromEntries(provider.subsystems.map((s) => [s.id, adapterUrl]))),
+      gateway(consumer, {}),
+    ]);
+
+    const [adapter, forwarderB, forwarderA] = await processes;
+    const permits = consumer.subsystems.find((s) => s.id === CLIENT_ID);
+    if (!permits) throw new TypeError(`${CLIENT_ID} is not in the development federation`);
+    return {
+      eidIssuer: eid.issuer,
+      informationSystemTls: await tlsOf(permits.client),
+      adapter,
+      consumerGateway,
+      providerGateway,
+      forwarderA,
+      forwarderB,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A gateway's information-system certificates, and on the provider the demo's access rules. */
+async function seedGateway(
+  db: Kysely<GatewayDb>,
+  member: FederationManifest['members'][number],
+  dir: string,
+) {
+  for (const subsystem of member.subsystems) {
+    const cert = parseCertificatePem(await readFile(join(dir, subsystem.client.cert), 'utf8'));
+    await registerIsCertificate(db, subsystem.id, certificateFingerprint(cert));
+  }
+  for (const rule of demoAccessRules) {
+    if (demoServices.some((s) => s.id === rule.service && s.id.startsWith(`${member.id}/`))) {
+      await addAccessRule(db, { subject: rule.client, service: rule.service });
+    }
+  }
+}
+
+async function findFreePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((done, fail) => {
+          const server = createServer();
+          server.once('error', fail);
+          server.listen(0, '127.0.0.1', () => done(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
+  return ports;
+}

@@ -1,0 +1,289 @@
+/**
+ * `npm run bench`: the exchange benchmark of DESIGN §14. Loads the gateway pair (IS → consumer
+ * gateway → provider gateway → adapter, mutual TLS, citizen eID tokens, signed and durably logged)
+ * and, in the same run, the two baselines: the IS calling the adapter directly, and a bare chain of
+ * two mutual-TLS forwarders. Everything runs on a fresh database on the PostgreSQL server named by
+ * DATABASE_URL. Prints a table and writes bench-results/exchange-<timestamp>.json.
+ *
+ *   npm run bench -- [--duration 10] [--warmup 3] [--connections 64] [--profile]
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Agent, request } from 'undici';
+import { z } from 'zod';
+import { createLogger } from '../core/index.ts';
+import { testCitizens } from '../dev/citizens.ts';
+import { obtainCitizenToken } from '../dev/eid/index.ts';
+import { verifiedContextHeaders } from '../schemas/index.ts';
+import { createBenchDatabase } from './bench-database.ts';
+import { type BenchFederation, CLIENT_ID, SERVICE_ID, startBenchFederation } from './bench-federation.ts';
+import type { ComponentProcess } from './component-process.ts';
+import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile-summary.ts';
+import { type LoadSettings, type LoadTarget, runLoad } from './load.ts';
+import { formatBenchSummary, type ScenarioResult, summarizeBench } from './report.ts';
+
+const settingsSchema = z.object({
+  duration: z.coerce.number().int().min(1).max(120).default(10),
+  warmup: z.coerce.number().int().min(0).max(60).default(3),
+  connections: z.coerce.number().int().min(1).max(1024).default(64),
+  profile: z.boolean().default(false),
+  out: z.string().min(1).default('bench-results'),
+  databaseUrl: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
+});
+
+const ADDRESS_PATH = '/r1/DEMO/GOV/residents-office/register/address/v1';
+/** The adapter's own route for the address service (serviceCode/version). */
+const ADAPTER_PATH = '/address/v1';
+const PURPOSE = 'parking-permit';
+/** Citizens whose eID reaches the address service's level (substantial). */
+const CITIZENS = testCitizens.filter((c) => c.loa !== 'low');
+
+/** An address answer about one of the bench citizens; error bodies never look like this. */
+const isAddressAnswer = (body: string) => body.includes('"address":{') && body.includes('"subject":"DE');
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      profile: { type: 'boolean' },
+      out: { type: 'string' },
+    },
+  });
+  const parsed = settingsSchema.safeParse({ ...values, databaseUrl: process.env.DATABASE_URL || undefined });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      console.error(`bench: --${issue.path.join('.')}: ${issue.message}`);
+    process.exit(2);
+  }
+  const settings = parsed.data;
+  const load: LoadSettings = {
+    durationSeconds: settings.duration,
+    warmupSeconds: settings.warmup,
+    connections: settings.connections,
+  };
+  const startedAt = new Date();
+  const loadAverageAtStart = loadavg()[0];
+  const dir = await mkdtemp(join(tmpdir(), 'einmal-bench-'));
+  const profileDir = settings.profile ? join(dir, 'profiles') : undefined;
+  if (profileDir) await mkdir(profileDir);
+  const log = createLogger({
+    name: 'bench',
+    level: 'warn',
+    destination: createWriteStream(join(dir, 'bench.log')),
+  });
+
+  const database = await createBenchDatabase(settings.databaseUrl);
+  console.log(`${availableParallelism()} CPUs, load average ${loadAverageAtStart?.toFixed(1)} at start`);
+  console.log(
+    `PostgreSQL ${database.server.version} (synchronous_commit=${database.server.synchronousCommit}, fsync=${database.server.fsync}), database ${database.name}`,
+  );
+  let federation: BenchFederation | undefined;
+  try {
+    const t0 = performance.now();
+    federation = await startBenchFederation({
+      dir,
+      databaseUrl: database.url,
+      log,
+      ...(profileDir ? { cpuProfileDir: profileDir } : {}),
+    });
+    console.log(`federation up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const tokens = await Promise.all(
+      CITIZENS.map(async (citizen) => ({
+        citizen: citizen.id,
+        token: await obtainCitizenToken({
+          issuer: federation!.eidIssuer,
+          citizen: citizen.id,
+          scope: 'population.address',
+        }),
+      })),
+    );
+    const targets = scenarioTargets(federation, tokens);
+    await preflight(targets, federation.informationSystemTls);
+
+    const scenarios: ScenarioResult[] = [];
+    for (const scenario of ['direct', 'bare', 'gateway'] as const) {
+      const { target, description, hops } = targets[scenario];
+      process.stdout.write(`${scenario}: ${settings.warmup} s warm-up + ${settings.duration} s … `);
+      const sampler = sampleRss(hops);
+      const result = await runLoad(target, load);
+      const peakRss = await sampler.stop();
+      console.log(
+        `${result.exchangesPerSecond.toFixed(0)}/s, p99 ${result.latencyMs.p99} ms, ${result.errors} errors`,
+      );
+      scenarios.push({ name: scenario, description, load: result, peakRss });
+    }
+
+    const summary = summarizeBench(scenarios);
+    console.log(`\n${formatBenchSummary(summary)}`);
+    if (!summary.pass) console.log('Some targets were missed (MISS above).');
+
+    let profiles: Record<string, ReturnType<typeof summarizeCpuProfile>> | undefined;
+    if (profileDir) {
+      await Promise.all([federation.consumerGateway.stop(), federation.providerGateway.stop()]);
+      profiles = {};
+      for (const name of (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile'))) {
+        const profile = summarizeCpuProfile(await readFile(join(profileDir, name), 'utf8'));
+        profiles[name] = profile;
+        console.log(`\n${formatProfileSummary(name, profile)}`);
+      }
+    }
+
+    const outDir = resolve(settings.out);
+    await mkdir(outDir, { recursive: true });
+    const outFile = join(outDir, `exchange-${startedAt.toISOString().replaceAll(':', '-')}.json`);
+    const report = {
+      benchmark: 'exchange',
+      startedAt: startedAt.toISOString(),
+      machine: {
+        cpus: availableParallelism(),
+        cpuModel: cpus()[0]?.model,
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        // Other work on the machine skews every number; the 1-minute load average says how much.
+        loadAverageAtStart,
+        loadAverageAtEnd: loadavg()[0],
+      },
+      postgres: database.server,
+      settings: { ...load, citizens: tokens.length, profile: settings.profile },
+      service: SERVICE_ID,
+      ...summary,
+      adapterPeakRss: scenarios.map((s) => ({ scenario: s.name, bytes: s.peakRss.adapter })),
+      ...(profiles ? { profiles } : {}),
+    };
+    await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nresults: ${outFile}`);
+    process.exitCode = scenarios.some((s) => s.load.errors > 0) ? 1 : 0;
+  } finally {
+    await federation?.stop();
+    await database.drop();
+    if (!profileDir) await rm(dir, { recursive: true, force: true });
+    else console.log(`profiles and logs kept in ${dir}`);
+  }
+}
+
+interface ScenarioTarget {
+  readonly description: string;
+  readonly target: LoadTarget;
+  /** The processes this scenario's requests pass through, sampled for RSS under load. */
+  readonly hops: Record<string, ComponentProcess>;
+}
+
+function scenarioTargets(
+  federation: BenchFederation,
+  tokens: readonly { citizen: string; token: string }[],
+): Record<ScenarioResult['name'], ScenarioTarget> {
+  // What the provider gateway hands the adapter after its checks (DESIGN §5), per citizen.
+  const verified = tokens.map(({ citizen }) =>
+    verifiedContextHeaders({
+      client: CLIENT_ID,
+      service: SERVICE_ID,
+      messageId: randomUUID(),
+      subject: citizen,
+      purpose: PURPOSE,
+      legalBasis: null,
+      userId: null,
+      issue: null,
+    }),
+  );
+  const tls = federation.informationSystemTls;
+  return {
+    direct: {
+      description: 'IS → adapter',
+      target: {
+        url: `http://127.0.0.1:${federation.adapter.port}${ADAPTER_PATH}`,
+        headersPerConnection: verified,
+        isExpectedBody: isAddressAnswer,
+      },
+      hops: { adapter: federation.adapter },
+    },
+    bare: {
+      description: 'IS → mTLS fwd → mTLS fwd → adapter',
+      target: {
+        url: `https://localhost:${federation.forwarderA.port}${ADAPTER_PATH}`,
+        tls,
+        headersPerConnection: verified,
+        isExpectedBody: isAddressAnswer,
+      },
+      hops: {
+        'forwarder A': federation.forwarderA,
+        'forwarder B': federation.forwarderB,
+        adapter: federation.adapter,
+      },
+    },
+    gateway: {
+      description: 'IS → consumer gw → provider gw → adapter',
+      target: {
+        url: `https://localhost:${federation.consumerGateway.port}${ADDRESS_PATH}`,
+        tls,
+        headersPerConnection: tokens.map(({ token }) => ({
+          'x-road-client': CLIENT_ID,
+          'einmal-eid-token': token,
+          'einmal-purpose': PURPOSE,
+        })),
+        isExpectedBody: isAddressAnswer,
+      },
+      hops: {
+        'consumer gateway': federation.consumerGateway,
+        'provider gateway': federation.providerGateway,
+        adapter: federation.adapter,
+      },
+    },
+  };
+}
+
+/** One request per connection profile of every scenario, so a broken setup fails before any load. */
+async function preflight(
+  targets: Record<string, ScenarioTarget>,
+  tls: { cert: string; key: string; ca: string },
+): Promise<void> {
+  const dispatcher = new Agent({ connect: { ...tls } });
+  try {
+    for (const [name, { target }] of Object.entries(targets)) {
+      for (const headers of target.headersPerConnection) {
+        const response = await request(target.url, { headers, dispatcher });
+        const body = await response.body.text();
+        if (response.statusCode !== 200 || !target.isExpectedBody(body)) {
+          throw new Error(
+            `${name}: the first request answered ${response.statusCode}: ${body.slice(0, 300)}`,
+          );
+        }
+      }
+    }
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+/** Samples each process's RSS every 250 ms until stopped; returns the peaks. */
+function sampleRss(processes: Record<string, ComponentProcess>) {
+  const peaks: Record<string, number | undefined> = {};
+  const sample = async () => {
+    for (const [name, component] of Object.entries(processes)) {
+      const rss = await component.rss();
+      if (rss !== undefined) peaks[name] = Math.max(peaks[name] ?? 0, rss);
+    }
+  };
+  const timer = setInterval(() => void sample(), 250);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sample();
+      return Object.fromEntries(Object.keys(processes).map((name) => [name, peaks[name]]));
+    },
+  };
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}
+// Idle keep-alive sockets and timers of the in-process services must not hold the run open.
+process.exit();
