@@ -58,6 +58,12 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     });
     // An idle client losing its server (PostgreSQL restarted) must not crash the process.
     pool.on('error', () => {});
+    // Nor a checked-out one between two queries (e.g. inside a transaction): pg emits 'error' on the
+    // client, and without a listener that is an uncaught exception. Its next query fails instead,
+    // and the pool drops it on release because it is no longer queryable.
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
@@ -141,6 +147,46 @@ export async function migrateToLatest(db: Kysely<any>, set: MigrationSet): Promi
     });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** SQLSTATEs of a server that is gone, going, or not yet back (classes 08 and 57P, and 53300). */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_SYSCALL_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/** Messages pg uses for a connection that died or could not be opened, without a code. */
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'is not queryable',
+  'timeout exceeded when trying to connect',
+  'Cannot use a pool after calling end on the pool',
+];
+
+/**
+ * Whether `error` (or one of its causes) says the database server cannot be reached right now —
+ * refused or lost connection, shutdown, crash recovery, too many connections — rather than that a
+ * statement was wrong. Callers answer 503 for these, not 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 8; depth++) {
+    if (typeof current !== 'object') return false;
+    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === 'string') {
+      if (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SYSCALL_CODES.has(code)) {
+        return true;
+      }
+    }
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) return true;
+    current = cause;
+  }
+  return false;
 }
 
 /** Whether the database answers; used by `/readyz`. */

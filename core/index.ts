@@ -3,6 +3,7 @@ export {
   type Database,
   type DatabaseSettings,
   isDatabaseReachable,
+  isDatabaseUnavailable,
   type MigrationSet,
   migrateToLatest,
   openDatabase,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type EinmalError, type Logger, toEinmalError } from '../../core/index.ts';
+import { EinmalError, isDatabaseUnavailable, type Logger, toEinmalError } from '../../core/index.ts';
 import { errorResponse } from '../../schemas/index.ts';
 
 /**
@@ -23,7 +23,8 @@ export function respondError(
 /**
  * The error answer of an exchange, after its rejection record: every refusal leaves a record, so
  * the log shows attacks as well as accesses. When the log itself is what failed, there is nothing
- * to record into; the 503 goes out alone.
+ * to record into; the 503 goes out alone. So when the database is unreachable (a lookup before the
+ * record failed on it): the log cannot be written either, and the answer is that same 503, not 500.
  */
 export async function respondRejected(
   thrown: unknown,
@@ -36,7 +37,18 @@ export async function respondRejected(
     ) => Promise<unknown>;
   },
 ): Promise<Response> {
-  const { response, error } = respondError(thrown, options.log, options.fallback);
+  const unavailable =
+    options.fallback === 'Server.ClientProxy.InternalError'
+      ? 'Server.ClientProxy.AuditUnavailable'
+      : 'Server.ServerProxy.AuditUnavailable';
+  const { response, error } = respondError(
+    (!(thrown instanceof EinmalError) || thrown.code.endsWith('InternalError')) &&
+      isDatabaseUnavailable(thrown)
+      ? new EinmalError(unavailable, { cause: thrown })
+      : thrown,
+    options.log,
+    options.fallback,
+  );
   if (!error.code.endsWith('.AuditUnavailable')) {
     await options
       .record(error.status, { errorCode: error.code, failed: error.status >= 500 })

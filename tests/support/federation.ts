@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, type Database, type Logger } from '../../core/index.ts';
+import { createLogger, type Database, type Logger, openDatabase } from '../../core/index.ts';
 import { writeDevelopmentFederation } from '../../dev/federation-files.ts';
 import { type RunningFederation, startFederation } from '../../dev/federation-runtime.ts';
 import { createTestDatabase } from './database.ts';
@@ -17,21 +17,25 @@ export interface TestFederation extends RunningFederation {
 /**
  * A complete federation for one test file: fresh PKI from `dev init` in a temporary folder, one
  * fresh database (PGlite, or a new PostgreSQL database when DATABASE_URL is set), every component
- * on free ports. The components' log lines are kept for assertions.
+ * on free ports. The components' log lines are kept for assertions. With `databaseUrl`, the
+ * federation uses that PostgreSQL database as it is (e.g. a test's private server) instead.
  */
 export async function startTestFederation(
-  options: { directoryTtlSeconds?: number } = {},
+  options: { directoryTtlSeconds?: number; databaseUrl?: string } = {},
 ): Promise<TestFederation> {
+  const { databaseUrl, ...federationOptions } = options;
   const dir = await mkdtemp(join(tmpdir(), 'einmal-federation-'));
   await writeDevelopmentFederation({ dir, force: false });
-  const database = await createTestDatabase();
+  const database = databaseUrl
+    ? await openDatabase({ url: databaseUrl, poolSize: 10 })
+    : await createTestDatabase();
   const lines: string[] = [];
   const log: Logger = createLogger({
     name: 'test',
     level: 'info',
     destination: { write: (line: string) => void lines.push(line) },
   });
-  const federation = await startFederation({ dir, database, log, ports: 'ephemeral', ...options });
+  const federation = await startFederation({ dir, database, log, ports: 'ephemeral', ...federationOptions });
   return {
     ...federation,
     dir,
