@@ -289,6 +289,43 @@ describe('audit bundles: export and offline verification', () => {
     });
   });
 
+  it('reports the same failures, in the same order, on worker threads as on the calling thread', async () => {
+    const dir = await tamperedLines(consumerBundle, (l) => {
+      const changed = [...l];
+      const lowerCase = JSON.parse(changed[5]!);
+      lowerCase.canonical = lowerCase.canonical.replace('"method":"GET"', '"method":"get"');
+      changed[5] = JSON.stringify(lowerCase);
+      // A removed, a repeated and a broken line, a CRLF line end and a signature cut short.
+      const signature = JSON.parse(changed[8]!);
+      signature.canonical = signature.canonical.replace(
+        /"requestSignature":"([^"]*?)[A-Za-z0-9_-]{4}"/,
+        '"requestSignature":"$1AAAA"',
+      );
+      changed[8] = JSON.stringify(signature);
+      return [
+        ...changed.slice(0, 3),
+        ...changed.slice(4, 10),
+        changed[2]!,
+        'not json',
+        `${changed[10]!}\r`,
+        ...changed.slice(11),
+      ];
+    });
+    const inProcess = await verifyBundles({ bundles: [dir, providerBundle], anchorPem, workers: 0 });
+    const threaded = await verifyBundles({ bundles: [dir, providerBundle], anchorPem, workers: 2 });
+    expect(inProcess.failures.length).toBeGreaterThan(5);
+    expect(inProcess.failures).toContainEqual(expect.objectContaining({ index: 5, field: 'method' }));
+    expect(inProcess.failures).toContainEqual(
+      expect.objectContaining({ index: 8, field: 'requestSignature' }),
+    );
+    expect(inProcess.failures).toContainEqual(
+      expect.objectContaining({ line: 11, message: expect.stringContaining('not a record line') }),
+    );
+    expect(threaded.failures).toEqual(inProcess.failures);
+    expect(threaded.bundles).toEqual(inProcess.bundles);
+    expect(threaded.pairing).toEqual(inProcess.pairing);
+  });
+
   it('detects a record rewritten together with its leaf hash through the signed roots', async () => {
     const dir = await tamperedLines(consumerBundle, (lines) =>
       lines.map((l, i) => {

@@ -1,5 +1,11 @@
 import type { AuditRecord } from '../schemas/index.ts';
 
+/** What pairing needs of a record. */
+export type PairingFields = Pick<
+  AuditRecord,
+  'outcome' | 'side' | 'messageId' | 'client' | 'service' | 'requestDigest'
+>;
+
 /** A consumer record whose exchange has no matching provider record in the bundles given. */
 export interface UnpairedRecord {
   readonly bundle: string;
@@ -32,7 +38,7 @@ export function createExchangePairing() {
   const providers = new Map<string, Side>();
   let paired = 0;
   return {
-    add(bundle: string, index: number, record: AuditRecord): void {
+    add(bundle: string, index: number, record: PairingFields): void {
       if (record.outcome !== 'ok') return;
       const side: Side = {
         bundle,

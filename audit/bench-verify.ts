@@ -1,0 +1,202 @@
+/**
+ * Micro-benchmark of offline bundle verification (not a test, no database): writes a bundle of
+ * BENCH_RECORDS synthetic records (default 200,000, unsigned) and one of BENCH_SIGNED records
+ * (default 20,000, two ES256 JWS each) to a temporary directory, with signed and witnessed
+ * checkpoints, then times `verifyBundles` on each. Add `node --cpu-prof` to see where time goes.
+ *
+ *   npx tsx audit/bench-verify.ts
+ *   BENCH_RECORDS=1000000 BENCH_WORKERS=2 node --import tsx audit/bench-verify.ts
+ */
+import { createHash, KeyObject, sign } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import {
+  createCsr,
+  createIssuingCa,
+  createRootCa,
+  generateKeyPair,
+  issueCertificate,
+  toPem,
+} from '../certs/index.ts';
+import { loadConfig } from '../core/index.ts';
+import type { AuditRecord } from '../schemas/index.ts';
+import { BUNDLE_FILES, BUNDLE_FORMAT } from './bundle-format.ts';
+import { verifyBundles } from './bundle-verify.ts';
+import { canonicalJson } from './canonical.ts';
+import { cosignCheckpoint, createCheckpoint, signCheckpoint } from './checkpoint.ts';
+import { hashToBase64 } from './hash-codec.ts';
+import { createTreeBuilder, leafHash } from './merkle.ts';
+
+const config = loadConfig(
+  z.object({
+    BENCH_RECORDS: z.coerce.number().int().min(1).default(200_000),
+    BENCH_SIGNED: z.coerce.number().int().min(0).default(20_000),
+    BENCH_WORKERS: z.coerce.number().int().min(0).optional(),
+  }),
+  process.env,
+);
+
+const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+async function createPki() {
+  const root = await createRootCa({ name: 'CN=BENCH Root CA, O=BENCH' });
+  const issuing = await createIssuingCa({ root, name: 'CN=BENCH Issuing CA, O=BENCH' });
+  const issuingDer = Buffer.from(issuing.certificate.rawData).toString('base64');
+  const issue = async (subject: string, profile: 'signing' | 'directory', member?: string) => {
+    const keys = await generateKeyPair();
+    const [instance = '', memberClass = '', memberCode = ''] = member?.split('/') ?? [];
+    const csrPem = await createCsr({
+      keys,
+      subject,
+      profile,
+      ...(member ? { member: { instance, memberClass, memberCode } } : {}),
+    });
+    const certificate = await issueCertificate({ ca: issuing, csrPem, profile });
+    return { keys, chain: [Buffer.from(certificate.rawData).toString('base64'), issuingDer] };
+  };
+  return {
+    anchorPem: toPem(root.certificate),
+    certificatesPem: `${toPem(issuing.certificate).trim()}\n`,
+    member: await issue('CN=DEMO/GOV/munich, O=DEMO', 'signing', 'DEMO/GOV/munich'),
+    witness: await issue('CN=DEMO registry witness, O=DEMO', 'directory'),
+  };
+}
+type Pki = Awaited<ReturnType<typeof createPki>>;
+
+function syntheticRecord(n: number, start: number, jws?: { request: string; response: string }): AuditRecord {
+  return {
+    logTime: new Date(start + n * 10).toISOString(),
+    messageId: `0badcafe-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
+    side: 'consumer',
+    gateway: 'DEMO/GOV/munich/gw1',
+    client: 'DEMO/GOV/munich/parking-permits',
+    service: 'DEMO/GOV/residents-office/register/address/v1',
+    method: 'GET',
+    path: '/address',
+    subject: `DE${String(n % 50_000).padStart(8, '0')}`,
+    userId: `clerk-${n % 97}`,
+    issue: `permit-${n}`,
+    purpose: 'parking-permit',
+    legalBasis: 'StVO-45',
+    consentRef: null,
+    hiddenUntil: null,
+    hiddenReason: null,
+    status: 200,
+    outcome: 'ok',
+    errorCode: null,
+    requestDigest: jws ? digest(jws.request) : digest(`request ${n}`),
+    responseDigest: jws ? digest(jws.response) : digest(`response ${n}`),
+    requestSignature: jws?.request ?? null,
+    responseSignature: jws?.response ?? null,
+    eidDigest: digest(`eid ${n % 50_000}`),
+  };
+}
+
+async function writeBundle(dir: string, pki: Pki, count: number, signed: boolean): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const key = KeyObject.from(pki.member.keys.privateKey);
+  const es256 = (typ: string, payload: unknown) => {
+    const input = `${Buffer.from(JSON.stringify({ alg: 'ES256', typ, x5c: pki.member.chain })).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+    return `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+  };
+  const start = Date.now() - count * 10 - 60_000;
+  const tree = createTreeBuilder();
+  const out = createWriteStream(join(dir, BUNDLE_FILES.records));
+  const checkpointSizes = new Set([Math.floor(count / 2), count]);
+  const roots = new Map<number, Uint8Array>();
+  let chunk = '';
+  for (let n = 0; n < count; n++) {
+    let jws: { request: string; response: string } | undefined;
+    if (signed) {
+      const template = syntheticRecord(n, start);
+      const request = es256('einmal-req+jws', {
+        v: 1,
+        id: template.messageId,
+        client: template.client,
+        service: template.service,
+      });
+      const response = es256('einmal-res+jws', { v: 1, id: template.messageId, req: digest(request) });
+      jws = { request, response };
+    }
+    const canonical = canonicalJson(syntheticRecord(n, start, jws));
+    const leaf = leafHash(Buffer.from(canonical));
+    tree.append(leaf);
+    chunk += `${JSON.stringify({ index: n, canonical, leaf: hashToBase64(leaf) })}\n`;
+    if (checkpointSizes.has(tree.size)) roots.set(tree.size, tree.root());
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'close');
+  const checkpoints = [];
+  for (const [i, size] of [...roots.keys()].sort((a, b) => a - b).entries()) {
+    const checkpoint = createCheckpoint({
+      origin: 'DEMO/GOV/munich/gw1',
+      size,
+      root: roots.get(size)!,
+      now: new Date(start + count * 10 + i * 1000),
+    });
+    checkpoints.push({
+      size,
+      root: checkpoint.root,
+      time: checkpoint.time,
+      jws: await signCheckpoint({
+        checkpoint,
+        privateKey: pki.member.keys.privateKey,
+        certificateChain: pki.member.chain,
+      }),
+      cosignature: await cosignCheckpoint({
+        checkpoint,
+        privateKey: pki.witness.keys.privateKey,
+        certificateChain: pki.witness.chain,
+      }),
+      consistency: null,
+    });
+  }
+  await writeFile(join(dir, BUNDLE_FILES.checkpoints), JSON.stringify(checkpoints));
+  await writeFile(join(dir, BUNDLE_FILES.certificates), pki.certificatesPem);
+  await writeFile(
+    join(dir, BUNDLE_FILES.manifest),
+    JSON.stringify({
+      format: BUNDLE_FORMAT,
+      gateway: 'DEMO/GOV/munich/gw1',
+      tree: 'DEMO/GOV/munich/gw1',
+      records: count,
+      treeSize: count,
+      created: new Date().toISOString(),
+    }),
+  );
+}
+
+async function measure(dir: string, pki: Pki, count: number, label: string): Promise<void> {
+  const report = await verifyBundles({
+    bundles: [dir],
+    anchorPem: pki.anchorPem,
+    ...(config.BENCH_WORKERS !== undefined ? { workers: config.BENCH_WORKERS } : {}),
+  });
+  if (!report.ok) throw new Error(`${label} does not verify: ${JSON.stringify(report.failures.slice(0, 3))}`);
+  console.log(
+    `${label}: ${count} records in ${report.seconds.toFixed(2)} s = ${Math.round(count / report.seconds)} records/s (${report.bundles[0]!.signatures} signatures)`,
+  );
+}
+
+const work = await mkdtemp(join(tmpdir(), 'einmal-verify-bench-'));
+try {
+  const pki = await createPki();
+  const unsigned = join(work, 'unsigned');
+  await writeBundle(unsigned, pki, config.BENCH_RECORDS, false);
+  await measure(unsigned, pki, config.BENCH_RECORDS, 'unsigned');
+  if (config.BENCH_SIGNED > 0) {
+    const signed = join(work, 'signed');
+    await writeBundle(signed, pki, config.BENCH_SIGNED, true);
+    await measure(signed, pki, config.BENCH_SIGNED, 'signed (2 ES256 each)');
+  }
+} finally {
+  await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,88 @@
+import { MAX_RECORD_LINE } from './bundle-format.ts';
+import type { PairingFields } from './exchange-pairing.ts';
+import { checkRecord } from './record-checks.ts';
+import { validateRecordLine } from './record-validate.ts';
+import type { SignatureTrust } from './signature-trust.ts';
+
+/** Marks a line that is too long in {@link ChunkResult.indices}. */
+export const LINE_TOO_LONG = -1;
+/** Marks a line that is not `{index, canonical, leaf}` in {@link ChunkResult.indices}. */
+export const NOT_A_RECORD_LINE = -2;
+
+/** The outcome of checking a run of `records.ndjson` lines, in line order. */
+export interface ChunkResult {
+  /** Lines in the chunk. */
+  readonly lines: number;
+  /** Per line: the leaf index it claims, or {@link LINE_TOO_LONG} / {@link NOT_A_RECORD_LINE}. */
+  readonly indices: Float64Array;
+  /** Per line, 32 bytes: the leaf to append (zeros for lines that are not records). */
+  readonly leaves: Uint8Array;
+  /** Problems of the records, `line` counted from 0 within the chunk, in line order. */
+  readonly problems: { readonly line: number; readonly field: string; readonly message: string }[];
+  readonly signatures: number;
+  /** Per record that parsed, when pairing was asked for: its line within the chunk and fields. */
+  readonly pairs: { readonly line: number; readonly record: PairingFields }[] | null;
+}
+
+/**
+ * Checks a run of whole `records.ndjson` lines (what {@link checkRecord} checks, per line), split
+ * as `readline` splits: at LF, CRLF and lone CR; a final newline ends the last line. Runs in the
+ * verifier's worker threads or, with no workers, in the calling thread.
+ *
+ * @example
+ * const result = checkRecordChunk(text, trust, false);
+ */
+export function checkRecordChunk(
+  text: string,
+  trust: SignatureTrust | undefined,
+  withPairs: boolean,
+): ChunkResult {
+  const lines = splitLines(text);
+  const indices = new Float64Array(lines.length);
+  const leaves = new Uint8Array(lines.length * 32);
+  const problems: ChunkResult['problems'][number][] = [];
+  const pairs: { line: number; record: PairingFields }[] | null = withPairs ? [] : null;
+  let signatures = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.length > MAX_RECORD_LINE) {
+      indices[i] = LINE_TOO_LONG;
+      continue;
+    }
+    let entry: ReturnType<typeof validateRecordLine>;
+    try {
+      entry = validateRecordLine(JSON.parse(line));
+    } catch {}
+    if (entry === undefined) {
+      indices[i] = NOT_A_RECORD_LINE;
+      continue;
+    }
+    indices[i] = entry.index;
+    const checked = checkRecord({ canonical: entry.canonical, storedLeaf: entry.leaf, trust });
+    for (const p of checked.problems) problems.push({ line: i, field: p.field, message: p.message });
+    signatures += checked.signatures;
+    leaves.set(checked.leaf, i * 32);
+    if (pairs && checked.record) {
+      const { outcome, side, messageId, client, service, requestDigest } = checked.record;
+      pairs.push({ line: i, record: { outcome, side, messageId, client, service, requestDigest } });
+    }
+  }
+  return { lines: lines.length, indices, leaves, problems, signatures, pairs };
+}
+
+function splitLines(text: string): string[] {
+  if (text.length === 0) return [];
+  const pieces = text.split('\n');
+  if (pieces.at(-1) === '') pieces.pop();
+  if (!text.includes('\r')) return pieces;
+  const lines: string[] = [];
+  for (const piece of pieces) {
+    if (!piece.includes('\r')) {
+      lines.push(piece);
+      continue;
+    }
+    const body = piece.endsWith('\r') ? piece.slice(0, -1) : piece;
+    lines.push(...body.split('\r'));
+  }
+  return lines;
+}

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { isErrorCode } from '../core/index.ts';
+import { type AuditRecord, auditRecordSchema } from '../schemas/index.ts';
+import { MAX_RECORD_LINE } from './bundle-format.ts';
+
+/**
+ * Hand-written validators for the offline verifier's hot path. Each accepts exactly what its zod
+ * schema accepts (`auditRecordSchema`, `bundleRecordLineSchema`), which stays the specification and
+ * names the problems when a value is refused; a property test holds the two in agreement. They
+ * are about 20 times faster because they allocate nothing for a valid value.
+ */
+
+// The patterns zod itself uses for `z.iso.datetime({ offset: true })` and `z.uuid()`.
+const DATETIME = zodPattern(z.iso.datetime({ offset: true }));
+const UUID = zodPattern(z.uuid());
+
+const PART = '(?!\\.\\.?(?:/|$))[A-Za-z0-9._-]{1,64}';
+/** A canonical printed gateway id: four parts. */
+const GATEWAY = new RegExp(`^${PART}/${PART}/${PART}/${PART}$`);
+/** A canonical printed client id: three or four parts. */
+const CLIENT = new RegExp(`^${PART}/${PART}/${PART}(?:/${PART})?$`);
+/** A canonical printed service id: five or six parts. */
+const SERVICE = new RegExp(`^${PART}/${PART}/${PART}/${PART}/${PART}(?:/${PART})?$`);
+const METHOD = /^[A-Z]{1,16}$/;
+const PATH = /^\/[^?#\s]*$/;
+const SUBJECT = /^[A-Z]{2}[A-Z0-9]{4,32}$/;
+const PRINTABLE = /^[\x20-\x7e]*$/;
+const PROCESSING_CODE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+const SHA256_B64URL = /^[A-Za-z0-9_-]{43}$/;
+const COMPACT_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const BASE64_HASH = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
+const RECORD_FIELD_NAMES: ReadonlySet<string> = new Set(Object.keys(auditRecordSchema.shape));
+
+/**
+ * Validates a parsed audit record as `auditRecordSchema.safeParse` would; returns the record (its
+ * `messageId` lower-cased, as the schema's transform does) or `undefined` where the schema refuses.
+ * The value is reused, not copied.
+ *
+ * @example
+ * const record = validateAuditRecord(JSON.parse(canonical)) ?? explainWithZod(canonical);
+ */
+export function validateAuditRecord(value: unknown): AuditRecord | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const r = value as Record<string, unknown>;
+  const keys = Object.keys(r);
+  if (keys.length !== RECORD_FIELD_NAMES.size) return undefined;
+  for (const key of keys) if (!RECORD_FIELD_NAMES.has(key)) return undefined;
+  const messageId = r.messageId;
+  if (typeof messageId !== 'string' || messageId.length > 36) return undefined;
+  const lowerMessageId = messageId.toLowerCase();
+  if (!UUID.test(lowerMessageId)) return undefined;
+  const status = r.status;
+  const errorCode = r.errorCode;
+  const ok =
+    isString(r.logTime, DATETIME) &&
+    (r.side === 'consumer' || r.side === 'provider') &&
+    isString(r.gateway, GATEWAY) &&
+    isNullOr(r.client, CLIENT) &&
+    isNullOr(r.service, SERVICE) &&
+    isString(r.method, METHOD) &&
+    typeof r.path === 'string' &&
+    r.path.length <= 8192 &&
+    PATH.test(r.path) &&
+    isNullOr(r.subject, SUBJECT) &&
+    isPrintable(r.userId) &&
+    isPrintable(r.issue) &&
+    isNullOr(r.purpose, PROCESSING_CODE) &&
+    isNullOr(r.legalBasis, PROCESSING_CODE) &&
+    isNullOr(r.consentRef, PROCESSING_CODE) &&
+    isNullOr(r.hiddenUntil, DATETIME) &&
+    isPrintable(r.hiddenReason) &&
+    typeof status === 'number' &&
+    Number.isSafeInteger(status) &&
+    status >= 100 &&
+    status <= 599 &&
+    (r.outcome === 'ok' || r.outcome === 'rejected' || r.outcome === 'failed') &&
+    (errorCode === null || (typeof errorCode === 'string' && isErrorCode(errorCode))) &&
+    isNullOr(r.requestDigest, SHA256_B64URL) &&
+    isNullOr(r.responseDigest, SHA256_B64URL) &&
+    isJws(r.requestSignature) &&
+    isJws(r.responseSignature) &&
+    isNullOr(r.eidDigest, SHA256_B64URL);
+  if (!ok) return undefined;
+  if (lowerMessageId !== messageId) r.messageId = lowerMessageId;
+  return r as unknown as AuditRecord;
+}
+
+/** One line of `records.ndjson` once its shape is known to be right. */
+export interface RecordLine {
+  readonly index: number;
+  readonly canonical: string;
+  readonly leaf: string | null;
+}
+
+/**
+ * Validates a parsed record line as `bundleRecordLineSchema.safeParse` would; `undefined` where
+ * the schema refuses.
+ */
+export function validateRecordLine(value: unknown): RecordLine | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const line = value as Record<string, unknown>;
+  const { index, canonical, leaf } = line;
+  if (Object.keys(line).length !== 3) return undefined;
+  if (!Object.hasOwn(line, 'index') || !Object.hasOwn(line, 'canonical') || !Object.hasOwn(line, 'leaf'))
+    return undefined;
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) return undefined;
+  if (typeof canonical !== 'string' || canonical.length < 2) return undefined;
+  if (leaf !== null && !isString(leaf, BASE64_HASH)) return undefined;
+  return line as unknown as RecordLine;
+}
+
+/** The longest line `records.ndjson` may hold (re-exported for the chunk checker). */
+export { MAX_RECORD_LINE };
+
+function isString(value: unknown, pattern: RegExp): boolean {
+  return typeof value === 'string' && pattern.test(value);
+}
+
+function isNullOr(value: unknown, pattern: RegExp): boolean {
+  return value === null || (typeof value === 'string' && pattern.test(value));
+}
+
+function isPrintable(value: unknown): boolean {
+  return (
+    value === null ||
+    (typeof value === 'string' && value.length >= 1 && value.length <= 200 && PRINTABLE.test(value))
+  );
+}
+
+function isJws(value: unknown): boolean {
+  return value === null || (typeof value === 'string' && value.length <= 8192 && COMPACT_JWT.test(value));
+}
+
+function zodPattern(schema: z.ZodType): RegExp {
+  const pattern = (schema as unknown as { _zod: { def: { pattern?: unknown } } })._zod.def.pattern;
+  if (!(pattern instanceof RegExp) || pattern.global || pattern.sticky) {
+    throw new Error('zod no longer exposes the pattern of a string format');
+  }
+  return pattern;
+}
