@@ -6,6 +6,7 @@
  *
  *   npx tsx audit/bench-verify.ts
  *   BENCH_RECORDS=1000000 BENCH_WORKERS=2 node --import tsx audit/bench-verify.ts
+ *   BENCH_DIR=/tmp/bundles npx tsx audit/bench-verify.ts  # keeps the bundles and anchor.pem
  */
 import { createHash, KeyObject, sign } from 'node:crypto';
 import { once } from 'node:events';
@@ -36,6 +37,8 @@ const config = loadConfig(
     BENCH_RECORDS: z.coerce.number().int().min(1).default(200_000),
     BENCH_SIGNED: z.coerce.number().int().min(0).default(20_000),
     BENCH_WORKERS: z.coerce.number().int().min(0).optional(),
+    /** Keep the bundles in this (new) directory, e.g. to run `einmal audit verify` on them. */
+    BENCH_DIR: z.string().min(1).optional(),
   }),
   process.env,
 );
@@ -186,7 +189,7 @@ async function measure(dir: string, pki: Pki, count: number, label: string): Pro
   );
 }
 
-const work = await mkdtemp(join(tmpdir(), 'einmal-verify-bench-'));
+const work = config.BENCH_DIR ?? (await mkdtemp(join(tmpdir(), 'einmal-verify-bench-')));
 try {
   const pki = await createPki();
   const unsigned = join(work, 'unsigned');
@@ -197,6 +200,7 @@ try {
     await writeBundle(signed, pki, config.BENCH_SIGNED, true);
     await measure(signed, pki, config.BENCH_SIGNED, 'signed (2 ES256 each)');
   }
+  if (config.BENCH_DIR) await writeFile(join(work, 'anchor.pem'), pki.anchorPem);
 } finally {
-  await rm(work, { recursive: true, force: true });
+  if (!config.BENCH_DIR) await rm(work, { recursive: true, force: true });
 }

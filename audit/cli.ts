@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import type { CommandGroup, CommandInput } from '../cli/command.ts';
 import { requireOption, requirePositional } from '../cli/command.ts';
 import { EinmalError, openDatabase } from '../core/index.ts';
@@ -54,9 +55,15 @@ async function runVerify(input: CommandInput): Promise<number> {
   const peers = (input.options.peer as string[] | undefined) ?? [];
   const anchorPath = input.options.anchor as string | undefined;
   const anchorPem = anchorPath ? await readPem(anchorPath, 'anchor certificate file') : undefined;
+  const workersText = input.options.workers as string | undefined;
+  const workers = z.coerce.number().int().min(0).max(256).optional().safeParse(workersText);
+  if (!workers.success) {
+    throw new EinmalError('Cli.Usage', { message: '--workers must be a whole number from 0 to 256' });
+  }
   const report = await verifyBundles({
     bundles: [bundle, ...peers],
     anchorPem,
+    ...(workers.data !== undefined ? { workers: workers.data } : {}),
     allowUnwitnessed: input.options['allow-unwitnessed'] === true,
     onProgress: (p) => {
       const share = p.total > 0 ? ` (${((100 * p.records) / p.total).toFixed(0)}%)` : '';
@@ -147,6 +154,12 @@ export const auditCommands: CommandGroup = {
         'allow-unwitnessed': {
           type: 'boolean',
           description: 'Accept checkpoints without a witness cosignature',
+        },
+        workers: {
+          type: 'string',
+          description:
+            'Worker threads checking records; 0 = none (default: the cores, for bundles of 64 MiB or more)',
+          placeholder: 'N',
         },
       },
       run: runVerify,
