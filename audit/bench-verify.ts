@@ -72,7 +72,7 @@ type Pki = Awaited<ReturnType<typeof createPki>>;
 
 function syntheticRecord(n: number, start: number, jws?: { request: string; response: string }): AuditRecord {
   return {
-    logTime: new Date(start + n * 10).toISOString(),
+    logTime: new Date(start + Math.floor(n / 1000)).toISOString(),
     messageId: `0badcafe-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
     side: 'consumer',
     gateway: 'DEMO/GOV/munich/gw1',
@@ -106,7 +106,8 @@ async function writeBundle(dir: string, pki: Pki, count: number, signed: boolean
     const input = `${Buffer.from(JSON.stringify({ alg: 'ES256', typ, x5c: pki.member.chain })).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
     return `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
   };
-  const start = Date.now() - count * 10 - 60_000;
+  // After the certificates were issued, so every signer is valid at its records' time.
+  const start = Date.now();
   const tree = createTreeBuilder();
   const out = createWriteStream(join(dir, BUNDLE_FILES.records));
   const checkpointSizes = new Set([Math.floor(count / 2), count]);
@@ -143,7 +144,7 @@ async function writeBundle(dir: string, pki: Pki, count: number, signed: boolean
       origin: 'DEMO/GOV/munich/gw1',
       size,
       root: roots.get(size)!,
-      now: new Date(start + count * 10 + i * 1000),
+      now: new Date(start + Math.ceil(count / 1000) + i * 1000),
     });
     checkpoints.push({
       size,

@@ -157,8 +157,7 @@ export const auditCommands: CommandGroup = {
         },
         workers: {
           type: 'string',
-          description:
-            'Worker threads checking records; 0 = none (default: the cores, for bundles of 64 MiB or more)',
+          description: 'Worker threads checking records (default 0: on the main thread)',
           placeholder: 'N',
         },
       },
