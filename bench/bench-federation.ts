@@ -37,8 +37,6 @@ export interface StartBenchFederationOptions {
   /** The run's own PostgreSQL database. */
   readonly databaseUrl: string;
   readonly log: Logger;
-  /** Gateway processes run with `--cpu-prof` into this folder. */
-  readonly cpuProfileDir?: string;
 }
 
 /**
@@ -93,12 +91,11 @@ export async function startBenchFederation(options: StartBenchFederationOptions)
     stops.push(() => ('stop' in component ? component.stop() : component.close()));
     return component;
   };
-  const fork = (name: string, spec: Parameters<typeof forkComponent>[0]['spec'], profile = false) =>
+  const fork = (name: string, spec: Parameters<typeof forkComponent>[0]['spec']) =>
     forkComponent({
       name,
       spec,
       logFile: join(logDir, `${name}.log`),
-      ...(profile && options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
     }).then(started);
 
   try {
@@ -163,34 +160,30 @@ export async function startBenchFederation(options: StartBenchFederationOptions)
       await migrateToLatest(database.db, { schema, migrations: gatewayMigrations });
       await seedGateway(database.db.withSchema(schema) as Kysely<GatewayDb>, m, dir);
       const own = ports[m.id]!;
-      return fork(
-        `gateway-${m.id.split('/')[2]}`,
-        {
-          kind: 'gateway',
-          env: {
-            GATEWAY_ID: m.gateway.id,
-            GATEWAY_PEER_HOST: '127.0.0.1',
-            GATEWAY_PEER_PORT: String(own.peer),
-            GATEWAY_CLIENT_HOST: '127.0.0.1',
-            GATEWAY_CLIENT_PORT: String(own.client),
-            GATEWAY_ADMIN_HOST: '127.0.0.1',
-            GATEWAY_ADMIN_PORT: String(own.admin),
-            GATEWAY_TLS_CERT: file(m.gateway.tls.cert),
-            GATEWAY_TLS_KEY: file(m.gateway.tls.key),
-            GATEWAY_SIGNING_CERT: file(m.signing.cert),
-            GATEWAY_SIGNING_KEY: file(m.signing.key),
-            GATEWAY_CA: caBundle,
-            GATEWAY_ANCHOR: file(manifest.rootCa),
-            GATEWAY_DIRECTORY_URL: `https://localhost:${registry.publicPort}/directory`,
-            GATEWAY_DIRECTORY_CACHE: join(stateDir, `${schema}-directory.jws`),
-            GATEWAY_ADAPTERS: JSON.stringify(adapters),
-            GATEWAY_DB_SCHEMA: schema,
-            DATABASE_URL: options.databaseUrl,
-            LOG_LEVEL: 'info',
-          },
+      return fork(`gateway-${m.id.split('/')[2]}`, {
+        kind: 'gateway',
+        env: {
+          GATEWAY_ID: m.gateway.id,
+          GATEWAY_PEER_HOST: '127.0.0.1',
+          GATEWAY_PEER_PORT: String(own.peer),
+          GATEWAY_CLIENT_HOST: '127.0.0.1',
+          GATEWAY_CLIENT_PORT: String(own.client),
+          GATEWAY_ADMIN_HOST: '127.0.0.1',
+          GATEWAY_ADMIN_PORT: String(own.admin),
+          GATEWAY_TLS_CERT: file(m.gateway.tls.cert),
+          GATEWAY_TLS_KEY: file(m.gateway.tls.key),
+          GATEWAY_SIGNING_CERT: file(m.signing.cert),
+          GATEWAY_SIGNING_KEY: file(m.signing.key),
+          GATEWAY_CA: caBundle,
+          GATEWAY_ANCHOR: file(manifest.rootCa),
+          GATEWAY_DIRECTORY_URL: `https://localhost:${registry.publicPort}/directory`,
+          GATEWAY_DIRECTORY_CACHE: join(stateDir, `${schema}-directory.jws`),
+          GATEWAY_ADAPTERS: JSON.stringify(adapters),
+          GATEWAY_DB_SCHEMA: schema,
+          DATABASE_URL: options.databaseUrl,
+          LOG_LEVEL: 'info',
         },
-        true,
-      );
+      });
     };
     const [providerGateway, consumerGateway] = await Promise.all([
       gateway(provider, Object.fromEntries(provider.subsystems.map((s) => [s.id, adapterUrl]))),

@@ -3,6 +3,8 @@
  * each gets its own event loop as in a real deployment. The parent sends one `start` message over
  * IPC; this process answers `ready` with its port, and closes and exits on `stop`.
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { z } from 'zod';
 
 const tlsSchema = z.object({ cert: z.string(), key: z.string(), ca: z.string() });
@@ -28,6 +30,10 @@ export const componentMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stop') }),
   z.object({ type: z.literal('ready'), port: z.int() }),
   z.object({ type: z.literal('failed'), message: z.string() }),
+  z.object({ type: z.literal('profile-start') }),
+  z.object({ type: z.literal('profile-stop'), file: z.string().min(1) }),
+  z.object({ type: z.literal('profiling') }),
+  z.object({ type: z.literal('profiled'), file: z.string() }),
 ]);
 
 export type ComponentMessage = z.infer<typeof componentMessageSchema>;
@@ -75,6 +81,7 @@ async function start(spec: ComponentSpec): Promise<{ port: number; close: () => 
 if (process.send) {
   const send = (message: ComponentMessage) => process.send!(message);
   let running: { port: number; close: () => Promise<void> } | undefined;
+  let profiler: Session | undefined;
   process.on('message', async (raw: unknown) => {
     const message = componentMessageSchema.safeParse(raw);
     if (!message.success) return;
@@ -86,9 +93,22 @@ if (process.send) {
         send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
         process.exit(1);
       }
+    } else if (message.data.type === 'profile-start') {
+      // Profiles only the window the parent asks for (the load), not start-up and module loading.
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+      await profiler.post('Profiler.start');
+      send({ type: 'profiling' });
+    } else if (message.data.type === 'profile-stop' && profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = undefined;
+      await writeFile(message.data.file, JSON.stringify(profile));
+      send({ type: 'profiled', file: message.data.file });
     } else if (message.data.type === 'stop') {
       await running?.close().catch(() => {});
-      // A normal exit, so `--cpu-prof` writes its profile.
       process.exit(0);
     }
   });

@@ -16,7 +16,7 @@ const cpuProfileSchema = z.object({
   timeDeltas: z.array(z.number()),
 });
 
-/** Self time of one function or one code area, in milliseconds and as a share of all samples. */
+/** Self time of one function or one code area, in milliseconds and as a share of the busy samples. */
 export interface ProfileCost {
   readonly name: string;
   readonly selfMs: number;
@@ -27,7 +27,7 @@ export interface ProfileSummary {
   readonly totalMs: number;
   /** Share of the profile spent idle (waiting for I/O): `(idle)` samples. */
   readonly idleShare: number;
-  /** Functions by self time, busiest first. */
+  /** Functions by self time, busiest first (idle left out). */
   readonly functions: readonly ProfileCost[];
   /** Self time per package (`node_modules/NAME`), project folder, or Node internals. */
   readonly areas: readonly ProfileCost[];
@@ -90,11 +90,14 @@ export function summarizeCpuProfile(text: string, top = 15): ProfileSummary {
     const area = codeArea(frame.url, frame.functionName);
     perArea.set(area, (perArea.get(area) ?? 0) + micros);
   });
+  // Shares are of the busy time: what the process spent its CPU on, not how long it waited.
+  const busy = total - idle;
   const ranked = (costs: Map<string, number>) =>
     [...costs]
+      .filter(([name]) => name !== '(idle)')
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, micros]) => ({ name, selfMs: micros / 1000, share: total > 0 ? micros / total : 0 }));
+      .map(([name, micros]) => ({ name, selfMs: micros / 1000, share: busy > 0 ? micros / busy : 0 }));
   return {
     totalMs: total / 1000,
     idleShare: total > 0 ? idle / total : 0,
@@ -108,7 +111,7 @@ export function formatProfileSummary(name: string, summary: ProfileSummary): str
   const line = (cost: ProfileCost) =>
     `  ${(cost.share * 100).toFixed(1).padStart(5)}%  ${cost.selfMs.toFixed(0).padStart(7)} ms  ${cost.name}`;
   return [
-    `${name}: ${summary.totalMs.toFixed(0)} ms sampled, ${(summary.idleShare * 100).toFixed(1)}% idle`,
+    `${name}: ${summary.totalMs.toFixed(0)} ms sampled, ${(summary.idleShare * 100).toFixed(1)}% idle; shares of busy time`,
     ' by area (self time):',
     ...summary.areas.map(line),
     ' by function (self time):',

@@ -90,7 +90,6 @@ async function main() {
       dir,
       databaseUrl: database.url,
       log,
-      ...(profileDir ? { cpuProfileDir: profileDir } : {}),
     });
     console.log(`federation up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const tokens = await Promise.all(
@@ -110,13 +109,18 @@ async function main() {
     for (const scenario of ['direct', 'bare', 'gateway'] as const) {
       const { target, description, hops } = targets[scenario];
       process.stdout.write(`${scenario}: ${settings.warmup} s warm-up + ${settings.duration} s … `);
-      const sampler = sampleRss(hops);
+      const profiled = profileDir && scenario === 'gateway' ? gatewaysOf(federation) : [];
+      await Promise.all(profiled.map((gateway) => gateway.startProfile()));
+      const sampler = sampleProcesses(hops);
       const result = await runLoad(target, load);
-      const peakRss = await sampler.stop();
-      console.log(
-        `${result.exchangesPerSecond.toFixed(0)}/s, p99 ${result.latencyMs.p99} ms, ${result.errors} errors`,
+      await Promise.all(
+        profiled.map((gateway) => gateway.stopProfile(join(profileDir!, `${gateway.name}.cpuprofile`))),
       );
-      scenarios.push({ name: scenario, description, load: result, peakRss });
+      const { peakRss, cpuPercent, machineBusyPercent } = await sampler.stop();
+      console.log(
+        `${result.exchangesPerSecond.toFixed(0)}/s, p99 ${result.latencyMs.p99} ms, ${result.errors} errors, machine CPU ${machineBusyPercent?.toFixed(0) ?? '?'}% busy`,
+      );
+      scenarios.push({ name: scenario, description, load: result, peakRss, cpuPercent, machineBusyPercent });
     }
 
     const summary = summarizeBench(scenarios);
@@ -125,12 +129,11 @@ async function main() {
 
     let profiles: Record<string, ReturnType<typeof summarizeCpuProfile>> | undefined;
     if (profileDir) {
-      await Promise.all([federation.consumerGateway.stop(), federation.providerGateway.stop()]);
       profiles = {};
-      for (const name of (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile'))) {
-        const profile = summarizeCpuProfile(await readFile(join(profileDir, name), 'utf8'));
-        profiles[name] = profile;
-        console.log(`\n${formatProfileSummary(name, profile)}`);
+      for (const file of await readdir(profileDir)) {
+        const profile = summarizeCpuProfile(await readFile(join(profileDir, file), 'utf8'));
+        profiles[file] = profile;
+        console.log(`\n${formatProfileSummary(`${file} (gateway scenario, warm-up included)`, profile)}`);
       }
     }
 
@@ -237,6 +240,8 @@ function scenarioTargets(
   };
 }
 
+const gatewaysOf = (federation: BenchFederation) => [federation.consumerGateway, federation.providerGateway];
+
 /** One request per connection profile of every scenario, so a broken setup fails before any load. */
 async function preflight(
   targets: Record<string, ScenarioTarget>,
@@ -260,9 +265,27 @@ async function preflight(
   }
 }
 
-/** Samples each process's RSS every 250 ms until stopped; returns the peaks. */
-function sampleRss(processes: Record<string, ComponentProcess>) {
+/** Machine-wide CPU ticks (all cores) from /proc/stat: idle (incl. I/O wait) and total. */
+async function readMachineCpu(): Promise<{ idle: number; total: number } | undefined> {
+  try {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: ticks[3]! + ticks[4]!, total: ticks.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Samples each process's RSS every 250 ms until stopped, and measures the CPU each process (and
+ * this one, the load generator) used meanwhile.
+ */
+function sampleProcesses(processes: Record<string, ComponentProcess>) {
   const peaks: Record<string, number | undefined> = {};
+  const startedAt = performance.now();
+  const ownCpuAtStart = process.cpuUsage();
+  const cpuAtStart = Promise.all(Object.values(processes).map((p) => p.cpuSeconds()));
+  const machineAtStart = readMachineCpu();
   const sample = async () => {
     for (const [name, component] of Object.entries(processes)) {
       const rss = await component.rss();
@@ -274,7 +297,27 @@ function sampleRss(processes: Record<string, ComponentProcess>) {
     async stop() {
       clearInterval(timer);
       await sample();
-      return Object.fromEntries(Object.keys(processes).map((name) => [name, peaks[name]]));
+      const seconds = (performance.now() - startedAt) / 1000;
+      const before = await cpuAtStart;
+      const after = await Promise.all(Object.values(processes).map((p) => p.cpuSeconds()));
+      const own = process.cpuUsage(ownCpuAtStart);
+      const cpuPercent: Record<string, number | undefined> = {
+        'load generator': ((own.user + own.system) / 1e6 / seconds) * 100,
+      };
+      Object.keys(processes).forEach((name, i) => {
+        const used = after[i] !== undefined && before[i] !== undefined ? after[i]! - before[i]! : undefined;
+        cpuPercent[name] = used === undefined ? undefined : (used / seconds) * 100;
+      });
+      const [machineBefore, machineAfter] = await Promise.all([machineAtStart, readMachineCpu()]);
+      const machineBusyPercent =
+        machineBefore && machineAfter
+          ? (1 - (machineAfter.idle - machineBefore.idle) / (machineAfter.total - machineBefore.total)) * 100
+          : undefined;
+      return {
+        peakRss: Object.fromEntries(Object.keys(processes).map((name) => [name, peaks[name]])),
+        cpuPercent,
+        machineBusyPercent,
+      };
     },
   };
 }

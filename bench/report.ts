@@ -7,6 +7,13 @@ export interface ScenarioResult {
   readonly load: LoadResult;
   /** Peak resident set size (bytes) of each of the scenario's own processes, sampled under load. */
   readonly peakRss: Record<string, number | undefined>;
+  /**
+   * CPU used by each process during the scenario (warm-up included), in percent of one core; the
+   * load generator is `load generator`. Shows which process saturates the machine.
+   */
+  readonly cpuPercent: Record<string, number | undefined>;
+  /** How busy all cores of the machine were meanwhile, this run and any other work together. */
+  readonly machineBusyPercent?: number | undefined;
 }
 
 /** A DESIGN §14 target and whether the run met it. */
@@ -95,12 +102,28 @@ const rssText = (peakRss: ScenarioResult['peakRss']) =>
     .map(([name, bytes]) => `${name} ${bytes === undefined ? '?' : `${(bytes / MB).toFixed(0)} MB`}`)
     .join(', ');
 
+/**
+ * CPU milliseconds a process spent per exchange: its share of a core divided by the rate. Unlike
+ * exchanges/s this hardly moves when other work shares the machine.
+ */
+export const cpuMsPerExchange = (cpuPercent: number, exchangesPerSecond: number): number | undefined =>
+  exchangesPerSecond > 0 ? (cpuPercent / 100 / exchangesPerSecond) * 1000 : undefined;
+
 const number = (value: number, digits = 0) => value.toFixed(digits);
 
 /** The human-readable result: one row per scenario, the ratios, and each target with pass/miss. */
 export function formatBenchSummary(summary: BenchSummary): string {
   const scenarios = table(
-    ['scenario', 'exchanges/s', 'p50 ms', 'p99 ms', 'requests', 'errors', 'peak RSS per process'],
+    [
+      'scenario',
+      'exchanges/s',
+      'p50 ms',
+      'p99 ms',
+      'requests',
+      'errors',
+      'peak RSS per process',
+      'CPU % of a core (ms per exchange)',
+    ],
     summary.scenarios.map((s) => [
       `${s.name} (${s.description})`,
       number(s.load.exchangesPerSecond),
@@ -109,6 +132,13 @@ export function formatBenchSummary(summary: BenchSummary): string {
       String(s.load.requests),
       String(s.load.errors),
       rssText(s.peakRss),
+      Object.entries(s.cpuPercent)
+        .map(([name, percent]) => {
+          if (percent === undefined) return `${name} ?`;
+          const perExchange = cpuMsPerExchange(percent, s.load.exchangesPerSecond);
+          return `${name} ${percent.toFixed(0)} (${perExchange === undefined ? '?' : perExchange.toFixed(2)})`;
+        })
+        .join(', '),
     ]),
   );
   const targets = table(
