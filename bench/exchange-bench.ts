@@ -84,6 +84,15 @@ async function main() {
     `PostgreSQL ${database.server.version} (synchronous_commit=${database.server.synchronousCommit}, fsync=${database.server.fsync}), database ${database.name}`,
   );
   let federation: BenchFederation | undefined;
+  // An interrupted run still stops its processes and drops its database.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\nbench: ${signal}, cleaning up`);
+      void Promise.allSettled([federation?.stop()])
+        .then(() => database.drop())
+        .finally(() => process.exit(130));
+    });
+  }
   try {
     const t0 = performance.now();
     federation = await startBenchFederation({
