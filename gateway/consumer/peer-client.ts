@@ -1,4 +1,4 @@
-import type { PeerCertificate } from 'node:tls';
+import { createSecureContext, type PeerCertificate } from 'node:tls';
 import { Pool } from 'undici';
 import { EinmalError } from '../../core/index.ts';
 
@@ -38,6 +38,8 @@ const fingerprintHex = (cert: PeerCertificate): string =>
  */
 export function createPeerClient(tls: PeerTls, options: { connections?: number; timeoutMs?: number } = {}) {
   const pools = new Map<string, { pool: Pool; fingerprints: Set<string> }>();
+  // One TLS context for every connection: building it (key, chain, CA store) costs far more than a handshake.
+  const secureContext = createSecureContext({ cert: tls.cert, key: tls.key, ca: tls.ca });
 
   function poolFor(address: string, fingerprints: readonly string[]) {
     let entry = pools.get(address);
@@ -49,9 +51,7 @@ export function createPeerClient(tls: PeerTls, options: { connections?: number; 
         headersTimeout: options.timeoutMs ?? 30_000,
         bodyTimeout: options.timeoutMs ?? 30_000,
         connect: {
-          cert: tls.cert,
-          key: tls.key,
-          ca: tls.ca,
+          secureContext,
           rejectUnauthorized: true,
           // The peer is identified by its listed certificate, not by a host name.
           checkServerIdentity: (_host: string, cert: PeerCertificate) =>

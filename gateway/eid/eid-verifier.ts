@@ -19,6 +19,7 @@ const subjectPattern = /^[A-Z]{2}[A-Za-z0-9]{4,32}$/;
 
 const verifiedClaims = z.object({
   sub: z.string(),
+  iat: z.number(),
   exp: z.number(),
   acr: z.string().optional(),
   scope: z.string().optional(),
@@ -110,7 +111,8 @@ export function createEidVerifier(options: EidVerifierOptions): EidVerifier {
   const { audience, clock, skewSeconds = 30, maxAgeSeconds = 3600 } = options;
   const issuers = createTrustedIssuers(options.issuers, options.fetch);
 
-  async function verify(token: string, policy: EidTokenPolicy): Promise<VerifiedEidToken> {
+  /** Everything about a token that does not depend on the service: checked once per token. */
+  async function verifyToken(token: string): Promise<TrustedToken> {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !compactJwt.test(token)) {
       throw refuse('Server.ServerProxy.TokenInvalid', 'not a compact JWS');
     }
@@ -162,24 +164,70 @@ export function createEidVerifier(options: EidVerifierOptions): EidVerifier {
     if (loa === undefined || !Object.hasOwn(issuer.config.acr, acr as string)) {
       throw refuse('Server.ServerProxy.TokenLevel', { acr: acr?.slice(0, 128) ?? null });
     }
-    if (policy.requiredLoa !== null && loaRank(loa) < loaRank(policy.requiredLoa)) {
-      throw refuse('Server.ServerProxy.TokenLevel', { loa, required: policy.requiredLoa });
-    }
-
     const scopes = scope ? scope.split(' ').filter((s) => s.length > 0) : [];
-    if (policy.scope !== null && !scopes.includes(policy.scope)) {
-      throw refuse('Server.ServerProxy.TokenScope', { required: policy.scope });
-    }
-
     return {
       subject: sub,
       issuer: issuer.config.issuer,
       loa,
       scopes,
+      iat: claims.data.iat,
+      exp,
       tokenDigest: digestEidToken(token),
+    };
+  }
+
+  // A citizen's token serves several exchanges (address, then vehicles); its signature and claims are
+  // checked once, and each later use re-checks only time and the service's policy.
+  const trusted = new Map<string, TrustedToken>();
+
+  async function verify(token: string, policy: EidTokenPolicy): Promise<VerifiedEidToken> {
+    const now = clock() / 1000;
+    let known = trusted.get(token);
+    if (known && (now > known.exp + skewSeconds || now - known.iat > maxAgeSeconds + skewSeconds)) {
+      trusted.delete(token);
+      known = undefined;
+    }
+    if (!known) {
+      known = await verifyToken(token);
+      if (trusted.size >= MAX_TRUSTED_TOKENS) trusted.clear();
+      trusted.set(token, known);
+    }
+    const { subject, issuer, loa, scopes, exp, tokenDigest } = known;
+    if (policy.requiredLoa !== null && loaRank(loa) < loaRank(policy.requiredLoa)) {
+      throw refuse('Server.ServerProxy.TokenLevel', { loa, required: policy.requiredLoa });
+    }
+
+    if (policy.scope !== null && !scopes.includes(policy.scope)) {
+      throw refuse('Server.ServerProxy.TokenScope', { required: policy.scope });
+    }
+
+    return {
+      subject,
+      issuer,
+      loa,
+      scopes,
+      tokenDigest,
       expiresAt: exp * 1000,
     };
   }
 
-  return { verify, updateIssuers: issuers.update };
+  return {
+    verify,
+    updateIssuers(next) {
+      trusted.clear();
+      issuers.update(next);
+    },
+  };
 }
+
+interface TrustedToken {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly loa: Loa;
+  readonly scopes: readonly string[];
+  readonly iat: number;
+  readonly exp: number;
+  readonly tokenDigest: string;
+}
+
+const MAX_TRUSTED_TOKENS = 10_000;

@@ -1,11 +1,14 @@
 import type { Context } from 'hono';
 import { EinmalError } from '../../core/index.ts';
 
+const EMPTY = new Uint8Array(0);
+
 /** Reads a request body, refusing more than `maxBytes` before buffering it all. */
 export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(c.req.header('content-length') ?? 0);
   if (declared > maxBytes) throw new EinmalError('Client.BodyTooLarge');
-  if (!c.req.raw.body) return new Uint8Array(0);
+  // GET and HEAD carry no body; skip the stream machinery on the most common exchange.
+  if (c.req.method === 'GET' || c.req.method === 'HEAD' || !c.req.raw.body) return EMPTY;
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = c.req.raw.body.getReader();
