@@ -15,14 +15,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import {
-  createCsr,
-  createIssuingCa,
-  createRootCa,
-  generateKeyPair,
-  issueCertificate,
-  toPem,
-} from '../certs/index.ts';
+import { createBenchPki } from '../bench/bench-pki.ts';
 import { loadConfig } from '../core/index.ts';
 import type { AuditRecord } from '../schemas/index.ts';
 import { BUNDLE_FILES, BUNDLE_FORMAT } from './bundle-format.ts';
@@ -45,29 +38,7 @@ const config = loadConfig(
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
 
-async function createPki() {
-  const root = await createRootCa({ name: 'CN=BENCH Root CA, O=BENCH' });
-  const issuing = await createIssuingCa({ root, name: 'CN=BENCH Issuing CA, O=BENCH' });
-  const issuingDer = Buffer.from(issuing.certificate.rawData).toString('base64');
-  const issue = async (subject: string, profile: 'signing' | 'directory', member?: string) => {
-    const keys = await generateKeyPair();
-    const [instance = '', memberClass = '', memberCode = ''] = member?.split('/') ?? [];
-    const csrPem = await createCsr({
-      keys,
-      subject,
-      profile,
-      ...(member ? { member: { instance, memberClass, memberCode } } : {}),
-    });
-    const certificate = await issueCertificate({ ca: issuing, csrPem, profile });
-    return { keys, chain: [Buffer.from(certificate.rawData).toString('base64'), issuingDer] };
-  };
-  return {
-    anchorPem: toPem(root.certificate),
-    certificatesPem: `${toPem(issuing.certificate).trim()}\n`,
-    member: await issue('CN=DEMO/GOV/munich, O=DEMO', 'signing', 'DEMO/GOV/munich'),
-    witness: await issue('CN=DEMO registry witness, O=DEMO', 'directory'),
-  };
-}
+const createPki = () => createBenchPki('DEMO/GOV/munich');
 type Pki = Awaited<ReturnType<typeof createPki>>;
 
 function syntheticRecord(n: number, start: number, jws?: { request: string; response: string }): AuditRecord {

@@ -29,20 +29,13 @@ import {
   leafHash,
   signCheckpoint,
 } from '../audit/index.ts';
-import {
-  createCsr,
-  createIssuingCa,
-  createRootCa,
-  generateKeyPair,
-  issueCertificate,
-  toPem,
-} from '../certs/index.ts';
 import { migrateToLatest, openDatabase } from '../core/index.ts';
 import { findRecords } from '../gateway/audit/record-query.ts';
 import { proveRecords } from '../gateway/citizen/citizen-record.ts';
 import { gatewayMigrations } from '../gateway/index.ts';
 import type { AuditRecord } from '../schemas/index.ts';
 import { createBenchDatabase } from './bench-database.ts';
+import { createBenchPki } from './bench-pki.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -79,29 +72,7 @@ const citizenId = (n: number) => `DE${String(n).padStart(8, '0')}`;
 const RUN = randomBytes(4).toString('hex');
 const messageId = (n: number) => `${RUN}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
-/** The federation PKI of the run: root, issuing CA, a member signing key and the witness's key. */
-async function createPki() {
-  const root = await createRootCa({ name: 'CN=BENCH Root CA, O=BENCH' });
-  const issuing = await createIssuingCa({ root, name: 'CN=BENCH Issuing CA, O=BENCH' });
-  const issuingDer = Buffer.from(issuing.certificate.rawData).toString('base64');
-  const issue = async (subject: string, profile: 'signing' | 'directory', member?: string) => {
-    const keys = await generateKeyPair();
-    const [instance = '', memberClass = '', memberCode = ''] = member?.split('/') ?? [];
-    const csrPem = await createCsr({
-      keys,
-      subject,
-      profile,
-      ...(member ? { member: { instance, memberClass, memberCode } } : {}),
-    });
-    const certificate = await issueCertificate({ ca: issuing, csrPem, profile });
-    return { keys, chain: [Buffer.from(certificate.rawData).toString('base64'), issuingDer] };
-  };
-  return {
-    anchorPem: toPem(root.certificate),
-    member: await issue('CN=DEMO/GOV/residents-office, O=DEMO', 'signing', 'DEMO/GOV/residents-office'),
-    witness: await issue('CN=DEMO registry witness, O=DEMO', 'directory'),
-  };
-}
+const createPki = () => createBenchPki('DEMO/GOV/residents-office');
 type Pki = Awaited<ReturnType<typeof createPki>>;
 
 function syntheticRecord(n: number, start: number, jws?: { request: string; response: string }): AuditRecord {

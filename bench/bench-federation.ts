@@ -1,13 +1,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { certificateFingerprint, parseCertificatePem } from '../certs/index.ts';
 import { type Logger, migrateToLatest, openDatabase } from '../core/index.ts';
-import { demoAccessRules, demoServices } from '../dev/demo-federation.ts';
 import { startEidServer } from '../dev/eid/index.ts';
 import { type FederationManifest, writeDevelopmentFederation } from '../dev/federation-files.ts';
-import { addAccessRule, type GatewayDb, gatewayMigrations, registerIsCertificate } from '../gateway/index.ts';
+import { findFreePorts, seedDemoGateway } from '../dev/federation-runtime.ts';
+import { type GatewayDb, gatewayMigrations } from '../gateway/index.ts';
 import { seedDevFederation, startRegistry } from '../registry/index.ts';
 import { type ComponentProcess, forkComponent } from './component-process.ts';
 import type { TlsCredentials } from './mtls-forwarder.ts';
@@ -158,7 +156,7 @@ export async function startBenchFederation(options: StartBenchFederationOptions)
     const gateway = async (m: FederationManifest['members'][number], adapters: Record<string, string>) => {
       const schema = `gw_${m.id.split('/')[2]!.replaceAll(/[^a-z0-9]/g, '_')}`;
       await migrateToLatest(database.db, { schema, migrations: gatewayMigrations });
-      await seedGateway(database.db.withSchema(schema) as Kysely<GatewayDb>, m, dir);
+      await seedDemoGateway(database.db.withSchema(schema) as Kysely<GatewayDb>, m, dir);
       const own = ports[m.id]!;
       return fork(`gateway-${m.id.split('/')[2]}`, {
         kind: 'gateway',
@@ -207,38 +205,4 @@ export async function startBenchFederation(options: StartBenchFederationOptions)
     await stop();
     throw error;
   }
-}
-
-/** A gateway's information-system certificates, and on the provider the demo's access rules. */
-async function seedGateway(
-  db: Kysely<GatewayDb>,
-  member: FederationManifest['members'][number],
-  dir: string,
-) {
-  for (const subsystem of member.subsystems) {
-    const cert = parseCertificatePem(await readFile(join(dir, subsystem.client.cert), 'utf8'));
-    await registerIsCertificate(db, subsystem.id, certificateFingerprint(cert));
-  }
-  for (const rule of demoAccessRules) {
-    if (demoServices.some((s) => s.id === rule.service && s.id.startsWith(`${member.id}/`))) {
-      await addAccessRule(db, { subject: rule.client, service: rule.service });
-    }
-  }
-}
-
-async function findFreePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((done, fail) => {
-          const server = createServer();
-          server.once('error', fail);
-          server.listen(0, '127.0.0.1', () => done(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
-  return ports;
 }

@@ -169,7 +169,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
       await migrateToLatest(database.db, { schema, migrations: gatewayMigrations });
       const db = database.db.withSchema(schema) as Kysely<GatewayDb>;
       gatewayDbs.set(member.gateway.id, db);
-      await seedGateway(db, member, dir);
+      await seedDemoGateway(db, member, dir);
       const running = await startGateway(
         {
           GATEWAY_ID: member.gateway.id,
@@ -259,7 +259,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
  * A member's gateway as the demo story needs it: its information systems' certificates registered
  * for their subsystems, and, on providers, the access rules of dev/demo-federation.ts.
  */
-async function seedGateway(
+export async function seedDemoGateway(
   db: Kysely<GatewayDb>,
   member: FederationManifest['members'][number],
   dir: string,
@@ -277,7 +277,7 @@ async function seedGateway(
 }
 
 /** Free TCP ports on loopback, for a federation on ephemeral ports. */
-async function findFreePorts(count: number): Promise<number[]> {
+export async function findFreePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },
