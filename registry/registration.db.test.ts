@@ -244,7 +244,7 @@ describe('gateway registration', () => {
     const gateway = await newGateway(`${MUNICH}/gw-badcsr`);
     const response = await submit(
       await createRegistrationRequest({
-        claims: { ...gateway.claims, csr: gateway.csr.replace(/[A-Za-z](?=[A-Za-z0-9+/=]*\n-----END)/, 'A') },
+        claims: { ...gateway.claims, csr: corruptMiddle(gateway.csr) },
         authKey: gateway.keys.privateKey,
         memberKey: munichSigning.keys.privateKey,
         memberChain: [munichSigning.certificate],
@@ -265,3 +265,11 @@ describe('gateway registration', () => {
     expect((await app.request('/admin/registrations?status=bogus')).status).toBe(400);
   });
 });
+
+/** The PEM with one base64 character in the middle of its body changed (always a real change). */
+function corruptMiddle(pem: string): string {
+  const start = pem.indexOf('\n') + 1;
+  const at = start + Math.floor((pem.indexOf('-----END') - start) / 2);
+  const index = pem[at] === '\n' ? at + 1 : at;
+  return `${pem.slice(0, index)}${pem[index] === 'A' ? 'B' : 'A'}${pem.slice(index + 1)}`;
+}
