@@ -6,7 +6,7 @@
  *
  *   npx tsx audit/bench-verify.ts
  *   BENCH_RECORDS=1000000 BENCH_WORKERS=2 node --import tsx audit/bench-verify.ts
- *   BENCH_DIR=/tmp/bundles npx tsx audit/bench-verify.ts  # keeps the bundles and anchor.pem
+ *   BENCH_DIR=bench-results/bundles npx tsx audit/bench-verify.ts  # keeps the bundles and anchor.pem
  */
 import { createHash, KeyObject, sign } from 'node:crypto';
 import { once } from 'node:events';

@@ -26,7 +26,7 @@ export async function generateKeyPair(): Promise<CryptoKeyPair> {
   return (await crypto.subtle.generateKey(EC_P256, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
-/** The private key as PKCS #8 PEM (`-----BEGIN PRIVATE KEY-----`). */
+/** The private key as PKCS #8 PEM (label `PRIVATE KEY`). */
 export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
   const der = await crypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
