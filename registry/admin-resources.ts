@@ -44,6 +44,14 @@ import {
   removeSubsystem,
 } from './db/index.ts';
 
+/** An `add` that stores the validated body and answers with it. */
+const storing =
+  <B>(add: (db: Kysely<RegistryDb>, body: B) => Promise<unknown>) =>
+  async (db: Kysely<RegistryDb>, body: B): Promise<B> => {
+    await add(db, body);
+    return body;
+  };
+
 /** One kind of registry entry as the admin API exposes it: `GET`, `POST` and `DELETE /admin/{path}`. */
 export interface AdminResource<B extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
   /** URL segment and CLI noun, e.g. `members`. */
@@ -83,10 +91,7 @@ export const adminResources: readonly AdminResource[] = [
     body: memberBodySchema,
     removeQuery: idQuerySchema,
     list: listMembers,
-    add: async (db, body) => {
-      await addMember(db, body);
-      return body;
-    },
+    add: storing(addMember),
     remove: (db, q) => removeMember(db, q.id),
   }),
   resource({
@@ -95,10 +100,7 @@ export const adminResources: readonly AdminResource[] = [
     body: subsystemBodySchema,
     removeQuery: idQuerySchema,
     list: listSubsystems,
-    add: async (db, body) => {
-      await addSubsystem(db, body);
-      return body;
-    },
+    add: storing(addSubsystem),
     remove: (db, q) => removeSubsystem(db, q.id),
   }),
   resource({
@@ -107,10 +109,7 @@ export const adminResources: readonly AdminResource[] = [
     body: gatewayBodySchema,
     removeQuery: idQuerySchema,
     list: listGateways,
-    add: async (db, body) => {
-      await addGateway(db, body);
-      return body;
-    },
+    add: storing(addGateway),
     remove: (db, q) => removeGateway(db, q.id),
   }),
   resource({
@@ -119,10 +118,7 @@ export const adminResources: readonly AdminResource[] = [
     body: serviceBodySchema,
     removeQuery: idQuerySchema,
     list: listServices,
-    add: async (db, body) => {
-      await addService(db, body);
-      return body;
-    },
+    add: storing(addService),
     remove: (db, q) => removeService(db, q.id),
   }),
   resource({
@@ -131,10 +127,7 @@ export const adminResources: readonly AdminResource[] = [
     body: groupBodySchema,
     removeQuery: idQuerySchema,
     list: listGlobalGroups,
-    add: async (db, body) => {
-      await addGlobalGroup(db, body);
-      return body;
-    },
+    add: storing(addGlobalGroup),
     remove: (db, q) => removeGlobalGroup(db, q.id),
   }),
   resource({
@@ -143,10 +136,7 @@ export const adminResources: readonly AdminResource[] = [
     body: eidIssuerBodySchema,
     removeQuery: issuerQuerySchema,
     list: listEidIssuers,
-    add: async (db, body) => {
-      await addEidIssuer(db, body);
-      return body;
-    },
+    add: storing(addEidIssuer),
     remove: (db, q) => removeEidIssuer(db, q.issuer),
   }),
   resource({
