@@ -72,6 +72,7 @@ const NOT_FORWARDED = new Set([
  */
 export function createClientApp(deps: ClientAppDeps): Hono {
   const app = new Hono();
+  const log = deps.log.child({ side: 'consumer' });
   const maxUri = deps.maxUriLength ?? 4096;
 
   app.get('/listClients', (c) => {
@@ -81,7 +82,6 @@ export function createClientApp(deps: ClientAppDeps): Hono {
 
   app.all('/r1/*', async (c) => {
     const { path, query } = rawTarget(c);
-    const log = deps.log.child({ side: 'consumer' });
     let claims: RequestClaims | undefined;
     let requestJws: string | undefined;
     let client: string | undefined;

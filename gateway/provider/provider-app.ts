@@ -35,12 +35,12 @@ export interface ProviderAppDeps {
  */
 export function createProviderApp(deps: ProviderAppDeps): Hono {
   const app = new Hono();
+  const log = deps.log.child({ side: 'provider' });
   const gatewayId = deps.checks.gatewayId;
 
   app.all('/r1/*', async (c) => {
     const { path, query } = rawTarget(c);
     const trace: RequestTrace = {};
-    const log = deps.log.child({ side: 'provider' });
     const record = (
       status: number,
       extra: { errorCode?: ErrorCode; failed?: boolean; responseJws?: string },
