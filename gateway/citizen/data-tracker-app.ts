@@ -10,6 +10,7 @@ import { requireCertificate, requireController, type VerifyCertificate } from '.
 import type { GatewayDb } from '../db/tables.ts';
 import type { EidVerifier } from '../eid/index.ts';
 import { authenticateCitizen } from './citizen-auth.ts';
+import { DATA_TRACKER_OPENAPI } from './data-tracker-openapi.ts';
 import { PROCESSING_TYPES, type ProcessingType, toUsageTransfer } from './data-tracker-usage.ts';
 import { parseQuery } from './query-params.ts';
 
@@ -73,12 +74,14 @@ function trackerError(error: unknown, log: Logger): Response {
  * Estonia's Data Tracker ("Andmejälgija") usage service v3 over this gateway's log:
  * `GET /v3/findUsage` (the citizen's own eID token with `userCode` = its subject, or an auditor
  * certificate), `POST /v3/disclose` (the data controller: auditor or operator certificate, or the
- * admin token) and `GET /v3/heartbeat`. Records are newest first; only completed accesses
+ * admin token) and `GET /v3/heartbeat`, described by `GET /v3/openapi.json`. Records are newest first; only completed accesses
  * (`outcome` ok) are usages, and hidden ones stay out until their `hiddenUntil`.
  */
 export function createDataTrackerApp(deps: DataTrackerAppDeps): Hono<{ Bindings: Partial<HttpBindings> }> {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
   app.onError((error) => trackerError(error, deps.log));
+
+  app.get('/v3/openapi.json', (c) => c.json(DATA_TRACKER_OPENAPI));
 
   app.get('/v3/heartbeat', async (c) => {
     const database = await isDatabaseReachable(deps.db);
