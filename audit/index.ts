@@ -52,6 +52,7 @@ export {
   verifyInclusion,
 } from './merkle-verify.ts';
 export {
+  type AppendPlan,
   type AppendResult,
   type AuditTreeTables,
   appendLeaves,
@@ -62,6 +63,8 @@ export {
   getRoot,
   getTreeSize,
   type MerkleNodeTable,
+  planAppend,
   type StoredInclusionProof,
   type TreeHeadTable,
+  type TreeTip,
 } from './tree-store.ts';

@@ -9,6 +9,7 @@ import {
   consistencyProof,
   createTreeBuilder,
   emptyRootHash,
+  foldRight,
   getConsistencyProof,
   getInclusionProof,
   getInclusionProofs,
@@ -16,7 +17,9 @@ import {
   getTreeSize,
   hashToHex,
   leafHash,
+  planAppend,
   rootHash,
+  type TreeTip,
   verifyConsistency,
   verifyInclusion,
 } from './index.ts';
@@ -146,6 +149,41 @@ describe('tree store', () => {
     );
   });
 
+  it('plans appends from a kept tip exactly as the store appends them', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }),
+        async (sizes) => {
+          const tree = newTree();
+          const leaves = leavesOf(
+            tree,
+            sizes.reduce((a, b) => a + b, 0),
+          );
+          let tip: TreeTip = { size: 0, frontier: [] };
+          for (const batch of batches(leaves, sizes)) {
+            const plan = planAppend(tree, tip, batch);
+            const stored = await db.transaction().execute((trx) => appendLeaves(trx, tree, batch));
+            expect(stored.firstIndex).toBe(tip.size);
+            expect(hex(plan.tip.frontier)).toEqual(hex(stored.tip.frontier));
+            const written = await db
+              .selectFrom('merkle_node')
+              .select(['level', 'idx', 'hash'])
+              .where('tree', '=', tree)
+              .where('idx', '>=', 0)
+              .execute();
+            const key = (r: { level: unknown; idx: unknown }) => `${Number(r.level)}:${Number(r.idx)}`;
+            const rows = new Map(written.map((r) => [key(r), hashToHex(r.hash)]));
+            for (const row of plan.rows) expect(rows.get(key(row))).toBe(hashToHex(row.hash));
+            tip = plan.tip;
+            expect(hashToHex(foldRight(tip.frontier))).toBe(hashToHex(rootHash(leaves.slice(0, tip.size))));
+          }
+        },
+      ),
+      { numRuns: 10 },
+    );
+    expect(() => planAppend('t', { size: 3, frontier: [] }, [])).toThrow(TypeError);
+  });
+
   it('refuses sizes and indices beyond the stored tree with Audit.RangeError', async () => {
     const tree = newTree();
     await appendInBatches(tree, leavesOf(tree, 10), [10]);
@@ -183,7 +221,7 @@ describe('tree store', () => {
     await expect(failed).rejects.toThrow('record insert failed');
     expect(await getTreeSize(db, tree)).toBe(3);
     const result = await db.transaction().execute((trx) => appendLeaves(trx, tree, leaves.slice(3)));
-    expect(result).toEqual({ firstIndex: 3, size: 7 });
+    expect(result).toMatchObject({ firstIndex: 3, size: 7 });
     expect(hashToHex(await getRoot(db, tree, 7))).toBe(hashToHex(rootHash(leaves)));
   });
 

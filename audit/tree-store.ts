@@ -53,12 +53,29 @@ export const auditTreeMigrations: Record<string, Migration> = {
   },
 };
 
+/**
+ * What a writer needs to append without reading the store: the tree's size and the hashes of its
+ * frontier (the perfect subtrees covering [0, size), left to right, as `frontier(size)` lists them).
+ */
+export interface TreeTip {
+  readonly size: number;
+  readonly frontier: readonly Uint8Array[];
+}
+
 /** Where appended leaves landed. */
 export interface AppendResult {
   /** Index of the first appended leaf. */
   readonly firstIndex: number;
   /** Tree size after the append. */
   readonly size: number;
+  /** The tree after the append, for the writer's next `planAppend`. */
+  readonly tip: TreeTip;
+}
+
+/** The rows an append stores and the tree it leaves; see `planAppend`. */
+export interface AppendPlan {
+  readonly rows: readonly MerkleNodeTable[];
+  readonly tip: TreeTip;
 }
 
 /** An inclusion proof read from the store, with the stored hash of the leaf it is for. */
@@ -71,6 +88,55 @@ export interface StoredInclusionProof {
 
 /** Rows per INSERT statement: 3 parameters each, well below PostgreSQL's 65,535. */
 const INSERT_CHUNK = 5_000;
+
+/**
+ * The nodes that appending `leafHashes` to the tree `tip` completes (level 0 = the leaves), and the
+ * tree after it. Pure: a writer that is the tree's only appender keeps the returned tip and stores
+ * the rows together with a head update conditional on the old size (see `appendLeaves`).
+ */
+export function planAppend(tree: string, tip: TreeTip, leafHashes: readonly Uint8Array[]): AppendPlan {
+  for (const leaf of leafHashes) if (!isHash(leaf)) throw new TypeError('leaf hashes must be 32 bytes');
+  const oldIds = frontier(tip.size);
+  if (oldIds.length !== tip.frontier.length)
+    throw new TypeError('the tip’s frontier does not match its size');
+  const left = new Map(oldIds.map((id, i) => [nodeKey(id), tip.frontier[i]!]));
+  const newSize = tip.size + leafHashes.length;
+  const rows: MerkleNodeTable[] = [];
+  const created = new Map<string, Uint8Array>();
+  let start = tip.size;
+  let level = 0;
+  let hashes: readonly Uint8Array[] = leafHashes;
+  // Level by level: `hashes` are the new complete nodes [start, start + hashes.length) of `level`.
+  // A parent's left child is either new too or the old tree's frontier node at this level.
+  while (hashes.length > 0) {
+    for (let i = 0; i < hashes.length; i++) {
+      rows.push({ tree, level, idx: start + i, hash: hashes[i]! });
+      created.set(nodeKey({ level, index: start + i }), hashes[i]!);
+    }
+    const parentStart = Math.floor(start / 2);
+    const parentEnd = Math.floor(newSize / 2 ** (level + 1));
+    const parents: Uint8Array[] = [];
+    for (let j = parentStart; j < parentEnd; j++) {
+      const leftIndex = 2 * j;
+      const leftHash =
+        leftIndex >= start ? hashes[leftIndex - start] : left.get(nodeKey({ level, index: leftIndex }));
+      const rightHash = hashes[leftIndex + 1 - start];
+      if (!leftHash || !rightHash) {
+        throw new EinmalError('Server.InternalError', {
+          message: 'The stored audit tree is incomplete',
+          detail: { tree, level, index: leftIndex, oldSize: tip.size },
+        });
+      }
+      parents.push(nodeHash(leftHash, rightHash));
+    }
+    hashes = parents;
+    start = parentStart;
+    level += 1;
+  }
+  // A node of the new frontier is either new or, lying wholly in the old tree, on the old frontier.
+  const next = frontier(newSize).map((id) => created.get(nodeKey(id)) ?? left.get(nodeKey(id))!);
+  return { rows, tip: { size: newSize, frontier: next } };
+}
 
 /**
  * Appends leaf hashes to the log tree `tree` (e.g. the printed gateway node id) and stores every
@@ -95,49 +161,26 @@ export async function appendLeaves(
   for (const leaf of leafHashes) if (!isHash(leaf)) throw new TypeError('leaf hashes must be 32 bytes');
   const store = db as Kysely<AuditTreeTables>;
   const oldSize = await lockTreeHead(store, tree);
-  if (leafHashes.length === 0) return { firstIndex: oldSize, size: oldSize };
-  const newSize = oldSize + leafHashes.length;
-
-  const left = await readNodes(store, tree, frontier(oldSize));
-  const rows: MerkleNodeTable[] = [];
-  let start = oldSize;
-  let level = 0;
-  let hashes: readonly Uint8Array[] = leafHashes;
-  // Level by level: `hashes` are the new complete nodes [start, start + hashes.length) of `level`.
-  // A parent's left child is either new too or the old tree's frontier node at this level.
-  while (hashes.length > 0) {
-    for (let i = 0; i < hashes.length; i++) {
-      rows.push({ tree, level, idx: start + i, hash: hashes[i]! });
-    }
-    const parentStart = Math.floor(start / 2);
-    const parentEnd = Math.floor(newSize / 2 ** (level + 1));
-    const parents: Uint8Array[] = [];
-    for (let j = parentStart; j < parentEnd; j++) {
-      const leftIndex = 2 * j;
-      const leftHash =
-        leftIndex >= start ? hashes[leftIndex - start] : left.get(nodeKey({ level, index: leftIndex }));
-      const rightHash = hashes[leftIndex + 1 - start];
-      if (!leftHash || !rightHash) {
-        throw new EinmalError('Server.InternalError', {
-          message: 'The stored audit tree is incomplete',
-          detail: { tree, level, index: leftIndex, oldSize },
-        });
-      }
-      parents.push(nodeHash(leftHash, rightHash));
-    }
-    hashes = parents;
-    start = parentStart;
-    level += 1;
+  const ids = frontier(oldSize);
+  const nodes = await readNodes(store, tree, ids);
+  const stored = ids.map((id) => nodes.get(nodeKey(id)));
+  if (stored.some((hash) => hash === undefined)) {
+    throw new EinmalError('Server.InternalError', {
+      message: 'The stored audit tree is incomplete',
+      detail: { tree, oldSize },
+    });
   }
-
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+  const plan = planAppend(tree, { size: oldSize, frontier: stored as Uint8Array[] }, leafHashes);
+  for (let i = 0; i < plan.rows.length; i += INSERT_CHUNK) {
     await store
       .insertInto('merkle_node')
-      .values(rows.slice(i, i + INSERT_CHUNK))
+      .values(plan.rows.slice(i, i + INSERT_CHUNK))
       .execute();
   }
-  await store.updateTable('tree_head').set({ size: newSize }).where('tree', '=', tree).execute();
-  return { firstIndex: oldSize, size: newSize };
+  if (plan.rows.length > 0) {
+    await store.updateTable('tree_head').set({ size: plan.tip.size }).where('tree', '=', tree).execute();
+  }
+  return { firstIndex: oldSize, size: plan.tip.size, tip: plan.tip };
 }
 
 /** The committed size of the log tree `tree` (0 for a tree never appended to). */
