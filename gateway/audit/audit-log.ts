@@ -34,12 +34,12 @@ interface Pending {
 
 /**
  * The gateway's audit log writer with group commit (DESIGN.md §8): concurrent exchanges share one
- * transaction, and each `append` resolves only once the commit holding its record is durable. While
+ * commit, and each `append` resolves only once the commit holding its record is durable. While
  * one batch commits, the next one gathers, so throughput grows with load instead of costing one
  * commit per exchange. A failed commit rejects every record of its batch with `AuditUnavailable`;
  * callers then answer 503 and release no data (fail closed, DESIGN.md §5).
  *
- * Only one transaction appends at a time per node, which is what the Merkle tree store requires.
+ * Only one write appends at a time per node, which is what the Merkle tree store requires.
  */
 export function createAuditLog(options: AuditLogOptions) {
   const maxBatch = options.maxBatch ?? 512;

@@ -1,0 +1,97 @@
+/**
+ * `npm run bench:audit-writer`: throughput of the gateway's group-commit audit writer on its own,
+ * against a fresh database on the PostgreSQL server named by DATABASE_URL. For 1, 8 and 64
+ * concurrent exchanges each appending records back to back, prints records/s and the writer's own
+ * CPU per record.
+ *
+ *   npm run bench:audit-writer -- [--seconds 4]
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { migrateToLatest, openDatabase, silentLogger } from '../core/index.ts';
+import { createAuditLog } from '../gateway/audit/audit-log.ts';
+import { gatewayMigrations } from '../gateway/db/migrations.ts';
+import type { GatewayDb } from '../gateway/db/tables.ts';
+import { type AuditRecord, auditRecordSchema } from '../schemas/index.ts';
+import { createBenchDatabase } from './bench-database.ts';
+
+const TREE = 'DEMO/GOV/munich/gw1';
+
+const settingsSchema = z.object({
+  seconds: z.coerce.number().int().min(1).max(60).default(4),
+  databaseUrl: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
+});
+
+/** A consumer-side record the size of a real exchange's (digests and signatures filled in). */
+function exchangeRecord(): AuditRecord {
+  return auditRecordSchema.parse({
+    logTime: new Date().toISOString(),
+    messageId: randomUUID(),
+    side: 'consumer',
+    gateway: TREE,
+    client: 'DEMO/GOV/munich/parking-permits',
+    service: 'DEMO/GOV/residents-office/register/address/v1',
+    method: 'GET',
+    path: '/r1/DEMO/GOV/residents-office/register/address/v1',
+    subject: 'DE65402138797',
+    userId: null,
+    issue: 'PP-2026-0815',
+    purpose: 'parking-permit',
+    legalBasis: 'de-bmg-34',
+    consentRef: null,
+    hiddenUntil: null,
+    hiddenReason: null,
+    status: 200,
+    outcome: 'ok',
+    errorCode: null,
+    requestDigest: 'a'.repeat(43),
+    responseDigest: 'b'.repeat(43),
+    requestSignature: `${'h'.repeat(100)}.${'c'.repeat(200)}.${'s'.repeat(86)}`,
+    responseSignature: `${'h'.repeat(100)}.${'d'.repeat(200)}.${'s'.repeat(86)}`,
+    eidDigest: 'e'.repeat(43),
+  });
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { seconds: { type: 'string' } } });
+  const parsed = settingsSchema.safeParse({ ...values, databaseUrl: process.env.DATABASE_URL || undefined });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues)
+      console.error(`bench: --${issue.path.join('.')}: ${issue.message}`);
+    process.exit(2);
+  }
+  const { seconds, databaseUrl } = parsed.data;
+  const bench = await createBenchDatabase(databaseUrl);
+  const database = await openDatabase({ url: bench.url });
+  try {
+    await migrateToLatest(database.db, { schema: 'gw', migrations: gatewayMigrations });
+    const db = database.db.withSchema('gw') as Kysely<GatewayDb>;
+    const log = createAuditLog({ db, tree: TREE, log: silentLogger });
+    console.log(`PostgreSQL ${bench.server.version} (synchronous_commit=${bench.server.synchronousCommit})`);
+    for (const concurrency of [1, 8, 64]) {
+      let records = 0;
+      const cpuBefore = process.cpuUsage();
+      const end = Date.now() + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (Date.now() < end) {
+            await log.append(exchangeRecord());
+            records++;
+          }
+        }),
+      );
+      const cpu = process.cpuUsage(cpuBefore);
+      console.log(
+        `${String(concurrency).padStart(2)} concurrent: ${Math.round(records / seconds)} records/s, ` +
+          `writer CPU ${((cpu.user + cpu.system) / 1000 / records).toFixed(3)} ms/record`,
+      );
+    }
+  } finally {
+    await database.close();
+    await bench.drop();
+  }
+}
+
+await main();

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  appendLeaves,
+  canonicalRecord,
+  getInclusionProof,
+  getRoot,
+  getTreeSize,
+  hashToHex,
+  leafHash,
+  rootHash,
+  verifyInclusion,
+} from '../../audit/index.ts';
+import { type Database, migrateToLatest, silentLogger } from '../../core/index.ts';
+import { type AuditRecord, auditRecordSchema } from '../../schemas/index.ts';
+import { createTestDatabase } from '../../tests/support/database.ts';
+import { gatewayMigrations } from '../db/migrations.ts';
+import type { GatewayDb } from '../db/tables.ts';
+import { createAuditLog } from './audit-log.ts';
+
+let database: Database;
+let db: Kysely<GatewayDb>;
+let trees = 0;
+const newTree = () => `DEMO/GOV/munich/gw${++trees}`;
+
+function record(tree: string, fields: Partial<AuditRecord> = {}): AuditRecord {
+  return auditRecordSchema.parse({
+    logTime: new Date().toISOString(),
+    messageId: randomUUID(),
+    side: 'consumer',
+    gateway: tree,
+    client: 'DEMO/GOV/munich/parking-permits',
+    service: 'DEMO/GOV/residents-office/register/address/v1',
+    method: 'GET',
+    path: '/r1/DEMO/GOV/residents-office/register/address/v1',
+    subject: 'DE65402138797',
+    userId: null,
+    issue: null,
+    purpose: 'parking-permit',
+    legalBasis: null,
+    consentRef: null,
+    hiddenUntil: null,
+    hiddenReason: null,
+    status: 200,
+    outcome: 'ok',
+    errorCode: null,
+    requestDigest: null,
+    responseDigest: null,
+    requestSignature: null,
+    responseSignature: null,
+    eidDigest: null,
+    ...fields,
+  });
+}
+
+/** The stored records of `tree` in leaf order, and the Merkle root a verifier computes over them. */
+async function storedLog(tree: string) {
+  const rows = await db
+    .selectFrom('audit_record')
+    .selectAll()
+    .where('tree', '=', tree)
+    .orderBy('idx')
+    .execute();
+  return {
+    rows,
+    indices: rows.map((r) => Number(r.idx)),
+    root: hashToHex(rootHash(rows.map((r) => leafHash(r.canonical)))),
+  };
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await migrateToLatest(database.db, { schema: 'gw_audit_log', migrations: gatewayMigrations });
+  db = database.db.withSchema('gw_audit_log') as Kysely<GatewayDb>;
+});
+afterAll(() => database.close());
+
+describe('audit log writer', () => {
+  it('commits concurrent appends in batches: every record once, in its leaf, under the stored root', async () => {
+    const tree = newTree();
+    const log = createAuditLog({ db, tree, log: silentLogger, maxBatch: 16 });
+    const records: AuditRecord[] = [];
+    for (let wave = 0; wave < 5; wave++) {
+      const batch = Array.from({ length: 40 }, (_, i) =>
+        record(tree, {
+          ...(i % 7 === 0 ? { hiddenUntil: '2030-01-01T00:00:00.000Z', hiddenReason: 'Investigation' } : {}),
+          ...(i % 5 === 0
+            ? { client: null, status: 400, outcome: 'rejected' as const, errorCode: 'Client.BadRequest' }
+            : {}),
+        }),
+      );
+      records.push(...batch);
+      const appended = await Promise.all(batch.map((r) => log.append(r)));
+      expect(new Set(appended.map((a) => a.index)).size).toBe(batch.length);
+    }
+
+    const stored = await storedLog(tree);
+    expect(stored.indices).toEqual(records.map((_, i) => i));
+    expect(new Set(stored.rows.map((r) => r.message_id))).toEqual(new Set(records.map((r) => r.messageId)));
+    for (const row of stored.rows) {
+      const original = records.find((r) => r.messageId === row.message_id)!;
+      expect(Buffer.from(row.canonical).equals(Buffer.from(canonicalRecord(original)))).toBe(true);
+      expect(row.hidden_until?.toISOString() ?? null).toBe(original.hiddenUntil);
+      expect(row.client).toBe(original.client);
+    }
+    expect(await getTreeSize(db, tree)).toBe(records.length);
+    expect(hashToHex(await getRoot(db, tree, records.length))).toBe(stored.root);
+    const leaf = 137;
+    verifyInclusion({
+      ...(await getInclusionProof(db, tree, leaf, records.length)),
+      leafHash: leafHash(stored.rows[leaf]!.canonical),
+      root: await getRoot(db, tree, records.length),
+    });
+  });
+
+  it('continues after the tree moved under it, without reusing a leaf', async () => {
+    const tree = newTree();
+    const log = createAuditLog({ db, tree, log: silentLogger });
+    await Promise.all([record(tree), record(tree), record(tree)].map((r) => log.append(r)));
+    // Another writer (say a restarted node with the same tree) appends two leaves directly.
+    const outside = [record(tree), record(tree)];
+    await db.transaction().execute(async (trx) => {
+      const { firstIndex } = await appendLeaves(
+        trx,
+        tree,
+        outside.map((r) => leafHash(canonicalRecord(r))),
+      );
+      await trx
+        .insertInto('audit_record')
+        .values(
+          outside.map((r, i) => ({
+            tree,
+            idx: firstIndex + i,
+            log_time: new Date(r.logTime),
+            message_id: r.messageId,
+            side: r.side,
+            client: r.client,
+            service: r.service,
+            subject: r.subject,
+            status: r.status,
+            outcome: r.outcome,
+            error_code: null,
+            hidden_until: null,
+            canonical: canonicalRecord(r),
+          })),
+        )
+        .execute();
+    });
+
+    const next = await Promise.all([record(tree), record(tree)].map((r) => log.append(r)));
+    expect(next.map((a) => a.index).sort()).toEqual([5, 6]);
+    const stored = await storedLog(tree);
+    expect(stored.indices).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(hashToHex(await getRoot(db, tree, 7))).toBe(stored.root);
+  });
+
+  it('fails only the replayed record of a batch, and keeps the tree whole', async () => {
+    const tree = newTree();
+    const log = createAuditLog({ db, tree, log: silentLogger });
+    const served = record(tree);
+    await log.append(served);
+    const batch = [record(tree), { ...served, logTime: new Date().toISOString() }, record(tree)];
+    const results = await Promise.allSettled(batch.map((r) => log.append(r)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'Server.ServerProxy.Replay' });
+    const stored = await storedLog(tree);
+    expect(stored.indices).toEqual([0, 1, 2]);
+    expect(hashToHex(await getRoot(db, tree, 3))).toBe(stored.root);
+    await log.append(record(tree));
+    expect(await getTreeSize(db, tree)).toBe(4);
+  });
+});
