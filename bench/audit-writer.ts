@@ -6,7 +6,6 @@
  *
  *   npm run bench:audit-writer -- [--seconds 4]
  */
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -14,7 +13,7 @@ import { migrateToLatest, openDatabase, silentLogger } from '../core/index.ts';
 import { createAuditLog } from '../gateway/audit/audit-log.ts';
 import { gatewayMigrations } from '../gateway/db/migrations.ts';
 import type { GatewayDb } from '../gateway/db/tables.ts';
-import { type AuditRecord, auditRecordSchema } from '../schemas/index.ts';
+import { sampleAuditRecord } from '../tests/support/audit-record.ts';
 import { createBenchDatabase } from './bench-database.ts';
 
 const TREE = 'DEMO/GOV/munich/gw1';
@@ -25,34 +24,17 @@ const settingsSchema = z.object({
 });
 
 /** A consumer-side record the size of a real exchange's (digests and signatures filled in). */
-function exchangeRecord(): AuditRecord {
-  return auditRecordSchema.parse({
-    logTime: new Date().toISOString(),
-    messageId: randomUUID(),
-    side: 'consumer',
+const exchangeRecord = () =>
+  sampleAuditRecord({
     gateway: TREE,
-    client: 'DEMO/GOV/munich/parking-permits',
-    service: 'DEMO/GOV/residents-office/register/address/v1',
-    method: 'GET',
-    path: '/r1/DEMO/GOV/residents-office/register/address/v1',
-    subject: 'DE65402138797',
-    userId: null,
     issue: 'PP-2026-0815',
-    purpose: 'parking-permit',
     legalBasis: 'de-bmg-34',
-    consentRef: null,
-    hiddenUntil: null,
-    hiddenReason: null,
-    status: 200,
-    outcome: 'ok',
-    errorCode: null,
     requestDigest: 'a'.repeat(43),
     responseDigest: 'b'.repeat(43),
     requestSignature: `${'h'.repeat(100)}.${'c'.repeat(200)}.${'s'.repeat(86)}`,
     responseSignature: `${'h'.repeat(100)}.${'d'.repeat(200)}.${'s'.repeat(86)}`,
     eidDigest: 'e'.repeat(43),
   });
-}
 
 async function main() {
   const { values } = parseArgs({ options: { seconds: { type: 'string' } } });

@@ -19,7 +19,8 @@ import {
 import { type Database, migrateToLatest, silentLogger } from '../core/index.ts';
 import { DEMO_AUDIENCE, demoServices } from '../dev/demo-federation.ts';
 import { eidasAcrLevels } from '../dev/eid/index.ts';
-import { type AuditRecord, auditRecordSchema, type Directory } from '../schemas/index.ts';
+import type { AuditRecord, Directory } from '../schemas/index.ts';
+import { sampleAuditRecord } from '../tests/support/audit-record.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
 import { createTestPki, demoDirectory, type IssuedCredential } from '../tests/support/directory-fixture.ts';
 import { createOpenApiValidator } from '../tests/support/openapi-validator.ts';
@@ -54,31 +55,13 @@ const ids: string[] = [];
 function record(i: number, fields: Partial<AuditRecord>): AuditRecord {
   const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
   ids[i] = id;
-  return auditRecordSchema.parse({
+  return sampleAuditRecord({
     logTime: new Date(T0 + i * MINUTE).toISOString(),
     messageId: id,
-    side: 'consumer',
     gateway: TREE,
     client: PERMITS,
     service: ADDRESS,
-    method: 'GET',
-    path: '/r1/DEMO/GOV/residents-office/register/address/v1',
     subject: ANNA,
-    userId: null,
-    issue: null,
-    purpose: 'parking-permit',
-    legalBasis: null,
-    consentRef: null,
-    hiddenUntil: null,
-    hiddenReason: null,
-    status: 200,
-    outcome: 'ok',
-    errorCode: null,
-    requestDigest: null,
-    responseDigest: null,
-    requestSignature: null,
-    responseSignature: null,
-    eidDigest: null,
     ...fields,
   });
 }

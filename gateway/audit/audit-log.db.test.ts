@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +12,8 @@ import {
   verifyInclusion,
 } from '../../audit/index.ts';
 import { type Database, migrateToLatest, silentLogger } from '../../core/index.ts';
-import { type AuditRecord, auditRecordSchema } from '../../schemas/index.ts';
+import type { AuditRecord } from '../../schemas/index.ts';
+import { sampleAuditRecord } from '../../tests/support/audit-record.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
 import { gatewayMigrations } from '../db/migrations.ts';
 import type { GatewayDb } from '../db/tables.ts';
@@ -24,35 +24,8 @@ let db: Kysely<GatewayDb>;
 let trees = 0;
 const newTree = () => `DEMO/GOV/munich/gw${++trees}`;
 
-function record(tree: string, fields: Partial<AuditRecord> = {}): AuditRecord {
-  return auditRecordSchema.parse({
-    logTime: new Date().toISOString(),
-    messageId: randomUUID(),
-    side: 'consumer',
-    gateway: tree,
-    client: 'DEMO/GOV/munich/parking-permits',
-    service: 'DEMO/GOV/residents-office/register/address/v1',
-    method: 'GET',
-    path: '/r1/DEMO/GOV/residents-office/register/address/v1',
-    subject: 'DE65402138797',
-    userId: null,
-    issue: null,
-    purpose: 'parking-permit',
-    legalBasis: null,
-    consentRef: null,
-    hiddenUntil: null,
-    hiddenReason: null,
-    status: 200,
-    outcome: 'ok',
-    errorCode: null,
-    requestDigest: null,
-    responseDigest: null,
-    requestSignature: null,
-    responseSignature: null,
-    eidDigest: null,
-    ...fields,
-  });
-}
+const record = (tree: string, fields: Partial<AuditRecord> = {}) =>
+  sampleAuditRecord({ gateway: tree, ...fields });
 
 /** The stored records of `tree` in leaf order, and the Merkle root a verifier computes over them. */
 async function storedLog(tree: string) {
