@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { siblingModule } from '../core/index.ts';
 import type { ChunkResult } from './record-chunk.ts';
 
 /** Checks chunks of record lines on worker threads; results come back in submission order. */
@@ -24,10 +25,13 @@ export function createRecordCheckPool(options: {
   intermediatesPem: string;
   withPairs: boolean;
 }): RecordCheckPool {
-  const workerUrl = new URL('./record-worker.ts', import.meta.url).href;
-  const tsxUrl = import.meta.resolve('tsx/esm/api');
-  // The worker loads TypeScript through tsx, as the CLI does, whatever loader started this thread.
-  const bootstrap = `import(${JSON.stringify(tsxUrl)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerUrl)}); });`;
+  const worker = siblingModule(import.meta.url, 'record-worker');
+  const workerUrl = JSON.stringify(worker.url.href);
+  // From the sources the worker loads TypeScript through tsx, as the CLI does, whatever loader
+  // started this thread; compiled, it is plain JavaScript.
+  const bootstrap = worker.compiled
+    ? `import(${workerUrl});`
+    : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${workerUrl}); });`;
   const workers = Array.from({ length: options.size }, () => {
     const worker = new Worker(bootstrap, {
       eval: true,

@@ -2,9 +2,10 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { siblingModule } from '../core/index.ts';
 import { type ComponentMessage, type ComponentSpec, componentMessageSchema } from './component-worker.ts';
 
-const WORKER = fileURLToPath(new URL('./component-worker.ts', import.meta.url));
+const WORKER = siblingModule(import.meta.url, 'component-worker');
 
 export interface ComponentProcess {
   readonly name: string;
@@ -32,13 +33,14 @@ export interface ForkComponentOptions {
 }
 
 /**
- * Starts one benchmark component in its own Node process (TypeScript via tsx) and waits until it
- * reports that it listens.
+ * Starts one benchmark component in its own Node process and waits until it reports that it
+ * listens. The process runs as this one does: compiled JavaScript (`npm run build`, as an operator
+ * runs einmal) or the TypeScript sources through tsx.
  */
 export function forkComponent(options: ForkComponentOptions): Promise<ComponentProcess> {
   const log = openSync(options.logFile, 'a');
-  const execArgv = ['--import', 'tsx'];
-  const child = fork(WORKER, [], { execArgv, stdio: ['ignore', log, log, 'ipc'] });
+  const execArgv = WORKER.compiled ? [] : ['--import', 'tsx'];
+  const child = fork(fileURLToPath(WORKER.url), [], { execArgv, stdio: ['ignore', log, log, 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
-import { createLogger } from '../core/index.ts';
+import { createLogger, siblingModule } from '../core/index.ts';
 import { testCitizens } from '../dev/citizens.ts';
 import { obtainCitizenToken } from '../dev/eid/index.ts';
 import { verifiedContextHeaders } from '../schemas/index.ts';
@@ -79,7 +79,11 @@ async function main() {
   });
 
   const database = await createBenchDatabase(settings.databaseUrl);
+  const runtime = siblingModule(import.meta.url, 'exchange-bench').compiled
+    ? 'compiled JavaScript (npm run build)'
+    : 'TypeScript sources through tsx';
   console.log(`${availableParallelism()} CPUs, load average ${loadAverageAtStart?.toFixed(1)} at start`);
+  console.log(`components run as ${runtime}`);
   console.log(
     `PostgreSQL ${database.server.version} (synchronous_commit=${database.server.synchronousCommit}, fsync=${database.server.fsync}), database ${database.name}`,
   );
@@ -162,7 +166,7 @@ async function main() {
         loadAverageAtEnd: loadavg()[0],
       },
       postgres: database.server,
-      settings: { ...load, citizens: tokens.length, profile: settings.profile },
+      settings: { ...load, citizens: tokens.length, profile: settings.profile, runtime },
       service: SERVICE_ID,
       ...summary,
       adapterPeakRss: scenarios.map((s) => ({ scenario: s.name, bytes: s.peakRss.adapter })),

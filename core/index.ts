@@ -18,3 +18,4 @@ export {
   toEinmalError,
 } from './errors.ts';
 export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS, silentLogger } from './logger.ts';
+export { siblingModule } from './module-url.ts';
