@@ -13,7 +13,12 @@ import {
   registerIsCertificate,
   startGateway,
 } from '../gateway/index.ts';
-import { type RegistryDb, seedDevFederation, startRegistry } from '../registry/index.ts';
+import {
+  type PublishedDirectory,
+  type RegistryDb,
+  seedDevFederation,
+  startRegistry,
+} from '../registry/index.ts';
 import { DEMO_AUDIENCE, demoAccessRules, demoPorts, demoServices } from './demo-federation.ts';
 import { startEidServer } from './eid/index.ts';
 import { type FederationManifest, readFederationManifest } from './federation-files.ts';
@@ -70,10 +75,21 @@ export interface RunningFederation {
   readonly manifest: FederationManifest;
   /** The scoped database handle of a gateway, by gateway id (for tests that inspect the log). */
   gatewayDb(gatewayId: string): Kysely<GatewayDb>;
-  /** The registry's tables and publication, e.g. for a test that revokes a certificate. */
-  readonly registry: { readonly db: Kysely<RegistryDb>; publish(): Promise<unknown> };
+  /**
+   * The registry's tables and publication, e.g. for a test that revokes a certificate; `stop` takes
+   * it off the network (its database stays) and `start` brings it back on the same ports.
+   */
+  readonly registry: {
+    readonly db: Kysely<RegistryDb>;
+    /** The directory served now, signed anew if the content changed or the served one aged. */
+    publish(): Promise<PublishedDirectory>;
+    stop(): Promise<void>;
+    start(): Promise<void>;
+  };
   /** Makes every gateway fetch the directory now rather than at its next poll. */
   refreshDirectories(): Promise<void>;
+  /** Stops a gateway and starts it again with the same configuration, as an operator's restart. */
+  restartGateway(gatewayId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -135,17 +151,22 @@ export async function startFederation(options: StartFederationOptions): Promise<
     const gatewayAddresses = Object.fromEntries(
       manifest.members.map((m, i) => [m.gateway.id, `https://localhost:${gatewayPorts[i]!.peer}`]),
     );
-    const registry = await startRegistry(
-      {
-        REGISTRY_FEDERATION_DIR: dir,
-        REGISTRY_PORT: String(registryPort),
-        REGISTRY_ADMIN_PORT: String(registryAdminPort),
-        REGISTRY_DIRECTORY_TTL: String(options.directoryTtlSeconds ?? 600),
-        REGISTRY_LOG_LEVEL: 'warn',
-      },
-      { database, log: log.child({ component: 'registry' }) },
-    );
-    stops.push(() => registry.close());
+    const registryEnv = {
+      REGISTRY_FEDERATION_DIR: dir,
+      REGISTRY_PORT: String(registryPort),
+      REGISTRY_ADMIN_PORT: String(registryAdminPort),
+      REGISTRY_DIRECTORY_TTL: String(options.directoryTtlSeconds ?? 600),
+      REGISTRY_LOG_LEVEL: 'warn',
+    };
+    const registryDeps = { database, log: log.child({ component: 'registry' }) };
+    let registry = await startRegistry(registryEnv, registryDeps);
+    let registryRunning = true;
+    const stopRegistry = async () => {
+      if (!registryRunning) return;
+      registryRunning = false;
+      await registry.close();
+    };
+    stops.push(stopRegistry);
     await seedDevFederation({
       db: registry.db,
       federationDir: dir,
@@ -157,7 +178,8 @@ export async function startFederation(options: StartFederationOptions): Promise<
     const registryUrl = `https://localhost:${registry.publicPort}`;
     const gateways: FederationEndpoints['gateways'][number][] = [];
     const gatewayDbs = new Map<string, Kysely<GatewayDb>>();
-    const directoryRefreshes: (() => Promise<void>)[] = [];
+    const runningGateways = new Map<string, Awaited<ReturnType<typeof startGateway>>>();
+    const gatewayStarts = new Map<string, () => ReturnType<typeof startGateway>>();
     for (const [i, member] of manifest.members.entries()) {
       const ports = gatewayPorts[i]!;
       const schema = `gw_${member.id.split('/')[2]!.replaceAll(/[^a-z0-9]/g, '_')}`;
@@ -170,41 +192,41 @@ export async function startFederation(options: StartFederationOptions): Promise<
       const db = database.db.withSchema(schema) as Kysely<GatewayDb>;
       gatewayDbs.set(member.gateway.id, db);
       await seedDemoGateway(db, member, dir);
-      const running = await startGateway(
-        {
-          GATEWAY_ID: member.gateway.id,
-          GATEWAY_NODE_ID: undefined,
-          GATEWAY_PEER_HOST: '127.0.0.1',
-          GATEWAY_PEER_PORT: ports.peer,
-          GATEWAY_CLIENT_HOST: '127.0.0.1',
-          GATEWAY_CLIENT_PORT: ports.client,
-          GATEWAY_CLIENT_PLAIN_HTTP: false,
-          GATEWAY_ADMIN_HOST: '127.0.0.1',
-          GATEWAY_ADMIN_PORT: ports.admin,
-          GATEWAY_ADMIN_TOKEN: adminToken,
-          GATEWAY_PUBLIC_HOST: '127.0.0.1',
-          GATEWAY_PUBLIC_PORT: ports.public,
-          GATEWAY_TLS_CERT: file(member.gateway.tls.cert),
-          GATEWAY_TLS_KEY: file(member.gateway.tls.key),
-          GATEWAY_SIGNING_CERT: file(member.signing.cert),
-          GATEWAY_SIGNING_KEY: file(member.signing.key),
-          GATEWAY_CA: caBundle,
-          GATEWAY_ANCHOR: file(manifest.rootCa),
-          GATEWAY_DIRECTORY_URL: `${registryUrl}/directory`,
-          GATEWAY_DIRECTORY_CACHE: join(stateDir, `${schema}-directory.jws`),
-          GATEWAY_ADAPTERS: adapters,
-          GATEWAY_MAX_BODY_BYTES: 1_048_576,
-          GATEWAY_CLOCK_SKEW_SECONDS: 60,
-          GATEWAY_DB_SCHEMA: schema,
-          DATABASE_URL: undefined,
-          EINMAL_DATA_DIR: undefined,
-          LOG_LEVEL: 'info',
-        },
-        log.child({ component: 'gateway', gateway: member.gateway.id }),
-        { database },
-      );
-      stops.push(() => running.close());
-      directoryRefreshes.push(() => running.refreshDirectory());
+      const env = {
+        GATEWAY_ID: member.gateway.id,
+        GATEWAY_NODE_ID: undefined,
+        GATEWAY_PEER_HOST: '127.0.0.1',
+        GATEWAY_PEER_PORT: ports.peer,
+        GATEWAY_CLIENT_HOST: '127.0.0.1',
+        GATEWAY_CLIENT_PORT: ports.client,
+        GATEWAY_CLIENT_PLAIN_HTTP: false,
+        GATEWAY_ADMIN_HOST: '127.0.0.1',
+        GATEWAY_ADMIN_PORT: ports.admin,
+        GATEWAY_ADMIN_TOKEN: adminToken,
+        GATEWAY_PUBLIC_HOST: '127.0.0.1',
+        GATEWAY_PUBLIC_PORT: ports.public,
+        GATEWAY_TLS_CERT: file(member.gateway.tls.cert),
+        GATEWAY_TLS_KEY: file(member.gateway.tls.key),
+        GATEWAY_SIGNING_CERT: file(member.signing.cert),
+        GATEWAY_SIGNING_KEY: file(member.signing.key),
+        GATEWAY_CA: caBundle,
+        GATEWAY_ANCHOR: file(manifest.rootCa),
+        GATEWAY_DIRECTORY_URL: `${registryUrl}/directory`,
+        GATEWAY_DIRECTORY_CACHE: join(stateDir, `${schema}-directory.jws`),
+        GATEWAY_ADAPTERS: adapters,
+        GATEWAY_MAX_BODY_BYTES: 1_048_576,
+        GATEWAY_CLOCK_SKEW_SECONDS: 60,
+        GATEWAY_DB_SCHEMA: schema,
+        DATABASE_URL: undefined,
+        EINMAL_DATA_DIR: undefined,
+        LOG_LEVEL: 'info',
+      } as const;
+      const gatewayLog = log.child({ component: 'gateway', gateway: member.gateway.id });
+      const start = () => startGateway(env, gatewayLog, { database });
+      gatewayStarts.set(member.gateway.id, start);
+      const running = await start();
+      runningGateways.set(member.gateway.id, running);
+      stops.push(() => runningGateways.get(member.gateway.id)!.close());
       gateways.push({
         id: member.gateway.id,
         member: member.id,
@@ -243,9 +265,24 @@ export async function startFederation(options: StartFederationOptions): Promise<
         if (!db) throw new TypeError(`unknown gateway ${id}`);
         return db;
       },
-      registry: { db: registry.db, publish: () => registry.publish() },
+      registry: {
+        db: registry.db,
+        publish: () => registry.publish(),
+        stop: stopRegistry,
+        async start() {
+          if (registryRunning) return;
+          registry = await startRegistry(registryEnv, registryDeps);
+          registryRunning = true;
+        },
+      },
       refreshDirectories: async () => {
-        await Promise.all(directoryRefreshes.map((refresh) => refresh()));
+        await Promise.all([...runningGateways.values()].map((gateway) => gateway.refreshDirectory()));
+      },
+      async restartGateway(id) {
+        const start = gatewayStarts.get(id);
+        if (!start) throw new TypeError(`unknown gateway ${id}`);
+        await runningGateways.get(id)!.close();
+        runningGateways.set(id, await start());
       },
       stop,
     };

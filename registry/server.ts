@@ -24,6 +24,7 @@ import { createRegistryApps } from './app.ts';
 import { type RegistryConfig, registryConfigSchema } from './config.ts';
 import { type RegistryDb, registryMigrations } from './db/index.ts';
 import type { DirectorySigner } from './directory-jws.ts';
+import type { PublishedDirectory } from './directory-publisher.ts';
 
 /** The PEM material the registry runs with. */
 export interface RegistryCredentials {
@@ -145,8 +146,8 @@ export interface RunningRegistry extends RegistryListeners {
   readonly log: Logger;
   /** The registry's tables (schema `registry`), e.g. for seeding. */
   readonly db: Kysely<RegistryDb>;
-  /** Signs and serves a new directory now if the content changed. */
-  publish(): Promise<unknown>;
+  /** Signs and serves a new directory now if the content changed (or the served one aged); the one served. */
+  publish(): Promise<PublishedDirectory>;
 }
 
 /** What an embedding process (the local demo federation) may hand in instead of the defaults. */
