@@ -92,7 +92,9 @@ const INSERT_CHUNK = 5_000;
 /**
  * The nodes that appending `leafHashes` to the tree `tip` completes (level 0 = the leaves), and the
  * tree after it. Pure: a writer that is the tree's only appender keeps the returned tip and stores
- * the rows together with a head update conditional on the old size (see `appendLeaves`).
+ * the rows together with a head update conditional on the old size (the gateway's audit writer
+ * does). The tip is checked by size only, so a writer must drop its tip when the database is
+ * restored from a backup (restart the process).
  */
 export function planAppend(tree: string, tip: TreeTip, leafHashes: readonly Uint8Array[]): AppendPlan {
   for (const leaf of leafHashes) if (!isHash(leaf)) throw new TypeError('leaf hashes must be 32 bytes');

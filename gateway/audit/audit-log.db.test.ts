@@ -79,12 +79,45 @@ describe('audit log writer', () => {
     }
     expect(await getTreeSize(db, tree)).toBe(records.length);
     expect(hashToHex(await getRoot(db, tree, records.length))).toBe(stored.root);
-    const leaf = 137;
-    verifyInclusion({
-      ...(await getInclusionProof(db, tree, leaf, records.length)),
-      leafHash: leafHash(stored.rows[leaf]!.canonical),
-      root: await getRoot(db, tree, records.length),
+    const leaves = stored.rows.map((r) => leafHash(r.canonical));
+    for (const size of [1, 16, 17, 100, 199]) {
+      expect(hashToHex(await getRoot(db, tree, size)), `root of ${size}`).toBe(
+        hashToHex(rootHash(leaves.slice(0, size))),
+      );
+    }
+    const root = await getRoot(db, tree, records.length);
+    for (const [leaf, hash] of leaves.entries()) {
+      verifyInclusion({ ...(await getInclusionProof(db, tree, leaf, records.length)), leafHash: hash, root });
+    }
+  });
+
+  it('after a write whose outcome it cannot know, reads the tree again and appends after it', async () => {
+    const tree = newTree();
+    // The connection is "lost" after the one-statement write committed: the writer sees an error.
+    let loseNextAnswer = false;
+    const flaky = db.withPlugin({
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        if (loseNextAnswer && (args.result.rows[0] as { size?: unknown } | undefined)?.size !== undefined) {
+          loseNextAnswer = false;
+          throw new Error('Connection terminated unexpectedly');
+        }
+        return args.result;
+      },
     });
+    const log = createAuditLog({ db: flaky, tree, log: silentLogger });
+    for (let i = 0; i < 3; i++) await log.append(record(tree));
+    loseNextAnswer = true;
+    await expect(log.append(record(tree))).rejects.toMatchObject({
+      code: 'Server.ClientProxy.AuditUnavailable',
+    });
+    // That record did commit at leaf 3 (fail closed: its exchange released nothing); the next
+    // ones land after it, first through the locked read of the tree, then from the kept tip again.
+    expect(await log.append(record(tree))).toEqual({ index: 4 });
+    expect(await log.append(record(tree))).toEqual({ index: 5 });
+    const stored = await storedLog(tree);
+    expect(stored.indices).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(hashToHex(await getRoot(db, tree, 6))).toBe(stored.root);
   });
 
   it('continues after the tree moved under it, without reusing a leaf', async () => {
