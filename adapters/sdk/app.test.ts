@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createLogger, EinmalError } from '../../core/index.ts';
+import { createLogger, EinmalError, openDatabase } from '../../core/index.ts';
 import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
 import { createAdapterApp } from './app.ts';
 import { defineService } from './define-service.ts';
@@ -65,6 +66,21 @@ const lookupService = defineService({
   handler: (input, context) => ({ subject: context.subject!, fields: input.fields }),
 });
 
+/** A registry whose PostgreSQL server is down: nothing listens on port 1. */
+const offlineRegistry = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/registry', poolSize: 1 });
+const offlineService = defineService({
+  ...personal,
+  code: 'offline',
+  version: 'v1',
+  method: 'GET',
+  request: z.object({}),
+  response: z.object({ subject: z.string() }),
+  handler: async (_input, context) => {
+    await sql`select 1`.execute(offlineRegistry.db);
+    return { subject: context.subject! };
+  },
+});
+
 const publicService = defineService({
   code: 'weather',
   version: 'v1',
@@ -92,12 +108,14 @@ function build() {
   });
   const log = createLogger({ name: 'adapter-test', destination });
   const app = createAdapterApp({
-    services: [noteService, brokenService, leakyService, lookupService, publicService],
+    services: [noteService, brokenService, leakyService, lookupService, offlineService, publicService],
     log,
     title: 'Test adapter',
   });
   return { app, kit: createAdapterTestkit(app), lines };
 }
+
+afterAll(() => offlineRegistry.close());
 
 describe('adapter app', () => {
   it('answers with the handler output for the verified subject, with the verified context', async () => {
@@ -221,6 +239,17 @@ describe('adapter app', () => {
     expect(logged?.level).toBe(50);
   });
 
+  it('answers 503 Server.Unavailable while its registry database is unreachable, and logs why', async () => {
+    const { kit, lines } = build();
+    const response = await kit.call({ service: offlineService, subject: anna });
+    expect(response.status).toBe(503);
+    expect(response.body).toMatchObject({ type: 'Server.Unavailable' });
+    expect(JSON.stringify(response.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+    const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.code === 'Server.Unavailable');
+    expect(logged?.errorId).toBe(response.body.detail);
+    expect(JSON.stringify(logged?.err)).toContain('ECONNREFUSED');
+  });
+
   it('withholds a response about another subject', async () => {
     const { kit } = build();
     const response = await kit.call({ service: leakyService, subject: anna });
@@ -262,6 +291,7 @@ describe('adapter app', () => {
       'broken',
       'leaky',
       'lookup',
+      'offline',
       'weather',
     ]);
     expect(listed.body.services[3]).toMatchObject({ method: 'POST', path: '/search', eidScope: 'test.data' });
