@@ -4,7 +4,6 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashFromBase64, verifyInclusion } from '../../audit/index.ts';
 import { storyCitizen } from '../../dev/citizens.ts';
-import { obtainCitizenToken } from '../../dev/eid/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
@@ -32,11 +31,7 @@ describe('the citizen reads the log of the parking-permit story on Munich’s pu
     auditor = new Agent({ connect: { ca, cert, key } });
     publicUrl = federation.endpoints.gateways.find((g) => g.id === MUNICH)!.public;
 
-    const token = await obtainCitizenToken({
-      issuer: federation.endpoints.eid.issuer,
-      citizen: storyCitizen.id,
-      scope: 'population.address vehicles.holder',
-    });
+    const token = await federation.citizenToken('population.address vehicles.holder');
     for (const path of [ADDRESS, VEHICLES]) {
       const answer = await permits.call('GET', path, {
         headers: { 'einmal-eid-token': token, 'einmal-purpose': 'parking-permit' },
@@ -58,11 +53,7 @@ describe('the citizen reads the log of the parking-permit story on Munich’s pu
   };
 
   it('lists both accesses with agency, data and purpose', async () => {
-    const token = await obtainCitizenToken({
-      issuer: federation.endpoints.eid.issuer,
-      citizen: storyCitizen.id,
-      scope: 'audit.read',
-    });
+    const token = await federation.citizenToken('audit.read');
     const { status, body } = await get(anonymous, '/citizen/v1/records', {
       authorization: `Bearer ${token}`,
     });
@@ -99,11 +90,7 @@ describe('the citizen reads the log of the parking-permit story on Munich’s pu
   });
 
   it('refuses a token without the audit.read scope', async () => {
-    const token = await obtainCitizenToken({
-      issuer: federation.endpoints.eid.issuer,
-      citizen: storyCitizen.id,
-      scope: 'population.address',
-    });
+    const token = await federation.citizenToken('population.address');
     const { status, body } = await get(anonymous, '/citizen/v1/records', {
       authorization: `Bearer ${token}`,
     });

@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storyCitizen } from '../../dev/citizens.ts';
-import { obtainCitizenToken } from '../../dev/eid/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 import { type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres.ts';
@@ -57,11 +55,7 @@ describe('a PostgreSQL crash under load', () => {
     postgres = await startPrivatePostgres();
     federation = await startTestFederation({ databaseUrl: postgres.url });
     permits = await connectInformationSystem(federation.endpoints, 'DEMO/GOV/munich/parking-permits');
-    token = await obtainCitizenToken({
-      issuer: federation.endpoints.eid.issuer,
-      citizen: storyCitizen.id,
-      scope: 'population.address',
-    });
+    token = await federation.citizenToken('population.address');
   }, 120_000);
   afterAll(async () => {
     await permits?.close();

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
-import { obtainCitizenToken } from '../../dev/eid/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
@@ -17,11 +16,7 @@ describe('the signed once-only exchange, end to end', () => {
   beforeAll(async () => {
     federation = await startTestFederation();
     permits = await connectInformationSystem(federation.endpoints, 'DEMO/GOV/munich/parking-permits');
-    token = await obtainCitizenToken({
-      issuer: federation.endpoints.eid.issuer,
-      citizen: storyCitizen.id,
-      scope: 'population.address vehicles.holder',
-    });
+    token = await federation.citizenToken('population.address vehicles.holder');
   }, 120_000);
   afterAll(async () => {
     await permits?.close();

@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../core/index.ts';
-import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
-import { obtainCitizenToken } from '../../dev/eid/index.ts';
+import { testCitizens } from '../../dev/citizens.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 import { openForgeKit, type TlsCredentials } from '../support/forge-request.ts';
 
@@ -41,11 +40,7 @@ describe('the client API refuses hostile information-system calls', () => {
     const own = federation.endpoints.clients.find((c) => c.id === CLIENT)!;
     const [cert, key] = await Promise.all([readFile(own.cert, 'utf8'), readFile(own.key, 'utf8')]);
     permits = { cert, key };
-    token = await obtainCitizenToken({
-      issuer: federation.endpoints.eid.issuer,
-      citizen: storyCitizen.id,
-      scope: 'population.address',
-    });
+    token = await federation.citizenToken('population.address');
   }, 120_000);
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.close()));

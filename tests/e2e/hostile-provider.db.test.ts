@@ -14,7 +14,6 @@ import {
 } from '../../certs/index.ts';
 import type { ErrorCode } from '../../core/index.ts';
 import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
-import { obtainCitizenToken } from '../../dev/eid/index.ts';
 import { addRevocation } from '../../registry/index.ts';
 import { parseMemberId, type RequestClaims } from '../../schemas/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
@@ -63,11 +62,7 @@ describe('the provider gateway refuses hostile peer requests', () => {
     [city, cityTls, token] = await Promise.all([
       forge.memberSigner('DEMO/GOV/munich'),
       forge.gatewayTls(CITY_GATEWAY),
-      obtainCitizenToken({
-        issuer: federation.endpoints.eid.issuer,
-        citizen: storyCitizen.id,
-        scope: 'population.address vehicles.holder',
-      }),
+      federation.citizenToken('population.address vehicles.holder'),
     ]);
     foreignDir = await mkdtemp(join(tmpdir(), 'einmal-foreign-ca-'));
   }, 120_000);
@@ -384,22 +379,14 @@ describe('the provider gateway refuses hostile peer requests', () => {
 
     it('refuses a citizen whose eID reaches only “low” on a “substantial” service', async () => {
       const low = testCitizens.find((c) => c.loa === 'low')!;
-      const lowToken = await obtainCitizenToken({
-        issuer: federation.endpoints.eid.issuer,
-        citizen: low.id,
-        scope: 'population.address',
-      });
+      const lowToken = await federation.citizenToken('population.address', low.id);
       await withToken('Server.ServerProxy.TokenLevel', lowToken);
       const minted = await tokens.real({ sub: storyCitizen.id, acr: acrOf('low') });
       await withToken('Server.ServerProxy.TokenLevel', minted);
     });
 
     it('refuses a token whose scope does not cover the service', async () => {
-      const vehiclesOnly = await obtainCitizenToken({
-        issuer: federation.endpoints.eid.issuer,
-        citizen: storyCitizen.id,
-        scope: 'vehicles.holder',
-      });
+      const vehiclesOnly = await federation.citizenToken('vehicles.holder');
       await withToken('Server.ServerProxy.TokenScope', vehiclesOnly);
     });
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { storyCitizen } from '../../dev/citizens.ts';
-import { obtainCitizenToken } from '../../dev/eid/index.ts';
 import { connectInformationSystem } from '../../dev/information-system.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
@@ -15,11 +14,7 @@ describe('a registry outage', () => {
 
   beforeAll(async () => {
     federation = await startTestFederation({ directoryTtlSeconds: TTL_SECONDS });
-    token = await obtainCitizenToken({
-      issuer: federation.endpoints.eid.issuer,
-      citizen: storyCitizen.id,
-      scope: 'population.address',
-    });
+    token = await federation.citizenToken('population.address');
   }, 120_000);
   afterAll(async () => {
     await federation?.close();

@@ -14,8 +14,6 @@ import {
   verifyCosignature,
 } from '../../audit/index.ts';
 import { certificateDer, parseCertificatePem, privateKeyObject } from '../../certs/index.ts';
-import { storyCitizen } from '../../dev/citizens.ts';
-import { obtainCitizenToken } from '../../dev/eid/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import { createRegistryFetch } from '../../gateway/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
@@ -75,11 +73,7 @@ describe('checkpoints witnessed by the registry', () => {
   beforeAll(async () => {
     federation = await startTestFederation();
     permits = await connectInformationSystem(federation.endpoints, 'DEMO/GOV/munich/parking-permits');
-    token = await obtainCitizenToken({
-      issuer: federation.endpoints.eid.issuer,
-      citizen: storyCitizen.id,
-      scope: 'population.address',
-    });
+    token = await federation.citizenToken('population.address');
     registry = createRegistryFetch({ ca: await readFile(federation.endpoints.pki.caBundle, 'utf8') });
     witnessUrl = federation.endpoints.registry.directory.replace(/\/directory$/, '/witness');
   }, 120_000);

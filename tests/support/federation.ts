@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Database, type Logger, openDatabase } from '../../core/index.ts';
+import { storyCitizen } from '../../dev/citizens.ts';
+import { obtainCitizenToken } from '../../dev/eid/index.ts';
 import { writeDevelopmentFederation } from '../../dev/federation-files.ts';
 import { type RunningFederation, startFederation } from '../../dev/federation-runtime.ts';
 import { createTestDatabase } from './database.ts';
@@ -11,6 +13,8 @@ export interface TestFederation extends RunningFederation {
   readonly database: Database;
   /** Log lines written by every component, parsed. */
   readonly logLines: () => Record<string, unknown>[];
+  /** An eID token from the federation's eID provider for `citizen` (Anna by default) with `scope`. */
+  citizenToken(scope: string, citizen?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,8 @@ export async function startTestFederation(
     dir,
     database,
     logLines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    citizenToken: (scope, citizen = storyCitizen.id) =>
+      obtainCitizenToken({ issuer: federation.endpoints.eid.issuer, citizen, scope }),
     async close() {
       await federation.stop();
       await database.close();
