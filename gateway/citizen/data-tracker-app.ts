@@ -74,8 +74,9 @@ function trackerError(error: unknown, log: Logger): Response {
  * Estonia's Data Tracker ("Andmejälgija") usage service v3 over this gateway's log:
  * `GET /v3/findUsage` (the citizen's own eID token with `userCode` = its subject, or an auditor
  * certificate), `POST /v3/disclose` (the data controller: auditor or operator certificate, or the
- * admin token) and `GET /v3/heartbeat`, described by `GET /v3/openapi.json`. Records are newest first; only completed accesses
- * (`outcome` ok) are usages, and hidden ones stay out until their `hiddenUntil`.
+ * admin token) and `GET /v3/heartbeat`, described by `GET /v3/openapi.json`. Records are newest
+ * first; only completed accesses (`outcome` ok) are usages, and hidden ones stay out until their
+ * `hiddenUntil`.
  */
 export function createDataTrackerApp(deps: DataTrackerAppDeps): Hono<{ Bindings: Partial<HttpBindings> }> {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
