@@ -14,6 +14,7 @@ export {
   verifyCheckpoint,
   verifyCosignature,
 } from './checkpoint.ts';
+export { type CheckpointOrigin, logOrigin, parseCheckpointOrigin } from './checkpoint-origin.ts';
 export {
   base64HashSchema,
   equalHashes,

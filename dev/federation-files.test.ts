@@ -46,6 +46,7 @@ function everyKeyPair(m: FederationManifest): [string, KeyPairFiles, Certificate
   return [
     ['registry tls', m.registry.tls, 'auth'],
     ['directory signing', m.registry.directorySigning, 'directory'],
+    ['witness', m.registry.witness, 'witness'],
     ['operator', m.operator, 'operator'],
     ['auditor', m.auditor, 'auditor'],
     ...m.members.flatMap((member): [string, KeyPairFiles, CertificateProfile][] => [

@@ -49,7 +49,12 @@ export const federationManifestSchema = z.object({
   rootCrl: relativePathSchema,
   /** CA store folders for `einmal pki sign|revoke|crl --ca`. */
   caStores: z.object({ root: relativePathSchema, issuing: relativePathSchema }),
-  registry: z.object({ tls: keyPairFilesSchema, directorySigning: keyPairFilesSchema }),
+  /** The registry's TLS, directory-signing and witness (checkpoint cosigning) keys. */
+  registry: z.object({
+    tls: keyPairFilesSchema,
+    directorySigning: keyPairFilesSchema,
+    witness: keyPairFilesSchema,
+  }),
   operator: keyPairFilesSchema,
   auditor: keyPairFilesSchema,
   members: z.array(
@@ -112,7 +117,7 @@ export async function readFederationManifest(dir: string): Promise<FederationMan
  * Writes the development federation of the demo (dev/demo-federation.ts) into `dir`: root and
  * issuing CA (with CA stores and CRLs), each member's signing key and certificate, each gateway's
  * TLS key and certificate (localhost, 127.0.0.1), each subsystem's information-system client
- * certificate, the registry's TLS and directory-signing certificates, an operator and an auditor
+ * certificate, the registry's TLS, directory-signing and witness certificates, an operator and an auditor
  * certificate, and `federation.json` listing them all. Private keys are mode 0600. Refuses
  * (`Config.FileExists`) when `dir` already holds a federation, unless `force`.
  */
@@ -146,7 +151,7 @@ export async function writeDevelopmentFederation(options: {
   const store = await createCaStore(join(dir, 'pki/issuing-ca'), issuing, { force: true });
   const issue = issuer(dir, store, now);
 
-  const [registryTls, directorySigning, operator, auditor, members] = await Promise.all([
+  const [registryTls, directorySigning, witness, operator, auditor, members] = await Promise.all([
     issue('registry/tls', `CN=${DEMO_INSTANCE} registry, O=${DEMO_INSTANCE}`, 'auth', {
       host: ['localhost', '127.0.0.1'],
     }),
@@ -155,6 +160,7 @@ export async function writeDevelopmentFederation(options: {
       `CN=${DEMO_INSTANCE} directory signing, O=${DEMO_INSTANCE}`,
       'directory',
     ),
+    issue('registry/witness', `CN=${DEMO_INSTANCE} registry witness, O=${DEMO_INSTANCE}`, 'witness'),
     issue('operator/operator', `CN=${DEMO_INSTANCE} federation operator, O=${DEMO_INSTANCE}`, 'operator'),
     issue('auditor/auditor', `CN=${DEMO_INSTANCE} auditor, O=${DEMO_INSTANCE}`, 'auditor'),
     Promise.all(
@@ -196,7 +202,7 @@ export async function writeDevelopmentFederation(options: {
     crl: 'pki/issuing-ca.crl.pem',
     rootCrl: 'pki/root-ca.crl.pem',
     caStores: { root: 'pki/root-ca', issuing: 'pki/issuing-ca' },
-    registry: { tls: registryTls, directorySigning },
+    registry: { tls: registryTls, directorySigning, witness },
     operator,
     auditor,
     members,

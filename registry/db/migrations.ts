@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../../core/index.ts';
 import { registrationMigration } from '../registration-table.ts';
-import { witnessMigration } from '../witness-table.ts';
+import { witnessHistoryMigration, witnessMigration } from '../witness-table.ts';
 
 /**
  * The registry's migrations, applied into PostgreSQL schema `registry`. Landed migrations are never
@@ -92,5 +92,6 @@ export const registryMigrations: MigrationSet = {
     },
     '0100_registrations': registrationMigration,
     '0200_witness': witnessMigration,
+    '0300_witness_history': witnessHistoryMigration,
   },
 };

@@ -103,11 +103,11 @@ describe('checkpoints witnessed by the registry', () => {
     expect(
       await verifyCosignature(served.body.cosignature, { certificate: witnessCertificate }, checkpoint),
     ).toEqual(checkpoint);
-    // The cosigner is the registry's directory-signing certificate.
-    const directorySigner = parseCertificatePem(
-      await readFile(join(federation.dir, federation.manifest.registry.directorySigning.cert), 'utf8'),
+    // The cosigner is the registry's own witness certificate, not its directory-signing key.
+    const witnessSigner = parseCertificatePem(
+      await readFile(join(federation.dir, federation.manifest.registry.witness.cert), 'utf8'),
     );
-    expect(witnessCertificate).toBe(Buffer.from(certificateDer(directorySigner)).toString('base64'));
+    expect(witnessCertificate).toBe(Buffer.from(certificateDer(witnessSigner)).toString('base64'));
   });
 
   it('refuses the gateway’s checkpoints once it rewrites a witnessed record', async () => {
