@@ -100,6 +100,7 @@ export function createGateway(deps: GatewayDeps) {
     signer: deps.signers[0]!,
     witness: () => deps.directory.current()?.witness ?? null,
     fetch: deps.registryFetch,
+    witnessCertificates: { verify: (der, check) => chainVerifier.verify(der, check) },
     clock,
     log: log.child({ component: 'checkpointer' }),
     intervalMs: deps.checkpointIntervalMs,
@@ -160,6 +161,8 @@ export function createGateway(deps: GatewayDeps) {
     eid,
     verifyCertificate: (der, usage) => chainVerifier.verify(der, { usage, at: new Date(clock()) }),
     adminToken: deps.adminToken,
+    gatewayId: deps.gatewayId,
+    tree: deps.nodeId,
   });
 
   return {

@@ -178,6 +178,8 @@ beforeAll(async () => {
     eid,
     verifyCertificate: (der, usage) => verifier.verify(der, { usage, at: new Date(now) }),
     adminToken: 'test-admin-token-0123456789',
+    gatewayId: TREE,
+    tree: TREE,
   });
   tracker = createOpenApiValidator(await (await app.request('/v3/openapi.json')).json());
 
