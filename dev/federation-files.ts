@@ -108,7 +108,9 @@ export async function readFederationManifest(dir: string): Promise<FederationMan
   const parsed = federationManifestSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new EinmalError('Config.Invalid', { message: `${join(dir, MANIFEST)}: ${problems}` });
+    throw new EinmalError('Config.Invalid', {
+      message: `${join(dir, MANIFEST)}: ${problems} (written by an older einmal? 'einmal dev init --force ${dir}' writes a current one)`,
+    });
   }
   return parsed.data;
 }

@@ -99,7 +99,27 @@ beforeAll(async () => {
   );
   // A witness cosigning with the registry's directory-signing key: trusted by the federation for
   // directories, but not a witness.
+  const directoryChain = [
+    b64(certificateDer(directory.certificate)),
+    b64(certificateDer(pki.issuing.certificate)),
+  ];
   impostorApp = new Hono();
+  // Serves the witness's latest checkpoint cosigned with the directory key (as a registry that
+  // cosigned with it before it had a witness key would); submissions reach the real witness.
+  impostorApp.get('/relabeled/checkpoints/:origin', async (c) => {
+    const latest = await witnessApp.request(
+      `/witness/checkpoints/${encodeURIComponent(c.req.param('origin'))}`,
+    );
+    const { checkpoint } = (await latest.json()) as { checkpoint: string };
+    const claim = await verifyCheckpoint(checkpoint, { certificate: checkpointCertificates(checkpoint)[0]! });
+    const cosignature = await cosignCheckpoint({
+      checkpoint: claim,
+      privateKey: directory.keys.privateKey,
+      certificateChain: directoryChain,
+    });
+    return c.json({ checkpoint, cosignature });
+  });
+  impostorApp.post('/relabeled/checkpoints', (c) => witnessApp.request('/witness/checkpoints', c.req.raw));
   impostorApp.get('/witness/checkpoints/:origin', () => {
     const { status, headers, body } = errorResponse(new EinmalError('Witness.NotWitnessed'), randomUUID());
     return new Response(body, { status, headers });
@@ -110,10 +130,7 @@ beforeAll(async () => {
     const cosignature = await cosignCheckpoint({
       checkpoint: claim,
       privateKey: directory.keys.privateKey,
-      certificateChain: [
-        b64(certificateDer(directory.certificate)),
-        b64(certificateDer(pki.issuing.certificate)),
-      ],
+      certificateChain: directoryChain,
     });
     return c.json({ checkpoint, cosignature });
   });
@@ -217,6 +234,21 @@ describe('checkpointer', () => {
     expect((await stored()).at(-1)).toMatchObject({ size: 24, cosignature: null });
     // The real witness still cosigns it.
     expect(await checkpointer().checkpointNow()).toEqual({ witnessedSize: 24 });
+
+    // A witness whose latest pair is cosigned with another key still tells the size it holds; the
+    // node proves from there and keeps only the witness's own cosignature.
+    await appendLeaves(db, GATEWAY, records(2, 24));
+    const relabeled = checkpointer('https://impostor.test/relabeled');
+    expect(await relabeled.checkpointNow()).toEqual({
+      signed: expect.objectContaining({ size: 26 }),
+      witnessedSize: 26,
+    });
+    for (const row of await stored()) {
+      if (row.cosignature)
+        certificates.verify(Buffer.from(checkpointCertificates(row.cosignature)[0]!, 'base64'), {
+          usage: 'witness',
+        });
+    }
   });
 
   it('reports the witness refusal code and stores no cosignature for a rewritten log', async () => {

@@ -132,6 +132,13 @@ export function createCheckpointer(options: CheckpointerOptions) {
       );
       return size;
     }
+    if (!latest.cosigned) {
+      log.warn(
+        { origin, witnessed: size },
+        "the witness's latest cosignature is not a witness certificate's; not kept",
+      );
+      return size;
+    }
     // The witness's pair for a size this node has signed replaces the row: the same size and root,
     // possibly signed at another time by a restarted node.
     await db

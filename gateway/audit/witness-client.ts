@@ -97,16 +97,32 @@ export function createWitnessClient(options: WitnessClientOptions) {
       return { pair, checkpoint: await checkCosigned(pair, origin) };
     },
 
-    /** The latest checkpoint the witness holds for `origin`, verified; `undefined` when none. */
+    /**
+     * The latest checkpoint the witness holds for `origin`; `undefined` when none. `cosigned` says
+     * whether its cosignature checks out; a pair that does not (e.g. cosigned with a key that was
+     * not a witness certificate) still tells which size the witness holds, but is never stored.
+     */
     async latest(
       url: string,
       origin: string,
-    ): Promise<{ pair: CosignedPair; checkpoint: Checkpoint } | undefined> {
+    ): Promise<{ pair: CosignedPair; checkpoint: Checkpoint; cosigned: boolean } | undefined> {
       const answer = await request(`${base(url)}/checkpoints/${encodeURIComponent(origin)}`, {});
       if (answer.status === 404 && errorType(answer.text) === 'Witness.NotWitnessed') return undefined;
       if (answer.status !== 200) throw refusal(answer.status, answer.text);
       const pair = parseCosigned(answer.text);
-      return { pair, checkpoint: await checkCosigned(pair, origin) };
+      try {
+        return { pair, checkpoint: await checkCosigned(pair, origin), cosigned: true };
+      } catch {
+        const checkpoint = await verifyCheckpoint(pair.checkpoint, {
+          certificate: checkpointCertificates(pair.checkpoint)[0]!,
+        });
+        if (checkpoint.origin !== origin) {
+          throw new EinmalError('Audit.InvalidCheckpoint', {
+            message: 'The witness answered with a checkpoint of another log',
+          });
+        }
+        return { pair, checkpoint, cosigned: false };
+      }
     },
   };
 }
