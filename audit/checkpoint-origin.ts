@@ -14,8 +14,8 @@ export interface CheckpointOrigin {
 }
 
 /**
- * Reads a checkpoint origin, `DEMO/GOV/munich/gw1` or `DEMO/GOV/munich/gw1#node2`, in printed
- * form only; `undefined` when it is not one.
+ * Reads a checkpoint origin, `DEMO/GOV/munich/gw1` or `DEMO/GOV/munich/gw1#node2`, in the one
+ * form {@link logOrigin} writes; `undefined` when it is not one.
  *
  * @example
  * parseCheckpointOrigin('DEMO/GOV/munich/gw1#node2');
@@ -29,6 +29,8 @@ export function parseCheckpointOrigin(origin: string): CheckpointOrigin | undefi
   try {
     const gateway = parseGatewayId(gatewayPart);
     if (printGatewayId(gateway) !== gatewayPart) return undefined;
+    // A node whose log is named after the gateway signs as the gateway: one origin per log.
+    if (node === gatewayPart) return undefined;
     return { gatewayId: gatewayPart, node, member: printMemberId(gateway) };
   } catch {
     return undefined;

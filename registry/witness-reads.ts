@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { checkpointSchema } from '../audit/index.ts';
+import { parseCheckpointOrigin } from '../audit/index.ts';
 import { EinmalError, type Logger } from '../core/index.ts';
 import { registryErrorHandler, registryNotFound } from './http-errors.ts';
 import {
@@ -36,11 +36,12 @@ function parsePage(query: Record<string, string>): z.output<typeof pageQuerySche
   return parsed.data;
 }
 
-/** An origin from the path; anything that is not one is simply not witnessed. */
+/** An origin from the path; anything that is not one (a NUL byte, a stray name) is not witnessed. */
 function originParam(text: string): string {
-  const parsed = checkpointSchema.shape.origin.safeParse(text);
-  if (!parsed.success) throw new EinmalError('Witness.NotWitnessed', { detail: { origin: text } });
-  return parsed.data;
+  if (text.length > 255 || !parseCheckpointOrigin(text)) {
+    throw new EinmalError('Witness.NotWitnessed', { detail: { origin: text.slice(0, 255) } });
+  }
+  return text;
 }
 
 function forkView(fork: RecordedFork) {

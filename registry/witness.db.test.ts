@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -324,6 +325,29 @@ describe('registry witness', () => {
       forks: any[];
     };
     expect(other.forks).toEqual([]);
+  });
+});
+
+describe('witness reads', () => {
+  it('answer any path and query with 200 or a 4xx, never a 5xx', async () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom(GATEWAY, `${GATEWAY}#node2`, `${GATEWAY}\u0000`, '%00', '%', '..'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        text,
+        fc.constantFrom('', '/history', '/13', '/x'),
+        fc.constantFrom('/witness/checkpoints/', '/witness/forks/'),
+        fc.dictionary(fc.constantFrom('after', 'limit', 'x'), fc.oneof(text, fc.nat().map(String))),
+        async (origin, suffix, prefix, query) => {
+          const path = `${prefix}${encodeURIComponent(origin)}${prefix.includes('forks') ? '' : suffix}`;
+          const response = await app.request(`${path}?${new URLSearchParams(query)}`);
+          expect(response.status, path).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 

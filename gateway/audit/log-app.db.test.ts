@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -145,5 +146,24 @@ describe("a gateway's public log view", () => {
     }
     const node = await get(`/log/v1/consistency?first=2&second=4&origin=${encodeURIComponent(NODE2)}`);
     expect(node.body).toMatchObject({ type: 'Audit.RangeError' });
+  });
+
+  it('answers any query with 200 or a 4xx, never a 5xx', async () => {
+    const value = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.nat().map(String),
+      fc.constant('9007199254740993'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/log/v1/checkpoints', '/log/v1/consistency'),
+        fc.dictionary(fc.constantFrom('origin', 'first', 'second', 'after', 'limit', 'x'), value),
+        async (path, query) => {
+          const response = await app.request(`${path}?${new URLSearchParams(query)}`);
+          expect(response.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
