@@ -137,7 +137,7 @@ export function createGateway(deps: GatewayDeps) {
     ensureDirectoryFresh: () => void deps.directory.ensureFresh('provider'),
     adapterFor: (subsystem) => deps.adapters[subsystem],
     adapters,
-    metaservices: createMetaservices({ clock }),
+    metaservices: createMetaservices({ clock, adapters }),
     signerFor,
     audit,
     log: log.child({ role: 'provider' }),
