@@ -78,8 +78,15 @@ export interface StartFederationOptions {
 export type LaunchedGateway = Omit<RunningGateway, 'refreshDirectory'> &
   Partial<Pick<RunningGateway, 'refreshDirectory'>>;
 
-/** Starts one gateway of the federation; `config` is complete, its database schema migrated and seeded. */
-export type GatewayLauncher = (config: GatewayConfig, log: Logger) => Promise<LaunchedGateway>;
+/**
+ * Starts one gateway of the federation: `config` is complete and its database schema migrated and
+ * seeded; `inThisProcess` is the default way (in this process, on the federation's database).
+ */
+export type GatewayLauncher = (
+  config: GatewayConfig,
+  log: Logger,
+  inThisProcess: () => Promise<LaunchedGateway>,
+) => Promise<LaunchedGateway>;
 
 export interface RunningFederation {
   readonly endpoints: FederationEndpoints;
@@ -208,8 +215,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
     const gatewayDbs = new Map<string, Kysely<GatewayDb>>();
     const runningGateways = new Map<string, LaunchedGateway>();
     const gatewayStarts = new Map<string, () => Promise<LaunchedGateway>>();
-    const launch: GatewayLauncher =
-      options.launchGateway ?? ((config, gatewayLog) => startGateway(config, gatewayLog, { database }));
+    const launch: GatewayLauncher = options.launchGateway ?? ((_c, _l, inThisProcess) => inThisProcess());
     for (const [i, member] of manifest.members.entries()) {
       const ports = gatewayPorts[i]!;
       const schema = `gw_${member.id.split('/')[2]!.replaceAll(/[^a-z0-9]/g, '_')}`;
@@ -251,7 +257,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
         LOG_LEVEL: 'info',
       };
       const gatewayLog = log.child({ component: 'gateway', gateway: member.gateway.id });
-      const start = () => launch(config, gatewayLog);
+      const start = () => launch(config, gatewayLog, () => startGateway(config, gatewayLog, { database }));
       gatewayStarts.set(member.gateway.id, start);
       const running = await start();
       runningGateways.set(member.gateway.id, running);
