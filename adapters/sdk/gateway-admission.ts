@@ -1,12 +1,15 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 
-/** The certificate a client presented, as the adapter logs a refusal. */
+/**
+ * The certificate a client presented, as the adapter logs a refusal: enough to find it, and not
+ * its subject name, which on a person's certificate (an auditor's, an operator's) is personal data.
+ */
 export interface PresentedCertificate {
   /** SHA-256 of its DER, lower-case hex: the form the directory lists gateways' certificates in. */
   readonly fingerprint: string;
-  /** Its distinguished name (not `subject`: log redaction treats that key as a data subject). */
-  readonly dn: string;
+  readonly serialNumber: string;
+  readonly issuer: string;
 }
 
 /** Whether one TLS connection belongs to the provider gateway, decided once per connection. */
@@ -54,7 +57,11 @@ export function createGatewayAdmission(gatewayCert: string) {
       if (known) return known;
       const peer = socket.getPeerX509Certificate();
       const certificate = peer
-        ? { fingerprint: fingerprintOf(peer), dn: peer.subject.replaceAll('\n', ', ') }
+        ? {
+            fingerprint: fingerprintOf(peer),
+            serialNumber: peer.serialNumber.toLowerCase(),
+            issuer: peer.issuer.replaceAll('\n', ', '),
+          }
         : null;
       const verdict: AdmissionVerdict =
         certificate && admitted.has(certificate.fingerprint)
