@@ -134,6 +134,7 @@ export const ERROR_CODES = {
   'Adapter.SubjectMismatch': spec(403, 'The adapter only answers about the verified subject'),
   'Adapter.InvalidResponse': spec(500, 'The adapter produced an invalid response'),
   'Adapter.NotFound': spec(404, 'No record found'),
+  'Adapter.NotGateway': spec(403, 'Only the provider gateway may call this adapter'),
 
   // Audit log.
   'Audit.InvalidProof': spec(400, 'The proof does not verify'),

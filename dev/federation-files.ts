@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { SAMPLE_REGISTRY_NAMES } from '../adapters/index.ts';
 import {
   type CaStore,
   type CertificateProfile,
@@ -69,6 +70,14 @@ export const federationManifestSchema = z.object({
         tls: keyPairFilesSchema,
       }),
       subsystems: z.array(z.object({ id: printedSubsystemIdSchema, client: keyPairFilesSchema })),
+      /** A provider's registry adapter, with the TLS certificate it serves its gateway with. */
+      adapter: z
+        .object({
+          registry: z.enum(SAMPLE_REGISTRY_NAMES),
+          port: z.number().int().min(1).max(65_535),
+          tls: keyPairFilesSchema,
+        })
+        .optional(),
     }),
   ),
 });
@@ -118,8 +127,9 @@ export async function readFederationManifest(dir: string): Promise<FederationMan
 /**
  * Writes the development federation of the demo (dev/demo-federation.ts) into `dir`: root and
  * issuing CA (with CA stores and CRLs), each member's signing key and certificate, each gateway's
- * TLS key and certificate (localhost, 127.0.0.1), each subsystem's information-system client
- * certificate, the registry's TLS, directory-signing and witness certificates, an operator and an auditor
+ * TLS key and certificate (localhost, 127.0.0.1), each provider's adapter TLS certificate (the
+ * same hosts), each subsystem's information-system client certificate, the registry's TLS,
+ * directory-signing and witness certificates, an operator and an auditor
  * certificate, and `federation.json` listing them all. Private keys are mode 0600. Refuses
  * (`Config.FileExists`) when `dir` already holds a federation, unless `force`.
  */
@@ -170,11 +180,15 @@ export async function writeDevelopmentFederation(options: {
         const memberId = parseMemberId(member.id);
         const folder = `members/${memberId.memberClass}/${memberId.memberCode}`;
         const gatewayId = `${member.id}/${member.gateway.code}`;
-        const [signing, tls, subsystems] = await Promise.all([
+        const [signing, tls, adapterTls, subsystems] = await Promise.all([
           issue(`${folder}/signing`, `CN=${member.id}, O=${member.id}`, 'signing', { member: memberId }),
           issue(`${folder}/${member.gateway.code}-tls`, `CN=${gatewayId}, O=${member.id}`, 'auth', {
             host: ['localhost', '127.0.0.1'],
           }),
+          member.adapter &&
+            issue(`${folder}/adapter-tls`, `CN=${member.id} adapter, O=${member.id}`, 'auth', {
+              host: ['localhost', '127.0.0.1'],
+            }),
           Promise.all(
             member.subsystems.map(async (code) => {
               const id = `${member.id}/${code}`;
@@ -191,6 +205,7 @@ export async function writeDevelopmentFederation(options: {
           signing,
           gateway: { id: gatewayId, port: member.gateway.port, clientPort: member.gateway.clientPort, tls },
           subsystems,
+          ...(member.adapter && adapterTls ? { adapter: { ...member.adapter, tls: adapterTls } } : {}),
         };
       }),
     ),

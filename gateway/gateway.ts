@@ -18,7 +18,7 @@ import { createSignerCache } from './exchange/signer-cache.ts';
 import { createAdapterClient } from './provider/adapter-client.ts';
 import { createMetaservices } from './provider/metaservices.ts';
 import { createProviderApp } from './provider/provider-app.ts';
-import { createReplayGuard } from './provider/replay-guard.ts';
+import { createReplayGuard, primeReplayGuard } from './provider/replay-guard.ts';
 import { createPublicApp } from './public-app.ts';
 
 export interface GatewayDeps {
@@ -138,7 +138,7 @@ export function createGateway(deps: GatewayDeps) {
     ensureDirectoryFresh: () => void deps.directory.ensureFresh('provider'),
     adapterFor: (subsystem) => deps.adapters[subsystem],
     adapters,
-    metaservices: createMetaservices({ clock }),
+    metaservices: createMetaservices({ clock, adapters }),
     signerFor,
     audit,
     log: log.child({ role: 'provider' }),
@@ -172,6 +172,11 @@ export function createGateway(deps: GatewayDeps) {
     publicApp,
     audit,
     checkpointer,
+    /**
+     * Loads the message ids the provider recorded within the replay window, so requests seen before
+     * a restart stay refused; call it before the peer listener opens. Resolves to their number.
+     */
+    primeReplayGuard: () => primeReplayGuard(replay, deps.db, clock()),
     async close(): Promise<void> {
       unsubscribe();
       await audit.drain();

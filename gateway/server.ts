@@ -124,6 +124,9 @@ export async function startGateway(
     if (server) server.keepAliveTimeout = 60_000;
   }
 
+  // Before any peer gets in: ids served before a crash or restart must still count as seen.
+  const primed = await gateway.primeReplayGuard();
+  log.info({ messageIds: primed }, 'replay guard primed from recent provider records');
   await listen(peerServer, config.GATEWAY_PEER_PORT, config.GATEWAY_PEER_HOST);
   await listen(clientServer, config.GATEWAY_CLIENT_PORT, config.GATEWAY_CLIENT_HOST);
   if (adminServer) await listen(adminServer, config.GATEWAY_ADMIN_PORT!, config.GATEWAY_ADMIN_HOST);
