@@ -391,6 +391,36 @@ describe('offline verification trusts only the log owner, the witness and the an
     ]);
   });
 
+  it('names an unreadable trusted checkpoint and an unreachable witness, and reports no success', async () => {
+    const anchor = join(fixture.work, 'root.pem');
+    await writeFile(anchor, anchorPem);
+    const garbage = join(fixture.work, 'garbage.json');
+    await writeFile(garbage, '{"checkpoint": 1}');
+    for (const [file, expected] of [
+      [garbage, "einmal: Audit.InvalidCheckpoint: The trusted checkpoint '"],
+      [join(fixture.work, 'missing.json'), "einmal: Config.FileMissing: The trusted checkpoint '"],
+    ] as const) {
+      const { code, err } = await cli('verify', honest, '--anchor', anchor, '--trusted-checkpoint', file);
+      expect(code).toBe(1);
+      expect(err[0]).toContain(expected);
+    }
+    const plain = await cli('verify', honest, '--anchor', anchor, '--witness', 'http://127.0.0.1:9/witness');
+    expect([plain.code, plain.err]).toEqual([
+      2,
+      ["einmal: Cli.Usage: The witness URL must be https: 'http://127.0.0.1:9/witness'"],
+    ]);
+    const down = await cli('verify', honest, '--anchor', anchor, '--witness', 'https://127.0.0.1:9/witness');
+    expect(down.code).toBe(1);
+    expect(down.out).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^FAIL munich: bundle: the witness at https://127\\.0\\.0\\.1:9/witness cannot be asked for the latest checkpoint of '${CONSUMER_TREE}': `,
+        ),
+      ),
+    );
+    expect(down.out.at(-1)).toMatch(/^FAILED: 1 failures$/);
+  });
+
   it('reports nothing as verified without an anchor', async () => {
     const report = await verifyBundles({ bundles: [honest], anchorPem: undefined });
     expect(report.ok).toBe(false);
