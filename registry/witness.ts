@@ -147,14 +147,14 @@ export function createWitnessRoutes(deps: WitnessRoutesDeps): Hono {
       accepted = (await accept()) ?? (await accept());
     } catch (error) {
       if (contradicted && isContradiction(error, contradicted, submission)) {
-        await keepFork(db, deps.log, {
-          checkpoint,
-          gatewayId,
-          submission,
-          witnessed: contradicted,
-          now,
-          error,
-        });
+        const refused = { checkpoint, gatewayId, submission, witnessed: contradicted, now, error };
+        // The gateway hears of the refusal even when the evidence cannot be kept right now.
+        await keepFork(db, deps.log, refused).catch((failure) =>
+          deps.log.error(
+            { err: failure, origin: checkpoint.origin },
+            'a refused checkpoint could not be kept as a fork',
+          ),
+        );
       }
       throw error;
     }
