@@ -290,7 +290,7 @@ describe('the provider gateway refuses hostile peer requests', () => {
     });
 
     it('refuses a query changed after signing', async () => {
-      const claims = addressClaims({ query: 'at=2026-01-01' });
+      const claims = addressClaims({ query: digest('at=2026-01-01') });
       await expectRefused(
         'Server.ServerProxy.BindingMismatch',
         () => send(claims, { query: 'at=2020-01-01' }),
