@@ -159,8 +159,12 @@ export async function checkPeerRequest(
   if (Math.abs(nowSeconds - claims.iat) > deps.skewSeconds)
     throw new EinmalError('Server.ServerProxy.StaleRequest');
   if (!deps.replay.claim(claims.id)) throw new EinmalError('Server.ServerProxy.Replay');
-  // Metaservices describe the provider's services; the adapter is not involved and no subject is.
+  // Metaservices describe the provider's services; the adapter is not involved and no subject is,
+  // so there is no access to hide.
   if (!service) {
+    if (claims.hiddenUntil !== null || claims.hiddenReason !== null) {
+      throw new EinmalError('Server.ServerProxy.HidingNotAllowed');
+    }
     return {
       claims,
       requestJws,
