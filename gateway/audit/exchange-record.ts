@@ -110,7 +110,8 @@ const PLACEHOLDERS: Partial<Record<keyof AuditRecord, unknown>> = {
  * The record of a refusal, with every field the log could not hold emptied (a placeholder where
  * the field is required): the refusal is logged whatever the request carried. Nothing was served,
  * so nothing that was served goes missing from the log; the digest of a signature too large to
- * keep still names what was received.
+ * keep still names what was received. The fields the gateway sets itself (time, side, gateway,
+ * status, outcome, code) are its own and taken as they are.
  */
 export function loggableRejection(record: AuditRecord): AuditRecord {
   const fields = unloggableFields(record);
