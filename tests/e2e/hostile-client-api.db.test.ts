@@ -476,6 +476,90 @@ describe('the client API refuses hostile information-system calls', () => {
     });
   });
 
+  describe('the public listener (citizen, Data Tracker and auditor APIs)', () => {
+    const cursorOf = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const citizenCalls = [
+      [
+        'a cursor before the year 0001',
+        `/citizen/v1/records?cursor=${cursorOf([-62_200_000_000_000, CITY_GATEWAY, 1])}`,
+      ],
+      [
+        'a cursor after the year 9999',
+        `/citizen/v1/records?cursor=${cursorOf([253_402_300_800_000, CITY_GATEWAY, 1])}`,
+      ],
+      [
+        'a cursor holding a NUL byte',
+        `/citizen/v1/records?cursor=${cursorOf([Date.now(), `${CITY_GATEWAY}\u0000`, 1])}`,
+      ],
+      [
+        'a log source system with a NUL byte',
+        `/v3/findUsage?userCode=${storyCitizen.id}&logSourceSystems=parking%00permits`,
+      ],
+      [
+        'a period starting in the year 0000',
+        `/v3/findUsage?userCode=${storyCitizen.id}&periodStart=0000-01-01T00:00:00Z`,
+      ],
+      [
+        'a period ending after the year 9999',
+        `/v3/findUsage?userCode=${storyCitizen.id}&periodEnd=9999-12-31T23:59:59.999-00:01`,
+      ],
+    ] as const;
+
+    it.each(citizenCalls)('answers a citizen’s request with %s with 400', async (_what, path) => {
+      const city = federation.endpoints.gateways.find((g) => g.id === CITY_GATEWAY)!;
+      const reader = await federation.citizenToken('audit.read');
+      const agent = new Agent({ connect: { ca } });
+      agents.push(agent);
+      const response = await agent.request({
+        origin: city.public,
+        method: 'GET',
+        path,
+        headers: { authorization: `Bearer ${reader}`, 'x-road-userid': storyCitizen.id },
+      });
+      const body = await response.body.text();
+      expect(response.statusCode, body).toBe(400);
+      expect(response.headers['x-road-error']).toBe('Client.BadRequest');
+    });
+
+    it('answers the last instant of the year 9999 as a period end', async () => {
+      const city = federation.endpoints.gateways.find((g) => g.id === CITY_GATEWAY)!;
+      const reader = await federation.citizenToken('audit.read');
+      const agent = new Agent({ connect: { ca } });
+      agents.push(agent);
+      const response = await agent.request({
+        origin: city.public,
+        method: 'GET',
+        path: `/v3/findUsage?userCode=${storyCitizen.id}&periodEnd=9999-12-31T23:59:59.999Z`,
+        headers: { authorization: `Bearer ${reader}`, 'x-road-userid': storyCitizen.id },
+      });
+      expect(response.statusCode, await response.body.text()).toBe(200);
+    });
+
+    it('answers an auditor’s query from the year 0000 with 400', async () => {
+      const city = federation.endpoints.gateways.find((g) => g.id === CITY_GATEWAY)!;
+      const manifest = federation.manifest.auditor;
+      const [cert, key] = await Promise.all(
+        [manifest.cert, manifest.key].map((f) => readFile(`${federation.dir}/${f}`, 'utf8')),
+      );
+      const agent = new Agent({ connect: { ca, cert, key } });
+      agents.push(agent);
+      const control = await agent.request({
+        origin: city.public,
+        method: 'GET',
+        path: '/audit/v1/records?limit=1',
+      });
+      expect(control.statusCode, await control.body.text()).toBe(200);
+      const response = await agent.request({
+        origin: city.public,
+        method: 'GET',
+        path: '/audit/v1/records?from=0000-01-01T00:00:00Z',
+      });
+      const body = await response.body.text();
+      expect(response.statusCode, body).toBe(400);
+      expect(response.headers['x-road-error']).toBe('Client.BadRequest');
+    });
+  });
+
   it('leaves every record of every gateway valid for the offline verifier', async () => {
     for (const gateway of federation.endpoints.gateways) {
       for (const row of await federation
