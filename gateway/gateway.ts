@@ -8,6 +8,7 @@ import { createAuditLog } from './audit/audit-log.ts';
 import { createCheckpointer } from './audit/checkpointer.ts';
 import { createClientApp } from './consumer/client-app.ts';
 import { createIsAuthenticator } from './consumer/information-systems.ts';
+import { createMessageIdClaims } from './consumer/message-id-claims.ts';
 import { createPeerClient, type PeerTls } from './consumer/peer-client.ts';
 import type { GatewayDb } from './db/tables.ts';
 import type { DirectoryClient, RegistryRequest } from './directory/index.ts';
@@ -118,6 +119,7 @@ export function createGateway(deps: GatewayDeps) {
     signerFor,
     signers,
     peers,
+    messageIds: createMessageIdClaims({ db: deps.db }),
     audit,
     log: log.child({ role: 'consumer' }),
     clock,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { EinmalError, type Logger } from '../../core/index.ts';
 import {
   AUDIT_OUTCOMES,
+  instantDateSchema,
   messageIdSchema,
   printedMemberIdSchema,
   printedServiceIdSchema,
@@ -22,14 +23,12 @@ export interface AuditorAppDeps {
   readonly verifyCertificate: VerifyCertificate;
 }
 
-const dateTime = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
-
 const recordsQuerySchema = z.object({
   member: printedMemberIdSchema.optional(),
   service: printedServiceIdSchema.optional(),
   subject: subjectIdSchema.optional(),
-  from: dateTime.optional(),
-  to: dateTime.optional(),
+  from: instantDateSchema.optional(),
+  to: instantDateSchema.optional(),
   status: z.coerce.number().int().min(100).max(599).optional(),
   outcome: z.enum(AUDIT_OUTCOMES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
