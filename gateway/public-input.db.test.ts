@@ -68,6 +68,8 @@ beforeAll(async () => {
     .sign(pair.privateKey);
   app = createPublicApp({
     db,
+    gatewayId: TREE,
+    tree: TREE,
     log: silentLogger,
     clock: () => now,
     directory: () => demoDirectory({ version: 1, issuedAt: new Date(now) }),
