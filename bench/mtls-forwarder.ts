@@ -3,8 +3,8 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
+import { errorResponse } from '../core/errors/index.ts';
 import { EinmalError } from '../core/index.ts';
-import { errorResponse } from '../schemas/index.ts';
 
 /** PEM credentials of one TLS endpoint: its certificate chain, key and the CAs it trusts. */
 export interface TlsCredentials {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { EinmalError } from './errors.ts';
+import { EinmalError } from './errors/index.ts';
 
 /**
  * Parses a service's configuration once at start. Every problem is listed at once, one per line,

@@ -3,20 +3,26 @@ export {
   type Database,
   type DatabaseSettings,
   isDatabaseReachable,
-  isDatabaseUnavailable,
   type MigrationSet,
   migrateToLatest,
   openDatabase,
 } from './database.ts';
 export {
+  type AnsweredError,
   EinmalError,
   type EinmalErrorOptions,
   ERROR_CODES,
+  type ErrorBody,
   type ErrorCode,
+  type ErrorResponse,
+  errorHandlers,
+  errorResponse,
+  isDatabaseUnavailable,
   isEinmalError,
   isErrorCode,
+  respondError,
   toEinmalError,
-} from './errors.ts';
+} from './errors/index.ts';
 export {
   createLogger,
   type Logger,

@@ -1,5 +1,5 @@
 import { type Logger, type LoggerOptions, pino } from 'pino';
-import { EinmalError } from './errors.ts';
+import { EinmalError } from './errors/index.ts';
 
 export type { Logger } from 'pino';
 

@@ -1,7 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
-import { EinmalError, type Logger } from '../core/index.ts';
+import { errorHandlers, type Logger } from '../core/index.ts';
 import type { Directory } from '../schemas/index.ts';
 import { createLogApp } from './audit/log-app.ts';
 import { createAuditorApp } from './auditor/auditor-app.ts';
@@ -10,7 +10,6 @@ import { createCitizenApp } from './citizen/citizen-app.ts';
 import { createDataTrackerApp } from './citizen/data-tracker-app.ts';
 import type { GatewayDb } from './db/tables.ts';
 import type { EidVerifier } from './eid/index.ts';
-import { respondError } from './http/respond-error.ts';
 
 export interface PublicAppDeps {
   readonly db: Kysely<GatewayDb>;
@@ -33,11 +32,11 @@ export interface PublicAppDeps {
  */
 export function createPublicApp(deps: PublicAppDeps): Hono<{ Bindings: Partial<HttpBindings> }> {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
-  app.onError((error) => respondError(error, deps.log).response);
+  app.onError(errorHandlers({ log: deps.log }).onError);
   app.route('/', createCitizenApp(deps));
   app.route('/', createDataTrackerApp(deps));
   app.route('/', createAuditorApp(deps));
   app.route('/', createLogApp(deps));
-  app.notFound(() => respondError(new EinmalError('Client.NotFound'), deps.log).response);
+  app.notFound(errorHandlers({ log: deps.log }).notFound);
   return app;
 }

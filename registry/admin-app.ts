@@ -2,13 +2,12 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
-import { EinmalError, type ErrorCode, type Logger } from '../core/index.ts';
+import { EinmalError, type ErrorCode, errorHandlers, type Logger } from '../core/index.ts';
 import { adminOpenApi } from './admin-openapi.ts';
 import { type AdminResource, adminResources } from './admin-resources.ts';
 import type { RegistryDb } from './db/index.ts';
 import { buildDirectory, type DirectorySettings } from './directory-builder.ts';
 import type { DirectoryPublisher } from './directory-publisher.ts';
-import { registryErrorHandler, registryNotFound } from './http-errors.ts';
 import type { RegistryMetrics } from './metrics.ts';
 import { type AdminEnv, type OperatorAuthSettings, operatorAuth } from './operator-auth.ts';
 
@@ -46,8 +45,9 @@ function parseInput<S extends z.ZodType>(schema: S, input: unknown, code: ErrorC
  */
 export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
-  app.onError(registryErrorHandler(deps.log));
-  app.notFound(registryNotFound(deps.log));
+  const errors = errorHandlers({ log: deps.log });
+  app.onError(errors.onError);
+  app.notFound(errors.notFound);
   app.use('*', async function countAdminRequest(c, next) {
     await next();
     deps.metrics.countRequest('admin', c.res.status);

@@ -1,9 +1,8 @@
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
-import { EinmalError, isDatabaseReachable, type Logger } from '../core/index.ts';
+import { EinmalError, errorHandlers, isDatabaseReachable, type Logger } from '../core/index.ts';
 import type { RegistryDb } from './db/index.ts';
 import type { DirectoryPublisher } from './directory-publisher.ts';
-import { registryErrorHandler, registryNotFound } from './http-errors.ts';
 import type { RegistryMetrics } from './metrics.ts';
 
 export interface PublicAppDeps {
@@ -32,8 +31,9 @@ function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
  */
 export function createPublicApp(deps: PublicAppDeps): Hono {
   const app = new Hono();
-  app.onError(registryErrorHandler(deps.log));
-  app.notFound(registryNotFound(deps.log));
+  const errors = errorHandlers({ log: deps.log });
+  app.onError(errors.onError);
+  app.notFound(errors.notFound);
   app.use('*', async function countPublicRequest(c, next) {
     await next();
     deps.metrics.countRequest('public', c.res.status);

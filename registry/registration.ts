@@ -11,9 +11,8 @@ import {
   type RevokedSerial,
   toPem,
 } from '../certs/index.ts';
-import { EinmalError, type Logger } from '../core/index.ts';
+import { EinmalError, errorHandlers, type Logger } from '../core/index.ts';
 import { addGateway, addGatewayAuthCertificate, findGateway, type RegistryDb } from './db/index.ts';
-import { registryErrorHandler, registryNotFound } from './http-errors.ts';
 import { verifyRegistrationRequest } from './registration-request.ts';
 import {
   findRegistration,
@@ -77,8 +76,9 @@ export function createRegistrationRoutes(deps: RegistrationRoutesDeps): Registra
 
 function createPublicRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistrationDb>): Hono {
   const app = new Hono();
-  app.onError(registryErrorHandler(deps.log));
-  app.notFound(registryNotFound(deps.log));
+  const errors = errorHandlers({ log: deps.log });
+  app.onError(errors.onError);
+  app.notFound(errors.notFound);
   app.use(
     '/registrations',
     bodyLimit({
@@ -132,8 +132,9 @@ function createPublicRoutes(deps: RegistrationRoutesDeps, db: Kysely<Registratio
 
 function createAdminRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistrationDb>): Hono {
   const app = new Hono();
-  app.onError(registryErrorHandler(deps.log));
-  app.notFound(registryNotFound(deps.log));
+  const errors = errorHandlers({ log: deps.log });
+  app.onError(errors.onError);
+  app.notFound(errors.notFound);
 
   app.get('/admin/registrations', async (c) => {
     const query = statusQuerySchema.safeParse(c.req.query());

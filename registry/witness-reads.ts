@@ -2,8 +2,7 @@ import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { parseCheckpointOrigin } from '../audit/index.ts';
-import { EinmalError, type Logger } from '../core/index.ts';
-import { registryErrorHandler, registryNotFound } from './http-errors.ts';
+import { EinmalError, errorHandlers, type Logger } from '../core/index.ts';
 import {
   cosignedView,
   findCheckpointAt,
@@ -78,8 +77,9 @@ function forkView(fork: RecordedFork) {
 export function createWitnessReadRoutes(deps: { db: Kysely<WitnessDb>; log: Logger }): Hono {
   const { db } = deps;
   const app = new Hono();
-  app.onError(registryErrorHandler(deps.log));
-  app.notFound(registryNotFound(deps.log));
+  const errors = errorHandlers({ log: deps.log });
+  app.onError(errors.onError);
+  app.notFound(errors.notFound);
 
   app.get('/checkpoints/:origin', async (c) => {
     const origin = originParam(c.req.param('origin'));

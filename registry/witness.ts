@@ -6,9 +6,8 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { base64HashSchema, type Checkpoint, cosignCheckpoint } from '../audit/index.ts';
 import { type CryptoKey, certificateDer } from '../certs/index.ts';
-import { EinmalError, type Logger } from '../core/index.ts';
+import { EinmalError, errorHandlers, type Logger } from '../core/index.ts';
 import { findGateway, listApprovedCas, listRevocations, type RegistryDb } from './db/index.ts';
-import { registryErrorHandler, registryNotFound } from './http-errors.ts';
 import { checkExtendsWitnessed, parseOrigin, verifySignedCheckpoint } from './witness-check.ts';
 import { createWitnessReadRoutes } from './witness-reads.ts';
 import {
@@ -77,8 +76,9 @@ export function createWitnessRoutes(deps: WitnessRoutesDeps): Hono {
   const db = deps.db as unknown as Kysely<WitnessDb>;
   const witnessChain = deps.signer.chain.map((cert) => Buffer.from(certificateDer(cert)).toString('base64'));
   const app = new Hono();
-  app.onError(registryErrorHandler(deps.log));
-  app.notFound(registryNotFound(deps.log));
+  const errors = errorHandlers({ log: deps.log });
+  app.onError(errors.onError);
+  app.notFound(errors.notFound);
   app.use(
     '/checkpoints',
     bodyLimit({

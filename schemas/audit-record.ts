@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isErrorCode } from '../core/index.ts';
+import { isErrorCode } from '../core/errors/index.ts';
 import { httpMethodSchema, requestPathSchema, sha256Base64UrlSchema } from './exchange.ts';
 import {
   compactJwtSchema,

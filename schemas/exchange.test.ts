@@ -1,11 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError, errorResponse } from '../core/errors/index.ts';
 import { storyCitizen } from '../dev/citizens.ts';
 import {
   auditRecordSchema,
   errorBodySchema,
-  errorResponse,
   parseVerifiedContextHeaders,
   type RequestClaims,
   requestClaimsSchema,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import {
   HEADER,
   messageIdSchema,

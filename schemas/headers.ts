@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EinmalError, type ErrorCode } from '../core/index.ts';
+import { EinmalError, type ErrorCode } from '../core/errors/index.ts';
 import { type ClientId, identifierPartSchema, parseClientId } from './identifiers.ts';
 import { instantSchema } from './instant.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 
 /**
  * X-Road identifiers (DESIGN §3): `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]` for clients,

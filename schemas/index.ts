@@ -17,7 +17,7 @@ export {
   sha256HexSchema,
 } from './directory.ts';
 export { type DirectoryIndex, indexDirectory } from './directory-index.ts';
-export { type ErrorBody, type ErrorResponse, errorBodySchema, errorResponse, toErrorBody } from './errors.ts';
+export { errorBodySchema } from './error-body.ts';
 export {
   httpMethodSchema,
   MAX_SIGNED_ENVELOPE_LENGTH,

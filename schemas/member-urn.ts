@@ -1,4 +1,4 @@
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { type MemberId, parseMemberId } from './identifiers.ts';
 
 const URN_PREFIX = 'urn:einmal:';

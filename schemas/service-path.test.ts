@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { parseServicePath, printServiceId } from './index.ts';
 
 const base = 'DEMO/GOV/residents-office/register/address';

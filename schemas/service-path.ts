@@ -1,4 +1,4 @@
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { parseServiceId, printServiceId, type ServiceId } from './identifiers.ts';
 
 /** A client API request target split into the service and the path inside it. */

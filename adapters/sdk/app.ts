@@ -1,10 +1,10 @@
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { EinmalError, type Logger } from '../../core/index.ts';
+import { EinmalError, errorHandlers, respondError } from '../../core/errors/index.ts';
 import { parseServiceId, parseVerifiedContextHeaders } from '../../schemas/index.ts';
 import { describeService, type ServiceDefinition, serviceRoute } from './define-service.ts';
-import { respondWithError } from './error-response.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { assertRequestAboutSubject, assertResponseAboutSubject } from './subject-guard.ts';
 
@@ -43,8 +43,10 @@ export function createAdapterApp(options: AdapterAppOptions): Hono {
   const metadata = { services: services.map(describeService) };
 
   const app = new Hono({ strict: false });
-  app.onError((error, c) => respondWithError(c, error, log));
-  app.notFound((c) => respondWithError(c, new EinmalError('Client.UnknownService'), log));
+  // A registry database that cannot be reached is `Server.Unavailable` (503: try again later).
+  const errors = errorHandlers({ log, unavailable: 'Server.Unavailable', notFound: 'Client.UnknownService' });
+  app.onError(errors.onError);
+  app.notFound(errors.notFound);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -56,7 +58,7 @@ export function createAdapterApp(options: AdapterAppOptions): Hono {
 
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
-    onError: (c) => respondWithError(c, new EinmalError('Client.BodyTooLarge'), log),
+    onError: (c) => respondError(new EinmalError('Client.BodyTooLarge'), { log, request: c.req }).response,
   });
   for (const service of services) {
     app.all(serviceRoute(service), limit, (c) => answer(c, service, log));

@@ -1,5 +1,5 @@
+import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { Logger } from '../../core/index.ts';
 
 /** eIDAS level of assurance a citizen's eID must reach for a service. */
 export type LevelOfAssurance = 'low' | 'substantial' | 'high';

@@ -5,7 +5,8 @@ import { type AddressInfo, isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { ERROR_CODES, type Logger } from '../../core/index.ts';
+import type { Logger } from 'pino';
+import { EinmalError, errorResponse } from '../../core/errors/index.ts';
 import { createGatewayAdmission } from './gateway-admission.ts';
 
 /**
@@ -126,24 +127,15 @@ export function serveAdapter(options: ServeAdapterOptions): Promise<RunningAdapt
   });
 }
 
-const NOT_GATEWAY = 'Adapter.NotGateway';
+const NOT_GATEWAY = 'Adapter.NotGateway' as const;
 
 /**
  * The X-Road error body (pr-rest §4.4) for a client that is not the gateway, its `detail` the id of
  * the log line; the request is not read and the connection closes.
  */
 function refuse(request: IncomingMessage, response: ServerResponse, errorId: string): void {
-  const body = JSON.stringify({
-    type: NOT_GATEWAY,
-    message: ERROR_CODES[NOT_GATEWAY].message,
-    detail: errorId,
-  });
+  const { status, headers, body } = errorResponse(new EinmalError(NOT_GATEWAY), errorId);
   request.resume();
-  response.writeHead(ERROR_CODES[NOT_GATEWAY].status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'x-road-error': NOT_GATEWAY,
-    connection: 'close',
-  });
+  response.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body), connection: 'close' });
   response.end(body);
 }

@@ -1,4 +1,4 @@
-import { EinmalError } from '../../core/index.ts';
+import { EinmalError } from '../../core/errors/index.ts';
 
 /** Field names that name a data subject in a request. */
 const REQUEST_SUBJECT_FIELDS = new Set(['subject', 'personId']);

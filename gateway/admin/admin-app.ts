@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { EinmalError, isDatabaseReachable, type Logger } from '../../core/index.ts';
+import { EinmalError, errorHandlers, isDatabaseReachable, type Logger } from '../../core/index.ts';
 import { printedClientIdSchema, printedServiceIdSchema, sha256HexSchema } from '../../schemas/index.ts';
 import {
   type AccessRuleCache,
@@ -21,7 +21,6 @@ import {
 } from '../consumer/information-systems.ts';
 import type { GatewayDb } from '../db/tables.ts';
 import type { DirectoryClient } from '../directory/index.ts';
-import { respondError } from '../http/respond-error.ts';
 
 const groupCode = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
 /** An access rule's id: a positive PostgreSQL `serial`. */
@@ -96,7 +95,7 @@ function sameToken(given: string, expected: string): boolean {
  */
 export function createAdminApp(deps: AdminAppDeps): Hono {
   const app = new Hono();
-  app.onError((error) => respondError(error, deps.log).response);
+  app.onError(errorHandlers({ log: deps.log }).onError);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -163,6 +162,6 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
   });
 
   app.route('/admin', admin);
-  app.notFound(() => respondError(new EinmalError('Client.NotFound'), deps.log).response);
+  app.notFound(errorHandlers({ log: deps.log }).notFound);
   return app;
 }

@@ -11,7 +11,13 @@ import {
   verifyCosignature,
 } from '../../audit/index.ts';
 import { type ChainVerifier, certificateDer, createChainVerifier } from '../../certs/index.ts';
-import { type Database, EinmalError, migrateToLatest, silentLogger } from '../../core/index.ts';
+import {
+  type Database,
+  EinmalError,
+  errorResponse,
+  migrateToLatest,
+  silentLogger,
+} from '../../core/index.ts';
 import {
   addGateway,
   addMember,
@@ -19,7 +25,6 @@ import {
   type RegistryDb,
   registryMigrations,
 } from '../../registry/index.ts';
-import { errorResponse } from '../../schemas/index.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
 import { createTestPki } from '../../tests/support/directory-fixture.ts';
 import { gatewayMigrations } from '../db/migrations.ts';

@@ -10,10 +10,9 @@ import {
   logOrigin,
   parseCheckpointOrigin,
 } from '../../audit/index.ts';
-import { EinmalError, type Logger } from '../../core/index.ts';
+import { EinmalError, errorHandlers, type Logger } from '../../core/index.ts';
 import { parseQuery } from '../citizen/query-params.ts';
 import type { GatewayDb } from '../db/tables.ts';
-import { respondError } from '../http/respond-error.ts';
 
 export interface LogAppDeps {
   readonly db: Kysely<GatewayDb>;
@@ -60,7 +59,7 @@ const consistencyQuerySchema = z.strictObject({ origin: originParam, first: coun
  */
 export function createLogApp(deps: LogAppDeps): Hono<{ Bindings: Partial<HttpBindings> }> {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
-  app.onError((error) => respondError(error, deps.log).response);
+  app.onError(errorHandlers({ log: deps.log }).onError);
   const ownOrigin = logOrigin(deps.gatewayId, deps.tree);
 
   /** The tree of a log of this gateway; its nodes share the database, each with its own tree. */

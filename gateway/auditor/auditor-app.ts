@@ -2,7 +2,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { EinmalError, type Logger } from '../../core/index.ts';
+import { EinmalError, errorHandlers, type Logger } from '../../core/index.ts';
 import {
   AUDIT_OUTCOMES,
   instantDateSchema,
@@ -14,7 +14,6 @@ import {
 import { type AuditRecordRow, findRecords, storedRecord } from '../audit/record-query.ts';
 import { parseQuery } from '../citizen/query-params.ts';
 import type { GatewayDb } from '../db/tables.ts';
-import { respondError } from '../http/respond-error.ts';
 import { requireCertificate, type VerifyCertificate } from './auditor-auth.ts';
 
 export interface AuditorAppDeps {
@@ -57,7 +56,7 @@ function auditorView(row: AuditRecordRow) {
  */
 export function createAuditorApp(deps: AuditorAppDeps): Hono<{ Bindings: Partial<HttpBindings> }> {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
-  app.onError((error) => respondError(error, deps.log).response);
+  app.onError(errorHandlers({ log: deps.log }).onError);
   app.use('/audit/*', async (c, next) => {
     requireCertificate(c.env, deps.verifyCertificate, ['auditor'], 'Audit.NotAuditor');
     await next();

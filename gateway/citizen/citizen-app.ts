@@ -1,12 +1,11 @@
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Logger } from '../../core/index.ts';
+import { errorHandlers, type Logger } from '../../core/index.ts';
 import type { Directory } from '../../schemas/index.ts';
 import { findRecords } from '../audit/record-query.ts';
 import type { GatewayDb } from '../db/tables.ts';
 import type { EidVerifier } from '../eid/index.ts';
-import { respondError } from '../http/respond-error.ts';
 import { authenticateCitizen } from './citizen-auth.ts';
 import { describeRecords, proveRecords } from './citizen-record.ts';
 import { parseQuery } from './query-params.ts';
@@ -35,7 +34,7 @@ const recordsQuerySchema = z.object({
  */
 export function createCitizenApp(deps: CitizenAppDeps): Hono {
   const app = new Hono();
-  app.onError((error) => respondError(error, deps.log).response);
+  app.onError(errorHandlers({ log: deps.log }).onError);
 
   app.get('/citizen/v1/records', async (c) => {
     const citizen = await authenticateCitizen(c.req.header('authorization'), deps.eid);

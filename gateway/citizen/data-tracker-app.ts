@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import { EinmalError, isDatabaseReachable, type Logger, toEinmalError } from '../../core/index.ts';
+import { EinmalError, isDatabaseReachable, type Logger, respondError } from '../../core/index.ts';
 import {
   type Directory,
   identifierPartSchema,
@@ -64,12 +63,7 @@ const discloseRequestSchema = z
 
 /** An error in the spec's `Error` shape, `{code, message}`; the detail goes to the log only. */
 function trackerError(error: unknown, log: Logger): Response {
-  const failure = toEinmalError(error);
-  const incidentId = randomUUID();
-  log[failure.status >= 500 ? 'error' : 'warn'](
-    { code: failure.code, incidentId, detail: failure.detail, err: failure.cause },
-    failure.message,
-  );
+  const { error: failure } = respondError(error, { log });
   return new Response(JSON.stringify({ code: failure.code, message: failure.message }), {
     status: failure.status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'x-road-error': failure.code },

@@ -216,7 +216,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
     }
   });
 
-  app.all('*', (c) => respondNotFound(c.req.path, deps.log));
+  app.all('*', (c) => respondNotFound(c.req, deps.log));
   return app;
 }
 

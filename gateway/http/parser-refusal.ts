@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { EinmalError, type ErrorCode, type Logger } from '../../core/index.ts';
-import { errorResponse } from '../../schemas/index.ts';
+import { EinmalError, type ErrorCode, type Logger, respondError } from '../../core/index.ts';
 
 /** What Node's HTTP parser reports, by its error code, as the X-Road error a caller sees. */
 function refusalCode(parserCode: string | undefined): ErrorCode {
@@ -17,7 +15,7 @@ function refusalCode(parserCode: string | undefined): ErrorCode {
  * like every other refusal, with the X-Road error body (`{type, message, detail}`), the
  * `X-Road-Error` header and a JSON content type with its charset, instead of Node's bare 400 or 431.
  * The connection is closed afterwards: after a framing error nothing on it can be trusted. Nothing
- * of the request is known, so nothing reaches the audit log; the incident id is logged.
+ * of the request is known, so nothing reaches the audit log; the error id is logged.
  *
  * @example server.on('clientError', answerParserRefusal(log));
  */
@@ -28,10 +26,11 @@ export function answerParserRefusal(log: Logger) {
       socket.destroy();
       return;
     }
-    const failure = new EinmalError(refusalCode(error.code));
-    const incidentId = randomUUID();
-    log.warn({ code: failure.code, incidentId, parser: error.code }, failure.message);
-    const { status, headers, body } = errorResponse(failure, incidentId);
+    const { answer } = respondError(new EinmalError(refusalCode(error.code)), {
+      log,
+      fields: { parser: error.code },
+    });
+    const { status, headers, body } = answer;
     const head = [
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
       `content-type: ${headers['content-type']}`,

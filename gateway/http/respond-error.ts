@@ -1,24 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { EinmalError, isDatabaseUnavailable, type Logger, toEinmalError } from '../../core/index.ts';
-import { errorResponse } from '../../schemas/index.ts';
-
-/**
- * The X-Road error answer for anything thrown: the caller sees the stable type, the safe message and
- * an incident id; the log gets the detail and cause under that id. Unknown failures become
- * `fallback`, so no stack trace ever reaches a caller.
- */
-export function respondError(
-  error: unknown,
-  log: Logger,
-  fallback: Parameters<typeof toEinmalError>[1] = 'Server.InternalError',
-): { response: Response; error: EinmalError } {
-  const failure = toEinmalError(error, fallback);
-  const incidentId = randomUUID();
-  const level = failure.status >= 500 ? 'error' : 'warn';
-  log[level]({ code: failure.code, incidentId, detail: failure.detail, err: failure.cause }, failure.message);
-  const { status, headers, body } = errorResponse(failure, incidentId);
-  return { response: new Response(body, { status, headers }), error: failure };
-}
+import { EinmalError, type Logger, respondError } from '../../core/index.ts';
 
 /**
  * The error answer of an exchange, after its rejection record: every refusal leaves a record, so
@@ -37,18 +17,14 @@ export async function respondRejected(
     ) => Promise<unknown>;
   },
 ): Promise<Response> {
-  const unavailable =
-    options.fallback === 'Server.ClientProxy.InternalError'
-      ? 'Server.ClientProxy.AuditUnavailable'
-      : 'Server.ServerProxy.AuditUnavailable';
-  const { response, error } = respondError(
-    (!(thrown instanceof EinmalError) || thrown.code.endsWith('InternalError')) &&
-      isDatabaseUnavailable(thrown)
-      ? new EinmalError(unavailable, { cause: thrown })
-      : thrown,
-    options.log,
-    options.fallback,
-  );
+  const { response, error } = respondError(thrown, {
+    log: options.log,
+    fallback: options.fallback,
+    unavailable:
+      options.fallback === 'Server.ClientProxy.InternalError'
+        ? 'Server.ClientProxy.AuditUnavailable'
+        : 'Server.ServerProxy.AuditUnavailable',
+  });
   if (!error.code.endsWith('.AuditUnavailable')) {
     await options
       .record(error.status, { errorCode: error.code, failed: error.status >= 500 })
@@ -60,5 +36,5 @@ export async function respondRejected(
 }
 
 /** The answer to a path no route serves. */
-export const respondNotFound = (path: string, log: Logger): Response =>
-  respondError(toEinmalError(new Error(path), 'Client.NotFound'), log).response;
+export const respondNotFound = (request: { method: string; path: string }, log: Logger): Response =>
+  respondError(new EinmalError('Client.NotFound'), { log, request }).response;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable } from './database.ts';
-import { EinmalError } from './errors.ts';
+import { isDatabaseUnavailable } from './database-unavailable.ts';
+import { EinmalError } from './einmal-error.ts';
 
 const withCode = (code: string, message = 'failed') => Object.assign(new Error(message), { code });
 

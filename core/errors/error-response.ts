@@ -1,15 +1,15 @@
-import { z } from 'zod';
-import type { EinmalError } from '../core/index.ts';
+import type { EinmalError } from './einmal-error.ts';
 
-/** The X-Road error body (X-Road pr-rest §4.4): `detail` is the incident id to quote to support. */
-export const errorBodySchema = z.object({
-  type: z.string().min(1),
-  message: z.string(),
-  detail: z.uuid(),
-});
-
-/** The X-Road error body. */
-export type ErrorBody = z.infer<typeof errorBodySchema>;
+/**
+ * The X-Road error body (X-Road pr-rest §4.4): the stable `type`, the safe `message`, and in `detail`
+ * the error id under which the details were logged, for the caller to quote to support.
+ * Its zod contract is `errorBodySchema` in schemas/.
+ */
+export interface ErrorBody {
+  readonly type: string;
+  readonly message: string;
+  readonly detail: string;
+}
 
 /** An error answer ready to send: status, headers and JSON body. */
 export interface ErrorResponse {
@@ -26,20 +26,20 @@ export interface ErrorResponse {
  * which the details were logged. The error's `detail` and `cause` never leave the process.
  * @example toErrorBody(new EinmalError('Client.InvalidIdentifier'), randomUUID())
  */
-export function toErrorBody(error: EinmalError, incidentId: string): ErrorBody {
-  return { type: error.type, message: error.message, detail: incidentId };
+export function toErrorBody(error: EinmalError, errorId: string): ErrorBody {
+  return { type: error.type, message: error.message, detail: errorId };
 }
 
 /**
  * The full HTTP answer for an error, with the `X-Road-Error` header carrying the type.
  * @example
- * const { status, headers, body } = errorResponse(error, incidentId);
+ * const { status, headers, body } = errorResponse(error, errorId);
  * return new Response(body, { status, headers });
  */
-export function errorResponse(error: EinmalError, incidentId: string): ErrorResponse {
+export function errorResponse(error: EinmalError, errorId: string): ErrorResponse {
   return {
     status: error.status,
     headers: { 'x-road-error': error.type, 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify(toErrorBody(error, incidentId)),
+    body: JSON.stringify(toErrorBody(error, errorId)),
   };
 }
