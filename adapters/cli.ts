@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import type { Command, CommandGroup, CommandInput } from '../cli/command.ts';
 import { requireOption } from '../cli/command.ts';
-import { createLogger, EinmalError, openDatabase } from '../core/index.ts';
+import { openDatabase } from '../core/database/index.ts';
+import { createLogger, EinmalError } from '../core/index.ts';
 import { demoPorts } from '../dev/demo-federation.ts';
 import { startSampleAdapter } from './sample-adapter.ts';
 import {

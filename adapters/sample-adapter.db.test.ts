@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run.ts';
-import { type Database, silentLogger } from '../core/index.ts';
+import type { Database } from '../core/database/index.ts';
+import { silentLogger } from '../core/index.ts';
 import { storyCitizen } from '../dev/citizens.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
 import { adapterCommands } from './cli.ts';

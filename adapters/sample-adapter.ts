@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { isDatabaseReachable, type Logger, migrateToLatest } from '../core/index.ts';
+import { isDatabaseReachable, migrateToLatest } from '../core/database/index.ts';
+import type { Logger } from '../core/index.ts';
 import { type SampleRegistryName, sampleRegistries } from './sample-registries.ts';
 import { type AdapterListening, createAdapterApp, type RunningAdapter, serveAdapter } from './sdk/index.ts';
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { MigrationSet } from '../core/index.ts';
+import type { MigrationSet } from '../core/database/index.ts';
 import {
   businessRegisterMigrations,
   createBusinessRegisterAdapter,

@@ -9,8 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { loadConfig, migrateToLatest, openDatabase } from '../core/index.ts';
-import { canonicalRecord } from './canonical.ts';
+import { migrateToLatest, openDatabase } from '../core/database/index.ts';
+import { loadConfig } from '../core/index.ts';
+import { canonicalRecord } from '../protocol/index.ts';
 import { createTreeBuilder, leafHash } from './merkle.ts';
 import { verifyConsistency, verifyInclusion } from './merkle-verify.ts';
 import {

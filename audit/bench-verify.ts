@@ -17,12 +17,16 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { createBenchPki } from '../bench/bench-pki.ts';
 import { loadConfig } from '../core/index.ts';
+import {
+  canonicalJson,
+  cosignCheckpoint,
+  createCheckpoint,
+  hashToBase64,
+  signCheckpoint,
+} from '../protocol/index.ts';
 import type { AuditRecord } from '../schemas/index.ts';
 import { BUNDLE_FILES, BUNDLE_FORMAT } from './bundle-format.ts';
 import { verifyBundles } from './bundle-verify.ts';
-import { canonicalJson } from './canonical.ts';
-import { cosignCheckpoint, createCheckpoint, signCheckpoint } from './checkpoint.ts';
-import { hashToBase64 } from './hash-codec.ts';
 import { createTreeBuilder, leafHash } from './merkle.ts';
 
 const config = loadConfig(

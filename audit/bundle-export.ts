@@ -10,7 +10,13 @@ import {
   toPem,
   x509,
 } from '../certs/index.ts';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
+import {
+  checkpointCertificates,
+  hashToBase64,
+  parseCheckpointOrigin,
+  toPlainBytes,
+} from '../protocol/index.ts';
 import {
   BUNDLE_FILES,
   BUNDLE_FORMAT,
@@ -18,10 +24,7 @@ import {
   type BundleManifest,
   bundleManifestSchema,
 } from './bundle-format.ts';
-import { checkpointCertificates } from './checkpoint.ts';
 import { readCheckpointClaim } from './checkpoint-checks.ts';
-import { parseCheckpointOrigin } from './checkpoint-origin.ts';
-import { hashToBase64, toPlainBytes } from './hash-codec.ts';
 import { type AuditTreeTables, getConsistencyProof, getTreeSize } from './tree-store.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { base64HashSchema } from './hash-codec.ts';
+import { base64HashSchema } from '../protocol/index.ts';
 
 /**
  * The audit bundle (DESIGN §9): a directory an auditor can verify offline with nothing but the

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificateDer, toPem } from '../certs/index.ts';
 import { commandGroups } from '../cli/groups.ts';
 import { runCli } from '../cli/run.ts';
+import { cosignCheckpoint, createCheckpoint, hashToBase64, signCheckpoint } from '../protocol/index.ts';
 import {
   type BundleFixture,
   type ChainedKey,
@@ -16,15 +17,7 @@ import { exportBundle } from './bundle-export.ts';
 import { BUNDLE_FILES, type BundleCheckpoint } from './bundle-format.ts';
 import { type BundleFailure, verifyBundles } from './bundle-verify.ts';
 import type { TrustedCheckpoint } from './checkpoint-checks.ts';
-import {
-  consistencyProof,
-  cosignCheckpoint,
-  createCheckpoint,
-  hashToBase64,
-  leafHash,
-  rootHash,
-  signCheckpoint,
-} from './index.ts';
+import { consistencyProof, leafHash, rootHash } from './index.ts';
 
 const MUNICH_SIGNING = 'CN=DEMO/GOV/munich, O=DEMO/GOV/munich';
 

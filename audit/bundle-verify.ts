@@ -4,12 +4,18 @@ import { basename, join } from 'node:path';
 import type { z } from 'zod';
 import { parseCertificateDer, toPem } from '../certs/index.ts';
 import {
+  checkpointCertificates,
+  equalHashes,
+  hashToBase64,
+  logOrigin,
+  parseCheckpointOrigin,
+} from '../protocol/index.ts';
+import {
   BUNDLE_FILES,
   type BundleManifest,
   bundleCheckpointsSchema,
   bundleManifestSchema,
 } from './bundle-format.ts';
-import { checkpointCertificates } from './checkpoint.ts';
 import {
   type CosignedCheckpoint,
   checkCheckpoints,
@@ -17,9 +23,7 @@ import {
   type SignedRoot,
   type TrustedCheckpoint,
 } from './checkpoint-checks.ts';
-import { logOrigin, parseCheckpointOrigin } from './checkpoint-origin.ts';
 import { createExchangePairing, type ExchangePairing, type UnpairedRecord } from './exchange-pairing.ts';
-import { equalHashes, hashToBase64 } from './hash-codec.ts';
 import { createTreeBuilder, emptyRootHash } from './merkle.ts';
 import { type ChunkResult, checkRecordChunk, LINE_TOO_LONG, NOT_A_RECORD_LINE } from './record-chunk.ts';
 import { createRecordCheckPool } from './record-pool.ts';

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandGroups } from '../cli/groups.ts';
 import { runCli } from '../cli/run.ts';
+import { hashToBase64, signCheckpoint } from '../protocol/index.ts';
 import {
   type BundleFixture,
   CONSUMER_TREE,
@@ -13,7 +14,7 @@ import {
 import { createTestPki } from '../tests/support/directory-fixture.ts';
 import { exportBundle } from './bundle-export.ts';
 import { type BundleFailure, verifyBundles } from './bundle-verify.ts';
-import { hashToBase64, leafHash, signCheckpoint } from './index.ts';
+import { leafHash } from './index.ts';
 
 describe('audit bundles: export and offline verification', () => {
   let fixture: BundleFixture;

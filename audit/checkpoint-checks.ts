@@ -1,9 +1,15 @@
+import {
+  CHECKPOINT_TYPE,
+  type Checkpoint,
+  COSIGNATURE_TYPE,
+  canonicalJson,
+  checkpointSchema,
+  equalHashes,
+  hashFromBase64,
+  parseCheckpointOrigin,
+} from '../protocol/index.ts';
 import { printMemberId } from '../schemas/index.ts';
 import type { BundleCheckpoint } from './bundle-format.ts';
-import { canonicalJson } from './canonical.ts';
-import { CHECKPOINT_TYPE, type Checkpoint, COSIGNATURE_TYPE, checkpointSchema } from './checkpoint.ts';
-import { parseCheckpointOrigin } from './checkpoint-origin.ts';
-import { equalHashes, hashFromBase64 } from './hash-codec.ts';
 import { verifyConsistency } from './merkle-verify.ts';
 import type { SignatureTrust } from './signature-trust.ts';
 

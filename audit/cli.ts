@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { CommandGroup, CommandInput } from '../cli/command.ts';
 import { requireOption, requirePositional } from '../cli/command.ts';
-import { EinmalError, openDatabase } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { exportBundle } from './bundle-export.ts';
 import { describeFailure, verifyBundles } from './bundle-verify.ts';
 import { createWitnessReader, readTrustedCheckpointFile } from './trusted-checkpoint.ts';
@@ -29,6 +29,8 @@ async function runExport(input: CommandInput): Promise<number> {
     throw new EinmalError('Cli.Usage', { message: '--database-url or --data-dir is required' });
   const caPath = input.options.ca as string | undefined;
   const caPem = caPath ? await readPem(caPath, 'CA certificate file') : undefined;
+  // Loaded here, not at the top: `audit verify` works offline and needs no database driver.
+  const { openDatabase } = await import('../core/database/index.ts');
   const database = await openDatabase({ url, dataDir });
   try {
     const started = performance.now();

@@ -1,31 +1,3 @@
-export { canonicalJson, canonicalRecord, type JsonValue } from './canonical.ts';
-export {
-  CHECKPOINT_TYPE,
-  type Checkpoint,
-  COSIGNATURE_TYPE,
-  checkpointCertificates,
-  checkpointSchema,
-  cosignCheckpoint,
-  createCheckpoint,
-  type SignCheckpointOptions,
-  type SigningKey,
-  signCheckpoint,
-  type VerificationKey,
-  verifyCheckpoint,
-  verifyCosignature,
-} from './checkpoint.ts';
-export { type CheckpointOrigin, logOrigin, parseCheckpointOrigin } from './checkpoint-origin.ts';
-export {
-  base64HashSchema,
-  equalHashes,
-  HASH_SIZE,
-  hashFromBase64,
-  hashFromHex,
-  hashToBase64,
-  hashToHex,
-  hexHashSchema,
-  isHash,
-} from './hash-codec.ts';
 export {
   consistencyProof,
   createTreeBuilder,

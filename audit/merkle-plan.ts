@@ -1,4 +1,4 @@
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 
 /** The leaves `[start, end)` of a tree, whose MTH (RFC 9162 §2.1.1) a proof element is. */
 export interface LeafRange {

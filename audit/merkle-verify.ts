@@ -1,5 +1,5 @@
-import { EinmalError } from '../core/index.ts';
-import { equalHashes, isHash } from './hash-codec.ts';
+import { EinmalError } from '../core/errors/index.ts';
+import { equalHashes, isHash } from '../protocol/index.ts';
 import { emptyRootHash, nodeHash } from './merkle.ts';
 
 /** No tree of at most 2^53 leaves has a proof longer than this. */

@@ -2,14 +2,11 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EinmalError } from '../core/index.ts';
+import { hashFromBase64, hashFromHex, hashToBase64, hashToHex } from '../protocol/index.ts';
 import {
   consistencyProof,
   createTreeBuilder,
   emptyRootHash,
-  hashFromBase64,
-  hashFromHex,
-  hashToBase64,
-  hashToHex,
   inclusionProof,
   leafHash,
   nodeHash,

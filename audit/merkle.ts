@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { consistencyRanges, inclusionRanges, type LeafRange } from './merkle-plan.ts';
 
 const LEAF_PREFIX = new Uint8Array([0x00]);

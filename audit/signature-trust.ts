@@ -5,7 +5,7 @@ import {
   createChainVerifier,
   parseCertificateBundle,
 } from '../certs/index.ts';
-import { isEinmalError } from '../core/index.ts';
+import { isEinmalError } from '../core/errors/index.ts';
 import type { MemberId } from '../schemas/index.ts';
 
 /** Why a signature is not accepted, in words an auditor can act on. */

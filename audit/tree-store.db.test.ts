@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, migrateToLatest } from '../core/index.ts';
+import { type Database, migrateToLatest } from '../core/database/index.ts';
+import { hashToHex } from '../protocol/index.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
 import {
   appendLeaves,
@@ -15,7 +16,6 @@ import {
   getInclusionProofs,
   getRoot,
   getTreeSize,
-  hashToHex,
   leafHash,
   planAppend,
   rootHash,

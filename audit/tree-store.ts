@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, sql } from 'kysely';
-import { EinmalError } from '../core/index.ts';
-import { isHash, toPlainBytes } from './hash-codec.ts';
+import { EinmalError } from '../core/errors/index.ts';
+import { isHash, toPlainBytes } from '../protocol/index.ts';
 import { emptyRootHash, foldRight, nodeHash } from './merkle.ts';
 import { consistencyRanges, frontier, inclusionRanges, type NodeId, perfectSubtrees } from './merkle-plan.ts';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import type { CosignedCheckpoint, TrustedCheckpoint } from './checkpoint-checks.ts';
 
 const compactJws = z

@@ -20,19 +20,12 @@ import { parseArgs } from 'node:util';
 import { type Kysely, sql } from 'kysely';
 import { exportBundle } from '../audit/bundle-export.ts';
 import { verifyBundles } from '../audit/bundle-verify.ts';
-import {
-  appendLeaves,
-  canonicalJson,
-  cosignCheckpoint,
-  createCheckpoint,
-  getRoot,
-  leafHash,
-  signCheckpoint,
-} from '../audit/index.ts';
-import { migrateToLatest, openDatabase } from '../core/index.ts';
+import { appendLeaves, getRoot, leafHash } from '../audit/index.ts';
+import { migrateToLatest, openDatabase } from '../core/database/index.ts';
 import { findRecords } from '../gateway/audit/record-query.ts';
 import { proveRecords } from '../gateway/citizen/citizen-record.ts';
 import { gatewayMigrations } from '../gateway/index.ts';
+import { canonicalJson, cosignCheckpoint, createCheckpoint, signCheckpoint } from '../protocol/index.ts';
 import type { AuditRecord } from '../schemas/index.ts';
 import { createBenchDatabase } from './bench-database.ts';
 import { createBenchPki } from './bench-pki.ts';

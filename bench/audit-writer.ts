@@ -9,7 +9,8 @@
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { migrateToLatest, openDatabase, silentLogger } from '../core/index.ts';
+import { migrateToLatest, openDatabase } from '../core/database/index.ts';
+import { silentLogger } from '../core/index.ts';
 import { createAuditLog } from '../gateway/audit/audit-log.ts';
 import { gatewayMigrations } from '../gateway/db/migrations.ts';
 import type { GatewayDb } from '../gateway/db/tables.ts';

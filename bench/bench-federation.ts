@@ -1,7 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { type Logger, migrateToLatest, openDatabase } from '../core/index.ts';
+import { migrateToLatest, openDatabase } from '../core/database/index.ts';
+import type { Logger } from '../core/index.ts';
 import { startEidServer } from '../dev/eid/index.ts';
 import { type FederationManifest, writeDevelopmentFederation } from '../dev/federation-files.ts';
 import { findFreePorts, seedDemoGateway } from '../dev/federation-runtime.ts';

@@ -53,7 +53,8 @@ async function start(spec: ComponentSpec): Promise<{ port: number; close: () => 
       return { port: gateway.ports.client, close: () => gateway.close() };
     }
     case 'adapter': {
-      const { createLogger, openDatabase } = await import('../core/index.ts');
+      const { createLogger } = await import('../core/index.ts');
+      const { openDatabase } = await import('../core/database/index.ts');
       const { startSampleAdapter } = await import('../adapters/index.ts');
       const log = createLogger({ name: 'adapter', level: 'warn' });
       const database = await openDatabase({ url: spec.databaseUrl, poolSize: 10 });

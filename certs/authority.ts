@@ -1,4 +1,4 @@
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { type CryptoKey, generateKeyPair } from './keys.ts';
 import { randomSerial, validityWindow } from './validity.ts';
 import { SIGNING_ALGORITHM, x509 } from './x509.ts';

@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { type CertificateAuthority, createIssuingCa } from './authority.ts';
 import { normalizeSerial, parseCertificatePem, serialHex, toPem } from './certificate.ts';
 import { createCrl, type RevocationReason } from './crl.ts';

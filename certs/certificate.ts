@@ -1,5 +1,5 @@
 import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { x509 } from './x509.ts';
 
 /** Upper bound for one PEM input; real certificates are a few kilobytes. */

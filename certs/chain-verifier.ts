@@ -1,5 +1,5 @@
 import { X509Certificate as NodeX509 } from 'node:crypto';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import type { ClientId, MemberId } from '../schemas/index.ts';
 import {
   certificateDer,

@@ -1,6 +1,6 @@
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 
 /** Reads a text file the user named; a missing one is `Config.FileMissing` naming it. */
 export async function readInputFile(path: string): Promise<string> {

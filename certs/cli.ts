@@ -1,6 +1,6 @@
 import type { Command, CommandGroup, CommandInput } from '../cli/command.ts';
 import { requireOption } from '../cli/command.ts';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { parseMemberId, parseSubsystemId, printClientId, printMemberId } from '../schemas/index.ts';
 import { createRootCa } from './authority.ts';
 import { createCaStore, openCaStore } from './ca-store.ts';

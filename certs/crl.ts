@@ -1,4 +1,4 @@
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import type { CertificateAuthority } from './authority.ts';
 import { normalizeSerial } from './certificate.ts';
 import { positiveSerial } from './validity.ts';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { type MemberId, memberUrn, type SubsystemId } from '../schemas/index.ts';
 import { parseName } from './authority.ts';
 import { subsystemUrn } from './identity.ts';

@@ -1,4 +1,4 @@
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import {
   type ClientId,
   type MemberId,

@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import type { CertificateAuthority } from './authority.ts';
 import { normalizeSerial } from './certificate.ts';
 import { isCertificateHost } from './csr.ts';

@@ -5,7 +5,7 @@ import {
   X509Certificate as NodeX509,
   type webcrypto,
 } from 'node:crypto';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { x509 } from './x509.ts';
 
 /** A WebCrypto key (Node's `webcrypto.CryptoKey`; the DOM type is not in this project's lib). */

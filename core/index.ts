@@ -1,13 +1,5 @@
 export { loadConfig } from './config.ts';
 export {
-  type Database,
-  type DatabaseSettings,
-  isDatabaseReachable,
-  type MigrationSet,
-  migrateToLatest,
-  openDatabase,
-} from './database.ts';
-export {
   type AnsweredError,
   EinmalError,
   type EinmalErrorOptions,

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../tests/support/database.ts';
-import { createLogger, type Database, EinmalError } from './index.ts';
+import type { Database } from './database/index.ts';
+import { createLogger, EinmalError } from './index.ts';
 
 const CITIZEN = 'DE65402138797';
 

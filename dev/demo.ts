@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createLogger, EinmalError, openDatabase } from '../core/index.ts';
+import { openDatabase } from '../core/database/index.ts';
+import { createLogger, EinmalError } from '../core/index.ts';
 import { storyCitizen } from './citizens.ts';
 import { obtainCitizenToken } from './eid/index.ts';
 import { writeDevelopmentFederation } from './federation-files.ts';

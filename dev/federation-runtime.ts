@@ -4,8 +4,9 @@ import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { startSampleAdapter } from '../adapters/index.ts';
 import { certificateFingerprint, parseCertificatePem } from '../certs/index.ts';
-import type { Database, Logger } from '../core/index.ts';
-import { EinmalError, migrateToLatest } from '../core/index.ts';
+import { type Database, migrateToLatest } from '../core/database/index.ts';
+import type { Logger } from '../core/index.ts';
+import { EinmalError } from '../core/index.ts';
 import {
   addAccessRule,
   type GatewayConfig,

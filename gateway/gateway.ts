@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { createChainVerifier } from '../certs/index.ts';
 import type { Logger } from '../core/index.ts';
+import { createSignerCache, type SigningIdentity } from '../protocol/index.ts';
 import type { Directory } from '../schemas/index.ts';
 import { createAccessRuleCache } from './access/access-rule-store.ts';
 import { createAdminApp } from './admin/admin-app.ts';
@@ -14,8 +15,6 @@ import type { GatewayDb } from './db/tables.ts';
 import type { DirectoryClient, RegistryRequest } from './directory/index.ts';
 import { createDirectoryView, type DirectoryView } from './directory-view.ts';
 import { createEidVerifier } from './eid/index.ts';
-import type { SigningIdentity } from './exchange/envelopes.ts';
-import { createSignerCache } from './exchange/signer-cache.ts';
 import { createAdapterClient } from './provider/adapter-client.ts';
 import { createMetaservices } from './provider/metaservices.ts';
 import { createProviderApp } from './provider/provider-app.ts';

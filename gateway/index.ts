@@ -15,7 +15,6 @@ export {
   type ExchangeSide,
 } from './directory/index.ts';
 export { createEidVerifier, type EidVerifier, type VerifiedEidToken } from './eid/index.ts';
-export { decodeCompactJws, sha256Base64Url } from './exchange/compact-jws.ts';
 export { createGateway, type Gateway, type GatewayDeps } from './gateway.ts';
 export { gatewayRegistrationCommands, initGateway } from './registration/index.ts';
 export { type RunningGateway, readGatewayConfig, startGateway } from './server.ts';

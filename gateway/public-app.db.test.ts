@@ -2,23 +2,18 @@ import { createHash } from 'node:crypto';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  cosignCheckpoint,
-  createCheckpoint,
-  getRoot,
-  hashFromBase64,
-  signCheckpoint,
-  verifyInclusion,
-} from '../audit/index.ts';
+import { getRoot, verifyInclusion } from '../audit/index.ts';
 import {
   certificateDer,
   createChainVerifier,
   exportPrivateKeyPem,
   privateKeyObject,
 } from '../certs/index.ts';
-import { type Database, migrateToLatest, silentLogger } from '../core/index.ts';
+import { type Database, migrateToLatest } from '../core/database/index.ts';
+import { silentLogger } from '../core/index.ts';
 import { DEMO_AUDIENCE, demoServices } from '../dev/demo-federation.ts';
 import { eidasAcrLevels } from '../dev/eid/index.ts';
+import { cosignCheckpoint, createCheckpoint, hashFromBase64, signCheckpoint } from '../protocol/index.ts';
 import type { AuditRecord, Directory } from '../schemas/index.ts';
 import { sampleAuditRecord } from '../tests/support/audit-record.ts';
 import { createTestDatabase } from '../tests/support/database.ts';

@@ -11,7 +11,8 @@ import {
   parseCertificatePem,
   privateKeyObject,
 } from '../certs/index.ts';
-import { type Database, type Logger, loadConfig, migrateToLatest, openDatabase } from '../core/index.ts';
+import { type Database, migrateToLatest, openDatabase } from '../core/database/index.ts';
+import { type Logger, loadConfig } from '../core/index.ts';
 import { parseGatewayId, printMemberId } from '../schemas/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { gatewayConfigSchema } from './config.ts';

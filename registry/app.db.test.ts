@@ -2,12 +2,13 @@ import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificateBundle, parseCertificatePem, privateKeyObject } from '../certs/index.ts';
-import { type Database, migrateToLatest, silentLogger } from '../core/index.ts';
+import { type Database, migrateToLatest } from '../core/database/index.ts';
+import { silentLogger } from '../core/index.ts';
 import { demoServices } from '../dev/demo-federation.ts';
+import { verifyDirectory } from '../protocol/index.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
 import { createRegistryApps, type RegistryApps } from './app.ts';
 import { type RegistryDb, registryMigrations } from './db/index.ts';
-import { verifyDirectory } from './directory-jws.ts';
 import { createTestFederation, type TestFederation } from './test-federation.ts';
 
 /** A response's JSON body, for asserting on. */

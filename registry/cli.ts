@@ -10,9 +10,11 @@ import {
   requireOption,
   requirePositional,
 } from '../cli/command.ts';
-import { EinmalError, loadConfig, migrateToLatest, openDatabase } from '../core/index.ts';
+import { migrateToLatest, openDatabase } from '../core/database/index.ts';
+import { EinmalError, loadConfig } from '../core/index.ts';
 import { demoPorts } from '../dev/demo-federation.ts';
 import { readFederationManifest } from '../dev/federation-files.ts';
+import { verifyDirectory } from '../protocol/index.ts';
 import {
   createRegistryAdminClient,
   DEFAULT_ADMIN_URL,
@@ -21,7 +23,6 @@ import {
 } from './admin-client.ts';
 import { type RegistryDb, registryMigrations } from './db/index.ts';
 import { seedDevFederation } from './dev-seed.ts';
-import { verifyDirectory } from './directory-jws.ts';
 import { startRegistry } from './server.ts';
 
 type OptionSpec = NonNullable<Command['options']>[string];

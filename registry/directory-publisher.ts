@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../core/index.ts';
+import { type DirectorySigner, signDirectory } from '../protocol/index.ts';
 import type { Directory } from '../schemas/index.ts';
 import { type RegistryDb, readDirectoryVersion, recordChange } from './db/index.ts';
 import { buildDirectory, type DirectorySettings } from './directory-builder.ts';
-import { type DirectorySigner, signDirectory } from './directory-jws.ts';
 
 /** One signed directory, as served on `GET /directory`. */
 export interface PublishedDirectory {

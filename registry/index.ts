@@ -61,13 +61,6 @@ export {
 } from './dev-seed.ts';
 export { buildDirectory, type DirectorySettings } from './directory-builder.ts';
 export {
-  DIRECTORY_JWS_TYPE,
-  type DirectorySigner,
-  type DirectoryVerification,
-  signDirectory,
-  verifyDirectory,
-} from './directory-jws.ts';
-export {
   createDirectoryPublisher,
   type DirectoryPublisher,
   type PublishedDirectory,
@@ -77,16 +70,6 @@ export {
   type RegistrationRoutes,
   type RegistrationRoutesDeps,
 } from './registration.ts';
-export {
-  createRegistrationRequest,
-  REGISTRATION_JWS_TYPE,
-  REGISTRATION_POP_JWS_TYPE,
-  type RegistrationClaims,
-  registrationClaimsSchema,
-  type SigningKey,
-  type VerifiedRegistration,
-  verifyRegistrationRequest,
-} from './registration-request.ts';
 export type { Registration } from './registration-store.ts';
 export type { RegistrationDb, RegistrationStatus } from './registration-table.ts';
 export {

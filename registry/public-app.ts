@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
-import { EinmalError, errorHandlers, isDatabaseReachable, type Logger } from '../core/index.ts';
+import { isDatabaseReachable } from '../core/database/index.ts';
+import { EinmalError, errorHandlers, type Logger } from '../core/index.ts';
 import type { RegistryDb } from './db/index.ts';
 import type { DirectoryPublisher } from './directory-publisher.ts';
 import type { RegistryMetrics } from './metrics.ts';

@@ -9,13 +9,14 @@ import {
   parseCertificateBundle,
   validateChain,
 } from '../certs/index.ts';
-import { type Database, migrateToLatest, silentLogger } from '../core/index.ts';
+import { type Database, migrateToLatest } from '../core/database/index.ts';
+import { silentLogger } from '../core/index.ts';
+import { createRegistrationRequest, type RegistrationClaims } from '../protocol/index.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
 import { createTestPki, type IssuedCredential, type TestPki } from '../tests/support/directory-fixture.ts';
 import { addMember, findGateway, type RegistryDb, registryMigrations } from './db/index.ts';
 import { buildDirectory } from './directory-builder.ts';
 import { createRegistrationRoutes } from './registration.ts';
-import { createRegistrationRequest, type RegistrationClaims } from './registration-request.ts';
 
 const MUNICH = 'DEMO/GOV/munich';
 const GATEWAY = `${MUNICH}/gw1`;

@@ -12,8 +12,8 @@ import {
   toPem,
 } from '../certs/index.ts';
 import { EinmalError, errorHandlers, type Logger } from '../core/index.ts';
+import { verifyRegistrationRequest } from '../protocol/index.ts';
 import { addGateway, addGatewayAuthCertificate, findGateway, type RegistryDb } from './db/index.ts';
-import { verifyRegistrationRequest } from './registration-request.ts';
 import {
   findRegistration,
   insertRegistration,

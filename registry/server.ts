@@ -13,20 +13,12 @@ import {
   validateChain,
   type x509,
 } from '../certs/index.ts';
-import {
-  createLogger,
-  type Database,
-  EinmalError,
-  isEinmalError,
-  type Logger,
-  loadConfig,
-  migrateToLatest,
-  openDatabase,
-} from '../core/index.ts';
+import { type Database, migrateToLatest, openDatabase } from '../core/database/index.ts';
+import { createLogger, EinmalError, isEinmalError, type Logger, loadConfig } from '../core/index.ts';
+import type { DirectorySigner } from '../protocol/index.ts';
 import { createRegistryApps } from './app.ts';
 import { type RegistryConfig, registryConfigSchema } from './config.ts';
 import { type RegistryDb, registryMigrations } from './db/index.ts';
-import type { DirectorySigner } from './directory-jws.ts';
 import type { PublishedDirectory } from './directory-publisher.ts';
 import type { WitnessSigner } from './witness.ts';
 

@@ -1,13 +1,5 @@
 import type { X509Certificate } from '@peculiar/x509';
-import {
-  type Checkpoint,
-  type CheckpointOrigin,
-  checkpointCertificates,
-  hashFromBase64,
-  parseCheckpointOrigin,
-  verifyCheckpoint,
-  verifyConsistency,
-} from '../audit/index.ts';
+import { verifyConsistency } from '../audit/index.ts';
 import {
   memberOfCertificate,
   parseCertificateDer,
@@ -15,6 +7,14 @@ import {
   validateChain,
 } from '../certs/index.ts';
 import { EinmalError, isEinmalError } from '../core/index.ts';
+import {
+  type Checkpoint,
+  type CheckpointOrigin,
+  checkpointCertificates,
+  hashFromBase64,
+  parseCheckpointOrigin,
+  verifyCheckpoint,
+} from '../protocol/index.ts';
 import { printMemberId } from '../schemas/index.ts';
 
 /** A checkpoint dated further ahead than this is refused: the gateway's clock is wrong. */

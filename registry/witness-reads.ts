@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { parseCheckpointOrigin } from '../audit/index.ts';
 import { EinmalError, errorHandlers, type Logger } from '../core/index.ts';
+import { parseCheckpointOrigin } from '../protocol/index.ts';
 import {
   cosignedView,
   findCheckpointAt,

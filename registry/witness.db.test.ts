@@ -2,18 +2,17 @@ import fc from 'fast-check';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consistencyProof, leafHash, rootHash } from '../audit/index.ts';
+import { certificateDer } from '../certs/index.ts';
+import { type Database, migrateToLatest } from '../core/database/index.ts';
+import { silentLogger } from '../core/index.ts';
 import {
-  consistencyProof,
   createCheckpoint,
   hashToBase64,
-  leafHash,
-  rootHash,
   signCheckpoint,
   verifyCheckpoint,
   verifyCosignature,
-} from '../audit/index.ts';
-import { certificateDer } from '../certs/index.ts';
-import { type Database, migrateToLatest, silentLogger } from '../core/index.ts';
+} from '../protocol/index.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
 import { createTestPki, type IssuedCredential, type TestPki } from '../tests/support/directory-fixture.ts';
 import { addGateway, addMember, type RegistryDb, registryMigrations } from './db/index.ts';

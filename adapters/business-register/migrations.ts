@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { MigrationSet } from '../../core/index.ts';
+import type { MigrationSet } from '../../core/database/index.ts';
 
 /** Schema and migrations of the business register. Never edit a migration once landed. */
 export const businessRegisterMigrations: MigrationSet = {

@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { EinmalError, errorHandlers, isDatabaseReachable, type Logger } from '../../core/index.ts';
+import { isDatabaseReachable } from '../../core/database/index.ts';
+import { EinmalError, errorHandlers, type Logger } from '../../core/index.ts';
 import { printedClientIdSchema, printedServiceIdSchema, sha256HexSchema } from '../../schemas/index.ts';
 import {
   type AccessRuleCache,

@@ -2,16 +2,16 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appendLeaves,
-  canonicalRecord,
   getInclusionProof,
   getRoot,
   getTreeSize,
-  hashToHex,
   leafHash,
   rootHash,
   verifyInclusion,
 } from '../../audit/index.ts';
-import { type Database, migrateToLatest, silentLogger } from '../../core/index.ts';
+import { type Database, migrateToLatest } from '../../core/database/index.ts';
+import { silentLogger } from '../../core/index.ts';
+import { canonicalRecord, hashToHex } from '../../protocol/index.ts';
 import type { AuditRecord } from '../../schemas/index.ts';
 import { sampleAuditRecord } from '../../tests/support/audit-record.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';

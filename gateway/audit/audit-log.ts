@@ -1,13 +1,7 @@
 import { type Kysely, sql } from 'kysely';
-import {
-  type AppendPlan,
-  appendLeaves,
-  canonicalRecord,
-  leafHash,
-  planAppend,
-  type TreeTip,
-} from '../../audit/index.ts';
+import { type AppendPlan, appendLeaves, leafHash, planAppend, type TreeTip } from '../../audit/index.ts';
 import { EinmalError, isDatabaseUnavailable, type Logger } from '../../core/index.ts';
+import { canonicalRecord } from '../../protocol/index.ts';
 import type { AuditRecord } from '../../schemas/index.ts';
 import type { GatewayDb } from '../db/tables.ts';
 

@@ -2,22 +2,16 @@ import { KeyObject, randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendLeaves, leafHash } from '../../audit/index.ts';
+import { type ChainVerifier, certificateDer, createChainVerifier } from '../../certs/index.ts';
+import { type Database, migrateToLatest } from '../../core/database/index.ts';
+import { EinmalError, errorResponse, silentLogger } from '../../core/index.ts';
 import {
-  appendLeaves,
   checkpointCertificates,
   cosignCheckpoint,
-  leafHash,
   verifyCheckpoint,
   verifyCosignature,
-} from '../../audit/index.ts';
-import { type ChainVerifier, certificateDer, createChainVerifier } from '../../certs/index.ts';
-import {
-  type Database,
-  EinmalError,
-  errorResponse,
-  migrateToLatest,
-  silentLogger,
-} from '../../core/index.ts';
+} from '../../protocol/index.ts';
 import {
   addGateway,
   addMember,

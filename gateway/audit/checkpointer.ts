@@ -1,18 +1,16 @@
 import type { Kysely } from 'kysely';
+import { getConsistencyProof, getRoot, getTreeSize } from '../../audit/index.ts';
+import type { ChainVerifier } from '../../certs/index.ts';
+import { EinmalError, isEinmalError, type Logger } from '../../core/index.ts';
 import {
   type Checkpoint,
   createCheckpoint,
-  getConsistencyProof,
-  getRoot,
-  getTreeSize,
   hashToBase64,
+  type SigningIdentity,
   signCheckpoint,
-} from '../../audit/index.ts';
-import type { ChainVerifier } from '../../certs/index.ts';
-import { EinmalError, isEinmalError, type Logger } from '../../core/index.ts';
+} from '../../protocol/index.ts';
 import type { GatewayDb } from '../db/tables.ts';
 import type { RegistryRequest } from '../directory/index.ts';
-import type { SigningIdentity } from '../exchange/envelopes.ts';
 import { createWitnessClient, WitnessRefusal } from './witness-client.ts';
 
 export interface CheckpointerOptions {

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { EinmalError, type ErrorCode } from '../../core/index.ts';
+import { sha256Base64Url } from '../../protocol/index.ts';
 import {
   type AuditRecord,
   auditRecordSchema,
   isStorableInstant,
   type RequestClaims,
 } from '../../schemas/index.ts';
-import { sha256Base64Url } from '../exchange/compact-jws.ts';
 
 /** What one side knows about an exchange when it writes its record. */
 export interface ExchangeOutcome {

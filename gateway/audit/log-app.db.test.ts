@@ -1,15 +1,10 @@
 import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  appendLeaves,
-  hashFromBase64,
-  hashToBase64,
-  leafHash,
-  rootHash,
-  verifyConsistency,
-} from '../../audit/index.ts';
-import { type Database, migrateToLatest, silentLogger } from '../../core/index.ts';
+import { appendLeaves, leafHash, rootHash, verifyConsistency } from '../../audit/index.ts';
+import { type Database, migrateToLatest } from '../../core/database/index.ts';
+import { silentLogger } from '../../core/index.ts';
+import { hashFromBase64, hashToBase64 } from '../../protocol/index.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
 import { gatewayMigrations } from '../db/migrations.ts';
 import type { GatewayDb } from '../db/tables.ts';

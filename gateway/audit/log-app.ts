@@ -2,15 +2,9 @@ import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import {
-  checkpointSchema,
-  getConsistencyProof,
-  getTreeSize,
-  hashToBase64,
-  logOrigin,
-  parseCheckpointOrigin,
-} from '../../audit/index.ts';
+import { getConsistencyProof, getTreeSize } from '../../audit/index.ts';
 import { EinmalError, errorHandlers, type Logger } from '../../core/index.ts';
+import { checkpointSchema, hashToBase64, logOrigin, parseCheckpointOrigin } from '../../protocol/index.ts';
 import { parseQuery } from '../citizen/query-params.ts';
 import type { GatewayDb } from '../db/tables.ts';
 

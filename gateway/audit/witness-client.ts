@@ -1,13 +1,13 @@
 import { z } from 'zod';
+import type { ChainVerifier } from '../../certs/index.ts';
+import { EinmalError } from '../../core/index.ts';
 import {
   type Checkpoint,
   canonicalJson,
   checkpointCertificates,
   verifyCheckpoint,
   verifyCosignature,
-} from '../../audit/index.ts';
-import type { ChainVerifier } from '../../certs/index.ts';
-import { EinmalError } from '../../core/index.ts';
+} from '../../protocol/index.ts';
 import type { RegistryRequest } from '../directory/index.ts';
 
 /** A checkpoint with the witness's cosignature, both compact JWS, as the witness serves them. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { getInclusionProofs, hashToBase64 } from '../../audit/index.ts';
+import { getInclusionProofs } from '../../audit/index.ts';
+import { hashToBase64 } from '../../protocol/index.ts';
 import type { Directory, DirectoryService } from '../../schemas/index.ts';
 import {
   type AuditRecordRow,

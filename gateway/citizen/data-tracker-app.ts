@@ -2,7 +2,8 @@ import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import { EinmalError, isDatabaseReachable, type Logger, respondError } from '../../core/index.ts';
+import { isDatabaseReachable } from '../../core/database/index.ts';
+import { EinmalError, type Logger, respondError } from '../../core/index.ts';
 import {
   type Directory,
   identifierPartSchema,

@@ -3,6 +3,15 @@ import type { Socket } from 'node:net';
 import { Hono } from 'hono';
 import { EinmalError, type ErrorCode, isErrorCode, type Logger } from '../../core/index.ts';
 import {
+  decodeCompactJws,
+  decodeResponseEnvelope,
+  type SignerCache,
+  type SigningIdentity,
+  sha256Base64Url,
+  signRequestClaims,
+  verifyJwsSignature,
+} from '../../protocol/index.ts';
+import {
   HEADER,
   httpMethodSchema,
   MAX_SIGNED_ENVELOPE_LENGTH,
@@ -17,9 +26,6 @@ import {
 import type { AuditLog } from '../audit/audit-log.ts';
 import { checkLoggable, exchangeRecord, loggableRejection } from '../audit/exchange-record.ts';
 import type { DirectoryView } from '../directory-view.ts';
-import { decodeCompactJws, sha256Base64Url, verifyJwsSignature } from '../exchange/compact-jws.ts';
-import { decodeResponseEnvelope, type SigningIdentity, signRequestClaims } from '../exchange/envelopes.ts';
-import type { SignerCache } from '../exchange/signer-cache.ts';
 import { rawTarget, readBody } from '../http/read-body.ts';
 import { respondNotFound, respondRejected } from '../http/respond-error.ts';
 import { METASERVICE_CODES } from '../provider/metaservices.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, migrateToLatest } from '../../core/index.ts';
+import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
 import { gatewayMigrations } from '../db/migrations.ts';
 import type { GatewayDb } from '../db/tables.ts';

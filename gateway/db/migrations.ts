@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { auditTreeMigrations } from '../../audit/index.ts';
-import type { MigrationSet } from '../../core/index.ts';
+import type { MigrationSet } from '../../core/database/index.ts';
 
 /** The gateway's tables; the Merkle tree's tables come from audit/ and share the schema. */
 export const gatewayTableMigrations: MigrationSet['migrations'] = {

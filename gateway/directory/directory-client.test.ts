@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exportPrivateKeyPem, toPem } from '../../certs/index.ts';
 import { silentLogger } from '../../core/index.ts';
-import { signDirectory } from '../../registry/index.ts';
+import { signDirectory } from '../../protocol/index.ts';
 import type { Directory } from '../../schemas/index.ts';
 import {
   createTestPki,

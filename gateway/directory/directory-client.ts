@@ -1,6 +1,6 @@
 import type { X509Certificate } from '@peculiar/x509';
 import { EinmalError, type ErrorCode, isEinmalError, type Logger } from '../../core/index.ts';
-import { verifyDirectory } from '../../registry/index.ts';
+import { verifyDirectory } from '../../protocol/index.ts';
 import { type Directory, type DirectoryIndex, indexDirectory } from '../../schemas/index.ts';
 import { readCachedDirectory, writeCachedDirectory } from './directory-cache.ts';
 

@@ -1,5 +1,11 @@
 import { EinmalError } from '../../core/index.ts';
 import {
+  decodeRequestEnvelope,
+  type SignerCache,
+  sha256Base64Url,
+  verifyJwsSignature,
+} from '../../protocol/index.ts';
+import {
   type DirectoryService,
   HEADER,
   parseServicePath,
@@ -10,9 +16,6 @@ import {
 import { accessGrant } from '../access/access-rule.ts';
 import type { AccessRuleCache } from '../access/access-rule-store.ts';
 import type { DirectoryView } from '../directory-view.ts';
-import { sha256Base64Url, verifyJwsSignature } from '../exchange/compact-jws.ts';
-import { decodeRequestEnvelope } from '../exchange/envelopes.ts';
-import type { SignerCache } from '../exchange/signer-cache.ts';
 import type { PeerIdentity } from '../tls/peer-certificate.ts';
 import { METASERVICE_CODES } from './metaservices.ts';
 import type { ReplayGuard } from './replay-guard.ts';

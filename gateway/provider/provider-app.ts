@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import { Hono } from 'hono';
 import { EinmalError, type ErrorCode, type Logger, toEinmalError } from '../../core/index.ts';
+import { type SigningIdentity, signResponse } from '../../protocol/index.ts';
 import { HEADER, parseServiceId, verifiedContextHeaders } from '../../schemas/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { checkLoggable, exchangeRecord, loggableRejection } from '../audit/exchange-record.ts';
-import { type SigningIdentity, signResponse } from '../exchange/envelopes.ts';
 import { rawTarget, readBody } from '../http/read-body.ts';
 import { respondNotFound, respondRejected } from '../http/respond-error.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';

@@ -9,7 +9,7 @@ import {
 } from '../../certs/index.ts';
 import { EinmalError } from '../../core/index.ts';
 import { readFederationManifest } from '../../dev/federation-files.ts';
-import { createRegistrationRequest } from '../../registry/index.ts';
+import { createRegistrationRequest } from '../../protocol/index.ts';
 import { parseGatewayId, parseMemberId, printGatewayId, printMemberId } from '../../schemas/index.ts';
 
 /** The files `einmal gateway init` writes into its output folder. */

@@ -14,7 +14,8 @@ import {
   validateChain,
 } from '../../certs/index.ts';
 import { runCli } from '../../cli/run.ts';
-import { type Database, migrateToLatest, silentLogger } from '../../core/index.ts';
+import { type Database, migrateToLatest } from '../../core/database/index.ts';
+import { silentLogger } from '../../core/index.ts';
 import { type FederationManifest, writeDevelopmentFederation } from '../../dev/federation-files.ts';
 import { addMember, type RegistryDb, registryMigrations } from '../../registry/db/index.ts';
 import { createRegistrationRoutes, type RegistrationRoutes } from '../../registry/index.ts';

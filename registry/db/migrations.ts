@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { MigrationSet } from '../../core/index.ts';
+import type { MigrationSet } from '../../core/database/index.ts';
 import { registrationMigration } from '../registration-table.ts';
 import { witnessHistoryMigration, witnessMigration } from '../witness-table.ts';
 

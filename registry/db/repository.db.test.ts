@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, migrateToLatest } from '../../core/index.ts';
+import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { demoServices } from '../../dev/demo-federation.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
 import {

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashFromBase64, verifyInclusion } from '../../audit/index.ts';
+import { verifyInclusion } from '../../audit/index.ts';
 import { storyCitizen } from '../../dev/citizens.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
+import { hashFromBase64 } from '../../protocol/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
 const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';

@@ -2,17 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exportBundle } from '../../audit/bundle-export.ts';
-import {
-  checkpointCertificates,
-  getTreeSize,
-  hashFromBase64,
-  verifyConsistency,
-  verifyCosignature,
-} from '../../audit/index.ts';
+import { getTreeSize, verifyConsistency } from '../../audit/index.ts';
 import { commandGroups } from '../../cli/groups.ts';
 import { runCli } from '../../cli/run.ts';
 import { connectInformationSystem } from '../../dev/information-system.ts';
 import { createRegistryFetch } from '../../gateway/index.ts';
+import { checkpointCertificates, hashFromBase64, verifyCosignature } from '../../protocol/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
 const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';

@@ -1,21 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  appendLeaves,
-  canonicalJson,
-  checkpointCertificates,
-  createCheckpoint,
-  getRoot,
-  getTreeSize,
-  leafHash,
-  signCheckpoint,
-  verifyCheckpoint,
-  verifyCosignature,
-} from '../../audit/index.ts';
+import { appendLeaves, getRoot, getTreeSize, leafHash } from '../../audit/index.ts';
 import { certificateDer, parseCertificatePem, privateKeyObject } from '../../certs/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import { createRegistryFetch } from '../../gateway/index.ts';
+import {
+  canonicalJson,
+  checkpointCertificates,
+  createCheckpoint,
+  signCheckpoint,
+  verifyCheckpoint,
+  verifyCosignature,
+} from '../../protocol/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
 const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';

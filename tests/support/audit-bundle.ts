@@ -4,18 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { exportBundle } from '../../audit/bundle-export.ts';
+import { getRoot, getTreeSize } from '../../audit/index.ts';
+import { jwsDigest } from '../../audit/signature-trust.ts';
+import { toPem } from '../../certs/index.ts';
+import { type Database, migrateToLatest } from '../../core/database/index.ts';
+import { silentLogger } from '../../core/index.ts';
+import { createAuditLog, gatewayMigrations } from '../../gateway/index.ts';
 import {
   cosignCheckpoint,
   createCheckpoint,
-  getRoot,
-  getTreeSize,
   signCheckpoint,
-} from '../../audit/index.ts';
-import { jwsDigest } from '../../audit/signature-trust.ts';
-import { toPem } from '../../certs/index.ts';
-import { type Database, migrateToLatest, silentLogger } from '../../core/index.ts';
-import { signRequestClaims, signResponse } from '../../gateway/exchange/envelopes.ts';
-import { createAuditLog, gatewayMigrations } from '../../gateway/index.ts';
+  signRequestClaims,
+  signResponse,
+} from '../../protocol/index.ts';
 import type { AuditRecord } from '../../schemas/index.ts';
 import { createTestDatabase } from './database.ts';
 import { createTestPki, type IssuedCredential } from './directory-fixture.ts';

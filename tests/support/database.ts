@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type Database, openDatabase } from '../../core/index.ts';
+import { type Database, openDatabase } from '../../core/database/index.ts';
 
 /**
  * A fresh, empty database for one test file: a new database on the PostgreSQL server named by

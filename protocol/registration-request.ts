@@ -12,7 +12,7 @@ import {
   readCsr,
   validateChain,
 } from '../certs/index.ts';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { parseGatewayId, printedGatewayIdSchema, printMemberId } from '../schemas/index.ts';
 
 /** `typ` of the outer JWS, signed by the member's signing key (x5c: its signing certificate). */

@@ -8,7 +8,7 @@ import {
   publicKeyObject,
   validateChain,
 } from '../certs/index.ts';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError } from '../core/errors/index.ts';
 import { type Directory, directorySchema } from '../schemas/index.ts';
 
 /** The `typ` header of a signed directory. */

@@ -1,8 +1,8 @@
 import { type KeyObject, type webcrypto, X509Certificate } from 'node:crypto';
 import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
-import { EinmalError } from '../core/index.ts';
-import { canonicalJson } from './canonical.ts';
+import { EinmalError } from '../core/errors/index.ts';
+import { canonicalJson } from './canonical-json.ts';
 import { base64HashSchema, hashToBase64 } from './hash-codec.ts';
 
 /** JWS `typ` of a checkpoint signed by the gateway node that keeps the log. */

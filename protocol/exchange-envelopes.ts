@@ -7,7 +7,7 @@ import {
   type ResponseClaims,
   requestJwsHeaderSchema,
   responseJwsHeaderSchema,
-} from '../../schemas/index.ts';
+} from '../schemas/index.ts';
 import { type DecodedJws, decodeCompactJws, sha256Base64Url, signCompactJws } from './compact-jws.ts';
 
 /** A member's signing key with the certificate chain that proves which member it belongs to. */

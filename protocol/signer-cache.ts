@@ -1,7 +1,7 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
-import { certificateFingerprint, normalizeSerial } from '../../certs/index.ts';
-import { EinmalError, isEinmalError } from '../../core/index.ts';
-import { type MemberId, printMemberId } from '../../schemas/index.ts';
+import { certificateFingerprint, normalizeSerial } from '../certs/index.ts';
+import { EinmalError, isEinmalError } from '../core/errors/index.ts';
+import { type MemberId, printMemberId } from '../schemas/index.ts';
 
 /** The verified signer of an `Einmal-Request` / `Einmal-Response`. */
 export interface VerifiedSigner {

@@ -12,7 +12,7 @@ import {
   sql,
 } from 'kysely';
 import pg from 'pg';
-import { EinmalError } from './errors/index.ts';
+import { EinmalError } from '../errors/index.ts';
 
 /** Where a service keeps its data: a PostgreSQL server, or an embedded PGlite database. */
 export interface DatabaseSettings {

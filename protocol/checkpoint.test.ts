@@ -2,14 +2,13 @@ import { generateKeyPairSync, webcrypto } from 'node:crypto';
 import fc from 'fast-check';
 import { CompactSign } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { leafHash, rootHash } from '../audit/index.ts';
 import { type CryptoKeyPair, x509 } from '../certs/index.ts';
 import {
   type Checkpoint,
   checkpointCertificates,
   cosignCheckpoint,
   createCheckpoint,
-  leafHash,
-  rootHash,
   signCheckpoint,
   verifyCheckpoint,
   verifyCosignature,

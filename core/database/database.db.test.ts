@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../tests/support/database.ts';
+import { createTestDatabase } from '../../tests/support/database.ts';
 import { type Database, migrateToLatest } from './index.ts';
 
 const migrations = {

@@ -1,0 +1,69 @@
+export { canonicalJson, canonicalRecord, type JsonValue } from './canonical-json.ts';
+export {
+  CHECKPOINT_TYPE,
+  type Checkpoint,
+  COSIGNATURE_TYPE,
+  checkpointCertificates,
+  checkpointSchema,
+  cosignCheckpoint,
+  createCheckpoint,
+  type SignCheckpointOptions,
+  type SigningKey,
+  signCheckpoint,
+  type VerificationKey,
+  verifyCheckpoint,
+  verifyCosignature,
+} from './checkpoint.ts';
+export { type CheckpointOrigin, logOrigin, parseCheckpointOrigin } from './checkpoint-origin.ts';
+export {
+  type DecodedJws,
+  decodeCompactJws,
+  type JwsHeader,
+  sha256Base64Url,
+  signCompactJws,
+  verifyJwsSignature,
+} from './compact-jws.ts';
+export {
+  DIRECTORY_JWS_TYPE,
+  type DirectorySigner,
+  type DirectoryVerification,
+  signDirectory,
+  verifyDirectory,
+} from './directory-jws.ts';
+export {
+  decodeRequestEnvelope,
+  decodeResponseEnvelope,
+  type EnvelopeDecoding,
+  REQUEST_JWS_TYPE,
+  RESPONSE_JWS_TYPE,
+  type SigningIdentity,
+  signRequestClaims,
+  signResponse,
+} from './exchange-envelopes.ts';
+export {
+  base64HashSchema,
+  equalHashes,
+  HASH_SIZE,
+  hashFromBase64,
+  hashFromHex,
+  hashToBase64,
+  hashToHex,
+  hexHashSchema,
+  isHash,
+  toPlainBytes,
+} from './hash-codec.ts';
+export {
+  createRegistrationRequest,
+  REGISTRATION_JWS_TYPE,
+  REGISTRATION_POP_JWS_TYPE,
+  type RegistrationClaims,
+  registrationClaimsSchema,
+  type VerifiedRegistration,
+  verifyRegistrationRequest,
+} from './registration-request.ts';
+export {
+  createSignerCache,
+  type SignerCache,
+  type SigningChainVerifier,
+  type VerifiedSigner,
+} from './signer-cache.ts';
