@@ -1,18 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import type { Command, CommandGroup, CommandInput } from '../cli/command.ts';
 import { requireOption } from '../cli/command.ts';
 import { openDatabase } from '../core/database/index.ts';
 import { createLogger, EinmalError } from '../core/index.ts';
-import { demoPorts } from '../dev/demo-federation.ts';
 import { startSampleAdapter } from './sample-adapter.ts';
 import {
   isSampleRegistryName,
+  offlineDb,
   SAMPLE_REGISTRY_NAMES,
   type SampleRegistryName,
   sampleRegistries,
 } from './sample-registries.ts';
 import { type AdapterListening, buildOpenApiDocument, isLoopbackHost } from './sdk/index.ts';
+
+/** The port `einmal adapter serve` listens on when none is given. */
+const DEFAULT_ADAPTER_PORT = 4420;
 
 const registryOption = {
   type: 'string',
@@ -36,7 +38,7 @@ function readRegistries(input: CommandInput): SampleRegistryName[] {
 
 function readPort(input: CommandInput): number {
   const raw = input.options.port;
-  if (raw === undefined) return demoPorts.adapters;
+  if (raw === undefined) return DEFAULT_ADAPTER_PORT;
   const port = Number(raw);
   if (typeof raw !== 'string' || !/^\d{1,5}$/.test(raw) || port > 65_535) {
     throw new EinmalError('Cli.Usage', { message: '--port must be a number from 0 to 65535' });
@@ -108,7 +110,7 @@ const serveCommand: Command = {
     port: {
       type: 'string',
       placeholder: 'PORT',
-      description: `Port to listen on (default ${demoPorts.adapters})`,
+      description: `Port to listen on (default ${DEFAULT_ADAPTER_PORT})`,
     },
     host: { type: 'string', placeholder: 'HOST', description: 'Address to bind (default 127.0.0.1)' },
     'database-url': {
@@ -174,24 +176,12 @@ const serveCommand: Command = {
   },
 };
 
-/** A query builder that never connects: the OpenAPI document needs the services, not their data. */
-const offlineDb = () =>
-  new Kysely<any>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new PostgresIntrospector(db),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
-  });
-
 const openapiCommand: Command = {
   name: 'openapi',
   summary: 'Print the OpenAPI 3.1 document of sample registries',
   options: { registry: registryOption },
   run(input) {
-    const db = offlineDb();
-    const adapters = readRegistries(input).map((name) => sampleRegistries[name].create({ db }));
+    const adapters = readRegistries(input).map((name) => sampleRegistries[name].create({ db: offlineDb() }));
     const document = buildOpenApiDocument(
       { title: adapters.map((a) => a.title).join(', '), version: '1' },
       adapters.flatMap((a) => a.services),

@@ -3,10 +3,11 @@ export {
   createBusinessRegisterAdapter,
   seedBusinessRegister,
 } from './business-register/index.ts';
-export { adapterCommands } from './cli.ts';
 export { createPopulationAdapter, populationMigrations, seedPopulation } from './population/index.ts';
 export { type StartSampleAdapterOptions, startSampleAdapter } from './sample-adapter.ts';
+export { storyCitizen, type TestCitizen, testCitizens } from './sample-citizens.ts';
 export {
+  describeSampleRegistry,
   isSampleRegistryName,
   SAMPLE_REGISTRY_NAMES,
   type SampleRegistry,
@@ -20,7 +21,7 @@ export {
   type AdapterTestkitOptions,
   type AdapterTls,
   buildOpenApiDocument,
-  type CodedTitle,
+  type CodeTitle,
   type ContractCheck,
   type ContractExample,
   type ContractReport,

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run.ts';
 import type { Database } from '../core/database/index.ts';
 import { silentLogger } from '../core/index.ts';
-import { storyCitizen } from '../dev/citizens.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
 import { adapterCommands } from './cli.ts';
+import { storyCitizen } from './index.ts';
 import { startSampleAdapter } from './sample-adapter.ts';
 import type { RunningAdapter } from './sdk/index.ts';
 

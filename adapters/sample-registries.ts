@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import type { MigrationSet } from '../core/database/index.ts';
 import {
   businessRegisterMigrations,
@@ -6,7 +6,7 @@ import {
   seedBusinessRegister,
 } from './business-register/index.ts';
 import { createPopulationAdapter, populationMigrations, seedPopulation } from './population/index.ts';
-import type { ServiceDefinition } from './sdk/index.ts';
+import { describeService, type ServiceDefinition, type ServiceMetadata } from './sdk/index.ts';
 import { createVehiclesAdapter, seedVehicles, vehiclesMigrations } from './vehicles/index.ts';
 
 /** One sample registry: how to migrate, seed and serve it. */
@@ -37,3 +37,25 @@ export const SAMPLE_REGISTRY_NAMES = Object.keys(sampleRegistries) as SampleRegi
 
 export const isSampleRegistryName = (name: string): name is SampleRegistryName =>
   Object.hasOwn(sampleRegistries, name);
+
+/** A query builder that never connects: describing services needs their declarations, not their data. */
+export const offlineDb = () =>
+  new Kysely<any>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+
+/**
+ * What a sample registry's services declare about themselves (code, version and policy), as its
+ * adapter lists them at `GET /_einmal/services`; the demo registers them in its directory from this.
+ *
+ * @example
+ * describeSampleRegistry('population').map((service) => service.code); // ['address', 'household']
+ */
+export function describeSampleRegistry(name: SampleRegistryName): readonly ServiceMetadata[] {
+  return sampleRegistries[name].create({ db: offlineDb() }).services.map(describeService);
+}

@@ -5,9 +5,11 @@ import { migrateToLatest, openDatabase } from '../core/database/index.ts';
 import type { Logger } from '../core/index.ts';
 import { startEidServer } from '../dev/eid/index.ts';
 import { type FederationManifest, writeDevelopmentFederation } from '../dev/federation-files.ts';
+import { registryCredentialsFromFederation } from '../dev/federation-folder.ts';
 import { findFreePorts, seedDemoGateway } from '../dev/federation-runtime.ts';
+import { seedDevFederation } from '../dev/registry-seed.ts';
 import { type GatewayDb, gatewayMigrations } from '../gateway/index.ts';
-import { seedDevFederation, startRegistry } from '../registry/index.ts';
+import { startRegistry } from '../registry/index.ts';
 import { type ComponentProcess, forkComponent } from './component-process.ts';
 import type { TlsCredentials } from './mtls-forwarder.ts';
 
@@ -132,13 +134,16 @@ export async function startBenchFederation(options: StartBenchFederationOptions)
     const registry = started(
       await startRegistry(
         {
-          REGISTRY_FEDERATION_DIR: dir,
           REGISTRY_PORT: String(registryPort),
           REGISTRY_ADMIN_PORT: String(registryAdminPort),
           REGISTRY_DIRECTORY_TTL: '600',
           REGISTRY_LOG_LEVEL: 'warn',
         },
-        { database, log: log.child({ component: 'registry' }) },
+        {
+          database,
+          log: log.child({ component: 'registry' }),
+          credentials: await registryCredentialsFromFederation(dir),
+        },
       ),
     );
     await seedDevFederation({

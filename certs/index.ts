@@ -19,7 +19,6 @@ export {
   type VerifiedCertificate,
   validateChain,
 } from './chain-verifier.ts';
-export { pkiCommands } from './cli.ts';
 export { createCrl, parseCrl, type RevocationReason, type RevokedCertificate } from './crl.ts';
 export { createCsr, isCertificateHost } from './csr.ts';
 export { clientOfCertificate, memberOfCertificate, subsystemUrn } from './identity.ts';

@@ -1,9 +1,9 @@
 import type { Command, CommandGroup } from '../cli/command.ts';
 import { requirePositional } from '../cli/command.ts';
-import { devSeedCommand } from '../registry/index.ts';
 import { demoCommand } from './demo-command.ts';
 import { eidCommands } from './eid/cli.ts';
 import { writeDevelopmentFederation } from './federation-files.ts';
+import { devSeedCommand } from './registry-seed.ts';
 
 const init: Command = {
   name: 'init',

@@ -6,7 +6,8 @@
  * loads them into the registry; the demo starts them on the ports given here.
  */
 
-import type { SampleRegistryName } from '../adapters/index.ts';
+import { describeSampleRegistry, type SampleRegistryName } from '../adapters/index.ts';
+import { parseMemberId, printServiceId, type ServicePolicy, servicePolicyOf } from '../schemas/index.ts';
 
 export const DEMO_INSTANCE = 'DEMO';
 /** Audience of citizen eID tokens for this instance (RFC 8707 resource indicator). */
@@ -53,67 +54,28 @@ export const demoMembers: readonly DemoMember[] = [
   },
 ];
 
-export interface DemoService {
+/** A service of the demo federation: its id and the policy its adapter declares. */
+export interface DemoService extends ServicePolicy {
   readonly id: string;
-  readonly title: string;
-  readonly description: string;
-  readonly personalData: boolean;
-  readonly requiredLoa: 'low' | 'substantial' | 'high' | null;
-  readonly eidScope: string | null;
-  readonly purposes: readonly { readonly code: string; readonly title: string }[];
-  readonly legalBases: readonly { readonly code: string; readonly title: string }[];
-  readonly hideable: boolean;
 }
 
-const parkingPermit = { code: 'parking-permit', title: 'Application for a resident parking permit' };
-const investigation = { code: 'traffic-offence', title: 'Investigation of a traffic offence' };
-
-export const demoServices: readonly DemoService[] = [
-  {
-    id: 'DEMO/GOV/residents-office/register/address/v1',
-    title: 'Registered address',
-    description: 'Your current registered main residence from the residents’ register.',
-    personalData: true,
-    requiredLoa: 'substantial',
-    eidScope: 'population.address',
-    purposes: [parkingPermit],
-    legalBases: [{ code: 'de-bmg-34', title: '§ 34 Federal Registration Act (transfer to public bodies)' }],
-    hideable: false,
-  },
-  {
-    id: 'DEMO/GOV/residents-office/register/household/v1',
-    title: 'Household members',
-    description: 'The people registered at your address (names and dates of birth).',
-    personalData: true,
-    requiredLoa: 'high',
-    eidScope: 'population.household',
-    purposes: [parkingPermit],
-    legalBases: [{ code: 'de-bmg-34', title: '§ 34 Federal Registration Act (transfer to public bodies)' }],
-    hideable: false,
-  },
-  {
-    id: 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1',
-    title: 'Vehicles held',
-    description: 'Vehicles registered with you as holder (registration plate, make, emission class).',
-    personalData: true,
-    requiredLoa: 'substantial',
-    eidScope: 'vehicles.holder',
-    purposes: [parkingPermit, investigation],
-    legalBases: [{ code: 'de-stvg-35', title: '§ 35 Road Traffic Act (transfer of vehicle register data)' }],
-    hideable: true,
-  },
-  {
-    id: 'DEMO/GOV/business-register/companies/company/v1',
-    title: 'Company record',
-    description: 'Public data of a registered company.',
-    personalData: false,
-    requiredLoa: null,
-    eidScope: null,
-    purposes: [],
-    legalBases: [],
-    hideable: false,
-  },
-];
+/**
+ * The demo's services, as the sample registries' adapters describe them: each provider member's
+ * first subsystem offers its adapter's services, so the directory and the adapters cannot disagree.
+ */
+export const demoServices: readonly DemoService[] = demoMembers.flatMap((member) => {
+  if (!member.adapter) return [];
+  const provider = parseMemberId(member.id);
+  return describeSampleRegistry(member.adapter.registry).map((service) => ({
+    id: printServiceId({
+      ...provider,
+      subsystemCode: member.subsystems[0]!,
+      serviceCode: service.code,
+      serviceVersion: service.version,
+    }),
+    ...servicePolicyOf(service),
+  }));
+});
 
 /** Provider access rules of the demo: the city's permit system may use the three services it needs. */
 export const demoAccessRules: readonly { readonly client: string; readonly service: string }[] = [

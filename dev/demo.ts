@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { storyCitizen } from '../adapters/index.ts';
 import { openDatabase } from '../core/database/index.ts';
 import { createLogger, EinmalError } from '../core/index.ts';
-import { storyCitizen } from './citizens.ts';
 import { obtainCitizenToken } from './eid/index.ts';
 import { writeDevelopmentFederation } from './federation-files.ts';
 import { type RunningFederation, startFederation } from './federation-runtime.ts';

@@ -3,13 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CertificateProfile,
-  parseCertificatePem,
-  pkiCommands,
-  serialHex,
-  validateChain,
-} from '../certs/index.ts';
+import { pkiCommands } from '../certs/cli.ts';
+import { type CertificateProfile, parseCertificatePem, serialHex, validateChain } from '../certs/index.ts';
 import { runCli } from '../cli/run.ts';
 import { devCommands } from './cli.ts';
 import { demoMembers } from './demo-federation.ts';

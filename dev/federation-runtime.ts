@@ -16,15 +16,12 @@ import {
   registerIsCertificate,
   startGateway,
 } from '../gateway/index.ts';
-import {
-  type PublishedDirectory,
-  type RegistryDb,
-  seedDevFederation,
-  startRegistry,
-} from '../registry/index.ts';
+import { type PublishedDirectory, type RegistryDb, startRegistry } from '../registry/index.ts';
 import { DEMO_AUDIENCE, demoAccessRules, demoPorts, demoServices } from './demo-federation.ts';
 import { startEidServer } from './eid/index.ts';
 import { type FederationManifest, readFederationManifest } from './federation-files.ts';
+import { registryCredentialsFromFederation } from './federation-folder.ts';
+import { seedDevFederation } from './registry-seed.ts';
 
 /** Everything a running development federation offers, as written to `endpoints.json`. */
 export interface FederationEndpoints {
@@ -188,13 +185,16 @@ export async function startFederation(options: StartFederationOptions): Promise<
       manifest.members.map((m, i) => [m.gateway.id, `https://localhost:${gatewayPorts[i]!.peer}`]),
     );
     const registryEnv = {
-      REGISTRY_FEDERATION_DIR: dir,
       REGISTRY_PORT: String(registryPort),
       REGISTRY_ADMIN_PORT: String(registryAdminPort),
       REGISTRY_DIRECTORY_TTL: String(options.directoryTtlSeconds ?? 600),
       REGISTRY_LOG_LEVEL: 'warn',
     };
-    const registryDeps = { database, log: log.child({ component: 'registry' }) };
+    const registryDeps = {
+      database,
+      log: log.child({ component: 'registry' }),
+      credentials: await registryCredentialsFromFederation(dir),
+    };
     let registry = await startRegistry(registryEnv, registryDeps);
     let registryRunning = true;
     const stopRegistry = async () => {

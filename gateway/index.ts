@@ -1,8 +1,6 @@
 export { type AccessRule, isAccessGranted, matchesPathPattern } from './access/access-rule.ts';
 export { addAccessRule, listAccessRules, removeAccessRule } from './access/access-rule-store.ts';
-export { gatewayAdminCommands } from './admin/admin-commands.ts';
 export { type AuditLog, createAuditLog } from './audit/audit-log.ts';
-export { gatewayCommands } from './cli.ts';
 export { type GatewayConfig, gatewayConfigSchema } from './config.ts';
 export { registerIsCertificate } from './consumer/information-systems.ts';
 export { gatewayMigrations } from './db/migrations.ts';
@@ -16,5 +14,5 @@ export {
 } from './directory/index.ts';
 export { createEidVerifier, type EidVerifier, type VerifiedEidToken } from './eid/index.ts';
 export { createGateway, type Gateway, type GatewayDeps } from './gateway.ts';
-export { gatewayRegistrationCommands, initGateway } from './registration/index.ts';
+export { initGateway, type MemberSigningPem } from './registration/index.ts';
 export { type RunningGateway, readGatewayConfig, startGateway } from './server.ts';

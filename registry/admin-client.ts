@@ -1,9 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { EinmalError, isErrorCode } from '../core/index.ts';
-import { demoPorts } from '../dev/demo-federation.ts';
-import { readFederationManifest } from '../dev/federation-files.ts';
+import { REGISTRY_DEFAULT_PORTS } from './config.ts';
 
 /** TLS material of an operator: client certificate and key, and the CA to trust the registry by. */
 export interface OperatorCredentials {
@@ -20,24 +17,11 @@ export interface RegistryAdminClient {
   close(): Promise<void>;
 }
 
-/** Default admin API address of the demo federation. */
-export const DEFAULT_ADMIN_URL = `https://localhost:${demoPorts.registryAdmin}`;
+/** The admin API of a registry on this host with the default ports. */
+export const DEFAULT_ADMIN_URL = `https://localhost:${REGISTRY_DEFAULT_PORTS.admin}`;
 
-/**
- * Reads operator credentials from a federation folder written by `einmal dev init`.
- *
- * @example
- * const credentials = await operatorCredentialsFromFederation('./federation');
- */
-export async function operatorCredentialsFromFederation(dir: string): Promise<OperatorCredentials> {
-  const manifest = await readFederationManifest(dir);
-  const read = (path: string) => readFile(join(dir, path), 'utf8');
-  return {
-    certPem: await read(manifest.operator.cert),
-    keyPem: await read(manifest.operator.key),
-    caPem: await read(manifest.rootCa),
-  };
-}
+/** The public API of a registry on this host with the default ports. */
+export const DEFAULT_PUBLIC_URL = `https://localhost:${REGISTRY_DEFAULT_PORTS.public}`;
 
 /** An `EinmalError` from an X-Road error body, so the CLI prints the registry's code and message. */
 async function refusal(status: number, body: { text(): Promise<string> }): Promise<EinmalError> {

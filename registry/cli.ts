@@ -1,29 +1,27 @@
 import { readFile } from 'node:fs/promises';
-import type { Kysely } from 'kysely';
 import { Agent, request } from 'undici';
-import { z } from 'zod';
 import { parseCertificatePem } from '../certs/index.ts';
-import {
-  type Command,
-  type CommandGroup,
-  type CommandInput,
-  requireOption,
-  requirePositional,
-} from '../cli/command.ts';
-import { migrateToLatest, openDatabase } from '../core/database/index.ts';
-import { EinmalError, loadConfig } from '../core/index.ts';
-import { demoPorts } from '../dev/demo-federation.ts';
-import { readFederationManifest } from '../dev/federation-files.ts';
+import { type Command, type CommandGroup, type CommandInput, requireOption } from '../cli/command.ts';
+import { EinmalError } from '../core/index.ts';
 import { verifyDirectory } from '../protocol/index.ts';
 import {
   createRegistryAdminClient,
   DEFAULT_ADMIN_URL,
+  DEFAULT_PUBLIC_URL,
   type OperatorCredentials,
-  operatorCredentialsFromFederation,
 } from './admin-client.ts';
-import { type RegistryDb, registryMigrations } from './db/index.ts';
-import { seedDevFederation } from './dev-seed.ts';
 import { startRegistry } from './server.ts';
+
+/**
+ * A folder of federation credentials, such as the one `einmal dev init` writes, that the command
+ * line may read instead of single files (`--federation`). The composition root (cli/) hands in the
+ * reader; the registry itself knows no such folder.
+ */
+export interface FederationFolder {
+  operatorCredentials(dir: string): Promise<OperatorCredentials>;
+  /** The federation root certificate (PEM). */
+  rootCaPem(dir: string): Promise<string>;
+}
 
 type OptionSpec = NonNullable<Command['options']>[string];
 
@@ -135,27 +133,34 @@ const RESOURCES: readonly ResourceCli[] = [
   },
 ];
 
+const federationOption = (description: string) => ({
+  federation: { type: 'string', description, placeholder: 'DIR' } as const,
+});
+
 const connectionOptions: Record<string, OptionSpec & { description: string; placeholder?: string }> = {
-  federation: { type: 'string', description: 'Federation folder (operator credentials)', placeholder: 'DIR' },
   url: { type: 'string', description: `Admin API URL (default ${DEFAULT_ADMIN_URL})`, placeholder: 'URL' },
   cert: { type: 'string', description: 'Operator certificate PEM', placeholder: 'FILE' },
   key: { type: 'string', description: 'Operator key PEM', placeholder: 'FILE' },
   ca: { type: 'string', description: 'CA PEM to trust the registry by', placeholder: 'FILE' },
 };
 
-async function operatorCredentials(input: CommandInput): Promise<OperatorCredentials> {
+async function operatorCredentials(
+  input: CommandInput,
+  folder?: FederationFolder,
+): Promise<OperatorCredentials> {
   const federation = input.options.federation;
-  if (typeof federation === 'string') return operatorCredentialsFromFederation(federation);
+  if (typeof federation === 'string' && folder) return folder.operatorCredentials(federation);
   const read = (name: string) => readFile(requireOption(input, name), 'utf8');
   return { certPem: await read('cert'), keyPem: await read('key'), caPem: await read('ca') };
 }
 
 async function withAdminClient<T>(
   input: CommandInput,
+  folder: FederationFolder | undefined,
   run: (client: ReturnType<typeof createRegistryAdminClient>) => Promise<T>,
 ): Promise<T> {
   const url = typeof input.options.url === 'string' ? input.options.url : DEFAULT_ADMIN_URL;
-  const client = createRegistryAdminClient({ url, credentials: await operatorCredentials(input) });
+  const client = createRegistryAdminClient({ url, credentials: await operatorCredentials(input, folder) });
   try {
     return await run(client);
   } finally {
@@ -207,7 +212,11 @@ async function bodyFromFlags(resource: ResourceCli, input: CommandInput): Promis
   return body;
 }
 
-function resourceCommands(resource: ResourceCli): Command[] {
+function resourceCommands(resource: ResourceCli, folder: FederationFolder | undefined): Command[] {
+  const connection = {
+    ...(folder ? federationOption('Federation folder (operator credentials)') : {}),
+    ...connectionOptions,
+  };
   const fieldOptions = Object.fromEntries(
     resource.fields.map((field) => [
       field.flag,
@@ -232,7 +241,7 @@ function resourceCommands(resource: ResourceCli): Command[] {
       name: `${resource.noun}-add`,
       summary: `Add a ${resource.noun} through the admin API`,
       options: {
-        ...connectionOptions,
+        ...connection,
         ...fieldOptions,
         json: {
           type: 'string',
@@ -241,7 +250,7 @@ function resourceCommands(resource: ResourceCli): Command[] {
         },
       },
       run: (input) =>
-        withAdminClient(input, async (client) => {
+        withAdminClient(input, folder, async (client) => {
           const body =
             typeof input.options.json === 'string'
               ? parseJson(input.options.json)
@@ -253,9 +262,9 @@ function resourceCommands(resource: ResourceCli): Command[] {
     {
       name: `${resource.noun}-list`,
       summary: `List ${resource.path}`,
-      options: connectionOptions,
+      options: connection,
       run: (input) =>
-        withAdminClient(input, async (client) => {
+        withAdminClient(input, folder, async (client) => {
           input.print(JSON.stringify(await client.list(resource.path), null, 2));
           return 0;
         }),
@@ -263,9 +272,9 @@ function resourceCommands(resource: ResourceCli): Command[] {
     {
       name: `${resource.noun}-remove`,
       summary: `Remove a ${resource.noun}`,
-      options: { ...connectionOptions, ...keyOptions },
+      options: { ...connection, ...keyOptions },
       run: (input) =>
-        withAdminClient(input, async (client) => {
+        withAdminClient(input, folder, async (client) => {
           const query = Object.fromEntries(resource.key.map((k) => [k.param, requireOption(input, k.flag)]));
           await client.remove(resource.path, query);
           input.print(`Removed ${resource.noun} ${Object.values(query).join(' ')}`);
@@ -298,30 +307,25 @@ const serve: Command = {
   },
 };
 
-const directory: Command = {
+const directoryCommand = (folder: FederationFolder | undefined): Command => ({
   name: 'directory',
   summary: 'Fetch the signed directory, verify it against the anchor and print it',
   options: {
     url: {
       type: 'string',
-      description: `Registry URL (default https://localhost:${demoPorts.registry})`,
+      description: `Registry URL (default ${DEFAULT_PUBLIC_URL})`,
       placeholder: 'URL',
     },
-    federation: {
-      type: 'string',
-      description: 'Federation folder (anchor = its root CA)',
-      placeholder: 'DIR',
-    },
+    ...(folder ? federationOption('Federation folder (anchor = its root CA)') : {}),
     anchor: { type: 'string', description: 'Configuration anchor PEM', placeholder: 'FILE' },
   },
   async run(input) {
     const federation = input.options.federation;
     const anchorPem =
-      typeof federation === 'string'
-        ? await readFile(`${federation}/${(await readFederationManifest(federation)).rootCa}`, 'utf8')
+      typeof federation === 'string' && folder
+        ? await folder.rootCaPem(federation)
         : await readFile(requireOption(input, 'anchor'), 'utf8');
-    const base =
-      typeof input.options.url === 'string' ? input.options.url : `https://localhost:${demoPorts.registry}`;
+    const base = typeof input.options.url === 'string' ? input.options.url : DEFAULT_PUBLIC_URL;
     const dispatcher = new Agent({ connect: { ca: anchorPem } });
     try {
       const response = await request(new URL('/directory', base), { dispatcher }).catch((cause: Error) => {
@@ -343,41 +347,19 @@ const directory: Command = {
       await dispatcher.close();
     }
   },
-};
-
-const seedEnvironmentSchema = z.object({
-  DATABASE_URL: z.string().min(1).optional(),
-  EINMAL_DATA_DIR: z.string().min(1).optional(),
 });
 
 /**
- * `einmal dev seed DIR`: loads the demo federation into the registry database named by
- * `DATABASE_URL` (or the PGlite folder `EINMAL_DATA_DIR`); a running registry picks it up with its
- * next poll.
+ * `einmal registry ...`: run the registry and manage its entries over the admin API.
+ * `federationFolder` lets the admin commands read credentials from a folder such as
+ * `einmal dev init` writes.
  */
-export const devSeedCommand: Command = {
-  name: 'seed',
-  summary: 'Load the demo members, gateways, services, CA and eID issuer into the registry database',
-  args: 'DIR',
-  async run(input) {
-    const dir = requirePositional(input, 0, 'DIR');
-    const env = loadConfig(seedEnvironmentSchema, process.env);
-    const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.EINMAL_DATA_DIR });
-    try {
-      await migrateToLatest(database.db, registryMigrations);
-      const db = database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>;
-      const { added, skipped } = await seedDevFederation({ db, federationDir: dir });
-      input.print(`Seeded the registry from ${dir}: ${added} entries added, ${skipped} already present`);
-      return 0;
-    } finally {
-      await database.close();
-    }
-  },
-};
-
-/** `einmal registry ...`: run the registry and manage its entries over the admin API. */
-export const registryCommands: CommandGroup = {
+export const registryCommands = (options: { federationFolder?: FederationFolder } = {}): CommandGroup => ({
   name: 'registry',
   summary: 'The federation registry: serve it, manage members, gateways, services and trust',
-  commands: [serve, directory, ...RESOURCES.flatMap(resourceCommands)],
-};
+  commands: [
+    serve,
+    directoryCommand(options.federationFolder),
+    ...RESOURCES.flatMap((resource) => resourceCommands(resource, options.federationFolder)),
+  ],
+});

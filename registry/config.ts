@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { demoPorts } from '../dev/demo-federation.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const flag = z
@@ -11,9 +10,22 @@ const optionalText = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 
+/** The registry's listeners' ports when none are configured. */
+export const REGISTRY_DEFAULT_PORTS = { public: 4400, admin: 4401 } as const;
+
+/** The credential files `startRegistry` reads unless its caller hands the credentials in. */
+export const REGISTRY_CREDENTIAL_FILES = [
+  'REGISTRY_TLS_CERT',
+  'REGISTRY_TLS_KEY',
+  'REGISTRY_DIRECTORY_CERT',
+  'REGISTRY_DIRECTORY_KEY',
+  'REGISTRY_ANCHOR_CERT',
+  'REGISTRY_ADMIN_CA',
+] as const;
+
 /**
- * The registry's configuration, from the environment. Credentials come either from a federation
- * directory written by `einmal dev init` (`REGISTRY_FEDERATION_DIR`) or from the explicit PEM paths.
+ * The registry's configuration, from the environment. Its credentials come from the PEM paths
+ * named here, or from the process that embeds the registry (`startRegistry`'s `credentials`).
  */
 export const registryConfigSchema = z
   .object({
@@ -22,9 +34,8 @@ export const registryConfigSchema = z
       .regex(/^[A-Za-z0-9._-]{1,64}$/)
       .default('DEMO'),
     REGISTRY_HOST: z.string().min(1).default('127.0.0.1'),
-    REGISTRY_PORT: port.default(demoPorts.registry),
-    REGISTRY_ADMIN_PORT: port.default(demoPorts.registryAdmin),
-    REGISTRY_FEDERATION_DIR: optionalText,
+    REGISTRY_PORT: port.default(REGISTRY_DEFAULT_PORTS.public),
+    REGISTRY_ADMIN_PORT: port.default(REGISTRY_DEFAULT_PORTS.admin),
     /** TLS certificate chain (PEM) and key of both listeners. */
     REGISTRY_TLS_CERT: optionalText,
     REGISTRY_TLS_KEY: optionalText,
@@ -56,24 +67,6 @@ export const registryConfigSchema = z
     EINMAL_DATA_DIR: optionalText,
   })
   .superRefine((config, ctx) => {
-    if (!config.REGISTRY_FEDERATION_DIR) {
-      for (const key of [
-        'REGISTRY_TLS_CERT',
-        'REGISTRY_TLS_KEY',
-        'REGISTRY_DIRECTORY_CERT',
-        'REGISTRY_DIRECTORY_KEY',
-        'REGISTRY_ANCHOR_CERT',
-        'REGISTRY_ADMIN_CA',
-      ] as const) {
-        if (!config[key]) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [key],
-            message: 'Required unless REGISTRY_FEDERATION_DIR is set',
-          });
-        }
-      }
-    }
     if (Boolean(config.REGISTRY_WITNESS_CERT) !== Boolean(config.REGISTRY_WITNESS_KEY)) {
       ctx.addIssue({
         code: 'custom',

@@ -1,13 +1,17 @@
 export {
   createRegistryAdminClient,
   DEFAULT_ADMIN_URL,
+  DEFAULT_PUBLIC_URL,
   type OperatorCredentials,
-  operatorCredentialsFromFederation,
   type RegistryAdminClient,
 } from './admin-client.ts';
 export { createRegistryApps, type RegistryAppDeps, type RegistryApps } from './app.ts';
-export { devSeedCommand, registryCommands } from './cli.ts';
-export { type RegistryConfig, registryConfigSchema } from './config.ts';
+export {
+  REGISTRY_CREDENTIAL_FILES,
+  REGISTRY_DEFAULT_PORTS,
+  type RegistryConfig,
+  registryConfigSchema,
+} from './config.ts';
 export {
   type ApprovedCa,
   addApprovedCa,
@@ -19,13 +23,11 @@ export {
   addRevocation,
   addService,
   addSubsystem,
-  type CodeTitle,
   type EidIssuer,
   findGateway,
   type Gateway,
   type GlobalGroup,
   isRegisteredClient,
-  type LevelOfAssurance,
   listApprovedCas,
   listEidIssuers,
   listGateways,
@@ -52,13 +54,6 @@ export {
   type Service,
   type Subsystem,
 } from './db/index.ts';
-export {
-  DEV_EID_ISSUER,
-  EIDAS_ACR,
-  type SeedOptions,
-  type SeedResult,
-  seedDevFederation,
-} from './dev-seed.ts';
 export { buildDirectory, type DirectorySettings } from './directory-builder.ts';
 export {
   createDirectoryPublisher,

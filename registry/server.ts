@@ -17,7 +17,7 @@ import { type Database, migrateToLatest, openDatabase } from '../core/database/i
 import { createLogger, EinmalError, isEinmalError, type Logger, loadConfig } from '../core/index.ts';
 import type { DirectorySigner } from '../protocol/index.ts';
 import { createRegistryApps } from './app.ts';
-import { type RegistryConfig, registryConfigSchema } from './config.ts';
+import { REGISTRY_CREDENTIAL_FILES, type RegistryConfig, registryConfigSchema } from './config.ts';
 import { type RegistryDb, registryMigrations } from './db/index.ts';
 import type { PublishedDirectory } from './directory-publisher.ts';
 import type { WitnessSigner } from './witness.ts';
@@ -58,11 +58,15 @@ function readPem(path: string, what: string): string {
   }
 }
 
-/** Reads the credentials named by the configuration. */
-export async function readRegistryCredentials(config: RegistryConfig): Promise<RegistryCredentials> {
-  if (config.REGISTRY_FEDERATION_DIR) {
-    const { registryCredentialsFromFederation } = await import('./federation-credentials.ts');
-    return registryCredentialsFromFederation(config.REGISTRY_FEDERATION_DIR);
+/** Reads the credentials named by the configuration; every missing file variable is listed at once. */
+export function readRegistryCredentials(config: RegistryConfig): RegistryCredentials {
+  const missing = REGISTRY_CREDENTIAL_FILES.filter((key) => !config[key]);
+  if (missing.length > 0) {
+    const problems = missing.map((key) => `${key}: Required`);
+    throw new EinmalError('Config.Invalid', {
+      message: `Invalid configuration:\n  ${problems.join('\n  ')}`,
+      detail: problems,
+    });
   }
   return {
     tlsCertPem: readPem(config.REGISTRY_TLS_CERT!, 'TLS certificate'),
@@ -187,6 +191,8 @@ export interface RunningRegistry extends RegistryListeners {
 
 /** What an embedding process (the local demo federation) may hand in instead of the defaults. */
 export interface RegistryRuntimeOptions {
+  /** The registry's keys and trust, instead of the files the configuration names. */
+  readonly credentials?: RegistryCredentials | undefined;
   /** A database opened by the caller; it stays open when the registry closes. */
   readonly database?: Database | undefined;
   readonly log?: Logger | undefined;
@@ -205,7 +211,7 @@ export async function startRegistry(
 ): Promise<RunningRegistry> {
   const config = loadConfig(registryConfigSchema, env);
   const log = options.log ?? createLogger({ name: 'registry', level: config.REGISTRY_LOG_LEVEL });
-  const credentials = await readRegistryCredentials(config);
+  const credentials = options.credentials ?? readRegistryCredentials(config);
   const database =
     options.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.EINMAL_DATA_DIR }));
   await migrateToLatest(database.db, registryMigrations);

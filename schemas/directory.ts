@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { processingCodeSchema } from './headers.ts';
 import {
   identifierPartSchema,
   parseClientId,
@@ -12,23 +11,7 @@ import {
   printedServiceIdSchema,
   printMemberId,
 } from './identifiers.ts';
-
-/** eIDAS levels of assurance, lowest first. */
-export const LOA_LEVELS = ['low', 'substantial', 'high'] as const;
-
-/** An eIDAS level of assurance. */
-export type Loa = (typeof LOA_LEVELS)[number];
-
-/** The schema of an eIDAS level of assurance. */
-export const loaSchema = z.enum(LOA_LEVELS);
-
-/**
- * The rank of a level, so that `loaRank(a) >= loaRank(b)` means `a` is at least `b`.
- * @example loaRank('high') > loaRank('substantial') // true
- */
-export function loaRank(level: Loa): number {
-  return LOA_LEVELS.indexOf(level);
-}
+import { loaSchema, servicePolicySchema } from './service-policy.ts';
 
 const isoDateTime = z.iso.datetime({ offset: true });
 const text = (max: number) => z.string().min(1).max(max);
@@ -70,22 +53,7 @@ const gatewaySchema = z.strictObject({
   clients: z.array(printedClientIdSchema),
 });
 
-const codeTitleSchema = z.strictObject({ code: processingCodeSchema, title: text(300) });
-
-const serviceSchema = z.strictObject({
-  id: printedServiceIdSchema,
-  title: text(200),
-  description: z.string().max(2000),
-  personalData: z.boolean(),
-  requiredLoa: loaSchema.nullable(),
-  eidScope: z
-    .string()
-    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'Must be one OAuth scope token')
-    .nullable(),
-  purposes: z.array(codeTitleSchema),
-  legalBases: z.array(codeTitleSchema),
-  hideable: z.boolean(),
-});
+const serviceSchema = z.strictObject({ id: printedServiceIdSchema, ...servicePolicySchema.shape });
 
 const groupSchema = z.strictObject({
   id: z.string().refine((id) => {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { storyCitizen } from '../adapters/index.ts';
 import { EinmalError, errorResponse } from '../core/errors/index.ts';
-import { storyCitizen } from '../dev/citizens.ts';
 import {
   auditRecordSchema,
   errorBodySchema,

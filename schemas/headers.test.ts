@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { storyCitizen } from '../adapters/index.ts';
 import { EinmalError } from '../core/errors/index.ts';
-import { storyCitizen } from '../dev/citizens.ts';
 import { HEADER, parseClientRequestHeaders, printClientId, subjectIdSchema } from './index.ts';
 
 const token = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJERTY1NDAyMTM4Nzk3In0.c2lnbmF0dXJl';

@@ -9,10 +9,6 @@ export {
   type DirectoryRevocation,
   type DirectoryService,
   directorySchema,
-  LOA_LEVELS,
-  type Loa,
-  loaRank,
-  loaSchema,
   pemCertificateSchema,
   sha256HexSchema,
 } from './directory.ts';
@@ -90,3 +86,15 @@ export {
 } from './instant.ts';
 export { memberUrn, parseMemberUrn } from './member-urn.ts';
 export { parseServicePath, type ServicePath } from './service-path.ts';
+export {
+  type CodeTitle,
+  codeTitleSchema,
+  eidScopeSchema,
+  type LevelOfAssurance,
+  LOA_LEVELS,
+  loaRank,
+  loaSchema,
+  type ServicePolicy,
+  servicePolicyOf,
+  servicePolicySchema,
+} from './service-policy.ts';

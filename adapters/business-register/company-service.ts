@@ -1,7 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { EinmalError } from '../../core/index.ts';
-import { demoServiceMetadata } from '../demo-service-metadata.ts';
 import { defineService } from '../sdk/index.ts';
 import type { BusinessRegisterTables } from './tables.ts';
 
@@ -37,7 +36,16 @@ export const companyResponseSchema = z.object({
 /** `company` v1: public data of a registered company; no personal data, no eID needed. */
 export function createCompanyService(db: Kysely<BusinessRegisterTables>) {
   return defineService({
-    ...demoServiceMetadata('DEMO/GOV/business-register/companies/company/v1'),
+    code: 'company',
+    version: 'v1',
+    title: 'Company record',
+    description: 'Public data of a registered company.',
+    personalData: false,
+    requiredLoa: null,
+    eidScope: null,
+    purposes: [],
+    legalBases: [],
+    hideable: false,
     method: 'GET',
     request: companyRequestSchema,
     response: companyResponseSchema,

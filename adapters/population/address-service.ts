@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { EinmalError } from '../../core/index.ts';
-import { demoServiceMetadata } from '../demo-service-metadata.ts';
 import { defineService } from '../sdk/index.ts';
+import { federalRegistrationAct, parkingPermit } from './processing-codes.ts';
 import { findMainResidence } from './residence.ts';
 import type { PopulationTables } from './tables.ts';
 
@@ -29,7 +29,16 @@ export const addressResponseSchema = z.object({
  */
 export function createAddressService(db: Kysely<PopulationTables>) {
   return defineService({
-    ...demoServiceMetadata('DEMO/GOV/residents-office/register/address/v1'),
+    code: 'address',
+    version: 'v1',
+    title: 'Registered address',
+    description: 'Your current registered main residence from the residents’ register.',
+    personalData: true,
+    requiredLoa: 'substantial',
+    eidScope: 'population.address',
+    purposes: [parkingPermit],
+    legalBases: [federalRegistrationAct],
+    hideable: false,
     method: 'GET',
     request: z.object({}),
     response: addressResponseSchema,

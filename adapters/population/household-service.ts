@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { EinmalError } from '../../core/index.ts';
-import { demoServiceMetadata } from '../demo-service-metadata.ts';
 import { defineService } from '../sdk/index.ts';
 import { postalAddressSchema } from './address-service.ts';
+import { federalRegistrationAct, parkingPermit } from './processing-codes.ts';
 import { findMainResidence, listHouseholdMembers } from './residence.ts';
 import type { PopulationTables } from './tables.ts';
 
@@ -29,7 +29,16 @@ export const householdResponseSchema = z.object({
  */
 export function createHouseholdService(db: Kysely<PopulationTables>) {
   return defineService({
-    ...demoServiceMetadata('DEMO/GOV/residents-office/register/household/v1'),
+    code: 'household',
+    version: 'v1',
+    title: 'Household members',
+    description: 'The people registered at your address (names and dates of birth).',
+    personalData: true,
+    requiredLoa: 'high',
+    eidScope: 'population.household',
+    purposes: [parkingPermit],
+    legalBases: [federalRegistrationAct],
+    hideable: false,
     method: 'GET',
     request: z.object({}),
     response: householdResponseSchema,

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { openDatabase } from '../../core/database/index.ts';
 import { createLogger, EinmalError } from '../../core/index.ts';
-import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
+import { storyCitizen, testCitizens } from '../sample-citizens.ts';
 import { createAdapterApp } from './app.ts';
 import { defineService } from './define-service.ts';
 import { createAdapterTestkit } from './testkit.ts';

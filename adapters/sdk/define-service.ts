@@ -1,14 +1,6 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-
-/** eIDAS level of assurance a citizen's eID must reach for a service. */
-export type LevelOfAssurance = 'low' | 'substantial' | 'high';
-
-/** A purpose or legal basis a service accepts, with the title a citizen reads in the portal. */
-export interface CodedTitle {
-  readonly code: string;
-  readonly title: string;
-}
+import type { ServicePolicy } from '../../schemas/index.ts';
 
 /** The verified context the provider gateway hands to the adapter after all its checks. */
 export interface ServiceContext {
@@ -30,23 +22,17 @@ export interface ServiceContext {
   readonly log: Logger;
 }
 
-/** What an integrator declares for one service; see {@link defineService}. */
-export interface ServiceSpec<Req extends z.ZodType, Res extends z.ZodType> {
+/**
+ * What an integrator declares for one service, once: its code and version, its policy (title,
+ * description, personal data, eID scope and level, purposes, legal bases, hiding; the same
+ * {@link ServicePolicy} the registry publishes in the directory), and its contract and handler.
+ * See {@link defineService}.
+ */
+export interface ServiceSpec<Req extends z.ZodType, Res extends z.ZodType> extends Readonly<ServicePolicy> {
   /** Service code, the last-but-one part of the service id, e.g. `address`. */
   readonly code: string;
   /** Service version, e.g. `v1`. */
   readonly version: string;
-  readonly title: string;
-  /** What the data is, in words a citizen understands; shown in the portal. */
-  readonly description: string;
-  readonly personalData: boolean;
-  /** The eID scope that authorizes this service, or null when no eID is needed. */
-  readonly eidScope: string | null;
-  readonly requiredLoa: LevelOfAssurance | null;
-  readonly purposes: readonly CodedTitle[];
-  readonly legalBases: readonly CodedTitle[];
-  /** Whether records of this service may be hidden from the citizen for a while. */
-  readonly hideable: boolean;
   readonly method: 'GET' | 'POST';
   /** Path below `/{code}/{version}`; `/` by default. */
   readonly path?: string;
@@ -64,17 +50,9 @@ export interface ServiceDefinition<Req extends z.ZodType = z.ZodType, Res extend
 }
 
 /** The public metadata of a service, as listed by `GET /_einmal/services`. */
-export interface ServiceMetadata {
+export interface ServiceMetadata extends Readonly<ServicePolicy> {
   readonly code: string;
   readonly version: string;
-  readonly title: string;
-  readonly description: string;
-  readonly personalData: boolean;
-  readonly eidScope: string | null;
-  readonly requiredLoa: LevelOfAssurance | null;
-  readonly purposes: readonly CodedTitle[];
-  readonly legalBases: readonly CodedTitle[];
-  readonly hideable: boolean;
   readonly method: 'GET' | 'POST';
   readonly path: string;
 }

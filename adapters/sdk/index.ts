@@ -1,9 +1,8 @@
+export type { CodeTitle, LevelOfAssurance, ServicePolicy } from '../../schemas/index.ts';
 export { type AdapterAppOptions, createAdapterApp } from './app.ts';
 export {
-  type CodedTitle,
   defineService,
   describeService,
-  type LevelOfAssurance,
   type ServiceContext,
   type ServiceDefinition,
   type ServiceMetadata,

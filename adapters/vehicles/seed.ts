@@ -1,5 +1,5 @@
 import type { Insertable, Kysely } from 'kysely';
-import { testCitizens } from '../../dev/citizens.ts';
+import { testCitizens } from '../sample-citizens.ts';
 import { vehiclesMigrations } from './migrations.ts';
 import type { VehiclesTables } from './tables.ts';
 

@@ -1,6 +1,5 @@
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import { demoServiceMetadata } from '../demo-service-metadata.ts';
 import { defineService } from '../sdk/index.ts';
 import type { VehiclesTables } from './tables.ts';
 
@@ -26,7 +25,19 @@ export const vehiclesByHolderResponseSchema = z.object({
  */
 export function createVehiclesByHolderService(db: Kysely<VehiclesTables>) {
   return defineService({
-    ...demoServiceMetadata('DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1'),
+    code: 'vehicles-by-holder',
+    version: 'v1',
+    title: 'Vehicles held',
+    description: 'Vehicles registered with you as holder (registration plate, make, emission class).',
+    personalData: true,
+    requiredLoa: 'substantial',
+    eidScope: 'vehicles.holder',
+    purposes: [
+      { code: 'parking-permit', title: 'Application for a resident parking permit' },
+      { code: 'traffic-offence', title: 'Investigation of a traffic offence' },
+    ],
+    legalBases: [{ code: 'de-stvg-35', title: '§ 35 Road Traffic Act (transfer of vehicle register data)' }],
+    hideable: true,
     method: 'GET',
     request: z.object({}),
     response: vehiclesByHolderResponseSchema,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { silentLogger } from '../../core/index.ts';
-import { testCitizens } from '../../dev/citizens.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
+import { testCitizens } from '../sample-citizens.ts';
 import { type AdapterTestkit, createAdapterApp, createAdapterTestkit } from '../sdk/index.ts';
 import { createVehiclesAdapter, seedVehicles, vehiclesMigrations } from './index.ts';
 

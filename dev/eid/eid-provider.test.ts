@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storyCitizen, testCitizens } from '../../adapters/index.ts';
 import { EinmalError } from '../../core/index.ts';
-import { storyCitizen, testCitizens } from '../citizens.ts';
 import { DEMO_AUDIENCE } from '../demo-federation.ts';
 import {
   CLI_REDIRECT_URI,

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import Provider, { type ClientMetadata, errors as oidcErrors } from 'oidc-provider';
+import type { TestCitizen } from '../../adapters/index.ts';
 import { type Logger, silentLogger } from '../../core/index.ts';
-import type { TestCitizen } from '../citizens.ts';
 import { EID_SERVICE_SCOPES, EIDAS_ACR } from './eid-scopes.ts';
 import { createInteractionApp } from './interaction-app.ts';
 import type { EidProviderKeys } from './provider-keys.ts';

@@ -1,4 +1,4 @@
-import type { TestCitizen } from '../citizens.ts';
+import type { TestCitizen } from '../../adapters/index.ts';
 
 /**
  * The data categories a citizen can release to agencies at login, as scopes of the instance

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { testCitizens } from '../../adapters/index.ts';
 import { type Logger, silentLogger } from '../../core/index.ts';
-import { testCitizens } from '../citizens.ts';
 import { DEMO_AUDIENCE } from '../demo-federation.ts';
 import { eidClients } from './eid-clients.ts';
 import { createEidProvider } from './eid-provider.ts';

@@ -3,8 +3,8 @@ import { Hono } from 'hono';
 import type Provider from 'oidc-provider';
 import { errors as oidcErrors } from 'oidc-provider';
 import { z } from 'zod';
+import type { TestCitizen } from '../../adapters/index.ts';
 import { EinmalError, type Logger } from '../../core/index.ts';
-import type { TestCitizen } from '../citizens.ts';
 import { EID_SERVICE_SCOPES, EIDAS_ACR, OPENID_SCOPE_TITLES } from './eid-scopes.ts';
 import { consentPage, loginPage, problemPage } from './interaction-pages.ts';
 

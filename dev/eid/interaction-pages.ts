@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { TestCitizen } from '../citizens.ts';
+import type { TestCitizen } from '../../adapters/index.ts';
 
 type Page = HtmlEscapedString | Promise<HtmlEscapedString>;
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storyCitizen, testCitizens } from '../../adapters/index.ts';
 import { EinmalError } from '../../core/index.ts';
-import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
 import { DEMO_AUDIENCE } from '../../dev/demo-federation.ts';
 import {
   eidasAcrLevels,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors, type FetchImplementation, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { EinmalError, type ErrorCode } from '../../core/index.ts';
-import { type Loa, loaRank, subjectIdSchema } from '../../schemas/index.ts';
+import { type LevelOfAssurance, loaRank, subjectIdSchema } from '../../schemas/index.ts';
 import { createTrustedIssuers, type TrustedEidIssuer } from './trusted-issuers.ts';
 
 /** Signature algorithms accepted for eID tokens: asymmetric only, so no shared secret can mint one. */
@@ -24,7 +24,7 @@ const verifiedClaims = z.object({
 
 /** What a service requires of a citizen's token: a minimum eIDAS level and the eID scope. */
 export interface EidTokenPolicy {
-  readonly requiredLoa: Loa | null;
+  readonly requiredLoa: LevelOfAssurance | null;
   readonly scope: string | null;
 }
 
@@ -33,7 +33,7 @@ export interface VerifiedEidToken {
   /** The data subject, the token's `sub`. */
   readonly subject: string;
   readonly issuer: string;
-  readonly loa: Loa;
+  readonly loa: LevelOfAssurance;
   readonly scopes: readonly string[];
   /** base64url SHA-256 of the token string; what the signed request and the log carry. */
   readonly tokenDigest: string;
@@ -226,7 +226,7 @@ export function createEidVerifier(options: EidVerifierOptions): EidVerifier {
 interface TrustedToken {
   readonly subject: string;
   readonly issuer: string;
-  readonly loa: Loa;
+  readonly loa: LevelOfAssurance;
   readonly scopes: readonly string[];
   readonly iat: number;
   readonly exp: number;

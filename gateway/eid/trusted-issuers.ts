@@ -8,7 +8,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import { EinmalError } from '../../core/index.ts';
-import type { Loa } from '../../schemas/index.ts';
+import type { LevelOfAssurance } from '../../schemas/index.ts';
 
 /**
  * An eID issuer the federation trusts, as the directory lists it (DESIGN.md §3, §6): its `iss`,
@@ -19,7 +19,7 @@ export interface TrustedEidIssuer {
   readonly issuer: string;
   readonly jwksUri?: string | undefined;
   readonly jwks?: { readonly keys: readonly Record<string, unknown>[] } | undefined;
-  readonly acr: Readonly<Record<string, Loa>>;
+  readonly acr: Readonly<Record<string, LevelOfAssurance>>;
 }
 
 /** A trusted issuer with the function that finds the key for a token's header. */

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createCsr,
@@ -8,7 +8,6 @@ import {
   parseCertificateBundle,
 } from '../../certs/index.ts';
 import { EinmalError } from '../../core/index.ts';
-import { readFederationManifest } from '../../dev/federation-files.ts';
 import { createRegistrationRequest } from '../../protocol/index.ts';
 import { parseGatewayId, parseMemberId, printGatewayId, printMemberId } from '../../schemas/index.ts';
 
@@ -26,17 +25,24 @@ export const GATEWAY_INIT_FILES = {
   registration: 'registration.json',
 } as const;
 
+/** The member's signing key and certificate chain, which sign its gateways' registration requests. */
+export interface MemberSigningPem {
+  readonly keyPem: string;
+  /** The member's signing certificate first, then its issuing CA(s). */
+  readonly chainPem: string;
+}
+
 export interface GatewayInitOptions {
-  /** A folder written by `einmal dev init` (its `federation.json` names the member's signing files). */
-  readonly federationDir: string;
+  /** The signing credentials of `member`. */
+  readonly signing: MemberSigningPem;
   /** `INSTANCE/CLASS/MEMBER`. */
   readonly member: string;
   /** The gateway's server code, e.g. `gw1`. */
   readonly code: string;
   /** DNS names or IP addresses for the TLS certificate; the first one forms the address. */
   readonly hosts: readonly string[];
-  /** Port peers reach the gateway at; defaults to the federation's port for this gateway. */
-  readonly port?: number | undefined;
+  /** Port peers reach the gateway at. */
+  readonly port: number;
   readonly outDir: string;
   readonly force?: boolean;
   readonly now?: Date;
@@ -54,7 +60,7 @@ export interface GatewayInitResult {
  * signing key. The operator then approves it in the registry, which issues the certificate.
  *
  * @example
- * await initGateway({ federationDir: '.einmal', member: 'DEMO/GOV/munich', code: 'gw2',
+ * await initGateway({ signing: { keyPem, chainPem }, member: 'DEMO/GOV/munich', code: 'gw2',
  *   hosts: ['localhost'], port: 4420, outDir: 'gw2' });
  */
 export async function initGateway(options: GatewayInitOptions): Promise<GatewayInitResult> {
@@ -63,16 +69,7 @@ export async function initGateway(options: GatewayInitOptions): Promise<GatewayI
   const gateway = printGatewayId(gatewayId);
   if (options.hosts.length === 0) throw new EinmalError('Cli.Usage', { message: '--host is required' });
 
-  const manifest = await readFederationManifest(options.federationDir);
-  const member = manifest.members.find((entry) => entry.id === printMemberId(memberId));
-  if (!member) {
-    throw new EinmalError('Cli.Usage', { message: `${options.member} is not a member of this federation` });
-  }
-  const port = options.port ?? (member.gateway.id === gateway ? member.gateway.port : undefined);
-  if (port === undefined) {
-    throw new EinmalError('Cli.Usage', { message: `--port is required for a new gateway ${gateway}` });
-  }
-  const address = `https://${formatHost(options.hosts[0]!)}:${port}`;
+  const address = `https://${formatHost(options.hosts[0]!)}:${options.port}`;
 
   const files = {
     authKey: join(options.outDir, GATEWAY_INIT_FILES.authKey),
@@ -87,13 +84,8 @@ export async function initGateway(options: GatewayInitOptions): Promise<GatewayI
     }
   }
 
-  const memberChain = parseCertificateBundle(
-    (await readFile(join(options.federationDir, member.signing.cert), 'utf8')) +
-      (await readFile(join(options.federationDir, manifest.issuingCa), 'utf8')),
-  );
-  const memberKey = await importPrivateKeyPem(
-    await readFile(join(options.federationDir, member.signing.key), 'utf8'),
-  );
+  const memberChain = parseCertificateBundle(options.signing.chainPem);
+  const memberKey = await importPrivateKeyPem(options.signing.keyPem);
 
   const keys = await generateKeyPair();
   const csr = await createCsr({

@@ -3,10 +3,10 @@ export {
   type GatewayInitOptions,
   type GatewayInitResult,
   initGateway,
+  type MemberSigningPem,
 } from './gateway-init.ts';
 export {
   fetchRegistrationCertificate,
   type RegistrationFetch,
   submitRegistration,
 } from './registration-client.ts';
-export { gatewayRegistrationCommands } from './registration-commands.ts';

@@ -2,9 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, type CommandInput, requireOption } from '../../cli/command.ts';
 import { EinmalError } from '../../core/index.ts';
-import { readFederationManifest } from '../../dev/federation-files.ts';
 import { createRegistryFetch } from '../directory/index.ts';
-import { GATEWAY_INIT_FILES, initGateway } from './gateway-init.ts';
+import { GATEWAY_INIT_FILES, initGateway, type MemberSigningPem } from './gateway-init.ts';
 import { fetchRegistrationCertificate, submitRegistration } from './registration-client.ts';
 
 const WAIT_POLL_MS = 1_000;
@@ -30,128 +29,202 @@ function integerOption(
   return number;
 }
 
-/** The PEM the registry's TLS certificate must chain to: `--ca FILE`, or the federation root. */
-async function registryTrust(input: CommandInput): Promise<string> {
-  const ca = optionalString(input, 'ca');
-  if (ca) return readFile(ca, 'utf8');
-  const federationDir = optionalString(input, 'federation-dir');
-  if (!federationDir) {
-    throw new EinmalError('Cli.Usage', { message: '--ca FILE or --federation-dir DIR is required' });
-  }
-  const manifest = await readFederationManifest(federationDir);
-  return readFile(join(federationDir, manifest.rootCa), 'utf8');
+/**
+ * A folder of federation credentials, such as the one `einmal dev init` writes, that the command
+ * line may read instead of single files (`--federation-dir`). The composition root (cli/) hands in
+ * the reader; the gateway itself knows no such folder.
+ */
+export interface FederationFolder {
+  /** The member's signing key and chain, and the peer port the folder plans for `gateway`, if any. */
+  memberSigning(
+    dir: string,
+    member: string,
+    gateway: string,
+  ): Promise<MemberSigningPem & { readonly gatewayPort: number | undefined }>;
+  /** The federation root certificate (PEM). */
+  rootCaPem(dir: string): Promise<string>;
 }
 
-const initCommand: Command = {
-  name: 'init',
-  summary: "Generate a new gateway's auth key, CSR and registration request signed by its member",
-  options: {
-    'federation-dir': {
-      type: 'string',
-      description: "Federation folder from 'einmal dev init' (member signing key)",
-      placeholder: 'DIR',
-    },
-    member: { type: 'string', description: 'Member id INSTANCE/CLASS/MEMBER', placeholder: 'ID' },
-    code: { type: 'string', description: 'Server code of the gateway, e.g. gw1', placeholder: 'CODE' },
-    host: {
-      type: 'string',
-      multiple: true,
-      description: 'DNS name or IP for the TLS certificate (repeatable)',
-      placeholder: 'HOST',
-    },
-    port: { type: 'string', description: 'Port peers reach the gateway at', placeholder: 'PORT' },
-    out: { type: 'string', description: 'Output folder', placeholder: 'DIR' },
-    force: { type: 'boolean', description: 'Replace files from an earlier init' },
-  },
-  async run(input) {
-    const hosts = (input.options.host as string[] | undefined) ?? [];
-    const result = await initGateway({
-      federationDir: requireOption(input, 'federation-dir'),
-      member: requireOption(input, 'member'),
-      code: requireOption(input, 'code'),
-      hosts,
-      port: integerOption(input, 'port', { min: 1, max: 65_535 }),
-      outDir: requireOption(input, 'out'),
-      force: input.options.force === true,
-    });
-    input.print(`Gateway ${result.gateway} at ${result.address}`);
-    input.print(`  auth key (keep secret): ${result.files.authKey}`);
-    input.print(`  CSR:                    ${result.files.authCsr}`);
-    input.print(`  registration request:   ${result.files.request}`);
-    input.print(
-      `Submit it with: einmal gateway register --registry URL --dir ${requireOption(input, 'out')}`,
-    );
-    return 0;
-  },
-};
+async function readOptionFile(input: CommandInput, name: string): Promise<string> {
+  const path = requireOption(input, name);
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new EinmalError('Config.FileMissing', { message: `--${name}: cannot read ${path}`, cause });
+  }
+}
 
-const registerCommand: Command = {
-  name: 'register',
-  summary: 'Submit the registration request to the registry; with --wait, save the certificate once approved',
-  options: {
-    registry: {
-      type: 'string',
-      description: 'Registry public URL, e.g. https://localhost:4400',
-      placeholder: 'URL',
-    },
-    dir: { type: 'string', description: "Folder written by 'einmal gateway init'", placeholder: 'DIR' },
-    ca: { type: 'string', description: "PEM the registry's TLS certificate chains to", placeholder: 'FILE' },
-    'federation-dir': {
-      type: 'string',
-      description: 'Federation folder; its root CA is trusted when --ca is not given',
-      placeholder: 'DIR',
-    },
-    wait: {
-      type: 'string',
-      description: 'Wait up to SECONDS for approval and save the certificate',
-      placeholder: 'SECONDS',
-    },
-  },
-  async run(input) {
-    const registry = requireOption(input, 'registry');
-    const dir = requireOption(input, 'dir');
-    const waitSeconds = integerOption(input, 'wait', { min: 0, max: 86_400 });
-    const transport = createRegistryFetch({ ca: await registryTrust(input) });
-    try {
-      const requestFile = join(dir, GATEWAY_INIT_FILES.request);
-      let request: string;
-      try {
-        request = await readFile(requestFile, 'utf8');
-      } catch (cause) {
-        throw new EinmalError('Config.FileMissing', {
-          message: `No ${requestFile}; run 'einmal gateway init'`,
-          cause,
-        });
-      }
-      const submitted = await submitRegistration({ registry, request, fetch: transport.fetch });
-      await writeFile(join(dir, GATEWAY_INIT_FILES.registration), `${JSON.stringify(submitted, null, 2)}\n`);
-      input.print(`Registration ${submitted.id} for ${submitted.gateway} is ${submitted.status}`);
-      if (waitSeconds === undefined) return 0;
-
-      const deadline = Date.now() + waitSeconds * 1000;
-      for (;;) {
-        const certificate = await fetchRegistrationCertificate({
-          registry,
-          id: submitted.id,
-          fetch: transport.fetch,
-        });
-        if (certificate) {
-          const file = join(dir, GATEWAY_INIT_FILES.authCertificate);
-          await writeFile(file, certificate);
-          input.print(`Approved; certificate saved to ${file}`);
-          return 0;
-        }
-        if (Date.now() >= deadline) {
-          input.print('Still pending; run again with --wait later, or ask the operator to approve it');
-          return 3;
-        }
-        await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
-      }
-    } finally {
-      await transport.close();
+/** `einmal gateway init` and `einmal gateway register`: a new gateway's registration (docs/protocol.md §11). */
+export function gatewayRegistrationCommands(folder?: FederationFolder): readonly Command[] {
+  /** The PEM the registry's TLS certificate must chain to: `--ca FILE`, or the federation root. */
+  async function registryTrust(input: CommandInput): Promise<string> {
+    const ca = optionalString(input, 'ca');
+    if (ca) return readFile(ca, 'utf8');
+    const federationDir = optionalString(input, 'federation-dir');
+    if (!federationDir || !folder) {
+      throw new EinmalError('Cli.Usage', {
+        message: folder ? '--ca FILE or --federation-dir DIR is required' : '--ca FILE is required',
+      });
     }
-  },
-};
+    return folder.rootCaPem(federationDir);
+  }
 
-/** `einmal gateway init` and `einmal gateway register`: a new gateway's registration (DESIGN.md §11). */
-export const gatewayRegistrationCommands: readonly Command[] = [initCommand, registerCommand];
+  /** The member's signing credentials and the port: from files and --port, or from a federation folder. */
+  async function signingAndPort(input: CommandInput, member: string, gateway: string) {
+    const port = integerOption(input, 'port', { min: 1, max: 65_535 });
+    const federationDir = optionalString(input, 'federation-dir');
+    if (federationDir && folder) {
+      const { gatewayPort, ...signing } = await folder.memberSigning(federationDir, member, gateway);
+      return { signing, port: port ?? gatewayPort };
+    }
+    const signing = {
+      keyPem: await readOptionFile(input, 'signing-key'),
+      chainPem: await readOptionFile(input, 'signing-cert'),
+    };
+    return { signing, port };
+  }
+
+  const initCommand: Command = {
+    name: 'init',
+    summary: "Generate a new gateway's auth key, CSR and registration request signed by its member",
+    options: {
+      ...(folder
+        ? {
+            'federation-dir': {
+              type: 'string',
+              description:
+                "Federation folder from 'einmal dev init' (member signing key), instead of --signing-key and --signing-cert",
+              placeholder: 'DIR',
+            } as const,
+          }
+        : {}),
+      'signing-key': { type: 'string', description: "The member's signing key (PEM)", placeholder: 'FILE' },
+      'signing-cert': {
+        type: 'string',
+        description: "The member's signing certificate, then its issuing CA (PEM)",
+        placeholder: 'FILE',
+      },
+      member: { type: 'string', description: 'Member id INSTANCE/CLASS/MEMBER', placeholder: 'ID' },
+      code: { type: 'string', description: 'Server code of the gateway, e.g. gw1', placeholder: 'CODE' },
+      host: {
+        type: 'string',
+        multiple: true,
+        description: 'DNS name or IP for the TLS certificate (repeatable)',
+        placeholder: 'HOST',
+      },
+      port: { type: 'string', description: 'Port peers reach the gateway at', placeholder: 'PORT' },
+      out: { type: 'string', description: 'Output folder', placeholder: 'DIR' },
+      force: { type: 'boolean', description: 'Replace files from an earlier init' },
+    },
+    async run(input) {
+      const hosts = (input.options.host as string[] | undefined) ?? [];
+      const member = requireOption(input, 'member');
+      const code = requireOption(input, 'code');
+      const { signing, port } = await signingAndPort(input, member, `${member}/${code}`);
+      if (port === undefined) {
+        throw new EinmalError('Cli.Usage', {
+          message: `--port is required for a new gateway ${member}/${code}`,
+        });
+      }
+      const result = await initGateway({
+        signing,
+        member,
+        code,
+        hosts,
+        port,
+        outDir: requireOption(input, 'out'),
+        force: input.options.force === true,
+      });
+      input.print(`Gateway ${result.gateway} at ${result.address}`);
+      input.print(`  auth key (keep secret): ${result.files.authKey}`);
+      input.print(`  CSR:                    ${result.files.authCsr}`);
+      input.print(`  registration request:   ${result.files.request}`);
+      input.print(
+        `Submit it with: einmal gateway register --registry URL --dir ${requireOption(input, 'out')}`,
+      );
+      return 0;
+    },
+  };
+
+  const registerCommand: Command = {
+    name: 'register',
+    summary:
+      'Submit the registration request to the registry; with --wait, save the certificate once approved',
+    options: {
+      registry: {
+        type: 'string',
+        description: 'Registry public URL, e.g. https://localhost:4400',
+        placeholder: 'URL',
+      },
+      dir: { type: 'string', description: "Folder written by 'einmal gateway init'", placeholder: 'DIR' },
+      ca: {
+        type: 'string',
+        description: "PEM the registry's TLS certificate chains to",
+        placeholder: 'FILE',
+      },
+      ...(folder
+        ? {
+            'federation-dir': {
+              type: 'string',
+              description: 'Federation folder; its root CA is trusted when --ca is not given',
+              placeholder: 'DIR',
+            } as const,
+          }
+        : {}),
+      wait: {
+        type: 'string',
+        description: 'Wait up to SECONDS for approval and save the certificate',
+        placeholder: 'SECONDS',
+      },
+    },
+    async run(input) {
+      const registry = requireOption(input, 'registry');
+      const dir = requireOption(input, 'dir');
+      const waitSeconds = integerOption(input, 'wait', { min: 0, max: 86_400 });
+      const transport = createRegistryFetch({ ca: await registryTrust(input) });
+      try {
+        const requestFile = join(dir, GATEWAY_INIT_FILES.request);
+        let request: string;
+        try {
+          request = await readFile(requestFile, 'utf8');
+        } catch (cause) {
+          throw new EinmalError('Config.FileMissing', {
+            message: `No ${requestFile}; run 'einmal gateway init'`,
+            cause,
+          });
+        }
+        const submitted = await submitRegistration({ registry, request, fetch: transport.fetch });
+        await writeFile(
+          join(dir, GATEWAY_INIT_FILES.registration),
+          `${JSON.stringify(submitted, null, 2)}\n`,
+        );
+        input.print(`Registration ${submitted.id} for ${submitted.gateway} is ${submitted.status}`);
+        if (waitSeconds === undefined) return 0;
+
+        const deadline = Date.now() + waitSeconds * 1000;
+        for (;;) {
+          const certificate = await fetchRegistrationCertificate({
+            registry,
+            id: submitted.id,
+            fetch: transport.fetch,
+          });
+          if (certificate) {
+            const file = join(dir, GATEWAY_INIT_FILES.authCertificate);
+            await writeFile(file, certificate);
+            input.print(`Approved; certificate saved to ${file}`);
+            return 0;
+          }
+          if (Date.now() >= deadline) {
+            input.print('Still pending; run again with --wait later, or ask the operator to approve it');
+            return 3;
+          }
+          await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+        }
+      } finally {
+        await transport.close();
+      }
+    },
+  };
+
+  return [initCommand, registerCommand];
+}

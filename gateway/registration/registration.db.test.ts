@@ -17,13 +17,14 @@ import { runCli } from '../../cli/run.ts';
 import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { silentLogger } from '../../core/index.ts';
 import { type FederationManifest, writeDevelopmentFederation } from '../../dev/federation-files.ts';
+import { federationFolder } from '../../dev/federation-folder.ts';
 import { addMember, type RegistryDb, registryMigrations } from '../../registry/db/index.ts';
 import { createRegistrationRoutes, type RegistrationRoutes } from '../../registry/index.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
-import { gatewayRegistrationCommands } from './index.ts';
+import { gatewayRegistrationCommands } from './registration-commands.ts';
 
 const MUNICH = 'DEMO/GOV/munich';
-const group = { name: 'gateway', summary: 'test', commands: gatewayRegistrationCommands };
+const group = { name: 'gateway', summary: 'test', commands: gatewayRegistrationCommands(federationFolder) };
 
 let database: Database;
 let db: Kysely<RegistryDb>;

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { EinmalError } from '../../core/index.ts';
+import type { LevelOfAssurance } from '../../schemas/index.ts';
 import { recordChange } from './change.ts';
 import { notFound } from './members.ts';
-import type { LevelOfAssurance } from './services.ts';
 import type { RegistryDb } from './tables.ts';
 
 /** A trusted eID issuer: an OIDC provider of an eID scheme (DESIGN.md §6). */

@@ -22,8 +22,8 @@ export {
   type Subsystem,
 } from './members.ts';
 export { registryMigrations } from './migrations.ts';
-export { addService, type LevelOfAssurance, listServices, removeService, type Service } from './services.ts';
-export type { CodeTitle, RegistryDb } from './tables.ts';
+export { addService, listServices, removeService, type Service } from './services.ts';
+export type { RegistryDb } from './tables.ts';
 export {
   type ApprovedCa,
   addApprovedCa,

@@ -1,28 +1,14 @@
 import type { Kysely, Selectable } from 'kysely';
 import { EinmalError } from '../../core/index.ts';
+import type { ServicePolicy } from '../../schemas/index.ts';
 import { recordChange } from './change.ts';
 import { notFound } from './members.ts';
-import type { CodeTitle, RegistryDb, ServiceTable } from './tables.ts';
+import type { RegistryDb, ServiceTable } from './tables.ts';
 
-/** eIDAS level of assurance (low < substantial < high). */
-export type LevelOfAssurance = 'low' | 'substantial' | 'high';
-
-/** A service as the directory lists it (DESIGN.md §3). */
-export interface Service {
+/** A service as the directory lists it: its id and its policy. */
+export interface Service extends ServicePolicy {
   /** `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]`. */
   readonly id: string;
-  /** Citizen-facing title, shown in the portal. */
-  readonly title: string;
-  /** Citizen-facing description of the data. */
-  readonly description: string;
-  readonly personalData: boolean;
-  readonly requiredLoa: LevelOfAssurance | null;
-  /** The eID scope that authorizes the service. */
-  readonly eidScope: string | null;
-  readonly purposes: readonly CodeTitle[];
-  readonly legalBases: readonly CodeTitle[];
-  /** Whether records of this service may be hidden for a while (e.g. investigations). */
-  readonly hideable: boolean;
 }
 
 /** `INSTANCE/CLASS/MEMBER/SUBSYSTEM` of a service identifier. */

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { CodeTitle, LevelOfAssurance } from '../../schemas/index.ts';
 
 /** jsonb columns are written as JSON text and read back parsed. */
 type Json<T> = ColumnType<T, string, string>;
@@ -36,12 +37,6 @@ export interface GatewayTable {
   created_at: CreatedAt;
 }
 
-/** A purpose or legal basis a service accepts. */
-export interface CodeTitle {
-  code: string;
-  title: string;
-}
-
 /** A service a subsystem provides, with its citizen-facing description and policy. */
 export interface ServiceTable {
   id: string;
@@ -49,7 +44,7 @@ export interface ServiceTable {
   title: string;
   description: string;
   personal_data: boolean;
-  required_loa: 'low' | 'substantial' | 'high' | null;
+  required_loa: LevelOfAssurance | null;
   eid_scope: string | null;
   purposes: Json<CodeTitle[]>;
   legal_bases: Json<CodeTitle[]>;
@@ -71,7 +66,7 @@ export interface EidIssuerTable {
   jwks_uri: string | null;
   jwks: Json<{ keys: Record<string, unknown>[] } | null>;
   /** Accepted `acr` values mapped to eIDAS levels. */
-  acr: Json<Record<string, 'low' | 'substantial' | 'high'>>;
+  acr: Json<Record<string, LevelOfAssurance>>;
   created_at: CreatedAt;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storyCitizen } from '../../dev/citizens.ts';
+import { storyCitizen } from '../../adapters/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import { verifiedContextHeaders } from '../../schemas/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
+import { storyCitizen, testCitizens } from '../../adapters/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 

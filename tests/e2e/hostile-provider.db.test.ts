@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storyCitizen, testCitizens } from '../../adapters/index.ts';
 import {
   createCaStore,
   createCsr,
@@ -13,7 +14,6 @@ import {
   toPem,
 } from '../../certs/index.ts';
 import type { ErrorCode } from '../../core/index.ts';
-import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
 import { addRevocation } from '../../registry/index.ts';
 import { auditRecordSchema, parseMemberId, type RequestClaims } from '../../schemas/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';

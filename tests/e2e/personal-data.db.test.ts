@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
+import { storyCitizen, testCitizens } from '../../adapters/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import { auditRecordSchema } from '../../schemas/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';

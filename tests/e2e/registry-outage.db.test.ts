@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { storyCitizen } from '../../dev/citizens.ts';
+import { storyCitizen } from '../../adapters/index.ts';
 import { connectInformationSystem } from '../../dev/information-system.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 

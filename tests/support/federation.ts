@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { storyCitizen } from '../../adapters/index.ts';
 import { type Database, openDatabase } from '../../core/database/index.ts';
 import { createLogger, type Logger } from '../../core/index.ts';
-import { storyCitizen } from '../../dev/citizens.ts';
 import { obtainCitizenToken } from '../../dev/eid/index.ts';
 import { writeDevelopmentFederation } from '../../dev/federation-files.ts';
 import {

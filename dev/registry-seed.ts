@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import { certificateFingerprint, parseCertificateBundle } from '../certs/index.ts';
-import { isEinmalError } from '../core/index.ts';
-import { demoServices } from '../dev/demo-federation.ts';
-import { readFederationManifest } from '../dev/federation-files.ts';
+import { type Command, requirePositional } from '../cli/command.ts';
+import { migrateToLatest, openDatabase } from '../core/database/index.ts';
+import { isEinmalError, loadConfig } from '../core/index.ts';
 import {
   addApprovedCa,
   addEidIssuer,
@@ -13,7 +14,10 @@ import {
   addService,
   addSubsystem,
   type RegistryDb,
-} from './db/index.ts';
+  registryMigrations,
+} from '../registry/index.ts';
+import { demoServices } from './demo-federation.ts';
+import { readFederationManifest } from './federation-files.ts';
 
 /** The development eID provider's issuer URL (DESIGN.md §6, `einmal dev eid`). */
 export const DEV_EID_ISSUER = 'http://127.0.0.1:4402';
@@ -98,3 +102,33 @@ export async function seedDevFederation(options: SeedOptions): Promise<SeedResul
   });
   return { added, skipped };
 }
+
+const seedEnvironmentSchema = z.object({
+  DATABASE_URL: z.string().min(1).optional(),
+  EINMAL_DATA_DIR: z.string().min(1).optional(),
+});
+
+/**
+ * `einmal dev seed DIR`: loads the demo federation into the registry database named by
+ * `DATABASE_URL` (or the PGlite folder `EINMAL_DATA_DIR`); a running registry picks it up with its
+ * next poll.
+ */
+export const devSeedCommand: Command = {
+  name: 'seed',
+  summary: 'Load the demo members, gateways, services, CA and eID issuer into the registry database',
+  args: 'DIR',
+  async run(input) {
+    const dir = requirePositional(input, 0, 'DIR');
+    const env = loadConfig(seedEnvironmentSchema, process.env);
+    const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.EINMAL_DATA_DIR });
+    try {
+      await migrateToLatest(database.db, registryMigrations);
+      const db = database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>;
+      const { added, skipped } = await seedDevFederation({ db, federationDir: dir });
+      input.print(`Seeded the registry from ${dir}: ${added} entries added, ${skipped} already present`);
+      return 0;
+    } finally {
+      await database.close();
+    }
+  },
+};
