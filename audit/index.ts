@@ -1,4 +1,28 @@
 export {
+  type ExportBundleOptions,
+  type ExportedBundle,
+  type ExportTables,
+  exportBundle,
+} from './bundle-export.ts';
+export {
+  BUNDLE_FILES,
+  BUNDLE_FORMAT,
+  type BundleCheckpoint,
+  type BundleManifest,
+  type BundleRecordLine,
+  MAX_RECORD_LINE,
+} from './bundle-format.ts';
+export {
+  type BundleFailure,
+  type BundleSummary,
+  describeFailure,
+  type VerifyBundlesOptions,
+  type VerifyProgress,
+  type VerifyReport,
+  verifyBundles,
+} from './bundle-verify.ts';
+export type { CosignedCheckpoint, TrustedCheckpoint } from './checkpoint-checks.ts';
+export {
   consistencyProof,
   createTreeBuilder,
   emptyRootHash,
@@ -41,3 +65,4 @@ export {
   type TreeHeadTable,
   type TreeTip,
 } from './tree-store.ts';
+export { createWitnessReader, readTrustedCheckpointFile } from './trusted-checkpoint.ts';

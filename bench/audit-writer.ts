@@ -14,8 +14,8 @@ import { silentLogger } from '../core/index.ts';
 import { createAuditLog } from '../gateway/audit/audit-log.ts';
 import { gatewayMigrations } from '../gateway/db/migrations.ts';
 import type { GatewayDb } from '../gateway/db/tables.ts';
-import { sampleAuditRecord } from '../tests/support/audit-record.ts';
 import { createBenchDatabase } from './bench-database.ts';
+import { sampleAuditRecord } from './sample-audit-record.ts';
 
 const TREE = 'DEMO/GOV/munich/gw1';
 

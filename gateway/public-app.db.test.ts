@@ -3,6 +3,7 @@ import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } 
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRoot, verifyInclusion } from '../audit/index.ts';
+import { sampleAuditRecord } from '../bench/sample-audit-record.ts';
 import {
   certificateDer,
   createChainVerifier,
@@ -15,7 +16,6 @@ import { DEMO_AUDIENCE, demoServices } from '../dev/demo-federation.ts';
 import { eidasAcrLevels } from '../dev/eid/index.ts';
 import { cosignCheckpoint, createCheckpoint, hashFromBase64, signCheckpoint } from '../protocol/index.ts';
 import type { AuditRecord, Directory } from '../schemas/index.ts';
-import { sampleAuditRecord } from '../tests/support/audit-record.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
 import { createTestPki, demoDirectory, type IssuedCredential } from '../tests/support/directory-fixture.ts';
 import { createOpenApiValidator } from '../tests/support/openapi-validator.ts';

@@ -7,9 +7,9 @@ import { silentLogger } from '../core/index.ts';
 import { demoServices } from '../dev/demo-federation.ts';
 import { verifyDirectory } from '../protocol/index.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
+import { createTestFederation, type TestFederation } from '../tests/support/registry-federation.ts';
 import { createRegistryApps, type RegistryApps } from './app.ts';
 import { type RegistryDb, registryMigrations } from './db/index.ts';
-import { createTestFederation, type TestFederation } from './test-federation.ts';
 
 /** A response's JSON body, for asserting on. */
 const bodyOf = async (response: Response): Promise<any> => response.json();

@@ -12,6 +12,7 @@ export {
   type RegistryConfig,
   registryConfigSchema,
 } from './config.ts';
+export type { RegistrationStatus } from './db/index.ts';
 export {
   type ApprovedCa,
   addApprovedCa,
@@ -66,7 +67,6 @@ export {
   type RegistrationRoutesDeps,
 } from './registration.ts';
 export type { Registration } from './registration-store.ts';
-export type { RegistrationDb, RegistrationStatus } from './registration-table.ts';
 export {
   listenRegistry,
   type RegistryCredentials,

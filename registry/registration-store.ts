@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { EinmalError } from '../core/index.ts';
-import type { RegistrationDb, RegistrationStatus, RegistrationTable } from './registration-table.ts';
+import type { RegistrationStatus, RegistrationTable, RegistryDb } from './db/index.ts';
 
 /** A registration request as the operator sees it. */
 export interface Registration {
@@ -35,7 +35,7 @@ export interface NewRegistration {
  * await insertRegistration(db, { id: randomUUID(), gateway, member, address, csr, request, ... });
  */
 export async function insertRegistration(
-  db: Kysely<RegistrationDb>,
+  db: Kysely<RegistryDb>,
   registration: NewRegistration,
 ): Promise<void> {
   const inserted = await db
@@ -63,7 +63,7 @@ export async function insertRegistration(
 
 /** Registration requests, oldest first, optionally only those in one status. */
 export async function listRegistrations(
-  db: Kysely<RegistrationDb>,
+  db: Kysely<RegistryDb>,
   filter: { status?: RegistrationStatus } = {},
 ): Promise<Registration[]> {
   let query = db.selectFrom('registration').selectAll().orderBy('submitted_at').orderBy('id');
@@ -73,7 +73,7 @@ export async function listRegistrations(
 
 /** One registration request with its CSR and certificate, or `undefined`. */
 export async function findRegistration(
-  db: Kysely<RegistrationDb>,
+  db: Kysely<RegistryDb>,
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<(Registration & { csr: string; certificate: string | null }) | undefined> {
@@ -85,7 +85,7 @@ export async function findRegistration(
 
 /** Marks a pending request approved with the certificate issued for it. */
 export async function markRegistrationApproved(
-  db: Kysely<RegistrationDb>,
+  db: Kysely<RegistryDb>,
   id: string,
   approval: { certificate: string; approvedAt: Date },
 ): Promise<void> {

@@ -21,7 +21,6 @@ import {
   markRegistrationApproved,
   type Registration,
 } from './registration-store.ts';
-import type { RegistrationDb } from './registration-table.ts';
 
 export interface RegistrationRoutesDeps {
   readonly db: Kysely<RegistryDb>;
@@ -70,11 +69,11 @@ const statusQuerySchema = z.strictObject({
  */
 export function createRegistrationRoutes(deps: RegistrationRoutesDeps): RegistrationRoutes {
   // The registration table sits next to the registry's tables in the same schema.
-  const db = deps.db as unknown as Kysely<RegistrationDb>;
+  const db = deps.db;
   return { publicRoutes: createPublicRoutes(deps, db), adminRoutes: createAdminRoutes(deps, db) };
 }
 
-function createPublicRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistrationDb>): Hono {
+function createPublicRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistryDb>): Hono {
   const app = new Hono();
   const errors = errorHandlers({ log: deps.log });
   app.onError(errors.onError);
@@ -130,7 +129,7 @@ function createPublicRoutes(deps: RegistrationRoutesDeps, db: Kysely<Registratio
   return app;
 }
 
-function createAdminRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistrationDb>): Hono {
+function createAdminRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistryDb>): Hono {
   const app = new Hono();
   const errors = errorHandlers({ log: deps.log });
   app.onError(errors.onError);
@@ -147,7 +146,7 @@ function createAdminRoutes(deps: RegistrationRoutesDeps, db: Kysely<Registration
   app.post('/admin/registrations/:id/approve', async (c) => {
     const id = c.req.param('id');
     const approved = await db.transaction().execute(async (registrations) => {
-      const trx = registrations as unknown as Kysely<RegistryDb>;
+      const trx = registrations;
       const registration = await requireRegistration(registrations, id, { forUpdate: true });
       if (registration.status !== 'pending') {
         throw new EinmalError('Client.Conflict', { message: 'The registration is already approved' });
@@ -213,7 +212,7 @@ async function readSubmission(contentType: string | undefined, text: () => Promi
 }
 
 async function requireRegistration(
-  db: Kysely<RegistrationDb>,
+  db: Kysely<RegistryDb>,
   id: string,
   options: { forUpdate?: boolean } = {},
 ) {

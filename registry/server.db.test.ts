@@ -8,10 +8,10 @@ import { createChainVerifier, parseCertificateBundle, privateKeyObject } from '.
 import { type Database, migrateToLatest } from '../core/database/index.ts';
 import { silentLogger } from '../core/index.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
+import { createTestFederation, type TestFederation } from '../tests/support/registry-federation.ts';
 import { createRegistryApps } from './app.ts';
 import { type RegistryDb, registryMigrations } from './db/index.ts';
 import { listenRegistry, type RegistryListeners, startRegistry } from './server.ts';
-import { createTestFederation, type TestFederation } from './test-federation.ts';
 
 describe('registry listeners over real sockets', () => {
   let database: Database;

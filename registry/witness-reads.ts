@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { EinmalError, errorHandlers, type Logger } from '../core/index.ts';
 import { parseCheckpointOrigin } from '../protocol/index.ts';
+import type { RegistryDb } from './db/index.ts';
 import {
   cosignedView,
   findCheckpointAt,
@@ -11,7 +12,6 @@ import {
   listForks,
   type RecordedFork,
 } from './witness-store.ts';
-import type { WitnessDb } from './witness-table.ts';
 
 const count = z
   .string()
@@ -74,7 +74,7 @@ function forkView(fork: RecordedFork) {
  *
  * Unknown origins and sizes are `Witness.NotWitnessed` (404); bad paging is `Client.BadRequest`.
  */
-export function createWitnessReadRoutes(deps: { db: Kysely<WitnessDb>; log: Logger }): Hono {
+export function createWitnessReadRoutes(deps: { db: Kysely<RegistryDb>; log: Logger }): Hono {
   const { db } = deps;
   const app = new Hono();
   const errors = errorHandlers({ log: deps.log });

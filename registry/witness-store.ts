@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { WitnessDb, WitnessedCheckpointTable, WitnessForkTable } from './witness-table.ts';
+import type { RegistryDb, WitnessedCheckpointTable, WitnessForkTable } from './db/index.ts';
 
 /** A checkpoint the witness countersigned, as stored and served. */
 export interface WitnessedCheckpoint {
@@ -80,7 +80,7 @@ const toFork = (row: Selectable<WitnessForkTable>): RecordedFork => ({
  * until the caller's transaction ends, so two submissions for one origin are checked one by one.
  */
 export async function findWitnessedCheckpoint(
-  db: Kysely<WitnessDb>,
+  db: Kysely<RegistryDb>,
   origin: string,
   options: { lock?: boolean } = {},
 ): Promise<WitnessedCheckpoint | undefined> {
@@ -92,7 +92,7 @@ export async function findWitnessedCheckpoint(
 
 /** The checkpoint of `origin` the witness cosigned at exactly `size`, or `undefined`. */
 export async function findCheckpointAt(
-  db: Kysely<WitnessDb>,
+  db: Kysely<RegistryDb>,
   origin: string,
   size: number,
 ): Promise<WitnessedCheckpoint | undefined> {
@@ -107,7 +107,7 @@ export async function findCheckpointAt(
 
 /** Cosigned checkpoints of `origin` with a size above `after`, smallest first. */
 export async function listCheckpoints(
-  db: Kysely<WitnessDb>,
+  db: Kysely<RegistryDb>,
   origin: string,
   page: { after: number; limit: number },
 ): Promise<Page<WitnessedCheckpoint>> {
@@ -130,7 +130,7 @@ export async function listCheckpoints(
  * again).
  */
 export async function saveWitnessedCheckpoint(
-  db: Kysely<WitnessDb>,
+  db: Kysely<RegistryDb>,
   next: WitnessedCheckpoint,
   previous: WitnessedCheckpoint | undefined,
 ): Promise<boolean> {
@@ -160,7 +160,7 @@ export async function saveWitnessedCheckpoint(
 }
 
 /** Records a refused checkpoint that contradicts the witnessed log; a repeat of one is kept once. */
-export async function recordFork(db: Kysely<WitnessDb>, fork: Omit<RecordedFork, 'id'>): Promise<void> {
+export async function recordFork(db: Kysely<RegistryDb>, fork: Omit<RecordedFork, 'id'>): Promise<void> {
   await db
     .insertInto('witness_fork')
     .values({
@@ -185,7 +185,7 @@ export async function recordFork(db: Kysely<WitnessDb>, fork: Omit<RecordedFork,
 
 /** Recorded forks after id `after`, oldest first; of one origin when given. */
 export async function listForks(
-  db: Kysely<WitnessDb>,
+  db: Kysely<RegistryDb>,
   page: { origin?: string | undefined; after: number; limit: number },
 ): Promise<Page<RecordedFork>> {
   let query = db.selectFrom('witness_fork').selectAll().where('id', '>', String(page.after));

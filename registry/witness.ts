@@ -17,7 +17,6 @@ import {
   saveWitnessedCheckpoint,
   type WitnessedCheckpoint,
 } from './witness-store.ts';
-import type { WitnessDb } from './witness-table.ts';
 
 export type { CosignedCheckpoint } from './witness-store.ts';
 
@@ -73,7 +72,7 @@ const CONTRADICTIONS = new Set(['Witness.Fork', 'Witness.LogShrunk', 'Witness.In
  */
 export function createWitnessRoutes(deps: WitnessRoutesDeps): Hono {
   // The witness's tables sit next to the registry's tables in the same schema.
-  const db = deps.db as unknown as Kysely<WitnessDb>;
+  const db = deps.db;
   const witnessChain = deps.signer.chain.map((cert) => Buffer.from(certificateDer(cert)).toString('base64'));
   const app = new Hono();
   const errors = errorHandlers({ log: deps.log });
@@ -188,7 +187,7 @@ function isContradiction(
 }
 
 async function keepFork(
-  db: Kysely<WitnessDb>,
+  db: Kysely<RegistryDb>,
   log: Logger,
   refused: {
     checkpoint: Checkpoint;

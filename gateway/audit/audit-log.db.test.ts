@@ -9,11 +9,11 @@ import {
   rootHash,
   verifyInclusion,
 } from '../../audit/index.ts';
+import { sampleAuditRecord } from '../../bench/sample-audit-record.ts';
 import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { silentLogger } from '../../core/index.ts';
 import { canonicalRecord, hashToHex } from '../../protocol/index.ts';
 import type { AuditRecord } from '../../schemas/index.ts';
-import { sampleAuditRecord } from '../../tests/support/audit-record.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
 import { gatewayMigrations } from '../db/migrations.ts';
 import type { GatewayDb } from '../db/tables.ts';

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleAuditRecord } from '../../bench/sample-audit-record.ts';
 import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { silentLogger } from '../../core/index.ts';
-import { sampleAuditRecord } from '../../tests/support/audit-record.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
 import { createAuditLog } from '../audit/audit-log.ts';
 import { gatewayMigrations } from '../db/migrations.ts';

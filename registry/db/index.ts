@@ -23,7 +23,14 @@ export {
 } from './members.ts';
 export { registryMigrations } from './migrations.ts';
 export { addService, listServices, removeService, type Service } from './services.ts';
-export type { RegistryDb } from './tables.ts';
+export type {
+  RegistrationStatus,
+  RegistrationTable,
+  RegistryDb,
+  WitnessCheckpointTable,
+  WitnessedCheckpointTable,
+  WitnessForkTable,
+} from './tables.ts';
 export {
   type ApprovedCa,
   addApprovedCa,

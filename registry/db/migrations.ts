@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../../core/database/index.ts';
-import { registrationMigration } from '../registration-table.ts';
-import { witnessHistoryMigration, witnessMigration } from '../witness-table.ts';
+import { registrationMigration } from './registration-migration.ts';
+import { witnessHistoryMigration, witnessMigration } from './witness-migrations.ts';
 
 /**
  * The registry's migrations, applied into PostgreSQL schema `registry`. Landed migrations are never

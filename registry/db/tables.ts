@@ -100,4 +100,81 @@ export interface RegistryDb {
   eid_issuer: EidIssuerTable;
   approved_ca: ApprovedCaTable;
   revocation: RevocationTable;
+  registration: RegistrationTable;
+  witnessed_checkpoint: WitnessedCheckpointTable;
+  witness_checkpoint: WitnessCheckpointTable;
+  witness_fork: WitnessForkTable;
+}
+
+/** Where a gateway registration request stands. */
+export type RegistrationStatus = 'pending' | 'approved';
+
+/** A gateway's registration request (X-Road pr-mserv), kept as evidence after approval. */
+export interface RegistrationTable {
+  id: string;
+  gateway_id: string;
+  member_id: string;
+  address: string;
+  /** PEM CSR of the gateway's authentication key. */
+  csr: string;
+  /** The doubly signed request as submitted. */
+  request: string;
+  /** SHA-256 of the authentication key's SubjectPublicKeyInfo: one registration per key. */
+  auth_key_fingerprint: string;
+  status: RegistrationStatus;
+  submitted_at: ColumnType<Date, Date | string, never>;
+  approved_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  /** The issued authentication certificate (PEM), once approved. */
+  certificate: string | null;
+}
+
+/**
+ * The latest checkpoint the witness countersigned for one log (gateway node), DESIGN.md §11.
+ * Each accepted checkpoint replaces the row; the size never shrinks. The row is also the lock that
+ * puts two submissions for one origin in order. Every cosigned checkpoint is kept in
+ * {@link WitnessCheckpointTable}.
+ */
+export interface WitnessedCheckpointTable {
+  /** The checkpoint's `origin`: the gateway id, optionally with `#node`. */
+  origin: string;
+  /** The registered gateway the origin belongs to. */
+  gateway_id: string;
+  size: ColumnType<number, number, number>;
+  /** Base64 MTH of the first `size` records. */
+  root: string;
+  /** The checkpoint's own `time`. */
+  time: ColumnType<Date, Date | string, Date | string>;
+  /** The gateway's checkpoint JWS as submitted. */
+  checkpoint: string;
+  /** The witness's cosignature JWS over the same payload. */
+  cosignature: string;
+  witnessed_at: ColumnType<Date, Date | string, Date | string>;
+}
+
+/** Every checkpoint the witness countersigned, per origin and size; rows are only inserted. */
+export type WitnessCheckpointTable = WitnessedCheckpointTable;
+
+/**
+ * A signed checkpoint the witness refused because it contradicts what it had witnessed for the
+ * origin (`Witness.Fork`, `Witness.LogShrunk`, `Witness.InconsistentCheckpoint`): the member's own
+ * signature over a log that is not the one it signed before. Rows are only inserted.
+ */
+export interface WitnessForkTable {
+  id: Generated<string>;
+  origin: string;
+  gateway_id: string;
+  /** The refusal's error code. */
+  code: string;
+  size: ColumnType<number, number, number>;
+  root: string;
+  time: ColumnType<Date, Date | string, Date | string>;
+  /** The refused checkpoint JWS as submitted (signed by the gateway's member). */
+  checkpoint: string;
+  from_size: ColumnType<number, number, number>;
+  /** The submitted consistency proof, base64 hashes. */
+  consistency_proof: ColumnType<string[], string, string>;
+  /** The witnessed checkpoint it contradicts (see `witness_checkpoint` for its signatures). */
+  witnessed_size: ColumnType<number, number, number>;
+  witnessed_root: string;
+  detected_at: ColumnType<Date, Date | string, Date | string>;
 }

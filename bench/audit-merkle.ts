@@ -4,24 +4,26 @@
  * proof and root reads from the store and in-memory verification. Works in a throw-away schema that
  * it drops at the end.
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx audit/bench-merkle.ts
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/audit-merkle.ts
  */
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { migrateToLatest, openDatabase } from '../core/database/index.ts';
-import { loadConfig } from '../core/index.ts';
-import { canonicalRecord } from '../protocol/index.ts';
-import { createTreeBuilder, leafHash } from './merkle.ts';
-import { verifyConsistency, verifyInclusion } from './merkle-verify.ts';
 import {
   appendLeaves,
   auditTreeMigrations,
+  createTreeBuilder,
   getConsistencyProof,
   getInclusionProof,
   getInclusionProofs,
   getRoot,
-} from './tree-store.ts';
+  leafHash,
+  verifyConsistency,
+  verifyInclusion,
+} from '../audit/index.ts';
+import { migrateToLatest, openDatabase } from '../core/database/index.ts';
+import { loadConfig } from '../core/index.ts';
+import { canonicalRecord } from '../protocol/index.ts';
 
 const config = loadConfig(
   z.object({

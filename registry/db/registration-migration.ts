@@ -1,32 +1,4 @@
-import { type ColumnType, type Kysely, type Migration, sql } from 'kysely';
-import type { RegistryDb } from './db/index.ts';
-
-/** Where a gateway registration request stands. */
-export type RegistrationStatus = 'pending' | 'approved';
-
-/** A gateway's registration request (X-Road pr-mserv), kept as evidence after approval. */
-export interface RegistrationTable {
-  id: string;
-  gateway_id: string;
-  member_id: string;
-  address: string;
-  /** PEM CSR of the gateway's authentication key. */
-  csr: string;
-  /** The doubly signed request as submitted. */
-  request: string;
-  /** SHA-256 of the authentication key's SubjectPublicKeyInfo: one registration per key. */
-  auth_key_fingerprint: string;
-  status: RegistrationStatus;
-  submitted_at: ColumnType<Date, Date | string, never>;
-  approved_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
-  /** The issued authentication certificate (PEM), once approved. */
-  certificate: string | null;
-}
-
-/** The registry's tables plus registrations. */
-export interface RegistrationDb extends RegistryDb {
-  registration: RegistrationTable;
-}
+import { type Kysely, type Migration, sql } from 'kysely';
 
 /**
  * Creates the registration table. One pending request per gateway and one request per key,

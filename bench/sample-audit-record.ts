@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type AuditRecord, auditRecordSchema } from '../../schemas/index.ts';
+import { type AuditRecord, auditRecordSchema } from '../schemas/index.ts';
 
 /**
  * A valid consumer-side record of Munich's parking-permit office asking the residents' office for

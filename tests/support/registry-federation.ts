@@ -6,8 +6,8 @@ import {
   generateKeyPair,
   issueCertificate,
   toPem,
-} from '../certs/index.ts';
-import type { RegistryCredentials } from './server.ts';
+} from '../../certs/index.ts';
+import type { RegistryCredentials } from '../../registry/index.ts';
 
 /** One issued end-entity credential, as PEM. */
 export interface TestCredential {

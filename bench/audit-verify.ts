@@ -4,9 +4,9 @@
  * (default 20,000, two ES256 JWS each) to a temporary directory, with signed and witnessed
  * checkpoints, then times `verifyBundles` on each. Add `node --cpu-prof` to see where time goes.
  *
- *   npx tsx audit/bench-verify.ts
- *   BENCH_RECORDS=1000000 BENCH_WORKERS=2 node --import tsx audit/bench-verify.ts
- *   BENCH_DIR=bench-results/bundles npx tsx audit/bench-verify.ts  # keeps the bundles and anchor.pem
+ *   npx tsx bench/audit-verify.ts
+ *   BENCH_RECORDS=1000000 BENCH_WORKERS=2 node --import tsx bench/audit-verify.ts
+ *   BENCH_DIR=bench-results/bundles npx tsx bench/audit-verify.ts  # keeps the bundles and anchor.pem
  */
 import { createHash, KeyObject, sign } from 'node:crypto';
 import { once } from 'node:events';
@@ -15,7 +15,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { createBenchPki } from '../bench/bench-pki.ts';
+import { BUNDLE_FILES, BUNDLE_FORMAT, createTreeBuilder, leafHash, verifyBundles } from '../audit/index.ts';
 import { loadConfig } from '../core/index.ts';
 import {
   canonicalJson,
@@ -25,9 +25,7 @@ import {
   signCheckpoint,
 } from '../protocol/index.ts';
 import type { AuditRecord } from '../schemas/index.ts';
-import { BUNDLE_FILES, BUNDLE_FORMAT } from './bundle-format.ts';
-import { verifyBundles } from './bundle-verify.ts';
-import { createTreeBuilder, leafHash } from './merkle.ts';
+import { createBenchPki } from './bench-pki.ts';
 
 const config = loadConfig(
   z.object({
