@@ -2,7 +2,7 @@ import { adapterCommands } from '../adapters/cli.ts';
 import { auditCommands } from '../audit/cli.ts';
 import { pkiCommands } from '../certs/cli.ts';
 import { devCommands } from '../dev/cli.ts';
-import { federationFolder } from '../dev/federation-folder.ts';
+import { federationFolder } from '../dev/index.ts';
 import { gatewayCommands } from '../gateway/cli.ts';
 import { registryCommands } from '../registry/cli.ts';
 import type { CommandGroup } from './command.ts';

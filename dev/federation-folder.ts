@@ -2,9 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCertificateBundle } from '../certs/index.ts';
 import { EinmalError } from '../core/index.ts';
-import type { FederationFolder as GatewayFederationFolder } from '../gateway/cli.ts';
-import type { FederationFolder as RegistryFederationFolder } from '../registry/cli.ts';
-import type { OperatorCredentials, RegistryCredentials } from '../registry/index.ts';
+import type { FederationFolder as GatewayFederationFolder } from '../gateway/index.ts';
+import type {
+  OperatorCredentials,
+  RegistryCredentials,
+  FederationFolder as RegistryFederationFolder,
+} from '../registry/index.ts';
 import { readFederationManifest } from './federation-files.ts';
 
 /** A certificate file with the issuing CA appended when it holds only the leaf. */

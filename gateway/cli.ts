@@ -1,8 +1,7 @@
 import type { CommandGroup } from '../cli/command.ts';
 import { gatewayAdminCommands } from './admin/admin-commands.ts';
-import { type FederationFolder, gatewayRegistrationCommands } from './registration/registration-commands.ts';
-
-export type { FederationFolder } from './registration/registration-commands.ts';
+import type { FederationFolder } from './registration/index.ts';
+import { gatewayRegistrationCommands } from './registration/registration-commands.ts';
 
 /**
  * `einmal gateway ...`: set up, register, run and administer a security gateway. `federationFolder`

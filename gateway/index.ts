@@ -14,5 +14,5 @@ export {
 } from './directory/index.ts';
 export { createEidVerifier, type EidVerifier, type VerifiedEidToken } from './eid/index.ts';
 export { createGateway, type Gateway, type GatewayDeps } from './gateway.ts';
-export { initGateway, type MemberSigningPem } from './registration/index.ts';
+export { type FederationFolder, initGateway, type MemberSigningPem } from './registration/index.ts';
 export { type RunningGateway, readGatewayConfig, startGateway } from './server.ts';

@@ -10,18 +10,8 @@ import {
   DEFAULT_PUBLIC_URL,
   type OperatorCredentials,
 } from './admin-client.ts';
+import type { FederationFolder } from './federation-folder.ts';
 import { startRegistry } from './server.ts';
-
-/**
- * A folder of federation credentials, such as the one `einmal dev init` writes, that the command
- * line may read instead of single files (`--federation`). The composition root (cli/) hands in the
- * reader; the registry itself knows no such folder.
- */
-export interface FederationFolder {
-  operatorCredentials(dir: string): Promise<OperatorCredentials>;
-  /** The federation root certificate (PEM). */
-  rootCaPem(dir: string): Promise<string>;
-}
 
 type OptionSpec = NonNullable<Command['options']>[string];
 

@@ -61,6 +61,7 @@ export {
   type DirectoryPublisher,
   type PublishedDirectory,
 } from './directory-publisher.ts';
+export type { FederationFolder } from './federation-folder.ts';
 export {
   createRegistrationRoutes,
   type RegistrationRoutes,

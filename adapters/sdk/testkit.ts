@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
-import type { ErrorCode } from '../../core/index.ts';
+import type { ErrorCode } from '../../core/errors/index.ts';
 import { verifiedContextHeaders } from '../../schemas/index.ts';
 import { describeService, type ServiceDefinition, serviceRoute } from './define-service.ts';
 

@@ -1,4 +1,3 @@
-export { eidCommands } from './cli.ts';
 export { CLI_REDIRECT_URI, type EidClientSettings, eidClients } from './eid-clients.ts';
 export { createEidProvider, type EidProvider, type EidProviderOptions } from './eid-provider.ts';
 export { EID_SERVICE_SCOPES, EIDAS_ACR, eidasAcrLevels } from './eid-scopes.ts';

@@ -1,3 +1,4 @@
+export type { FederationFolder } from './federation-folder.ts';
 export {
   GATEWAY_INIT_FILES,
   type GatewayInitOptions,

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { type Command, type CommandInput, requireOption } from '../../cli/command.ts';
 import { EinmalError } from '../../core/index.ts';
 import { createRegistryFetch } from '../directory/index.ts';
-import { GATEWAY_INIT_FILES, initGateway, type MemberSigningPem } from './gateway-init.ts';
+import type { FederationFolder } from './federation-folder.ts';
+import { GATEWAY_INIT_FILES, initGateway } from './gateway-init.ts';
 import { fetchRegistrationCertificate, submitRegistration } from './registration-client.ts';
 
 const WAIT_POLL_MS = 1_000;
@@ -27,22 +28,6 @@ function integerOption(
     });
   }
   return number;
-}
-
-/**
- * A folder of federation credentials, such as the one `einmal dev init` writes, that the command
- * line may read instead of single files (`--federation-dir`). The composition root (cli/) hands in
- * the reader; the gateway itself knows no such folder.
- */
-export interface FederationFolder {
-  /** The member's signing key and chain, and the peer port the folder plans for `gateway`, if any. */
-  memberSigning(
-    dir: string,
-    member: string,
-    gateway: string,
-  ): Promise<MemberSigningPem & { readonly gatewayPort: number | undefined }>;
-  /** The federation root certificate (PEM). */
-  rootCaPem(dir: string): Promise<string>;
 }
 
 async function readOptionFile(input: CommandInput, name: string): Promise<string> {

@@ -1,0 +1,170 @@
+/**
+ * The module layering of einmal (docs/architecture.md §2), checked by `npm run check` and CI.
+ * Tests (`*.test.ts`, tests/) and benchmarks (bench/) may import anything; nothing imports them.
+ * Imports of types count like any other import: a layer may not even name what lies above it.
+ */
+
+/** Paths of production code: everything but tests and benchmarks. */
+const TEST_OR_BENCH = ['\\.test\\.tsx?$', '^tests/', '^bench/'];
+const PRODUCTION = { pathNot: TEST_OR_BENCH };
+const MODULES = '(adapters|audit|certs|cli|core|dev|gateway|portal|protocol|registry|schemas)';
+
+/** A module may import from the modules listed, and from nothing else of the project. */
+const onlyFrom = (name, from, allowed, comment) => ({
+  name,
+  comment,
+  severity: 'error',
+  from: { path: from, pathNot: TEST_OR_BENCH },
+  to: { path: `^${MODULES}/`, pathNot: allowed },
+});
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'No import circles: each module can be read (and loaded) before the ones that use it.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    onlyFrom(
+      'errors-leaf',
+      '^core/errors/',
+      ['^core/errors/'],
+      'core/errors is the leaf everything may use: the error type, its codes and the one error responder.',
+    ),
+    onlyFrom(
+      'schemas-on-errors-only',
+      '^schemas/',
+      ['^schemas/', '^core/errors/'],
+      'The zod contracts load no database driver, logger or framework: only the errors leaf.',
+    ),
+    onlyFrom('certs-below-protocol', '^certs/', [
+      '^certs/',
+      '^core/errors/',
+      '^schemas/',
+      '^cli/command\\.ts$',
+    ]),
+    onlyFrom(
+      'protocol-below-audit',
+      '^protocol/',
+      ['^protocol/', '^core/errors/', '^schemas/', '^certs/'],
+      'The signed documents that cross the wire depend on contracts and PKI only.',
+    ),
+    onlyFrom('audit-below-services', '^audit/', [
+      '^audit/',
+      '^core/',
+      '^schemas/',
+      '^certs/',
+      '^protocol/',
+      '^cli/command\\.ts$',
+    ]),
+    onlyFrom('gateway-not-registry', '^gateway/', [
+      '^gateway/',
+      '^core/',
+      '^schemas/',
+      '^certs/',
+      '^protocol/',
+      '^audit/',
+      '^cli/command\\.ts$',
+    ]),
+    onlyFrom('registry-not-gateway', '^registry/', [
+      '^registry/',
+      '^core/',
+      '^schemas/',
+      '^certs/',
+      '^protocol/',
+      '^audit/',
+      '^cli/command\\.ts$',
+    ]),
+    onlyFrom(
+      'sdk-on-schemas-and-errors',
+      '^adapters/sdk/',
+      ['^adapters/sdk/', '^schemas/', '^core/errors/'],
+      'The adapter SDK becomes a package of its own: it pulls in the contracts and the errors leaf only.',
+    ),
+    onlyFrom(
+      'sample-registries-as-sdk-users',
+      '^adapters/',
+      ['^adapters/', '^schemas/', '^core/', '^cli/command\\.ts$'],
+      'The sample registries use the SDK like any outsider; they know no gateway, registry or demo.',
+    ),
+    onlyFrom(
+      'portal-not-services',
+      '^portal/',
+      ['^portal/', '^core/', '^schemas/', '^certs/', '^protocol/', '^audit/'],
+      'The portal reads logs through the protocol and audit libraries, not through gateway or registry code.',
+    ),
+    {
+      name: 'dev-is-a-leaf',
+      comment:
+        'Production code takes nothing from the demo. The one exception is the CLI composition root, which offers `einmal dev` and hands the dev federation folder to the gateway and registry commands.',
+      severity: 'error',
+      from: { path: `^${MODULES}/`, pathNot: [...TEST_OR_BENCH, '^dev/', '^cli/groups\\.ts$'] },
+      to: { path: '^dev/' },
+    },
+    {
+      name: 'nothing-imports-tests-or-bench',
+      severity: 'error',
+      from: PRODUCTION,
+      to: { path: ['^tests/', '^bench/'] },
+    },
+    {
+      name: 'only-through-barrels',
+      comment:
+        "Another module is imported through its index.ts (core's errors and database have their own); command lines through their cli.ts, from cli/ only; cli/command.ts is the CLI framework modules describe their commands with.",
+      severity: 'error',
+      from: { path: `^${MODULES}/`, pathNot: TEST_OR_BENCH },
+      to: {
+        path: `^${MODULES}/`,
+        pathNot: [
+          '^$1/',
+          `^${MODULES}/index\\.ts$`,
+          '^core/(errors|database)/index\\.ts$',
+          '^adapters/sdk/index\\.ts$',
+          '^cli/command\\.ts$',
+          `^${MODULES}/cli\\.ts$`,
+        ],
+      },
+    },
+    {
+      name: 'command-lines-from-cli-only',
+      comment: 'Barrels export libraries; cli/ composes the command groups.',
+      severity: 'error',
+      from: { path: `^${MODULES}/`, pathNot: [...TEST_OR_BENCH, '^cli/', '^dev/'] },
+      to: { path: `^${MODULES}/cli\\.ts$`, pathNot: '^$1/' },
+    },
+    {
+      name: 'gateway-start-loads-no-registry-or-demo',
+      comment: 'Starting a gateway loads no registry, demo, sample-registry or CLI-group module.',
+      severity: 'error',
+      from: { path: '^gateway/server\\.ts$' },
+      to: { path: ['^registry/', '^dev/', '^adapters/', '^cli/groups\\.ts$'], reachable: true },
+    },
+    {
+      name: 'offline-verifier-is-light',
+      comment:
+        'Verifying an audit bundle offline needs no CLI framework and no database driver: neither is reachable from the verifier.',
+      severity: 'error',
+      from: { path: '^audit/bundle-verify\\.ts$' },
+      to: {
+        path: ['^cli/', '^core/database/', 'node_modules/(pg|@electric-sql/pglite|kysely)/'],
+        reachable: true,
+      },
+    },
+    {
+      name: 'sdk-loads-no-database',
+      comment: 'An adapter built on the SDK chooses its own storage.',
+      severity: 'error',
+      from: { path: '^adapters/sdk/index\\.ts$' },
+      to: { path: ['^core/database/', 'node_modules/(pg|@electric-sql/pglite)/'], reachable: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|dist|coverage|bench-results)/' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    combinedDependencies: false,
+  },
+};
