@@ -10,6 +10,7 @@ import { findFreePorts, seedDemoGateway } from '../dev/federation-runtime.ts';
 import { seedDevFederation } from '../dev/registry-seed.ts';
 import { type GatewayDb, gatewayMigrations } from '../gateway/index.ts';
 import { startRegistry } from '../registry/index.ts';
+import { parseMemberId } from '../schemas/index.ts';
 import { type ComponentProcess, forkComponent } from './component-process.ts';
 import type { TlsCredentials } from './mtls-forwarder.ts';
 
@@ -160,11 +161,12 @@ export async function startBenchFederation(options: StartBenchFederationOptions)
     await registry.publish();
 
     const gateway = async (m: FederationManifest['members'][number], adapters: Record<string, string>) => {
-      const schema = `gw_${m.id.split('/')[2]!.replaceAll(/[^a-z0-9]/g, '_')}`;
+      const { memberCode } = parseMemberId(m.id);
+      const schema = `gw_${memberCode.replaceAll(/[^a-z0-9]/g, '_')}`;
       await migrateToLatest(database.db, { schema, migrations: gatewayMigrations });
       await seedDemoGateway(database.db.withSchema(schema) as Kysely<GatewayDb>, m, dir);
       const own = ports[m.id]!;
-      return fork(`gateway-${m.id.split('/')[2]}`, {
+      return fork(`gateway-${memberCode}`, {
         kind: 'gateway',
         env: {
           GATEWAY_ID: m.gateway.id,

@@ -6,6 +6,7 @@ import {
   issueCertificate,
   toPem,
 } from '../certs/index.ts';
+import { parseMemberId } from '../schemas/index.ts';
 
 /**
  * The PKI of an audit benchmark run, made at start: root, issuing CA, one member's signing key and
@@ -17,12 +18,11 @@ export async function createBenchPki(member: string) {
   const issuingDer = Buffer.from(issuing.certificate.rawData).toString('base64');
   const issue = async (subject: string, profile: 'signing' | 'witness', owner?: string) => {
     const keys = await generateKeyPair();
-    const [instance = '', memberClass = '', memberCode = ''] = owner?.split('/') ?? [];
     const csrPem = await createCsr({
       keys,
       subject,
       profile,
-      ...(owner ? { member: { instance, memberClass, memberCode } } : {}),
+      ...(owner ? { member: parseMemberId(owner) } : {}),
     });
     const certificate = await issueCertificate({ ca: issuing, csrPem, profile });
     return { keys, chain: [Buffer.from(certificate.rawData).toString('base64'), issuingDer] };

@@ -15,10 +15,11 @@ import {
 import { EinmalError } from '../core/index.ts';
 import {
   parseMemberId,
-  parseSubsystemId,
   printedGatewayIdSchema,
   printedMemberIdSchema,
   printedSubsystemIdSchema,
+  printGatewayId,
+  printSubsystemId,
 } from '../schemas/index.ts';
 import { DEMO_INSTANCE, demoMembers } from './demo-federation.ts';
 
@@ -179,7 +180,7 @@ export async function writeDevelopmentFederation(options: {
       demoMembers.map(async (member) => {
         const memberId = parseMemberId(member.id);
         const folder = `members/${memberId.memberClass}/${memberId.memberCode}`;
-        const gatewayId = `${member.id}/${member.gateway.code}`;
+        const gatewayId = printGatewayId({ ...memberId, serverCode: member.gateway.code });
         const [signing, tls, adapterTls, subsystems] = await Promise.all([
           issue(`${folder}/signing`, `CN=${member.id}, O=${member.id}`, 'signing', { member: memberId }),
           issue(`${folder}/${member.gateway.code}-tls`, `CN=${gatewayId}, O=${member.id}`, 'auth', {
@@ -191,9 +192,10 @@ export async function writeDevelopmentFederation(options: {
             }),
           Promise.all(
             member.subsystems.map(async (code) => {
-              const id = `${member.id}/${code}`;
+              const subsystem = { ...memberId, subsystemCode: code };
+              const id = printSubsystemId(subsystem);
               const client = await issue(`${folder}/${code}-client`, `CN=${id}, O=${member.id}`, 'client', {
-                client: parseSubsystemId(id),
+                client: subsystem,
               });
               return { id, client };
             }),

@@ -17,6 +17,7 @@ import {
   startGateway,
 } from '../gateway/index.ts';
 import { type PublishedDirectory, type RegistryDb, startRegistry } from '../registry/index.ts';
+import { parseMemberId } from '../schemas/index.ts';
 import { DEMO_AUDIENCE, demoAccessRules, demoPorts, demoServices } from './demo-federation.ts';
 import { startEidServer } from './eid/index.ts';
 import { type FederationManifest, readFederationManifest } from './federation-files.ts';
@@ -219,7 +220,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
     const launch: GatewayLauncher = options.launchGateway ?? ((_c, _l, inThisProcess) => inThisProcess());
     for (const [i, member] of manifest.members.entries()) {
       const ports = gatewayPorts[i]!;
-      const schema = `gw_${member.id.split('/')[2]!.replaceAll(/[^a-z0-9]/g, '_')}`;
+      const schema = `gw_${parseMemberId(member.id).memberCode.replaceAll(/[^a-z0-9]/g, '_')}`;
       const adminToken = `dev-${schema}-operator-token`;
       const adapterUrl = adapterUrls[member.id];
       const adapters = adapterUrl ? Object.fromEntries(member.subsystems.map((s) => [s.id, adapterUrl])) : {};

@@ -1,4 +1,10 @@
-import type { Directory, DirectoryGateway, DirectoryService } from '../schemas/index.ts';
+import {
+  type Directory,
+  type DirectoryGateway,
+  type DirectoryService,
+  parseMemberId,
+  printClientId,
+} from '../schemas/index.ts';
 
 /**
  * The lookups the gateway's request paths make in the current directory, built once per directory
@@ -35,7 +41,8 @@ export function createDirectoryView(directory: Directory): DirectoryView {
   const clients = new Set<string>();
   for (const member of directory.members) {
     clients.add(member.id);
-    for (const subsystem of member.subsystems) clients.add(`${member.id}/${subsystem}`);
+    const memberId = parseMemberId(member.id);
+    for (const subsystemCode of member.subsystems) clients.add(printClientId({ ...memberId, subsystemCode }));
   }
   return {
     directory,

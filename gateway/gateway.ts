@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { createChainVerifier } from '../certs/index.ts';
 import type { Logger } from '../core/index.ts';
 import { createSignerCache, type SigningIdentity } from '../protocol/index.ts';
-import type { Directory } from '../schemas/index.ts';
+import { type Directory, subsystemOfPrinted } from '../schemas/index.ts';
 import { createAccessRuleCache } from './access/access-rule-store.ts';
 import { createAdminApp } from './admin/admin-app.ts';
 import { createAuditLog } from './audit/audit-log.ts';
@@ -128,7 +128,7 @@ export function createGateway(deps: GatewayDeps) {
     checks: {
       gatewayId: deps.gatewayId,
       directory: currentView,
-      hostsService: (service) => Object.hasOwn(deps.adapters, service.split('/').slice(0, 4).join('/')),
+      hostsService: (service) => Object.hasOwn(deps.adapters, subsystemOfPrinted(service)),
       signers,
       replay,
       accessRules,

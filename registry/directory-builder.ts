@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { EinmalError } from '../core/index.ts';
-import { type Directory, directorySchema } from '../schemas/index.ts';
+import { type Directory, directorySchema, memberOfPrinted, partOfPrinted } from '../schemas/index.ts';
 import {
   listApprovedCas,
   listEidIssuers,
@@ -10,7 +10,6 @@ import {
   listRevocations,
   listServices,
   listSubsystems,
-  memberPartOf,
   type RegistryDb,
   readDirectoryVersion,
 } from './db/index.ts';
@@ -64,8 +63,8 @@ export async function buildDirectory(
         id: member.id,
         name: member.name,
         subsystems: subsystems
-          .filter((subsystem) => memberPartOf(subsystem.id) === member.id)
-          .map((subsystem) => subsystem.id.split('/')[3]!),
+          .filter((subsystem) => memberOfPrinted(subsystem.id) === member.id)
+          .map((subsystem) => partOfPrinted(subsystem.id, 'subsystemCode')!),
       })),
       gateways,
       services,

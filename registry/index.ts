@@ -38,7 +38,6 @@ export {
   listServices,
   listSubsystems,
   type Member,
-  memberPartOf,
   type RegistryDb,
   type Revocation,
   readDirectoryVersion,

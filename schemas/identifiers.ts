@@ -289,3 +289,46 @@ export function sameClient(a: ClientId, b: ClientId): boolean {
 export function clientOfService(service: ServiceId): SubsystemId {
   return { ...memberOf(service), subsystemCode: service.subsystemCode };
 }
+
+/** Where each named part sits in a printed identifier. */
+const PART_INDEX = {
+  instance: 0,
+  memberClass: 1,
+  memberCode: 2,
+  subsystemCode: 3,
+  serverCode: 3,
+  serviceCode: 4,
+  serviceVersion: 5,
+} as const;
+
+/** The first `count` parts of a printed identifier (its parts never contain `/`). */
+function leadingParts(printed: string, count: number): string {
+  let end = -1;
+  for (let i = 0; i < count; i++) {
+    end = printed.indexOf('/', end + 1);
+    if (end === -1) return printed;
+  }
+  return printed.slice(0, end);
+}
+
+/**
+ * One part of an identifier already in printed form (a directory entry, a verified claim, a stored
+ * record), by its name; `undefined` when the identifier has no such part. Reads, never validates:
+ * untrusted text goes through the `parse*` functions.
+ * @example partOfPrinted('DEMO/GOV/munich/parking-permits', 'subsystemCode') // 'parking-permits'
+ */
+export function partOfPrinted(printed: string, part: keyof typeof PART_INDEX): string | undefined {
+  return printed.split('/')[PART_INDEX[part]];
+}
+
+/**
+ * The printed member (`INSTANCE/CLASS/MEMBER`) of a printed client, subsystem, service or gateway id.
+ * @example memberOfPrinted('DEMO/GOV/residents-office/register/address/v1') // 'DEMO/GOV/residents-office'
+ */
+export const memberOfPrinted = (printed: string): string => leadingParts(printed, 3);
+
+/**
+ * The printed subsystem (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`) of a printed service id.
+ * @example subsystemOfPrinted('DEMO/GOV/residents-office/register/address/v1') // 'DEMO/GOV/residents-office/register'
+ */
+export const subsystemOfPrinted = (printed: string): string => leadingParts(printed, 4);

@@ -52,11 +52,13 @@ export {
   type MemberId,
   memberIdSchema,
   memberOf,
+  memberOfPrinted,
   parseClientId,
   parseGatewayId,
   parseMemberId,
   parseServiceId,
   parseSubsystemId,
+  partOfPrinted,
   printClientId,
   printedClientIdSchema,
   printedGatewayIdSchema,
@@ -73,6 +75,7 @@ export {
   sameMember,
   serviceIdSchema,
   subsystemIdSchema,
+  subsystemOfPrinted,
 } from './identifiers.ts';
 export {
   canonicalInstantSchema,

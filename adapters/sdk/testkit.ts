@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { ErrorCode } from '../../core/errors/index.ts';
-import { verifiedContextHeaders } from '../../schemas/index.ts';
+import { parseSubsystemId, printServiceId, verifiedContextHeaders } from '../../schemas/index.ts';
 import { describeService, type ServiceDefinition, serviceRoute } from './define-service.ts';
 
 /** One call of a service, with the context the provider gateway would have verified. */
@@ -82,7 +82,9 @@ const STRANGER = 'ZZ00000000000';
  */
 export function createAdapterTestkit(app: Hono, options: AdapterTestkitOptions = {}): AdapterTestkit {
   const client = options.client ?? 'TEST/GOV/testkit/client';
-  const provider = options.provider ?? 'TEST/GOV/testkit/provider';
+  const provider = parseSubsystemId(options.provider ?? 'TEST/GOV/testkit/provider');
+  const serviceIdOf = (service: Pick<ServiceDefinition, 'code' | 'version'>) =>
+    printServiceId({ ...provider, serviceCode: service.code, serviceVersion: service.version });
 
   const request = async (path: string, init?: RequestInit): Promise<TestResponse> => {
     const response = await app.request(path, init);
@@ -97,7 +99,7 @@ export function createAdapterTestkit(app: Hono, options: AdapterTestkitOptions =
     const headers: Record<string, string> = {
       ...verifiedContextHeaders({
         client: call.client ?? client,
-        service: `${provider}/${service.code}/${service.version}`,
+        service: serviceIdOf(service),
         subject: call.subject,
         purpose: call.purpose === undefined ? (service.purposes[0]?.code ?? null) : call.purpose,
         legalBasis: call.legalBasis ?? null,
@@ -216,7 +218,7 @@ export function createAdapterTestkit(app: Hono, options: AdapterTestkitOptions =
     'content-type': 'application/json',
     ...verifiedContextHeaders({
       client,
-      service: `${provider}/${service.code}/${service.version}`,
+      service: serviceIdOf(service),
       subject,
       purpose: service.purposes[0]?.code ?? null,
       legalBasis: null,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { getInclusionProofs } from '../../audit/index.ts';
 import { hashToBase64 } from '../../protocol/index.ts';
-import type { Directory, DirectoryService } from '../../schemas/index.ts';
+import { type Directory, type DirectoryService, memberOfPrinted } from '../../schemas/index.ts';
 import {
   type AuditRecordRow,
   canonicalText,
@@ -71,7 +71,7 @@ export interface CitizenRecord {
   readonly proof: CitizenProof | null;
 }
 
-const memberOf = (id: string | null): string | null => (id ? id.split('/').slice(0, 3).join('/') : null);
+const memberOf = (id: string | null): string | null => (id ? memberOfPrinted(id) : null);
 
 function titled(code: string | null, list: DirectoryService['purposes'] | undefined): TitledCode | null {
   if (code === null) return null;

@@ -1,4 +1,4 @@
-import type { Directory } from '../../schemas/index.ts';
+import { type Directory, memberOfPrinted, partOfPrinted } from '../../schemas/index.ts';
 import { type AuditRecordRow, storedRecord } from '../audit/record-query.ts';
 
 /**
@@ -46,7 +46,7 @@ const ESTONIAN_PERSON_CODE = /^EE[0-9]{11}$/;
 /** The information system a record belongs to: the client's subsystem or the service's. */
 export function logSourceSystemOf(row: Pick<AuditRecordRow, 'side' | 'client' | 'service'>): string | null {
   const id = row.side === 'consumer' ? row.client : row.service;
-  return id?.split('/')[3] ?? null;
+  return (id && partOfPrinted(id, 'subsystemCode')) ?? null;
 }
 
 /** A stored record in the spec's `UsageTransfer` shape, with names and titles from the directory. */
@@ -54,8 +54,10 @@ export function toUsageTransfer(row: AuditRecordRow, directory: Directory | unde
   const record = storedRecord(row);
   const service = record.service ? directory?.services.find((s) => s.id === record.service) : undefined;
   const organization = (id: string | null): TrackerOrganization => {
-    const [, memberClass = '', memberCode = 'unknown', subsystem] = id?.split('/') ?? [];
-    const memberId = id?.split('/').slice(0, 3).join('/');
+    const memberClass = (id && partOfPrinted(id, 'memberClass')) ?? '';
+    const memberCode = (id && partOfPrinted(id, 'memberCode')) ?? 'unknown';
+    const subsystem = id ? partOfPrinted(id, 'subsystemCode') : undefined;
+    const memberId = id ? memberOfPrinted(id) : undefined;
     const name = directory?.members.find((m) => m.id === memberId)?.name ?? memberCode;
     return {
       type: ORGANIZATION_TYPES.has(memberClass) ? (memberClass as 'GOV' | 'COM' | 'NGO') : 'NEE',
@@ -65,7 +67,7 @@ export function toUsageTransfer(row: AuditRecordRow, directory: Directory | unde
   };
   const title = (code: string | null, list: { code: string; title: string }[] | undefined) =>
     code === null ? null : (list?.find((e) => e.code === code)?.title ?? code);
-  const clientMemberCode = record.client?.split('/')[2];
+  const clientMemberCode = record.client ? partOfPrinted(record.client, 'memberCode') : undefined;
   return {
     logTime: new Date(record.logTime).toISOString(),
     purpose: title(record.purpose, service?.purposes) ?? service?.title ?? record.service ?? 'Data request',

@@ -15,10 +15,13 @@ import {
   HEADER,
   httpMethodSchema,
   MAX_SIGNED_ENVELOPE_LENGTH,
+  memberOfPrinted,
   parseClientRequestHeaders,
   parseServicePath,
   printClientId,
+  printMemberId,
   printServiceId,
+  printSubsystemId,
   type RequestClaims,
   responseClaimsSchema,
   subjectIdSchema,
@@ -134,8 +137,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
         throw new EinmalError('Client.UnknownClient', { detail: 'client not hosted by this gateway' });
       }
       const serviceEntry = view.service(service);
-      const subsystem = `${target.service.instance}/${target.service.memberClass}/${target.service.memberCode}/${target.service.subsystemCode}`;
-      const provider = view.gatewayHosting(subsystem);
+      const provider = view.gatewayHosting(printSubsystemId(target.service));
       const isMetaservice =
         target.service.serviceVersion === undefined && METASERVICE_CODES.has(target.service.serviceCode);
       if ((!serviceEntry && !isMetaservice) || !provider)
@@ -148,8 +150,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       ) {
         throw new EinmalError('Client.InvalidHiding');
       }
-      const member = `${context.client.instance}/${context.client.memberClass}/${context.client.memberCode}`;
-      const signer = deps.signerFor(member);
+      const signer = deps.signerFor(printMemberId(context.client));
       if (!signer) throw new EinmalError('Server.ClientProxy.NoSigningKey');
 
       const body = await readBody(c, deps.maxBodyBytes);
@@ -214,7 +215,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
         await record(answer.status, { errorCode: knownCode(providerError), failed: answer.status >= 500 });
         return passThrough(answer, claims, requestJws);
       }
-      verifyResponse(deps, answer, responseJws, requestJws, claims, serviceOwner(service));
+      verifyResponse(deps, answer, responseJws, requestJws, claims, memberOfPrinted(service));
       await record(answer.status, { responseJws });
       return passThrough(answer, claims, requestJws);
     } catch (thrown) {
@@ -239,8 +240,6 @@ function subjectOf(token: string | undefined, declared: string | undefined): str
   if (declared !== undefined && declared !== sub) throw new EinmalError('Client.SubjectMismatch');
   return sub;
 }
-
-const serviceOwner = (service: string): string => service.split('/').slice(0, 3).join('/');
 
 function headerValue(answer: PeerResponse, name: string): string | undefined {
   const value = answer.headers[name];

@@ -1,4 +1,4 @@
-import type { Directory } from '../../schemas/index.ts';
+import { type Directory, parseMemberId } from '../../schemas/index.ts';
 
 /**
  * The `listClients` metaservice in X-Road's JSON shape (pr-mrest §3): every member and subsystem of
@@ -6,7 +6,7 @@ import type { Directory } from '../../schemas/index.ts';
  */
 export function listClientsDocument(directory: Directory) {
   const member = directory.members.flatMap((m) => {
-    const [instance, memberClass, memberCode] = m.id.split('/');
+    const { instance, memberClass, memberCode } = parseMemberId(m.id);
     const base = { xroad_instance: instance, member_class: memberClass, member_code: memberCode };
     return [
       { id: { object_type: 'MEMBER', ...base }, name: m.name },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EinmalError } from '../../core/index.ts';
-import type { ServiceId } from '../../schemas/index.ts';
+import { printServiceId, type ServiceId } from '../../schemas/index.ts';
 import { type AccessRule, isAccessGranted } from '../access/access-rule.ts';
 import type { AdapterClient } from './adapter-client.ts';
 
@@ -71,7 +71,6 @@ export function createMetaservices(options: {
       access: Omit<Parameters<typeof isAccessGranted>[1], 'service' | 'method' | 'path'>;
     }): Promise<{ status: number; body: Buffer }> {
       const { services, openapi } = await describe(input.adapterUrl);
-      const prefix = `${input.subsystem.instance}/${input.subsystem.memberClass}/${input.subsystem.memberCode}/${input.subsystem.subsystemCode}`;
       const json = (value: unknown) => ({ status: 200, body: Buffer.from(JSON.stringify(value)) });
       if (input.code === 'listMethods')
         return json({ service: services.map((s) => serviceEntry(input.subsystem, s)) });
@@ -79,7 +78,7 @@ export function createMetaservices(options: {
         const allowed = services.filter((s) =>
           isAccessGranted(input.rules, {
             ...input.access,
-            service: `${prefix}/${s.code}/${s.version}`,
+            service: printServiceId({ ...input.subsystem, serviceCode: s.code, serviceVersion: s.version }),
             method: s.method,
             path: s.path,
           }),

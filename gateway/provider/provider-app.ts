@@ -2,7 +2,13 @@ import type { Socket } from 'node:net';
 import { Hono } from 'hono';
 import { EinmalError, type ErrorCode, type Logger, toEinmalError } from '../../core/index.ts';
 import { type SigningIdentity, signResponse } from '../../protocol/index.ts';
-import { HEADER, parseServiceId, verifiedContextHeaders } from '../../schemas/index.ts';
+import {
+  HEADER,
+  parseServiceId,
+  printMemberId,
+  printSubsystemId,
+  verifiedContextHeaders,
+} from '../../schemas/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { checkLoggable, exchangeRecord, loggableRejection } from '../audit/exchange-record.ts';
 import { rawTarget, readBody } from '../http/read-body.ts';
@@ -81,8 +87,8 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
       // exactly as signed, nothing is served (the answer's own fields are the gateway's).
       checkLoggable(outcome(200, {}), 'Server.ServerProxy.RequestNotLoggable');
       const service = parseServiceId(verified.claims.service);
-      const subsystem = `${service.instance}/${service.memberClass}/${service.memberCode}/${service.subsystemCode}`;
-      const member = `${service.instance}/${service.memberClass}/${service.memberCode}`;
+      const subsystem = printSubsystemId(service);
+      const member = printMemberId(service);
       const adapterUrl = deps.adapterFor(subsystem);
       const signer = deps.signerFor(member);
       if (!adapterUrl || !signer) {

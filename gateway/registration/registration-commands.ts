@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, type CommandInput, requireOption } from '../../cli/command.ts';
 import { EinmalError } from '../../core/index.ts';
+import { parseMemberId, printGatewayId } from '../../schemas/index.ts';
 import { createRegistryFetch } from '../directory/index.ts';
 import type { FederationFolder } from './federation-folder.ts';
 import { GATEWAY_INIT_FILES, initGateway } from './gateway-init.ts';
@@ -105,10 +106,11 @@ export function gatewayRegistrationCommands(folder?: FederationFolder): readonly
       const hosts = (input.options.host as string[] | undefined) ?? [];
       const member = requireOption(input, 'member');
       const code = requireOption(input, 'code');
-      const { signing, port } = await signingAndPort(input, member, `${member}/${code}`);
+      const gateway = printGatewayId({ ...parseMemberId(member), serverCode: code });
+      const { signing, port } = await signingAndPort(input, member, gateway);
       if (port === undefined) {
         throw new EinmalError('Cli.Usage', {
-          message: `--port is required for a new gateway ${member}/${code}`,
+          message: `--port is required for a new gateway ${gateway}`,
         });
       }
       const result = await initGateway({

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { EinmalError } from '../../core/index.ts';
+import { memberOfPrinted } from '../../schemas/index.ts';
 import { recordChange } from './change.ts';
-import { isRegisteredClient, memberPartOf, notFound } from './members.ts';
+import { isRegisteredClient, notFound } from './members.ts';
 import type { RegistryDb } from './tables.ts';
 
 /** A security gateway as the directory lists it. */
@@ -25,7 +26,7 @@ export interface Gateway {
  *   authCertificateFingerprints: [fingerprint], clients: ['DEMO/GOV/munich/parking-permits'] });
  */
 export async function addGateway(db: Kysely<RegistryDb>, gateway: Gateway): Promise<void> {
-  const memberId = memberPartOf(gateway.id);
+  const memberId = memberOfPrinted(gateway.id);
   await recordChange(db, async (trx) => {
     const member = await trx.selectFrom('member').select('id').where('id', '=', memberId).executeTakeFirst();
     if (!member) {

@@ -16,7 +16,6 @@ export {
   listMembers,
   listSubsystems,
   type Member,
-  memberPartOf,
   removeMember,
   removeSubsystem,
   type Subsystem,

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { EinmalError } from '../../core/index.ts';
+import { memberOfPrinted, partOfPrinted } from '../../schemas/index.ts';
 import { recordChange } from './change.ts';
 import type { RegistryDb } from './tables.ts';
 
@@ -15,9 +16,6 @@ export interface Subsystem {
   /** `INSTANCE/CLASS/MEMBER/SUBSYSTEM`. */
   readonly id: string;
 }
-
-/** `INSTANCE/CLASS/MEMBER` of a client, subsystem, gateway or service identifier. */
-export const memberPartOf = (id: string): string => id.split('/').slice(0, 3).join('/');
 
 /**
  * Registers a member. Refuses an existing id with `Client.Conflict`.
@@ -79,7 +77,7 @@ export async function removeMember(db: Kysely<RegistryDb>, id: string): Promise<
  * await addSubsystem(db, { id: 'DEMO/GOV/munich/parking-permits' });
  */
 export async function addSubsystem(db: Kysely<RegistryDb>, subsystem: Subsystem): Promise<void> {
-  const memberId = memberPartOf(subsystem.id);
+  const memberId = memberOfPrinted(subsystem.id);
   await recordChange(db, async (trx) => {
     const member = await trx.selectFrom('member').select('id').where('id', '=', memberId).executeTakeFirst();
     if (!member) {
@@ -126,7 +124,7 @@ export async function removeSubsystem(db: Kysely<RegistryDb>, id: string): Promi
 
 /** Whether `id` names a registered member or subsystem, i.e. a client a gateway may host. */
 export async function isRegisteredClient(db: Kysely<RegistryDb>, id: string): Promise<boolean> {
-  const table = id.split('/').length === 3 ? 'member' : 'subsystem';
+  const table = partOfPrinted(id, 'subsystemCode') === undefined ? 'member' : 'subsystem';
   const row = await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst();
   return row !== undefined;
 }

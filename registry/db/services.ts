@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { EinmalError } from '../../core/index.ts';
-import type { ServicePolicy } from '../../schemas/index.ts';
+import { type ServicePolicy, subsystemOfPrinted } from '../../schemas/index.ts';
 import { recordChange } from './change.ts';
 import { notFound } from './members.ts';
 import type { RegistryDb, ServiceTable } from './tables.ts';
@@ -11,9 +11,6 @@ export interface Service extends ServicePolicy {
   readonly id: string;
 }
 
-/** `INSTANCE/CLASS/MEMBER/SUBSYSTEM` of a service identifier. */
-const subsystemPartOf = (id: string): string => id.split('/').slice(0, 4).join('/');
-
 /**
  * Registers a service of an existing subsystem (`Registry.UnknownReference` otherwise).
  *
@@ -21,7 +18,7 @@ const subsystemPartOf = (id: string): string => id.split('/').slice(0, 4).join('
  * await addService(db, demoServices[0]);
  */
 export async function addService(db: Kysely<RegistryDb>, service: Service): Promise<void> {
-  const subsystemId = subsystemPartOf(service.id);
+  const subsystemId = subsystemOfPrinted(service.id);
   await recordChange(db, async (trx) => {
     const subsystem = await trx
       .selectFrom('subsystem')
