@@ -1,4 +1,4 @@
-import { createHash, type KeyObject, verify, X509Certificate } from 'node:crypto';
+import { type KeyObject, X509Certificate } from 'node:crypto';
 import {
   type CertificateProfile,
   type ChainVerifier,
@@ -6,6 +6,7 @@ import {
   parseCertificateBundle,
 } from '../certs/index.ts';
 import { isEinmalError } from '../core/errors/index.ts';
+import { parseJsonObject, readX5c, sha256Base64Url, verifyEs256 } from '../protocol/index.ts';
 import type { MemberId } from '../schemas/index.ts';
 
 /** Why a signature is not accepted, in words an auditor can act on. */
@@ -41,6 +42,8 @@ interface Signer {
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
+/** Longest certificate chain a signature in the log may carry. */
+const MAX_CHAIN_LENGTH = 10;
 
 /**
  * Builds the trust for one verification run. `anchorsPem` are the trust anchors (the federation
@@ -89,23 +92,11 @@ export function createSignatureTrust(options: {
       }
       const signature = Buffer.from(s, 'base64url');
       if (signature.length !== 64) return 'the signature is not an ES256 signature';
-      const valid = verify(
-        'sha256',
-        Buffer.from(`${h}.${p}`),
-        { key: header.signer.publicKey, dsaEncoding: 'ieee-p1363' },
-        signature,
-      );
-      if (!valid) return 'the signature does not verify';
-      let payload: unknown;
-      try {
-        payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
-      } catch {
-        return 'the signed payload is not JSON';
-      }
-      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-        return 'the signed payload is not a JSON object';
-      }
-      return { typ: header.typ, x5c: header.x5c, payload: payload as Record<string, unknown>, member };
+      if (!verifyEs256(`${h}.${p}`, signature, header.signer.publicKey))
+        return 'the signature does not verify';
+      const payload = parseJsonObject(Buffer.from(p, 'base64url'));
+      if (payload === undefined) return 'the signed payload is not a JSON object';
+      return { typ: header.typ, x5c: header.x5c, payload, member };
     },
   };
 }
@@ -117,20 +108,19 @@ function parseHeader(segment: string) {
   } catch {
     return 'the JWS header is not JSON';
   }
-  const { alg, typ, x5c } = (header ?? {}) as { alg?: unknown; typ?: unknown; x5c?: unknown };
-  if (alg !== 'ES256') return 'the JWS algorithm is not ES256';
-  if (!Array.isArray(x5c) || x5c.length === 0 || !x5c.every((c) => typeof c === 'string')) {
-    return 'the JWS names no signer certificate (x5c)';
-  }
+  const { alg, typ, crit, x5c: value } = (header ?? {}) as Record<string, unknown>;
+  if (alg !== 'ES256' || crit !== undefined) return 'the JWS algorithm is not ES256';
+  const x5c = readX5c(value, MAX_CHAIN_LENGTH);
+  if (!x5c) return 'the JWS names no signer certificate (x5c)';
   try {
-    const der = new Uint8Array(Buffer.from(x5c[0] as string, 'base64'));
+    const der = new Uint8Array(Buffer.from(x5c[0]!, 'base64'));
     const certificate = new X509Certificate(der);
     const signer = {
       der,
       publicKey: certificate.publicKey,
       subject: certificate.subject.replaceAll('\n', ', '),
     };
-    return { typ, x5c: x5c as string[], signer };
+    return { typ, x5c, signer };
   } catch {
     return "the signer's certificate (x5c) is malformed";
   }
@@ -159,5 +149,5 @@ function untrustedSigner(
 
 /** `b64url(sha256(text))`, the digest form of the records' `requestDigest` and `responseDigest`. */
 export function jwsDigest(jws: string): string {
-  return createHash('sha256').update(jws).digest('base64url');
+  return sha256Base64Url(jws);
 }

@@ -1,8 +1,14 @@
 import { type KeyObject, type webcrypto, X509Certificate } from 'node:crypto';
-import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
 import { EinmalError } from '../core/errors/index.ts';
 import { canonicalJson } from './canonical-json.ts';
+import {
+  readX5c,
+  type SigningKey,
+  signCompactJwsBytes,
+  splitCompactJws,
+  verifyJwsSignature,
+} from './compact-jws.ts';
 import { base64HashSchema, hashToBase64 } from './hash-codec.ts';
 
 /** JWS `typ` of a checkpoint signed by the gateway node that keeps the log. */
@@ -29,22 +35,8 @@ export const checkpointSchema = z.strictObject({
 
 export type Checkpoint = z.infer<typeof checkpointSchema>;
 
-const headerSchema = z.object({
-  alg: z.literal('ES256'),
-  typ: z.string(),
-  x5c: z
-    .array(
-      z
-        .string()
-        .regex(/^[A-Za-z0-9+/]+={0,2}$/)
-        .max(16_384),
-    )
-    .min(1)
-    .max(10),
-});
-
-/** A private ES256 (P-256) signing key. */
-export type SigningKey = KeyObject | webcrypto.CryptoKey;
+/** Longest certificate chain a checkpoint or cosignature may carry. */
+const MAX_CHAIN_LENGTH = 10;
 
 /** The key a signature is checked with: a public key, or the signer's certificate (base64 DER). */
 export type VerificationKey =
@@ -133,29 +125,31 @@ export async function verifyCosignature(
  * without verifying anything, so the caller can check the chain and then verify with `x5c[0]`.
  */
 export function checkpointCertificates(jws: unknown): string[] {
-  return readHeader(jws).x5c;
+  return readStatement(jws).x5c;
 }
 
 async function signStatement(typ: string, options: SignCheckpointOptions): Promise<string> {
   const checkpoint = checkpointSchema.parse(options.checkpoint);
   if (options.certificateChain.length === 0) throw new TypeError('a certificate chain is required');
-  const payload = new TextEncoder().encode(canonicalJson(checkpoint));
-  return new CompactSign(payload)
-    .setProtectedHeader({ alg: 'ES256', typ, x5c: [...options.certificateChain] })
-    .sign(options.privateKey);
+  return signCompactJwsBytes(
+    { alg: 'ES256', typ, x5c: [...options.certificateChain] },
+    canonicalJson(checkpoint),
+    options.privateKey,
+  );
 }
 
 async function verifyStatement(typ: string, jws: unknown, key: VerificationKey): Promise<Checkpoint> {
-  const header = readHeader(jws);
-  if (header.typ !== typ) throw invalid(`typ is not ${typ}`);
-  let payload: Uint8Array;
-  try {
-    ({ payload } = await compactVerify(jws as string, publicKeyOf(key), { algorithms: ['ES256'] }));
-  } catch (cause) {
-    if (cause instanceof EinmalError) throw cause;
-    throw new EinmalError('Audit.InvalidCheckpoint', { cause, detail: 'signature' });
+  const split = readStatement(jws);
+  if (split.header.typ !== typ) throw invalid(`typ is not ${typ}`);
+  if (!verifyJwsSignature(split, publicKeyOf(key))) {
+    throw new EinmalError('Audit.InvalidCheckpoint', { detail: 'signature' });
   }
-  const text = new TextDecoder('utf-8', { fatal: true }).decode(payload);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(split.payloadBytes);
+  } catch (cause) {
+    throw new EinmalError('Audit.InvalidCheckpoint', { cause, detail: 'payload is not UTF-8' });
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -168,19 +162,13 @@ async function verifyStatement(typ: string, jws: unknown, key: VerificationKey):
   return checkpoint.data;
 }
 
-function readHeader(jws: unknown): z.infer<typeof headerSchema> {
-  if (typeof jws !== 'string' || jws.length > MAX_JWS_LENGTH || jws.split('.').length !== 3) {
-    throw invalid('not a compact JWS');
-  }
-  let header: unknown;
-  try {
-    header = decodeProtectedHeader(jws);
-  } catch (cause) {
-    throw new EinmalError('Audit.InvalidCheckpoint', { cause, detail: 'header' });
-  }
-  const parsed = headerSchema.safeParse(header);
-  if (!parsed.success) throw invalid('header');
-  return parsed.data;
+/** The statement taken apart, with an ES256 header of some `typ` and a usable `x5c`. */
+function readStatement(jws: unknown) {
+  const split = splitCompactJws(jws, MAX_JWS_LENGTH);
+  if (!split) throw invalid('not a compact JWS');
+  const x5c = readX5c(split.header.x5c, MAX_CHAIN_LENGTH);
+  if (split.header.alg !== 'ES256' || typeof split.header.typ !== 'string' || !x5c) throw invalid('header');
+  return { ...split, x5c };
 }
 
 function publicKeyOf(key: VerificationKey): KeyObject | webcrypto.CryptoKey {

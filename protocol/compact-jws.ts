@@ -1,74 +1,179 @@
-import { createHash, type KeyObject, sign, verify } from 'node:crypto';
+import { createHash, KeyObject, sign, verify, type webcrypto } from 'node:crypto';
 
 /**
- * Compact JWS (RFC 7515 §7.1) with ES256 on node:crypto, for the exchange hot path: every request
- * and response is signed and verified once per hop, and node:crypto on a cached `KeyObject` is several
- * times faster than WebCrypto (DESIGN.md §14). jose stays the library for eID tokens and JWKS.
+ * The one codec of einmal's signed documents: compact JWS (RFC 7515 §7.1) with ES256 (RFC 7518
+ * §3.4) and the signer's certificate chain in `x5c` (RFC 7515 §4.1.6), on node:crypto. Every
+ * document that crosses the wire (the directory, registration requests, checkpoints and
+ * cosignatures, the exchange envelopes) is signed and read with it (docs/protocol.md §3). node:crypto
+ * on a cached `KeyObject` is several times faster than WebCrypto, which matters on the exchange path;
+ * jose stays the library for what a library should do: eID tokens (JWT) and JWKS (gateway/eid).
  */
 
+/** A private ES256 (P-256) key: a node:crypto `KeyObject`, or a WebCrypto key as certs/ makes them. */
+export type SigningKey = KeyObject | webcrypto.CryptoKey;
+
+/** The protected header einmal writes: algorithm, type and (except for proofs of possession) the chain. */
 export interface JwsHeader {
   readonly alg: 'ES256';
   readonly typ: string;
   /** Certificate chain, base64 (not url) DER, signer first (RFC 7515 §4.1.6). */
-  readonly x5c: readonly string[];
+  readonly x5c?: readonly string[];
 }
 
-export interface DecodedJws {
-  readonly header: { alg?: unknown; typ?: unknown; x5c?: unknown; [name: string]: unknown };
-  readonly payload: unknown;
+/** A compact JWS taken apart, not yet verified. */
+export interface SplitJws {
+  /** The protected header, a JSON object. */
+  readonly header: { alg?: unknown; typ?: unknown; x5c?: unknown; crit?: unknown; [name: string]: unknown };
+  /** The payload bytes as signed. */
+  readonly payloadBytes: Buffer;
   /** `BASE64URL(header) || '.' || BASE64URL(payload)`, the bytes that were signed. */
   readonly signingInput: string;
   readonly signature: Buffer;
 }
 
-const encodeJson = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/** Signs `payload` as a compact JWS with an EC P-256 private key. */
-export function signCompactJws(header: JwsHeader, payload: unknown, privateKey: KeyObject): string {
-  const signingInput = `${encodeJson(header)}.${encodeJson(payload)}`;
-  const signature = sign('sha256', Buffer.from(signingInput), { key: privateKey, dsaEncoding: 'ieee-p1363' });
-  return `${signingInput}.${signature.toString('base64url')}`;
+/** A compact JWS whose payload is a JSON object. */
+export interface DecodedJws {
+  readonly header: SplitJws['header'];
+  readonly payload: unknown;
+  readonly signingInput: string;
+  readonly signature: Buffer;
 }
 
 const B64URL = /^[A-Za-z0-9_-]*$/;
+const BASE64_DER = /^[A-Za-z0-9+/]+={0,2}$/;
+/** A certificate of a chain is a few hundred bytes to a few kilobytes. */
+const MAX_CERTIFICATE_LENGTH = 16_384;
+
+const keyObjects = new WeakMap<webcrypto.CryptoKey, KeyObject>();
+
+/** The node:crypto form of a key, converted once per WebCrypto key. */
+function keyObjectOf(key: SigningKey): KeyObject {
+  if (key instanceof KeyObject) return key;
+  let converted = keyObjects.get(key);
+  if (!converted) {
+    converted = KeyObject.from(key);
+    keyObjects.set(key, converted);
+  }
+  return converted;
+}
+
+const encode = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('base64url');
 
 /**
- * Splits and decodes a compact JWS without verifying it. Returns `undefined` for anything that is not
- * three base64url parts with JSON objects in the first two, so callers map it to their own error code.
+ * Signs `payload` (bytes or text, as they are) as a compact JWS.
+ * @example signCompactJwsBytes({ alg: 'ES256', typ: 'einmal-checkpoint+jws', x5c }, canonicalJson(checkpoint), key)
  */
-export function decodeCompactJws(token: string): DecodedJws | undefined {
-  const parts = token.split('.');
+export function signCompactJwsBytes(
+  header: JwsHeader,
+  payload: Uint8Array | string,
+  key: SigningKey,
+): string {
+  const signingInput = `${encode(JSON.stringify(header))}.${encode(payload)}`;
+  const signature = sign('sha256', Buffer.from(signingInput), {
+    key: keyObjectOf(key),
+    dsaEncoding: 'ieee-p1363',
+  });
+  return `${signingInput}.${signature.toString('base64url')}`;
+}
+
+/**
+ * Signs `payload` as a compact JWS over its JSON text.
+ * @example signCompactJws({ alg: 'ES256', typ: 'einmal-req+jws', x5c }, claims, privateKey)
+ */
+export function signCompactJws(header: JwsHeader, payload: unknown, key: SigningKey): string {
+  return signCompactJwsBytes(header, JSON.stringify(payload), key);
+}
+
+/**
+ * Takes a compact JWS apart without verifying it: three base64url parts, a JSON object as header.
+ * Returns `undefined` for anything else (also for text longer than `maxLength`), so each caller maps
+ * it to its own error code.
+ */
+export function splitCompactJws(text: unknown, maxLength = Number.POSITIVE_INFINITY): SplitJws | undefined {
+  if (typeof text !== 'string' || text.length > maxLength) return undefined;
+  const parts = text.split('.');
   if (parts.length !== 3) return undefined;
   const [h, p, s] = parts as [string, string, string];
-  if (!B64URL.test(h) || !B64URL.test(p) || !B64URL.test(s) || h.length === 0 || p.length === 0)
-    return undefined;
+  if (h.length === 0 || !B64URL.test(h) || !B64URL.test(p) || !B64URL.test(s)) return undefined;
+  let header: unknown;
   try {
-    const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
-    const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
-    if (typeof header !== 'object' || header === null || Array.isArray(header)) return undefined;
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
-    return { header, payload, signingInput: `${h}.${p}`, signature: Buffer.from(s, 'base64url') };
+    header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) return undefined;
+  return {
+    header: header as SplitJws['header'],
+    payloadBytes: Buffer.from(p, 'base64url'),
+    signingInput: `${h}.${p}`,
+    signature: Buffer.from(s, 'base64url'),
+  };
+}
+
+/**
+ * Splits and decodes a compact JWS whose payload is a JSON object, without verifying it; `undefined`
+ * for anything else.
+ */
+export function decodeCompactJws(token: string): DecodedJws | undefined {
+  const split = splitCompactJws(token);
+  if (!split || split.payloadBytes.length === 0) return undefined;
+  const payload = parseJsonObject(split.payloadBytes);
+  if (payload === undefined) return undefined;
+  return { header: split.header, payload, signingInput: split.signingInput, signature: split.signature };
+}
+
+/** The JSON object in `bytes` (UTF-8), or `undefined` when they hold anything else. */
+export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Whether the ES256 signature of a decoded JWS verifies with `publicKey`. */
-export function verifyJwsSignature(jws: DecodedJws, publicKey: KeyObject): boolean {
-  if (jws.header.alg !== 'ES256' || jws.signature.length !== 64) return false;
+/**
+ * The `x5c` chain of a header when it is one: 1 to `maxEntries` certificates, each standard base64
+ * DER of bounded length. Whether the certificates parse and chain is the caller's next check.
+ */
+export function readX5c(value: unknown, maxEntries: number): string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0 || value.length > maxEntries) return undefined;
+  for (const entry of value) {
+    if (typeof entry !== 'string' || entry.length > MAX_CERTIFICATE_LENGTH || !BASE64_DER.test(entry)) {
+      return undefined;
+    }
+  }
+  return value as string[];
+}
+
+/** Whether an ES256 signature (64 bytes, r‖s) over `signingInput` verifies with `publicKey`. */
+export function verifyEs256(signingInput: string, signature: Uint8Array, publicKey: SigningKey): boolean {
+  if (signature.length !== 64) return false;
   try {
     return verify(
       'sha256',
-      Buffer.from(jws.signingInput),
-      { key: publicKey, dsaEncoding: 'ieee-p1363' },
-      jws.signature,
+      Buffer.from(signingInput),
+      { key: keyObjectOf(publicKey), dsaEncoding: 'ieee-p1363' },
+      signature,
     );
   } catch {
     return false;
   }
 }
 
-/** `b64url(sha256(bytes))`, the digest form used in signed claims (DESIGN.md §5). */
+/**
+ * Whether the signature of a taken-apart JWS verifies with `publicKey`: `alg` must be ES256 and no
+ * critical extension may be asked for (RFC 7515 §4.1.11; einmal understands none).
+ */
+export function verifyJwsSignature(
+  jws: Pick<SplitJws, 'header' | 'signingInput' | 'signature'>,
+  publicKey: SigningKey,
+): boolean {
+  if (jws.header.alg !== 'ES256' || jws.header.crit !== undefined) return false;
+  return verifyEs256(jws.signingInput, jws.signature, publicKey);
+}
+
+/** `b64url(sha256(bytes))`, the digest form used in signed claims (docs/protocol.md §1). */
 export function sha256Base64Url(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('base64url');
 }

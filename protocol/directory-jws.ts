@@ -1,15 +1,16 @@
-import type { KeyObject } from 'node:crypto';
 import type { X509Certificate } from '@peculiar/x509';
-import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
-import {
-  type CryptoKey,
-  certificateDer,
-  parseCertificateDer,
-  publicKeyObject,
-  validateChain,
-} from '../certs/index.ts';
+import { certificateDer, parseCertificateDer, publicKeyObject, validateChain } from '../certs/index.ts';
 import { EinmalError } from '../core/errors/index.ts';
 import { type Directory, directorySchema } from '../schemas/index.ts';
+import {
+  parseJsonObject,
+  readX5c,
+  type SigningKey,
+  type SplitJws,
+  signCompactJws,
+  splitCompactJws,
+  verifyJwsSignature,
+} from './compact-jws.ts';
 
 /** The `typ` header of a signed directory. */
 export const DIRECTORY_JWS_TYPE = 'einmal-directory+jws';
@@ -20,7 +21,7 @@ const MAX_CHAIN_LENGTH = 8;
 
 /** What signs the directory: the registry's directory-signing key and its certificate chain. */
 export interface DirectorySigner {
-  readonly privateKey: KeyObject | CryptoKey;
+  readonly privateKey: SigningKey;
   /** The directory-signing certificate first, then its intermediates (not the anchor). */
   readonly chain: readonly X509Certificate[];
 }
@@ -35,9 +36,7 @@ export interface DirectorySigner {
 export async function signDirectory(directory: Directory, signer: DirectorySigner): Promise<string> {
   if (signer.chain.length === 0) throw new TypeError('signDirectory needs the signing certificate');
   const x5c = signer.chain.map((cert) => Buffer.from(certificateDer(cert)).toString('base64'));
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(directory)))
-    .setProtectedHeader({ alg: 'ES256', typ: DIRECTORY_JWS_TYPE, x5c })
-    .sign(signer.privateKey);
+  return signCompactJws({ alg: 'ES256', typ: DIRECTORY_JWS_TYPE, x5c }, directory, signer.privateKey);
 }
 
 /** What a gateway trusts and holds when it checks a fetched or cached directory. */
@@ -60,8 +59,11 @@ export interface DirectoryVerification {
  * const directory = await verifyDirectory(jws, { anchor: rootCa, held: current, now: new Date() });
  */
 export async function verifyDirectory(jws: string, verification: DirectoryVerification): Promise<Directory> {
-  const chain = readSignerChain(jws);
-  const [signer, ...intermediates] = chain;
+  const split = splitCompactJws(jws, MAX_DIRECTORY_JWS_LENGTH);
+  if (!split) {
+    throw new EinmalError('Directory.Malformed', { message: 'The directory is not a compact JWS' });
+  }
+  const [signer, ...intermediates] = readSignerChain(split);
   try {
     await validateChain({
       certificate: signer!,
@@ -74,14 +76,11 @@ export async function verifyDirectory(jws: string, verification: DirectoryVerifi
     throw new EinmalError('Directory.UntrustedSigner', { cause, detail: describeRefusal(cause) });
   }
 
-  let payload: Uint8Array;
-  try {
-    ({ payload } = await compactVerify(jws, publicKeyObject(signer!), { algorithms: ['ES256'] }));
-  } catch (cause) {
-    throw new EinmalError('Directory.InvalidSignature', { cause });
+  if (!verifyJwsSignature(split, publicKeyObject(signer!))) {
+    throw new EinmalError('Directory.InvalidSignature');
   }
 
-  const directory = parseDirectoryPayload(payload);
+  const directory = parseDirectoryPayload(split.payloadBytes);
   if (verification.held && directory.version < verification.held.version) {
     throw new EinmalError('Directory.VersionRollback', {
       detail: { received: directory.version, held: verification.held.version },
@@ -96,19 +95,7 @@ export async function verifyDirectory(jws: string, verification: DirectoryVerifi
 }
 
 /** The x5c chain of a directory JWS, signer first; anything structurally off is Malformed. */
-function readSignerChain(jws: string): X509Certificate[] {
-  if (typeof jws !== 'string' || jws.length > MAX_DIRECTORY_JWS_LENGTH || jws.split('.').length !== 3) {
-    throw new EinmalError('Directory.Malformed', { message: 'The directory is not a compact JWS' });
-  }
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(jws);
-  } catch (cause) {
-    throw new EinmalError('Directory.Malformed', {
-      message: 'The directory JWS header is unreadable',
-      cause,
-    });
-  }
+function readSignerChain({ header }: SplitJws): X509Certificate[] {
   if (header.alg !== 'ES256' || header.typ !== DIRECTORY_JWS_TYPE) {
     throw new EinmalError('Directory.Malformed', {
       message: 'The directory JWS has the wrong type or algorithm',
@@ -120,13 +107,8 @@ function readSignerChain(jws: string): X509Certificate[] {
       message: 'The directory JWS has unknown critical headers',
     });
   }
-  const x5c = header.x5c;
-  if (
-    !Array.isArray(x5c) ||
-    x5c.length === 0 ||
-    x5c.length > MAX_CHAIN_LENGTH ||
-    !x5c.every((entry) => typeof entry === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(entry))
-  ) {
+  const x5c = readX5c(header.x5c, MAX_CHAIN_LENGTH);
+  if (!x5c) {
     throw new EinmalError('Directory.Malformed', {
       message: 'The directory JWS carries no usable x5c chain',
     });
@@ -139,11 +121,9 @@ function readSignerChain(jws: string): X509Certificate[] {
 }
 
 function parseDirectoryPayload(payload: Uint8Array): Directory {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch (cause) {
-    throw new EinmalError('Directory.Malformed', { message: 'The directory payload is not JSON', cause });
+  const json = parseJsonObject(payload);
+  if (json === undefined) {
+    throw new EinmalError('Directory.Malformed', { message: 'The directory payload is not JSON' });
   }
   const parsed = directorySchema.safeParse(json);
   if (!parsed.success) {

@@ -8,7 +8,6 @@ export {
   cosignCheckpoint,
   createCheckpoint,
   type SignCheckpointOptions,
-  type SigningKey,
   signCheckpoint,
   type VerificationKey,
   verifyCheckpoint,
@@ -19,8 +18,15 @@ export {
   type DecodedJws,
   decodeCompactJws,
   type JwsHeader,
+  parseJsonObject,
+  readX5c,
+  type SigningKey,
+  type SplitJws,
   sha256Base64Url,
   signCompactJws,
+  signCompactJwsBytes,
+  splitCompactJws,
+  verifyEs256,
   verifyJwsSignature,
 } from './compact-jws.ts';
 export {

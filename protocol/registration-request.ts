@@ -1,9 +1,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type { X509Certificate } from '@peculiar/x509';
-import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
 import {
-  type CryptoKey,
   certificateDer,
   memberOfCertificate,
   parseCertificateDer,
@@ -14,6 +12,16 @@ import {
 } from '../certs/index.ts';
 import { EinmalError } from '../core/errors/index.ts';
 import { parseGatewayId, printedGatewayIdSchema, printMemberId } from '../schemas/index.ts';
+import {
+  parseJsonObject,
+  readX5c,
+  type SigningKey,
+  type SplitJws,
+  signCompactJws,
+  signCompactJwsBytes,
+  splitCompactJws,
+  verifyJwsSignature,
+} from './compact-jws.ts';
 
 /** `typ` of the outer JWS, signed by the member's signing key (x5c: its signing certificate). */
 export const REGISTRATION_JWS_TYPE = 'einmal-registration+jws';
@@ -44,9 +52,6 @@ export const registrationClaimsSchema = z.strictObject({
 
 export type RegistrationClaims = z.infer<typeof registrationClaimsSchema>;
 
-/** A key that signs: node:crypto for speed, or WebCrypto as certs/ generates them. */
-export type SigningKey = KeyObject | CryptoKey;
-
 /**
  * The registration request of a new gateway, signed twice as X-Road does: the claims are signed by
  * the gateway's new authentication key (proof of possession of the key in the CSR), and that JWS
@@ -68,13 +73,9 @@ export async function createRegistrationRequest(options: {
 }): Promise<string> {
   if (options.memberChain.length === 0) throw new TypeError('The member signing certificate is required');
   const claims = registrationClaimsSchema.parse(options.claims);
-  const proof = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: 'ES256', typ: REGISTRATION_POP_JWS_TYPE })
-    .sign(options.authKey);
+  const proof = signCompactJws({ alg: 'ES256', typ: REGISTRATION_POP_JWS_TYPE }, claims, options.authKey);
   const x5c = options.memberChain.map((cert) => Buffer.from(certificateDer(cert)).toString('base64'));
-  return new CompactSign(new TextEncoder().encode(proof))
-    .setProtectedHeader({ alg: 'ES256', typ: REGISTRATION_JWS_TYPE, x5c })
-    .sign(options.memberKey);
+  return signCompactJwsBytes({ alg: 'ES256', typ: REGISTRATION_JWS_TYPE, x5c }, proof, options.memberKey);
 }
 
 /** A registration request whose both signatures verified. */
@@ -106,8 +107,8 @@ export async function verifyRegistrationRequest(
     now: Date;
   },
 ): Promise<VerifiedRegistration> {
-  const outerHeader = readHeader(request, REGISTRATION_JWS_TYPE);
-  const chain = readChain(outerHeader.x5c);
+  const outer = readJws(request, REGISTRATION_JWS_TYPE);
+  const chain = readChain(outer.header.x5c);
   const [memberCertificate, ...intermediates] = chain;
   try {
     await validateChain({
@@ -121,25 +122,28 @@ export async function verifyRegistrationRequest(
   } catch (cause) {
     throw signatureRefused('The member signing certificate is not trusted', cause);
   }
-  let proof: string;
+  if (!verifyJwsSignature(outer, publicKeyObject(memberCertificate!))) {
+    throw signatureRefused('The member signature does not verify');
+  }
+  let proofText: string;
   try {
-    const { payload } = await compactVerify(request, publicKeyObject(memberCertificate!), {
-      algorithms: ['ES256'],
-    });
-    proof = new TextDecoder('utf-8', { fatal: true }).decode(payload);
+    proofText = new TextDecoder('utf-8', { fatal: true }).decode(outer.payloadBytes);
   } catch (cause) {
     throw signatureRefused('The member signature does not verify', cause);
   }
 
-  readHeader(proof, REGISTRATION_POP_JWS_TYPE);
+  const proof = readJws(proofText, REGISTRATION_POP_JWS_TYPE);
   const claims = readClaims(proof);
   const csr = await readCsr(claims.csr);
   const authKeyDer = Buffer.from(csr.publicKey.rawData);
+  let authKey: KeyObject;
   try {
-    const authKey = createPublicKey({ key: authKeyDer, format: 'der', type: 'spki' });
-    await compactVerify(proof, authKey, { algorithms: ['ES256'] });
+    authKey = createPublicKey({ key: authKeyDer, format: 'der', type: 'spki' });
   } catch (cause) {
     throw signatureRefused('The proof of possession does not verify with the key of the CSR', cause);
+  }
+  if (!verifyJwsSignature(proof, authKey)) {
+    throw signatureRefused('The proof of possession does not verify with the key of the CSR');
   }
 
   const nowSeconds = Math.floor(trust.now.getTime() / 1000);
@@ -172,45 +176,40 @@ const invalid = (message: string, cause?: unknown) =>
 const signatureRefused = (detail: string, cause?: unknown) =>
   new EinmalError('Registry.RegistrationSignature', { detail, ...(cause ? { cause } : {}) });
 
-function readHeader(jws: string, typ: string): ReturnType<typeof decodeProtectedHeader> {
-  if (typeof jws !== 'string' || jws.length > MAX_REQUEST_LENGTH || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(jws)) {
+function readJws(jws: string, typ: string): SplitJws {
+  if (typeof jws !== 'string' || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(jws)) {
     throw invalid('The registration request is not a signed compact JWS');
   }
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(jws);
-  } catch (cause) {
-    throw invalid('The registration request header is unreadable', cause);
+  const split = splitCompactJws(jws, MAX_REQUEST_LENGTH);
+  if (!split) {
+    throw invalid(
+      jws.length > MAX_REQUEST_LENGTH
+        ? 'The registration request is not a signed compact JWS'
+        : 'The registration request header is unreadable',
+    );
   }
+  const { header } = split;
   if (header.alg !== 'ES256' || header.typ !== typ || header.crit !== undefined) {
     throw invalid(`Expected an ES256 JWS of type ${typ}`);
   }
-  return header;
+  return split;
 }
 
-function readChain(x5c: unknown): X509Certificate[] {
-  if (
-    !Array.isArray(x5c) ||
-    x5c.length === 0 ||
-    x5c.length > MAX_CHAIN_LENGTH ||
-    !x5c.every((entry) => typeof entry === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(entry))
-  ) {
+function readChain(value: unknown): X509Certificate[] {
+  const x5c = readX5c(value, MAX_CHAIN_LENGTH);
+  if (!x5c) {
     throw invalid('The registration request carries no x5c chain of the member signing certificate');
   }
   try {
-    return x5c.map((entry: string) => parseCertificateDer(Buffer.from(entry, 'base64')));
+    return x5c.map((entry) => parseCertificateDer(Buffer.from(entry, 'base64')));
   } catch (cause) {
     throw invalid('The x5c chain is unreadable', cause);
   }
 }
 
-function readClaims(proof: string): RegistrationClaims {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(proof.split('.')[1]!, 'base64url').toString('utf8'));
-  } catch (cause) {
-    throw invalid('The registration claims are not JSON', cause);
-  }
+function readClaims(proof: SplitJws): RegistrationClaims {
+  const json = parseJsonObject(proof.payloadBytes);
+  if (json === undefined) throw invalid('The registration claims are not JSON');
   const parsed = registrationClaimsSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues

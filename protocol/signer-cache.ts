@@ -2,6 +2,7 @@ import { type KeyObject, X509Certificate } from 'node:crypto';
 import { certificateFingerprint, normalizeSerial } from '../certs/index.ts';
 import { EinmalError, isEinmalError } from '../core/errors/index.ts';
 import { type MemberId, printMemberId } from '../schemas/index.ts';
+import { readX5c } from './compact-jws.ts';
 
 /** The verified signer of an `Einmal-Request` / `Einmal-Response`. */
 export interface VerifiedSigner {
@@ -18,6 +19,8 @@ export interface SigningChainVerifier {
 }
 
 const MAX_ENTRIES = 10_000;
+/** Longest chain an exchange envelope carries: the signing certificate and three CAs. */
+const MAX_CHAIN_LENGTH = 4;
 
 /**
  * Turns a JWS `x5c` chain into a verified signer, once per distinct signing certificate: the chain
@@ -46,10 +49,9 @@ export function createSignerCache(options: {
         side === 'Server.ServerProxy'
           ? 'Server.ServerProxy.UntrustedSigner'
           : 'Server.ClientProxy.ResponseSignature';
-      if (!Array.isArray(x5c) || x5c.length === 0 || typeof x5c[0] !== 'string' || x5c[0].length > 16_384) {
-        throw new EinmalError(untrusted, { detail: 'x5c missing or malformed' });
-      }
-      const leaf = x5c[0];
+      const chain = readX5c(x5c, MAX_CHAIN_LENGTH);
+      if (!chain) throw new EinmalError(untrusted, { detail: 'x5c missing or malformed' });
+      const leaf = chain[0]!;
       let signer = cache.get(leaf);
       if (!signer) {
         signer = verifyLeaf(leaf, options.verifier, options.now(), untrusted);
