@@ -189,7 +189,7 @@ export async function startBenchFederation(options: StartBenchFederationOptions)
           GATEWAY_ADAPTER_PLAIN_HTTP: 'true',
           GATEWAY_DB_SCHEMA: schema,
           DATABASE_URL: options.databaseUrl,
-          LOG_LEVEL: 'info',
+          GATEWAY_LOG_LEVEL: 'info',
         },
       });
     };

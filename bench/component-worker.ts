@@ -47,7 +47,7 @@ async function start(spec: ComponentSpec): Promise<{ port: number; close: () => 
     case 'gateway': {
       const { createLogger } = await import('../core/index.ts');
       const { readGatewayConfig, startGateway } = await import('../gateway/index.ts');
-      const log = createLogger({ name: 'gateway', level: spec.env.LOG_LEVEL ?? 'info' });
+      const log = createLogger({ name: 'gateway', level: spec.env.GATEWAY_LOG_LEVEL ?? 'info' });
       const config = readGatewayConfig(spec.env);
       const gateway = await startGateway(config, log.child({ gateway: config.GATEWAY_ID }));
       return { port: gateway.ports.client, close: () => gateway.close() };

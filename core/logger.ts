@@ -123,7 +123,7 @@ export interface LoggerSettings {
  * The one pino root of a service; per request use `log.child({ requestId, messageId })`.
  *
  * @example
- * const log = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
+ * const log = createLogger({ name: 'gateway', level: config.GATEWAY_LOG_LEVEL });
  */
 export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {

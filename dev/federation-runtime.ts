@@ -256,7 +256,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
         GATEWAY_DB_SCHEMA: schema,
         DATABASE_URL: undefined,
         EINMAL_DATA_DIR: undefined,
-        LOG_LEVEL: 'info',
+        GATEWAY_LOG_LEVEL: 'info',
       };
       const gatewayLog = log.child({ component: 'gateway', gateway: member.gateway.id });
       const start = () => launch(config, gatewayLog, () => startGateway(config, gatewayLog, { database }));

@@ -67,7 +67,7 @@ export const gatewayConfigSchema = z
       .default('gateway'),
     DATABASE_URL: z.string().url().optional(),
     EINMAL_DATA_DIR: z.string().optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    GATEWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {
     if (config.GATEWAY_CLIENT_PLAIN_HTTP && !loopbackHosts.has(config.GATEWAY_CLIENT_HOST)) {

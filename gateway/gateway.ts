@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { createChainVerifier } from '../certs/index.ts';
-import type { Logger } from '../core/index.ts';
+import type { Clock, Logger } from '../core/index.ts';
 import { createSignerCache, type SigningIdentity } from '../protocol/index.ts';
 import { type Directory, subsystemOfPrinted } from '../schemas/index.ts';
 import { createAccessRuleCache } from './access/access-rule-store.ts';
@@ -28,7 +28,7 @@ export interface GatewayDeps {
   readonly nodeId: string;
   readonly db: Kysely<GatewayDb>;
   readonly log: Logger;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly directory: DirectoryClient;
   /** HTTPS to the registry (federation CAs trusted): the witness is reached with it. */
   readonly registryFetch: RegistryRequest;
@@ -61,7 +61,7 @@ export function createGateway(deps: GatewayDeps) {
   const signers = createSignerCache({
     verifier: { verify: (der, check) => chainVerifier.verify(der, check) },
     isRevoked: (serial) => view?.isRevokedSerial(serial) ?? false,
-    now: () => new Date(clock()),
+    clock,
   });
   const eid = createEidVerifier({ issuers: [], audience: deps.eidAudience, clock });
 

@@ -1,7 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
-import { errorHandlers, type Logger } from '../core/index.ts';
+import { type Clock, errorHandlers, type Logger } from '../core/index.ts';
 import type { Directory } from '../schemas/index.ts';
 import { createLogApp } from './audit/log-app.ts';
 import { createAuditorApp } from './auditor/auditor-app.ts';
@@ -14,7 +14,7 @@ import type { EidVerifier } from './eid/index.ts';
 export interface PublicAppDeps {
   readonly db: Kysely<GatewayDb>;
   readonly log: Logger;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly directory: () => Directory | undefined;
   readonly eid: EidVerifier;
   /** Checks a TLS client certificate against the federation's CAs for a profile. */

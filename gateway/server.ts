@@ -12,7 +12,7 @@ import {
   privateKeyObject,
 } from '../certs/index.ts';
 import { type Database, migrateToLatest, openDatabase } from '../core/database/index.ts';
-import { type Logger, loadConfig } from '../core/index.ts';
+import { type Logger, loadConfig, systemClock } from '../core/index.ts';
 import { parseGatewayId, printMemberId } from '../schemas/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { gatewayConfigSchema } from './config.ts';
@@ -85,7 +85,7 @@ export async function startGateway(
     anchor: parseCertificatePem(anchorPem!),
     cacheFile: config.GATEWAY_DIRECTORY_CACHE,
     fetch: registry.fetch,
-    clock: () => new Date(),
+    clock: systemClock,
     log: log.child({ component: 'directory' }),
   });
   await directory.start();
@@ -96,7 +96,7 @@ export async function startGateway(
     nodeId: config.GATEWAY_NODE_ID ?? config.GATEWAY_ID,
     db,
     log,
-    clock: Date.now,
+    clock: systemClock,
     directory,
     registryFetch: registry.fetch,
     anchorPem: anchorPem!,

@@ -35,7 +35,8 @@ const MAX_CHAIN_LENGTH = 4;
 export function createSignerCache(options: {
   verifier: SigningChainVerifier;
   isRevoked: (serialNumber: string) => boolean;
-  now: () => Date;
+  /** Milliseconds since the epoch (core's `Clock`). */
+  clock: () => number;
 }) {
   const cache = new Map<string, VerifiedSigner>();
 
@@ -54,7 +55,7 @@ export function createSignerCache(options: {
       const leaf = chain[0]!;
       let signer = cache.get(leaf);
       if (!signer) {
-        signer = verifyLeaf(leaf, options.verifier, options.now(), untrusted);
+        signer = verifyLeaf(leaf, options.verifier, new Date(options.clock()), untrusted);
         if (cache.size >= MAX_ENTRIES) cache.clear();
         cache.set(leaf, signer);
       }

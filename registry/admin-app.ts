@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
-import { EinmalError, type ErrorCode, errorHandlers, type Logger } from '../core/index.ts';
+import { type Clock, EinmalError, type ErrorCode, errorHandlers, type Logger } from '../core/index.ts';
 import { adminOpenApi } from './admin-openapi.ts';
 import { type AdminResource, adminResources } from './admin-resources.ts';
 import type { RegistryDb } from './db/index.ts';
@@ -14,7 +14,7 @@ import { type AdminEnv, type OperatorAuthSettings, operatorAuth } from './operat
 export interface AdminAppDeps {
   readonly db: Kysely<RegistryDb>;
   readonly log: Logger;
-  readonly clock: () => Date;
+  readonly clock: Clock;
   readonly publisher: DirectoryPublisher;
   readonly settings: DirectorySettings;
   readonly auth: OperatorAuthSettings;
@@ -77,7 +77,7 @@ function mountResource(app: Hono<AdminEnv>, resource: AdminResource, deps: Admin
   async function change<T>(run: (trx: Kysely<RegistryDb>) => Promise<T>): Promise<T> {
     const result = await deps.db.transaction().execute(async (trx) => {
       const value = await run(trx);
-      await buildDirectory(trx, deps.settings, deps.clock());
+      await buildDirectory(trx, deps.settings, new Date(deps.clock()));
       return value;
     });
     await deps.publisher.publish();
@@ -98,7 +98,7 @@ function mountResource(app: Hono<AdminEnv>, resource: AdminResource, deps: Admin
       throw new EinmalError('Client.BadRequest', { message: 'The body is not valid JSON', cause });
     }
     const body = parseInput(resource.body, json, 'Client.InvalidBody');
-    const added = await change((trx) => resource.add(trx, body, deps.clock()));
+    const added = await change((trx) => resource.add(trx, body, new Date(deps.clock())));
     deps.log.info({ operator: c.get('operator').via, kind: resource.noun }, 'registry entry added');
     return c.json(added as object, 201);
   });

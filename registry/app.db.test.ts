@@ -42,7 +42,7 @@ describe('registry admin API and directory', () => {
     apps = createRegistryApps({
       db: database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>,
       log: silentLogger,
-      clock: () => now,
+      clock: () => now.getTime(),
       signer: {
         privateKey: privateKeyObject(federation.credentials.directoryKeyPem),
         chain: parseCertificateBundle(federation.credentials.directoryCertPem),

@@ -2,7 +2,7 @@ import type { X509Certificate } from '@peculiar/x509';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { CertificateAuthority, ChainVerifier } from '../certs/index.ts';
-import type { Logger } from '../core/index.ts';
+import type { Clock, Logger } from '../core/index.ts';
 import type { DirectorySigner } from '../protocol/index.ts';
 import { createAdminApp } from './admin-app.ts';
 import type { RegistryConfig } from './config.ts';
@@ -18,7 +18,7 @@ import { createWitnessRoutes, type WitnessSigner } from './witness.ts';
 export interface RegistryAppDeps {
   readonly db: Kysely<RegistryDb>;
   readonly log: Logger;
-  readonly clock: () => Date;
+  readonly clock: Clock;
   readonly signer: DirectorySigner;
   readonly config: Pick<
     RegistryConfig,
@@ -86,7 +86,7 @@ export function createRegistryApps(deps: RegistryAppDeps): RegistryApps {
         clock: deps.clock,
         log: deps.log,
         revokedSerials: (db) => listRevocations(db),
-        checkDirectory: (trx) => buildDirectory(trx, settings, deps.clock()),
+        checkDirectory: (trx) => buildDirectory(trx, settings, new Date(deps.clock())),
         publish: () => publisher.publish(),
       })
     : undefined;

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Logger } from '../core/index.ts';
+import type { Clock, Logger } from '../core/index.ts';
 import { type DirectorySigner, signDirectory } from '../protocol/index.ts';
 import type { Directory } from '../schemas/index.ts';
 import { type RegistryDb, readDirectoryVersion, recordChange } from './db/index.ts';
@@ -30,7 +30,7 @@ export interface DirectoryPublisher {
 export interface DirectoryPublisherDeps {
   readonly db: Kysely<RegistryDb>;
   readonly signer: DirectorySigner;
-  readonly clock: () => Date;
+  readonly clock: Clock;
   readonly log: Logger;
   readonly settings: DirectorySettings;
 }
@@ -41,7 +41,7 @@ export interface DirectoryPublisherDeps {
  * expiring copy on `304`.
  *
  * @example
- * const publisher = createDirectoryPublisher({ db, signer, clock: () => new Date(), log, settings });
+ * const publisher = createDirectoryPublisher({ db, signer, clock: systemClock, log, settings });
  * const { jws, version } = await publisher.publish();
  */
 export function createDirectoryPublisher(deps: DirectoryPublisherDeps): DirectoryPublisher {
@@ -51,7 +51,7 @@ export function createDirectoryPublisher(deps: DirectoryPublisherDeps): Director
   let signed = 0;
 
   async function refresh(): Promise<PublishedDirectory> {
-    const now = deps.clock();
+    const now = new Date(deps.clock());
     const version = await readDirectoryVersion(deps.db);
     if (served && served.version === version) {
       if (now.getTime() - served.issuedAt.getTime() < resignAfterMs) return served;

@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { HttpBindings } from '@hono/node-server';
 import type { MiddlewareHandler } from 'hono';
 import type { ChainVerifier } from '../certs/index.ts';
-import { EinmalError } from '../core/index.ts';
+import { type Clock, EinmalError } from '../core/index.ts';
 
 /** Who the admin API is talking to. */
 export type Operator =
@@ -21,7 +21,7 @@ export interface OperatorAuthSettings {
   readonly verifier?: ChainVerifier | undefined;
   /** Development only: a bearer token that also admits an operator. */
   readonly devToken?: string | undefined;
-  readonly clock: () => Date;
+  readonly clock: Clock;
 }
 
 // The peer certificate is read once per TLS connection: getPeerCertificate is costly.
@@ -48,7 +48,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * of another profile or an unknown CA is `Registry.NotOperator` (403).
  *
  * @example
- * admin.use('/admin/*', operatorAuth({ verifier, clock: () => new Date() }));
+ * admin.use('/admin/*', operatorAuth({ verifier, clock: systemClock }));
  */
 export function operatorAuth(settings: OperatorAuthSettings): MiddlewareHandler<AdminEnv> {
   const expectedToken = settings.devToken ? digest(settings.devToken) : undefined;
@@ -56,7 +56,7 @@ export function operatorAuth(settings: OperatorAuthSettings): MiddlewareHandler<
     const der = peerCertificate(c.env);
     if (der && settings.verifier) {
       try {
-        const verified = settings.verifier.verify(der, { usage: 'operator', at: settings.clock() });
+        const verified = settings.verifier.verify(der, { usage: 'operator', at: new Date(settings.clock()) });
         c.set('operator', { via: 'certificate', fingerprint: verified.fingerprint });
         return next();
       } catch (cause) {

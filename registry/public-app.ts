@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { isDatabaseReachable } from '../core/database/index.ts';
-import { EinmalError, errorHandlers, type Logger } from '../core/index.ts';
+import { type Clock, EinmalError, errorHandlers, type Logger } from '../core/index.ts';
 import type { RegistryDb } from './db/index.ts';
 import type { DirectoryPublisher } from './directory-publisher.ts';
 import type { RegistryMetrics } from './metrics.ts';
@@ -9,7 +9,7 @@ import type { RegistryMetrics } from './metrics.ts';
 export interface PublicAppDeps {
   readonly db: Kysely<RegistryDb>;
   readonly log: Logger;
-  readonly clock: () => Date;
+  readonly clock: Clock;
   readonly publisher: DirectoryPublisher;
   readonly metrics: RegistryMetrics;
   /** Further public routes (e.g. gateways' registration requests). */
@@ -57,7 +57,7 @@ export function createPublicApp(deps: PublicAppDeps): Hono {
     const published = deps.publisher.current();
     const checks = {
       database: await isDatabaseReachable(deps.db),
-      directory: published !== undefined && published.expiresAt.getTime() > deps.clock().getTime(),
+      directory: published !== undefined && published.expiresAt.getTime() > deps.clock(),
     };
     const ready = checks.database && checks.directory;
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);

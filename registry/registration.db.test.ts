@@ -41,7 +41,7 @@ beforeAll(async () => {
     db,
     ca: pki.issuing,
     anchor: pki.root.certificate,
-    clock: () => new Date(),
+    clock: Date.now,
     log: silentLogger,
     checkDirectory: (trx) => buildDirectory(trx, settings, new Date()),
     publish,

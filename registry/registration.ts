@@ -11,7 +11,7 @@ import {
   type RevokedSerial,
   toPem,
 } from '../certs/index.ts';
-import { EinmalError, errorHandlers, type Logger } from '../core/index.ts';
+import { type Clock, EinmalError, errorHandlers, type Logger } from '../core/index.ts';
 import { verifyRegistrationRequest } from '../protocol/index.ts';
 import { addGateway, addGatewayAuthCertificate, findGateway, type RegistryDb } from './db/index.ts';
 import {
@@ -30,7 +30,7 @@ export interface RegistrationRoutesDeps {
   readonly anchor: X509Certificate;
   /** Approved issuing CAs other than `ca` that may have issued members' signing certificates. */
   readonly intermediates?: readonly X509Certificate[];
-  readonly clock: () => Date;
+  readonly clock: Clock;
   readonly log: Logger;
   /** Revoked certificates known to the registry; a revoked signing certificate cannot register. */
   readonly revokedSerials?: (db: Kysely<RegistryDb>) => Promise<readonly RevokedSerial[]>;
@@ -90,7 +90,7 @@ function createPublicRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistryDb>
 
   app.post('/registrations', async (c) => {
     const request = await readSubmission(c.req.header('content-type'), () => c.req.text());
-    const now = deps.clock();
+    const now = new Date(deps.clock());
     const verified = await verifyRegistrationRequest(request, {
       anchor: deps.anchor,
       intermediates: [deps.ca.certificate, ...(deps.intermediates ?? [])],
@@ -155,7 +155,7 @@ function createAdminRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistryDb>)
         ca: deps.ca,
         csrPem: registration.csr,
         profile: 'auth',
-        now: deps.clock(),
+        now: new Date(deps.clock()),
       });
       const fingerprint = certificateFingerprint(certificate);
       if (await findGateway(trx, registration.gateway)) {
@@ -170,7 +170,7 @@ function createAdminRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistryDb>)
       }
       await markRegistrationApproved(registrations, id, {
         certificate: toPem(certificate),
-        approvedAt: deps.clock(),
+        approvedAt: new Date(deps.clock()),
       });
       await deps.checkDirectory?.(trx);
       return { registration, fingerprint };

@@ -36,7 +36,7 @@ describe('registry listeners over real sockets', () => {
     const apps = createRegistryApps({
       db: database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>,
       log: silentLogger,
-      clock: () => new Date(),
+      clock: Date.now,
       signer: {
         privateKey: privateKeyObject(credentials.directoryKeyPem),
         chain: parseCertificateBundle(credentials.directoryCertPem),

@@ -14,7 +14,14 @@ import {
   type x509,
 } from '../certs/index.ts';
 import { type Database, migrateToLatest, openDatabase } from '../core/database/index.ts';
-import { createLogger, EinmalError, isEinmalError, type Logger, loadConfig } from '../core/index.ts';
+import {
+  createLogger,
+  EinmalError,
+  isEinmalError,
+  type Logger,
+  loadConfig,
+  systemClock,
+} from '../core/index.ts';
 import type { DirectorySigner } from '../protocol/index.ts';
 import { createRegistryApps } from './app.ts';
 import { REGISTRY_CREDENTIAL_FILES, type RegistryConfig, registryConfigSchema } from './config.ts';
@@ -235,7 +242,7 @@ export async function startRegistry(
   const { publicApp, adminApp, publisher } = createRegistryApps({
     db,
     log,
-    clock: () => new Date(),
+    clock: systemClock,
     signer,
     config: { ...config, REGISTRY_WITNESS_URL: witnessUrl },
     operatorVerifier,

@@ -116,7 +116,7 @@ beforeAll(async () => {
         privateKey: witness.keys.privateKey,
         chain: [witness.certificate, pki.issuing.certificate],
       },
-      clock: () => now,
+      clock: () => now.getTime(),
       log: silentLogger,
     }),
   );

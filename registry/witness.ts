@@ -5,7 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { type CryptoKey, certificateDer } from '../certs/index.ts';
-import { EinmalError, errorHandlers, type Logger } from '../core/index.ts';
+import { type Clock, EinmalError, errorHandlers, type Logger } from '../core/index.ts';
 import { base64HashSchema, type Checkpoint, cosignCheckpoint } from '../protocol/index.ts';
 import { findGateway, listApprovedCas, listRevocations, type RegistryDb } from './db/index.ts';
 import { checkExtendsWitnessed, parseOrigin, verifySignedCheckpoint } from './witness-check.ts';
@@ -32,7 +32,7 @@ export interface WitnessRoutesDeps {
   readonly anchor: X509Certificate;
   /** The witness's key; every cosignature is made with it. */
   readonly signer: WitnessSigner;
-  readonly clock: () => Date;
+  readonly clock: Clock;
   readonly log: Logger;
 }
 
@@ -90,7 +90,7 @@ export function createWitnessRoutes(deps: WitnessRoutesDeps): Hono {
 
   app.post('/checkpoints', async (c) => {
     const submission = await readSubmission(() => c.req.text());
-    const now = deps.clock();
+    const now = new Date(deps.clock());
     const { checkpoint, signer } = await verifySignedCheckpoint(submission.checkpoint, {
       anchor: deps.anchor,
       approvedCas: (await listApprovedCas(deps.db)).map((ca) => ca.certificate),

@@ -122,11 +122,13 @@ export interface MigrationSet {
 }
 
 /**
- * Creates the component's schema if needed and applies its pending migrations. Returns the names
- * applied. The returned handle is scoped to that schema.
+ * Creates the component's schema if needed and applies its pending migrations, in name order.
+ * Returns the names of the migrations it applied (none when the schema was current). The handle
+ * passed in is not changed: scope it to the schema yourself.
  *
  * @example
- * const db = await migrateToLatest(database.db, registryMigrations);
+ * const applied = await migrateToLatest(database.db, registryMigrations);
+ * const db = database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>;
  */
 export async function migrateToLatest(db: Kysely<any>, set: MigrationSet): Promise<string[]> {
   await sql`create schema if not exists ${sql.id(set.schema)}`.execute(db);

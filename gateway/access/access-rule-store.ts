@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/index.ts';
 import type { GatewayDb } from '../db/tables.ts';
 import type { AccessRule } from './access-rule.ts';
 
@@ -93,7 +94,7 @@ const toAccessRule = (row: {
  * The rules and local groups as the request path sees them: read from the database at most every
  * `maxAgeMs` (so several nodes of one gateway converge quickly), and at once after a local change.
  */
-export function createAccessRuleCache(db: Kysely<GatewayDb>, clock: () => number, maxAgeMs = 2_000) {
+export function createAccessRuleCache(db: Kysely<GatewayDb>, clock: Clock, maxAgeMs = 2_000) {
   let loadedAt = Number.NEGATIVE_INFINITY;
   let loading: Promise<void> | undefined;
   let rules: AccessRule[] = [];

@@ -76,13 +76,3 @@ export function accessGrant(
   }
   return { granted, mayHide: false };
 }
-
-/** The endpoints a client may call per service, for the `allowedMethods` metaservice. */
-export function grantedRules(
-  rules: readonly AccessRule[],
-  request: Omit<AccessRequest, 'service' | 'method' | 'path'>,
-): AccessRule[] {
-  return rules.filter((rule) =>
-    subjectMatches(rule.subject, { ...request, service: '', method: '', path: '' }),
-  );
-}

@@ -38,7 +38,7 @@ beforeAll(async () => {
       anchor: pki.root.certificate,
       cacheFile: join('/nonexistent', 'directory.jws'),
       fetch: () => Promise.reject(new Error('not used')),
-      clock: () => new Date(),
+      clock: Date.now,
       log: silentLogger,
     }),
   });

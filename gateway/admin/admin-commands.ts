@@ -61,7 +61,7 @@ export const gatewayAdminCommands: readonly Command[] = [
     summary: 'Run a security gateway configured by GATEWAY_* environment variables',
     async run() {
       const config = readGatewayConfig(process.env);
-      const log = createLogger({ name: 'gateway', level: config.LOG_LEVEL });
+      const log = createLogger({ name: 'gateway', level: config.GATEWAY_LOG_LEVEL });
       const running = await startGateway(config, log);
       await new Promise<void>((resolve) => {
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());

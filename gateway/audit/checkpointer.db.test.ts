@@ -92,7 +92,7 @@ beforeAll(async () => {
       db: registry,
       anchor: pki.root.certificate,
       signer: { privateKey: witness.keys.privateKey, chain: [witness.certificate, pki.issuing.certificate] },
-      clock: () => new Date(),
+      clock: Date.now,
       log: silentLogger,
     }),
   );

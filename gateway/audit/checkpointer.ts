@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { getConsistencyProof, getRoot, getTreeSize } from '../../audit/index.ts';
 import type { ChainVerifier } from '../../certs/index.ts';
-import { EinmalError, isEinmalError, type Logger } from '../../core/index.ts';
+import { type Clock, EinmalError, isEinmalError, type Logger } from '../../core/index.ts';
 import {
   type Checkpoint,
   createCheckpoint,
@@ -26,7 +26,7 @@ export interface CheckpointerOptions {
   readonly fetch: RegistryRequest;
   /** The federation's certificate checks: a cosignature counts only from a `witness` certificate. */
   readonly witnessCertificates: Pick<ChainVerifier, 'verify'>;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly log: Logger;
   /** How often to look for growth (DESIGN.md §8: a checkpoint at least every few seconds). */
   readonly intervalMs?: number | undefined;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChainVerifier } from '../../certs/index.ts';
-import { EinmalError } from '../../core/index.ts';
+import { type Clock, EinmalError } from '../../core/index.ts';
 import {
   type Checkpoint,
   canonicalJson,
@@ -35,7 +35,7 @@ export interface WitnessClientOptions {
   readonly fetch: RegistryRequest;
   /** Checks the witness's certificate (profile `witness`) against the federation's current trust. */
   readonly certificates: Pick<ChainVerifier, 'verify'>;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly timeoutMs: number;
 }
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { errorHandlers, type Logger } from '../../core/index.ts';
+import { type Clock, errorHandlers, type Logger } from '../../core/index.ts';
 import type { Directory } from '../../schemas/index.ts';
 import { findRecords } from '../audit/record-query.ts';
 import type { GatewayDb } from '../db/tables.ts';
@@ -13,7 +13,7 @@ import { parseQuery } from './query-params.ts';
 export interface CitizenAppDeps {
   readonly db: Kysely<GatewayDb>;
   readonly log: Logger;
-  readonly clock: () => number;
+  readonly clock: Clock;
   /** The directory the gateway holds now, for agency names and service titles. */
   readonly directory: () => Directory | undefined;
   readonly eid: EidVerifier;

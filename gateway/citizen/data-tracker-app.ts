@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { isDatabaseReachable } from '../../core/database/index.ts';
-import { EinmalError, type Logger, respondError } from '../../core/index.ts';
+import { type Clock, EinmalError, type Logger, respondError } from '../../core/index.ts';
 import {
   type Directory,
   identifierPartSchema,
@@ -23,7 +23,7 @@ import { parseQuery } from './query-params.ts';
 export interface DataTrackerAppDeps {
   readonly db: Kysely<GatewayDb>;
   readonly log: Logger;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly directory: () => Directory | undefined;
   readonly eid: EidVerifier;
   readonly verifyCertificate: VerifyCertificate;

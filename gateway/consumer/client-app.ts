@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Hono } from 'hono';
-import { EinmalError, type ErrorCode, isErrorCode, type Logger } from '../../core/index.ts';
+import { type Clock, EinmalError, type ErrorCode, isErrorCode, type Logger } from '../../core/index.ts';
 import {
   decodeCompactJws,
   decodeResponseEnvelope,
@@ -49,7 +49,7 @@ export interface ClientAppDeps {
   readonly messageIds: MessageIdClaims;
   readonly audit: AuditLog;
   readonly log: Logger;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly maxBodyBytes: number;
   /** Longest accepted request target (X-Road lets servers cap the URI). */
   readonly maxUriLength?: number;

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { EinmalError } from '../../core/index.ts';
+import { type Clock, EinmalError } from '../../core/index.ts';
 import type { GatewayDb } from '../db/tables.ts';
 import type { PeerIdentity } from '../tls/peer-certificate.ts';
 
@@ -37,7 +37,7 @@ export async function removeIsCertificate(db: Kysely<GatewayDb>, fingerprint: st
  */
 export function createIsAuthenticator(options: {
   db: Kysely<GatewayDb>;
-  clock: () => number;
+  clock: Clock;
   allowPlainHttp: boolean;
   maxAgeMs?: number;
 }) {

@@ -102,7 +102,7 @@ describe('directory client', () => {
     const cacheFile = join(dir, 'outage', 'directory.jws');
     const start = Date.now();
     let now = start;
-    const clock = () => new Date(now);
+    const clock = () => now;
     const transport = createRegistryFetch({ ca: toPem(pki.root.certificate) });
     const clientOptions = {
       anchor: pki.root.certificate,
@@ -182,7 +182,7 @@ describe('directory client', () => {
       anchor: pki.root.certificate,
       cacheFile,
       fetch: (_url, init) => transport.fetch(registry.url, init),
-      clock: () => now,
+      clock: () => now.getTime(),
       log: silentLogger,
     });
     try {
@@ -244,7 +244,7 @@ describe('directory client', () => {
       fetch: async () => {
         throw new Error('connection refused');
       },
-      clock: () => now,
+      clock: () => now.getTime(),
       log: silentLogger,
     });
     const jws = await sign(demoDirectory({ version: 3, issuedAt: now }));
@@ -267,7 +267,7 @@ describe('directory client', () => {
         fetch: async () => {
           throw new Error('connection refused');
         },
-        clock: () => now,
+        clock: () => now.getTime(),
         log: silentLogger,
       });
       await restarted.start();

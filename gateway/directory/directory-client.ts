@@ -1,5 +1,5 @@
 import type { X509Certificate } from '@peculiar/x509';
-import { EinmalError, type ErrorCode, isEinmalError, type Logger } from '../../core/index.ts';
+import { type Clock, EinmalError, type ErrorCode, isEinmalError, type Logger } from '../../core/index.ts';
 import { verifyDirectory } from '../../protocol/index.ts';
 import { type Directory, type DirectoryIndex, indexDirectory } from '../../schemas/index.ts';
 import { readCachedDirectory, writeCachedDirectory } from './directory-cache.ts';
@@ -60,7 +60,7 @@ export interface DirectoryClientOptions {
   /** Where the last good directory JWS is kept across restarts. */
   readonly cacheFile: string;
   readonly fetch: DirectoryFetch;
-  readonly clock: () => Date;
+  readonly clock: Clock;
   readonly log: Logger;
   /** Poll interval while the directory is fresh (default 60 s). */
   readonly pollIntervalMs?: number;
@@ -88,7 +88,7 @@ interface Held {
  * the last good one on disk, and tells exchanges when it is outdated.
  *
  * @example
- * const directory = createDirectoryClient({ url, anchor, cacheFile, fetch, clock: () => new Date(), log });
+ * const directory = createDirectoryClient({ url, anchor, cacheFile, fetch, clock: systemClock, log });
  * await directory.start();
  * const current = directory.ensureFresh('consumer');
  */
@@ -106,7 +106,7 @@ export function createDirectoryClient(options: DirectoryClientOptions): Director
   let inFlight: Promise<void> | undefined;
   let lastAttemptAt = Number.NEGATIVE_INFINITY;
 
-  const isFresh = (now = clock()): boolean =>
+  const isFresh = (now = new Date(clock())): boolean =>
     held !== undefined && now.getTime() <= Date.parse(held.directory.expiresAt);
 
   /** The same version re-signed later extends its life; an earlier signature of it would shorten it. */
@@ -139,7 +139,7 @@ export function createDirectoryClient(options: DirectoryClientOptions): Director
           message: `The registry could not be reached: ${(error as Error)?.message ?? String(error)}`,
           cause: error,
         });
-    lastError = { code: einmal.code, message: einmal.message, at: clock().toISOString() };
+    lastError = { code: einmal.code, message: einmal.message, at: new Date(clock()).toISOString() };
     log.warn({ code: einmal.code, detail: einmal.detail, url }, `${what}: ${einmal.message}`);
   }
 
@@ -153,7 +153,7 @@ export function createDirectoryClient(options: DirectoryClientOptions): Director
     }
     if (!jws) return;
     try {
-      const directory = await verifyDirectory(jws, { anchor, held: held?.directory, now: clock() });
+      const directory = await verifyDirectory(jws, { anchor, held: held?.directory, now: new Date(clock()) });
       if (replacesHeld(directory)) accept(jws, directory, undefined);
     } catch (error) {
       fail(error, 'cached directory refused');
@@ -169,12 +169,12 @@ export function createDirectoryClient(options: DirectoryClientOptions): Director
     if (!held?.etag) return headers;
     const issued = Date.parse(held.directory.issuedAt);
     const expires = Date.parse(held.directory.expiresAt);
-    if (clock().getTime() < issued + (expires - issued) / 2) headers['if-none-match'] = held.etag;
+    if (clock() < issued + (expires - issued) / 2) headers['if-none-match'] = held.etag;
     return headers;
   }
 
   async function fetchOnce(): Promise<void> {
-    lastAttemptAt = clock().getTime();
+    lastAttemptAt = clock();
     let response: DirectoryResponse;
     let body: string;
     try {
@@ -207,7 +207,7 @@ export function createDirectoryClient(options: DirectoryClientOptions): Director
     }
     let directory: Directory;
     try {
-      directory = await verifyDirectory(body, { anchor, held: held?.directory, now: clock() });
+      directory = await verifyDirectory(body, { anchor, held: held?.directory, now: new Date(clock()) });
     } catch (error) {
       fail(error, 'fetched directory refused');
       return;
@@ -236,7 +236,7 @@ export function createDirectoryClient(options: DirectoryClientOptions): Director
    * the clock jumps (a suspended VM, a test moving time).
    */
   function isPollDue(): boolean {
-    return !isFresh() || clock().getTime() - lastAttemptAt >= pollIntervalMs;
+    return !isFresh() || clock() - lastAttemptAt >= pollIntervalMs;
   }
 
   function schedule(): void {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors, type FetchImplementation, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { EinmalError, type ErrorCode } from '../../core/index.ts';
+import { type Clock, EinmalError, type ErrorCode } from '../../core/index.ts';
 import { type LevelOfAssurance, loaRank, subjectIdSchema } from '../../schemas/index.ts';
 import { createTrustedIssuers, type TrustedEidIssuer } from './trusted-issuers.ts';
 
@@ -47,7 +47,7 @@ export interface EidVerifierOptions {
   /** The instance audience, e.g. `urn:einmal:DEMO`. */
   readonly audience: string;
   /** Current time, epoch milliseconds. */
-  readonly clock: () => number;
+  readonly clock: Clock;
   /** Allowed clock difference for `exp`, `nbf` and `iat`. Default 30. */
   readonly skewSeconds?: number;
   /** Oldest `iat` accepted. Default 3600. */

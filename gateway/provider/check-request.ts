@@ -1,4 +1,4 @@
-import { EinmalError } from '../../core/index.ts';
+import { type Clock, EinmalError } from '../../core/index.ts';
 import {
   decodeRequestEnvelope,
   type SignerCache,
@@ -73,7 +73,7 @@ export interface ProviderCheckDeps {
   readonly replay: ReplayGuard;
   readonly accessRules: AccessRuleCache;
   readonly eid: EidTokenVerifier;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly skewSeconds: number;
 }
 

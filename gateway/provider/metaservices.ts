@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EinmalError } from '../../core/index.ts';
+import { type Clock, EinmalError } from '../../core/index.ts';
 import { printServiceId, type ServiceId } from '../../schemas/index.ts';
 import { type AccessRule, isAccessGranted } from '../access/access-rule.ts';
 import type { AdapterClient } from './adapter-client.ts';
@@ -19,7 +19,7 @@ type AdapterService = z.infer<typeof adapterServicesSchema>['services'][number];
  * to answer `listMethods`, `allowedMethods` and `getOpenAPI` for the subsystems this gateway hosts.
  */
 export function createMetaservices(options: {
-  clock: () => number;
+  clock: Clock;
   /** The adapters are reached as the exchange reaches them: mutual TLS with the gateway's certificate. */
   adapters: Pick<AdapterClient, 'readJson'>;
   maxAgeMs?: number;

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { Hono } from 'hono';
-import { EinmalError, type ErrorCode, type Logger, toEinmalError } from '../../core/index.ts';
+import { type Clock, EinmalError, type ErrorCode, type Logger, toEinmalError } from '../../core/index.ts';
 import { type SigningIdentity, signResponse } from '../../protocol/index.ts';
 import {
   HEADER,
@@ -30,7 +30,7 @@ export interface ProviderAppDeps {
   readonly signerFor: (member: string) => SigningIdentity | undefined;
   readonly audit: AuditLog;
   readonly log: Logger;
-  readonly clock: () => number;
+  readonly clock: Clock;
   readonly maxBodyBytes: number;
 }
 

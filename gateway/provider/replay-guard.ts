@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Clock } from '../../core/index.ts';
 import type { GatewayDb } from '../db/tables.ts';
 
 /**
@@ -8,7 +9,7 @@ import type { GatewayDb } from '../db/tables.ts';
  * (`primeReplayGuard`); the database's served-once index on provider records is only the backstop:
  * it fires when the record is written, after the adapter has answered.
  */
-export function createReplayGuard(options: { windowMs: number; clock: () => number }) {
+export function createReplayGuard(options: { windowMs: number; clock: Clock }) {
   let current = new Set<string>();
   let previous = new Set<string>();
   let rotatedAt = options.clock();
@@ -32,11 +33,6 @@ export function createReplayGuard(options: { windowMs: number; clock: () => numb
       if (current.has(id) || previous.has(id)) return false;
       current.add(id);
       return true;
-    },
-    /** Forgets `id` again, when the request failed before anything was served. */
-    release(id: string): void {
-      current.delete(id);
-      previous.delete(id);
     },
     /** Marks ids as seen, e.g. those recorded before a restart; they are kept a full window. */
     prime(ids: Iterable<string>): void {

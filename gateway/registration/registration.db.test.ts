@@ -59,7 +59,7 @@ beforeAll(async () => {
     db,
     ca: issuing.authority,
     anchor,
-    clock: () => new Date(),
+    clock: Date.now,
     log: silentLogger,
   });
   const tls = {

@@ -99,7 +99,8 @@ describe('the witness down for a while', () => {
       const unwitnessed = federation
         .logLines()
         .filter(
-          (line) => line.msg === 'checkpoint not witnessed; retrying next round' && line.code === 'unreachable',
+          (line) =>
+            line.msg === 'checkpoint not witnessed; retrying next round' && line.code === 'unreachable',
         );
       expect(unwitnessed.length).toBeGreaterThan(0);
     });
