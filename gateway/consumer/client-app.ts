@@ -27,10 +27,10 @@ import {
   subjectIdSchema,
 } from '../../schemas/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { checkLoggable, exchangeRecord, loggableRejection } from '../audit/exchange-record.ts';
+import { checkLoggable } from '../audit/exchange-record.ts';
 import type { DirectoryView } from '../directory-view.ts';
-import { rawTarget, readBody } from '../http/read-body.ts';
-import { respondNotFound, respondRejected } from '../http/respond-error.ts';
+import { exchangePipeline } from '../exchange/exchange-pipeline.ts';
+import { respondNotFound } from '../http/respond-error.ts';
 import { METASERVICE_CODES } from '../provider/metaservices.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { IsAuthenticator } from './information-systems.ts';
@@ -79,51 +79,30 @@ export function createClientApp(deps: ClientAppDeps): Hono {
     return c.json(listClientsDocument(deps.directory().directory));
   });
 
-  app.all('/r1/*', async (c) => {
-    const { path, query } = rawTarget(c);
-    let claims: RequestClaims | undefined;
-    let requestJws: string | undefined;
-    let canonicalPath: string | undefined;
-    let client: string | undefined;
-    let service: string | undefined;
-    let subject: string | null = null;
-    const outcome = (
-      status: number,
-      extra: { errorCode?: ErrorCode; failed?: boolean; responseJws?: string },
-    ) =>
-      exchangeRecord({
-        side: 'consumer',
-        gateway: deps.gatewayId,
-        now: deps.clock(),
-        method: c.req.method,
-        path: canonicalPath ?? path,
-        claims,
-        client,
-        service,
-        subject,
-        requestJws,
-        status,
-        ...extra,
-      });
-    const record = (
-      status: number,
-      extra: { errorCode?: ErrorCode; failed?: boolean; responseJws?: string },
-    ) =>
-      deps.audit.append(
-        extra.errorCode === undefined ? outcome(status, extra) : loggableRejection(outcome(status, extra)),
-      );
-
-    try {
+  const exchanges = exchangePipeline(
+    {
+      side: 'consumer',
+      gatewayId: deps.gatewayId,
+      audit: deps.audit,
+      log,
+      clock: deps.clock,
+      maxBodyBytes: deps.maxBodyBytes,
+    },
+    async (exchange, c) => {
+      const { trace, query } = exchange;
+      const path = exchange.rawPath;
       if (path.length + query.length > maxUri) throw new EinmalError('Client.UriTooLong');
       if (!httpMethodSchema.safeParse(c.req.method).success) throw new EinmalError('Client.MethodNotAllowed');
       // One spelling per service path: aliases such as `%61ddress` are signed, sent and logged as
       // the canonical form, which is also the only one a provider accepts.
       const target = parseServicePath(path.slice('/r1/'.length));
-      canonicalPath = target.canonical;
-      service = printServiceId(target.service);
+      trace.path = target.canonical;
+      const service = printServiceId(target.service);
+      trace.service = service;
       const context = parseClientRequestHeaders((name) => c.req.header(name));
-      client = printClientId(context.client);
-      subject = subjectOf(context.eidToken, context.subject);
+      const client = printClientId(context.client);
+      trace.client = client;
+      trace.subject = subjectOf(context.eidToken, context.subject);
       const incoming = (c.env as { incoming?: { socket?: Socket & { encrypted?: boolean } } } | undefined)
         ?.incoming;
       await deps.informationSystems.authenticate(
@@ -153,8 +132,8 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       const signer = deps.signerFor(printMemberId(context.client));
       if (!signer) throw new EinmalError('Server.ClientProxy.NoSigningKey');
 
-      const body = await readBody(c, deps.maxBodyBytes);
-      claims = {
+      const body = await exchange.readBody();
+      const claims: RequestClaims = {
         v: 1,
         id: context.messageId ?? randomUUID(),
         iat: Math.floor(deps.clock() / 1000),
@@ -182,10 +161,12 @@ export function createClientApp(deps: ClientAppDeps): Hono {
           detail: { length: signed.length },
         });
       }
-      requestJws = signed;
+      const requestJws = signed;
+      trace.claims = claims;
+      trace.requestJws = requestJws;
       // Nothing leaves before the record of this exchange is known to be writable as signed, and
       // before this gateway has claimed the message id (never sent twice, to any provider).
-      checkLoggable(outcome(200, {}), 'Client.RequestNotLoggable');
+      checkLoggable(exchange.outcome(200), 'Client.RequestNotLoggable');
       if (!(await deps.messageIds.claim(claims.id, client)))
         throw new EinmalError('Client.DuplicateMessageId');
 
@@ -212,16 +193,18 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       const providerError = headerValue(answer, HEADER.error);
       if (!responseJws && providerError) {
         // The provider refused or failed before signing; its X-Road error passes through unchanged.
-        await record(answer.status, { errorCode: knownCode(providerError), failed: answer.status >= 500 });
+        await exchange.record(answer.status, {
+          errorCode: knownCode(providerError),
+          failed: answer.status >= 500,
+        });
         return passThrough(answer, claims, requestJws);
       }
       verifyResponse(deps, answer, responseJws, requestJws, claims, memberOfPrinted(service));
-      await record(answer.status, { responseJws });
+      await exchange.record(answer.status, { responseJws });
       return passThrough(answer, claims, requestJws);
-    } catch (thrown) {
-      return respondRejected(thrown, { log, fallback: 'Server.ClientProxy.InternalError', record });
-    }
-  });
+    },
+  );
+  app.all('/r1/*', exchanges);
 
   app.all('*', (c) => respondNotFound(c.req, deps.log));
   return app;

@@ -16,6 +16,7 @@ import {
 import { accessGrant } from '../access/access-rule.ts';
 import type { AccessRuleCache } from '../access/access-rule-store.ts';
 import type { DirectoryView } from '../directory-view.ts';
+import type { ExchangeTrace } from '../exchange/exchange-pipeline.ts';
 import type { PeerIdentity } from '../tls/peer-certificate.ts';
 import { METASERVICE_CODES } from './metaservices.ts';
 import type { ReplayGuard } from './replay-guard.ts';
@@ -55,15 +56,6 @@ export interface VerifiedRequest {
   readonly servicePath: string;
 }
 
-/** What is known about a request so far, for its rejection record. */
-export interface RequestTrace {
-  claims?: RequestClaims;
-  requestJws?: string;
-  service?: string;
-  callerGateway?: string;
-  subject?: string | null;
-}
-
 export interface ProviderCheckDeps {
   /** Printed id of this gateway. */
   readonly gatewayId: string;
@@ -84,7 +76,7 @@ export interface ProviderCheckDeps {
 export async function checkPeerRequest(
   deps: ProviderCheckDeps,
   request: IncomingPeerRequest,
-  trace: RequestTrace,
+  trace: ExchangeTrace,
 ): Promise<VerifiedRequest> {
   const view = deps.directory();
 

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { Hono } from 'hono';
-import { type Clock, EinmalError, type ErrorCode, type Logger, toEinmalError } from '../../core/index.ts';
+import { type Clock, EinmalError, type Logger, toEinmalError } from '../../core/index.ts';
 import { type SigningIdentity, signResponse } from '../../protocol/index.ts';
 import {
   HEADER,
@@ -10,12 +10,12 @@ import {
   verifiedContextHeaders,
 } from '../../schemas/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { checkLoggable, exchangeRecord, loggableRejection } from '../audit/exchange-record.ts';
-import { rawTarget, readBody } from '../http/read-body.ts';
-import { respondNotFound, respondRejected } from '../http/respond-error.ts';
+import { checkLoggable } from '../audit/exchange-record.ts';
+import { exchangePipeline } from '../exchange/exchange-pipeline.ts';
+import { respondNotFound } from '../http/respond-error.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { AdapterClient } from './adapter-client.ts';
-import { checkPeerRequest, type ProviderCheckDeps, type RequestTrace } from './check-request.ts';
+import { checkPeerRequest, type ProviderCheckDeps } from './check-request.ts';
 import type { Metaservices } from './metaservices.ts';
 
 export interface ProviderAppDeps {
@@ -44,48 +44,37 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
   const log = deps.log.child({ side: 'provider' });
   const gatewayId = deps.checks.gatewayId;
 
-  app.all('/r1/*', async (c) => {
-    const { path, query } = rawTarget(c);
-    const trace: RequestTrace = {};
-    const outcome = (
-      status: number,
-      extra: { errorCode?: ErrorCode; failed?: boolean; responseJws?: string },
-    ) =>
-      exchangeRecord({
-        side: 'provider',
-        gateway: gatewayId,
-        now: deps.clock(),
-        method: c.req.method,
-        path,
-        claims: trace.claims,
-        service: trace.service,
-        subject: trace.subject,
-        requestJws: trace.requestJws,
-        status,
-        ...extra,
-      });
-    const record = (
-      status: number,
-      extra: { errorCode?: ErrorCode; failed?: boolean; responseJws?: string },
-    ) =>
-      deps.audit.append(
-        extra.errorCode === undefined ? outcome(status, extra) : loggableRejection(outcome(status, extra)),
-      );
-
-    try {
+  const exchanges = exchangePipeline(
+    {
+      side: 'provider',
+      gatewayId,
+      audit: deps.audit,
+      log,
+      clock: deps.clock,
+      maxBodyBytes: deps.maxBodyBytes,
+    },
+    async (exchange, c) => {
+      const { trace, query } = exchange;
       deps.ensureDirectoryFresh();
-      const body = await readBody(c, deps.maxBodyBytes);
+      const body = await exchange.readBody();
       const peer = peerIdentityOf(
         (c.env as { incoming?: { socket?: Socket } } | undefined)?.incoming?.socket,
       );
       const verified = await checkPeerRequest(
         deps.checks,
-        { method: c.req.method, path, query, body, header: (name) => c.req.header(name), peer },
+        {
+          method: c.req.method,
+          path: exchange.rawPath,
+          query,
+          body,
+          header: (name) => c.req.header(name),
+          peer,
+        },
         trace,
       );
       // Everything the record takes from the request is known now: if the log could not hold it
       // exactly as signed, nothing is served (the answer's own fields are the gateway's).
-      checkLoggable(outcome(200, {}), 'Server.ServerProxy.RequestNotLoggable');
+      checkLoggable(exchange.outcome(200), 'Server.ServerProxy.RequestNotLoggable');
       const service = parseServiceId(verified.claims.service);
       const subsystem = printSubsystemId(service);
       const member = printMemberId(service);
@@ -146,14 +135,13 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
         signer,
       );
       // Fail closed: no byte of the answer leaves before its record is committed.
-      await record(answer.status, { responseJws: signed.jws });
+      await exchange.record(answer.status, { responseJws: signed.jws });
       const headers = new Headers({ [HEADER.response]: signed.jws, [HEADER.messageId]: claims.id });
       if (answer.contentType) headers.set('content-type', answer.contentType);
       return new Response(answer.body, { status: answer.status, headers });
-    } catch (thrown) {
-      return respondRejected(thrown, { log, fallback: 'Server.ServerProxy.InternalError', record });
-    }
-  });
+    },
+  );
+  app.all('/r1/*', exchanges);
 
   app.all('*', (c) => respondNotFound(c.req, deps.log));
   return app;

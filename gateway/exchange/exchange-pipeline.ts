@@ -1,0 +1,114 @@
+import type { Context } from 'hono';
+import type { Clock, ErrorCode, Logger } from '../../core/index.ts';
+import type { RequestClaims } from '../../schemas/index.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { exchangeRecord, loggableRejection } from '../audit/exchange-record.ts';
+import { rawTarget, readBody } from '../http/read-body.ts';
+import { respondRejected } from '../http/respond-error.ts';
+
+/**
+ * What a gateway has learnt about an exchange so far. Each step fills in what it verified, so the
+ * record of an exchange refused half-way says as much as is known (docs/protocol.md §8).
+ */
+export interface ExchangeTrace {
+  /** The canonical request path, once the target parsed (the raw path until then). */
+  path?: string;
+  claims?: RequestClaims;
+  requestJws?: string;
+  client?: string;
+  service?: string;
+  /** The verified data subject; `null` when the request names none. */
+  subject?: string | null;
+  /** The calling gateway, on the provider side. */
+  callerGateway?: string;
+}
+
+/** How an exchange ended, beyond its status. */
+export interface ExchangeEnd {
+  readonly errorCode?: ErrorCode;
+  /** The failure was the gateway's or the service's, not a refusal of the request. */
+  readonly failed?: boolean;
+  readonly responseJws?: string;
+}
+
+/** One exchange as both gateway roles handle it. */
+export interface Exchange {
+  readonly method: string;
+  /** The request path exactly as received, still percent-encoded. */
+  readonly rawPath: string;
+  /** The raw query string, without `?`. */
+  readonly query: string;
+  readonly trace: ExchangeTrace;
+  /** Reads the body, refusing more than the gateway's limit (`Client.BodyTooLarge`). */
+  readBody(): Promise<Uint8Array>;
+  /** The audit record this exchange would have if it ended now with `status`. */
+  outcome(status: number, end?: ExchangeEnd): ReturnType<typeof exchangeRecord>;
+  /**
+   * Appends the exchange's record and resolves once it is committed (fail closed: nothing is
+   * answered before). A refusal's record is emptied of what the log cannot hold.
+   */
+  record(status: number, end?: ExchangeEnd): Promise<unknown>;
+}
+
+export interface ExchangePipelineOptions {
+  readonly side: 'consumer' | 'provider';
+  readonly gatewayId: string;
+  readonly audit: AuditLog;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * The one exchange pipeline of both gateway roles: the raw request target, the body read within its
+ * limit, the trace of what was verified, the record committed before the answer, and for anything
+ * thrown the X-Road error answer after its rejection record (docs/architecture.md §3). `handle` does
+ * the role's own work and returns the answer once its record is committed.
+ *
+ * @example
+ * app.all('/r1/*', exchangePipeline({ side: 'provider', ... }, (exchange, c) => serve(exchange, c)));
+ */
+export function exchangePipeline(
+  options: ExchangePipelineOptions,
+  handle: (exchange: Exchange, c: Context) => Promise<Response>,
+): (c: Context) => Promise<Response> {
+  const fallback =
+    options.side === 'consumer' ? 'Server.ClientProxy.InternalError' : 'Server.ServerProxy.InternalError';
+  return async function runExchange(c) {
+    const { path, query } = rawTarget(c);
+    const trace: ExchangeTrace = {};
+    const outcome = (status: number, end: ExchangeEnd = {}) =>
+      exchangeRecord({
+        side: options.side,
+        gateway: options.gatewayId,
+        now: options.clock(),
+        method: c.req.method,
+        path: trace.path ?? path,
+        claims: trace.claims,
+        client: trace.client,
+        service: trace.service,
+        subject: trace.subject,
+        requestJws: trace.requestJws,
+        status,
+        ...end,
+      });
+    const record = (status: number, end: ExchangeEnd = {}) =>
+      options.audit.append(
+        end.errorCode === undefined ? outcome(status, end) : loggableRejection(outcome(status, end)),
+      );
+    const exchange: Exchange = {
+      method: c.req.method,
+      rawPath: path,
+      query,
+      trace,
+      readBody: () => readBody(c, options.maxBodyBytes),
+      outcome,
+      record,
+    };
+    try {
+      return await handle(exchange, c);
+    } catch (thrown) {
+      return respondRejected(thrown, { log: options.log, fallback, record });
+    }
+  };
+}
