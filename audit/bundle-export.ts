@@ -25,23 +25,11 @@ import {
   bundleManifestSchema,
 } from './bundle-format.ts';
 import { readCheckpointClaim } from './checkpoint-checks.ts';
-import { type AuditTreeTables, getConsistencyProof, getTreeSize } from './tree-store.ts';
+import type { AuditLogTables } from './log-tables.ts';
+import { getConsistencyProof, getTreeSize } from './tree-store.ts';
 
-/**
- * The columns the exporter reads: a structural subset of the gateway's `audit_record` and
- * `checkpoint` tables (gateway/db/tables.ts), so audit/ does not depend on gateway/.
- */
-export interface ExportTables extends AuditTreeTables {
-  audit_record: { tree: string; idx: number; canonical: Uint8Array };
-  checkpoint: {
-    tree: string;
-    size: number;
-    root: string;
-    time: Date;
-    jws: string;
-    cosignature: string | null;
-  };
-}
+/** The tables the exporter reads. */
+export type ExportTables = AuditLogTables;
 
 export interface ExportBundleOptions {
   /** The gateway's database, scoped to its schema (`db.withSchema('gw_munich')`). */

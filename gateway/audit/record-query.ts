@@ -1,8 +1,9 @@
 import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import { z } from 'zod';
+import type { AuditRecordTable, CheckpointTable } from '../../audit/index.ts';
 import { EinmalError } from '../../core/index.ts';
 import { type AuditRecord, EARLIEST_INSTANT, LATEST_INSTANT } from '../../schemas/index.ts';
-import type { AuditRecordTable, CheckpointTable, GatewayDb } from '../db/tables.ts';
+import type { GatewayDb } from '../db/tables.ts';
 
 /** One stored audit record row. */
 export type AuditRecordRow = Selectable<AuditRecordTable>;
