@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import type { z } from 'zod';
 import { parseCertificateDer, toPem } from '../certs/index.ts';
 import {
+  type CosignedCheckpoint,
   checkpointCertificates,
   equalHashes,
   hashToBase64,
@@ -17,7 +18,6 @@ import {
   bundleManifestSchema,
 } from './bundle-format.ts';
 import {
-  type CosignedCheckpoint,
   checkCheckpoints,
   readCheckpointClaim,
   type SignedRoot,

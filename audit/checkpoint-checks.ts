@@ -2,6 +2,7 @@ import {
   CHECKPOINT_TYPE,
   type Checkpoint,
   COSIGNATURE_TYPE,
+  type CosignedCheckpoint,
   canonicalJson,
   checkpointSchema,
   equalHashes,
@@ -12,12 +13,6 @@ import { printMemberId } from '../schemas/index.ts';
 import type { BundleCheckpoint } from './bundle-format.ts';
 import { verifyConsistency } from './merkle-verify.ts';
 import type { SignatureTrust } from './signature-trust.ts';
-
-/** A checkpoint and its witness cosignature as the witness serves them (`GET /witness/checkpoints/…`). */
-export interface CosignedCheckpoint {
-  readonly checkpoint: string;
-  readonly cosignature: string;
-}
 
 /** A checkpoint the auditor trusts from outside the bundle, and where it came from (for messages). */
 export interface TrustedCheckpoint extends CosignedCheckpoint {

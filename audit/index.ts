@@ -21,7 +21,7 @@ export {
   type VerifyReport,
   verifyBundles,
 } from './bundle-verify.ts';
-export type { CosignedCheckpoint, TrustedCheckpoint } from './checkpoint-checks.ts';
+export type { TrustedCheckpoint } from './checkpoint-checks.ts';
 export { createGroupCommitQueue, type GroupCommitOptions, type GroupCommitQueue } from './group-commit.ts';
 export type { AuditLogTables, AuditRecordTable, CheckpointTable } from './log-tables.ts';
 export {

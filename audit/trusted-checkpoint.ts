@@ -1,17 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { basename } from 'node:path';
-import { z } from 'zod';
 import { EinmalError } from '../core/errors/index.ts';
-import type { CosignedCheckpoint, TrustedCheckpoint } from './checkpoint-checks.ts';
-
-const compactJws = z
-  .string()
-  .min(1)
-  .max(64 * 1024);
-
-/** What the witness serves for one checkpoint; other members (a history entry's `size`) are ignored. */
-const cosignedCheckpointSchema = z.object({ checkpoint: compactJws, cosignature: compactJws });
+import { type CosignedCheckpoint, cosignedCheckpointSchema } from '../protocol/index.ts';
+import type { TrustedCheckpoint } from './checkpoint-checks.ts';
 
 /** Longest witness answer read: a checkpoint and a cosignature with their chains. */
 const MAX_ANSWER_BYTES = 256 * 1024;

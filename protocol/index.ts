@@ -73,3 +73,9 @@ export {
   type SigningChainVerifier,
   type VerifiedSigner,
 } from './signer-cache.ts';
+export {
+  type CheckpointSubmission,
+  type CosignedCheckpoint,
+  checkpointSubmissionSchema,
+  cosignedCheckpointSchema,
+} from './witness-api.ts';

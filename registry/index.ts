@@ -77,9 +77,6 @@ export {
   startRegistry,
 } from './server.ts';
 export {
-  type CheckpointSubmission,
-  type CosignedCheckpoint,
-  checkpointSubmissionSchema,
   createWitnessRoutes,
   type WitnessRoutesDeps,
   type WitnessSigner,

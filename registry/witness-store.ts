@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { CosignedCheckpoint } from '../protocol/index.ts';
 import type { RegistryDb, WitnessedCheckpointTable, WitnessForkTable } from './db/index.ts';
 
 /** A checkpoint the witness countersigned, as stored and served. */
@@ -13,12 +14,6 @@ export interface WitnessedCheckpoint {
   /** The witness's cosignature JWS. */
   readonly cosignature: string;
   readonly witnessedAt: Date;
-}
-
-/** What the witness answers: the checkpoint and its cosignature, both compact JWS. */
-export interface CosignedCheckpoint {
-  readonly checkpoint: string;
-  readonly cosignature: string;
 }
 
 /** The cosigned pair of a witnessed checkpoint, as the witness serves it. */

@@ -3,10 +3,14 @@ import type { X509Certificate } from '@peculiar/x509';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import { type CryptoKey, certificateDer } from '../certs/index.ts';
 import { type Clock, EinmalError, errorHandlers, type Logger } from '../core/index.ts';
-import { base64HashSchema, type Checkpoint, cosignCheckpoint } from '../protocol/index.ts';
+import {
+  type Checkpoint,
+  type CheckpointSubmission,
+  checkpointSubmissionSchema,
+  cosignCheckpoint,
+} from '../protocol/index.ts';
 import { findGateway, listApprovedCas, listRevocations, type RegistryDb } from './db/index.ts';
 import { checkExtendsWitnessed, parseOrigin, verifySignedCheckpoint } from './witness-check.ts';
 import { createWitnessReadRoutes } from './witness-reads.ts';
@@ -17,8 +21,6 @@ import {
   saveWitnessedCheckpoint,
   type WitnessedCheckpoint,
 } from './witness-store.ts';
-
-export type { CosignedCheckpoint } from './witness-store.ts';
 
 /** The witness's own key and certificate chain (signer first, profile `witness`; not the anchor). */
 export interface WitnessSigner {
@@ -37,19 +39,6 @@ export interface WitnessRoutesDeps {
 }
 
 const MAX_BODY_BYTES = 128 * 1024;
-
-/** `POST /witness/checkpoints`: a signed checkpoint and the consistency proof from `fromSize`. */
-export const checkpointSubmissionSchema = z.strictObject({
-  checkpoint: z
-    .string()
-    .min(1)
-    .max(64 * 1024),
-  consistencyProof: z.array(base64HashSchema).max(64),
-  fromSize: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-});
-
-/** A checkpoint submission. */
-export type CheckpointSubmission = z.infer<typeof checkpointSubmissionSchema>;
 
 /** Refusals that are evidence against the log itself, not a malformed or stale submission. */
 const CONTRADICTIONS = new Set(['Witness.Fork', 'Witness.LogShrunk', 'Witness.InconsistentCheckpoint']);

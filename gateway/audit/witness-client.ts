@@ -3,20 +3,15 @@ import type { ChainVerifier } from '../../certs/index.ts';
 import { type Clock, EinmalError } from '../../core/index.ts';
 import {
   type Checkpoint,
+  type CosignedCheckpoint,
   canonicalJson,
   checkpointCertificates,
+  cosignedCheckpointSchema,
   verifyCheckpoint,
   verifyCosignature,
 } from '../../protocol/index.ts';
 import type { RegistryRequest } from '../directory/index.ts';
 
-/** A checkpoint with the witness's cosignature, both compact JWS, as the witness serves them. */
-export interface CosignedPair {
-  readonly checkpoint: string;
-  readonly cosignature: string;
-}
-
-const cosignedSchema = z.strictObject({ checkpoint: z.string().min(1), cosignature: z.string().min(1) });
 /** The `type` of an X-Road error body, all a refusal needs to be told apart. */
 const errorTypeSchema = z.object({ type: z.string().max(200) });
 
@@ -59,7 +54,7 @@ export function createWitnessClient(options: WitnessClientOptions) {
   };
 
   /** The checkpoint a cosigned pair covers, once the cosignature is the witness's over it. */
-  async function checkCosigned(pair: CosignedPair, origin: string): Promise<Checkpoint> {
+  async function checkCosigned(pair: CosignedCheckpoint, origin: string): Promise<Checkpoint> {
     const witnessDer = checkpointCertificates(pair.cosignature)[0]!;
     options.certificates.verify(Buffer.from(witnessDer, 'base64'), {
       usage: 'witness',
@@ -87,7 +82,7 @@ export function createWitnessClient(options: WitnessClientOptions) {
       url: string,
       origin: string,
       body: { checkpoint: string; consistencyProof: string[]; fromSize: number },
-    ): Promise<{ pair: CosignedPair; checkpoint: Checkpoint }> {
+    ): Promise<{ pair: CosignedCheckpoint; checkpoint: Checkpoint }> {
       const answer = await request(`${base(url)}/checkpoints`, {
         method: 'POST',
         body: JSON.stringify(body),
@@ -105,7 +100,7 @@ export function createWitnessClient(options: WitnessClientOptions) {
     async latest(
       url: string,
       origin: string,
-    ): Promise<{ pair: CosignedPair; checkpoint: Checkpoint; cosigned: boolean } | undefined> {
+    ): Promise<{ pair: CosignedCheckpoint; checkpoint: Checkpoint; cosigned: boolean } | undefined> {
       const answer = await request(`${base(url)}/checkpoints/${encodeURIComponent(origin)}`, {});
       if (answer.status === 404 && errorType(answer.text) === 'Witness.NotWitnessed') return undefined;
       if (answer.status !== 200) throw refusal(answer.status, answer.text);
@@ -129,8 +124,8 @@ export function createWitnessClient(options: WitnessClientOptions) {
 
 export type WitnessClient = ReturnType<typeof createWitnessClient>;
 
-function parseCosigned(text: string): CosignedPair {
-  const parsed = cosignedSchema.safeParse(parseJson(text));
+function parseCosigned(text: string): CosignedCheckpoint {
+  const parsed = cosignedCheckpointSchema.safeParse(parseJson(text));
   if (!parsed.success) {
     throw new EinmalError('Audit.InvalidCheckpoint', {
       message: 'The witness answered with something other than a cosigned checkpoint',
