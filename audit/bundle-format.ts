@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { base64HashSchema } from '../protocol/index.ts';
 
 /**
- * The audit bundle (DESIGN §9): a directory an auditor can verify offline with nothing but the
+ * The audit bundle (docs/protocol.md §12.3): a directory an auditor can verify offline with nothing but the
  * federation's root certificate.
  *
  * - `manifest.json`: {@link BundleManifest}.

@@ -123,7 +123,7 @@ export interface VerifyReport {
 }
 
 /**
- * Verifies audit bundles offline (DESIGN §9): every record canonical, valid and hashing to its
+ * Verifies audit bundles offline (docs/protocol.md §12.3): every record canonical, valid and hashing to its
  * leaf; the Merkle root at each checkpoint's size equal to the signed root (one streaming pass, one
  * incremental tree); every checkpoint and cosignature by the trust rules of `checkCheckpoints`
  * (the log owner's signing certificate, the registry's witness certificate, both chained to the

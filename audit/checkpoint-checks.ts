@@ -56,7 +56,7 @@ export interface CheckedCheckpoints {
 
 /**
  * Checks the checkpoints of one log's bundle, and the checkpoint the auditor trusts, by the trust
- * rules of offline verification (DESIGN.md §8, §11):
+ * rules of offline verification (docs/protocol.md §11.2):
  *
  * 1. A checkpoint counts only if its JWS (`typ` {@link CHECKPOINT_TYPE}) verifies with the key of
  *    its `x5c[0]`, that certificate chains to the auditor's anchor, was issued for `signing` and is

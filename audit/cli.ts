@@ -129,7 +129,7 @@ async function runVerify(input: CommandInput): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-/** `einmal audit ...`: export a gateway node's log as a bundle, and verify bundles offline (DESIGN §9). */
+/** `einmal audit ...`: export a gateway node's log as a bundle, and verify bundles offline (docs/protocol.md §12.3). */
 export const auditCommands: CommandGroup = {
   name: 'audit',
   summary: 'Export and verify tamper-evident audit log bundles',

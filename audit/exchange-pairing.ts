@@ -23,7 +23,7 @@ interface Side {
 }
 
 /**
- * Pairs the two sides of each exchange across bundles (DESIGN §9): every successful consumer
+ * Pairs the two sides of each exchange across bundles (docs/protocol.md §12.3): every successful consumer
  * record needs a successful provider record with the same message id, client, service and request
  * digest. Provider records without a consumer are not counted: their consumer may be a gateway
  * whose bundle was not given.

@@ -1,5 +1,5 @@
 /**
- * Audit log scale benchmark (DESIGN §14, `npm run bench:audit`): fills one gateway node's log tree
+ * Audit log scale benchmark (docs/architecture.md §6, `npm run bench:audit`): fills one gateway node's log tree
  * in a fresh PostgreSQL database to N records (default 10 million), then measures
  *   (a) a citizen's page of 50 records with inclusion proofs, through the citizen API's own query
  *       path (findRecords + proveRecords: getInclusionProofs against the latest witnessed

@@ -42,7 +42,7 @@ export interface StartBenchFederationOptions {
 }
 
 /**
- * Starts what DESIGN §14 measures, on the run's PostgreSQL database: fresh development PKI, the
+ * Starts what docs/architecture.md §6 measures, on the run's PostgreSQL database: fresh development PKI, the
  * registry and the eID provider in this process (idle under load), and in processes of their own
  * the population adapter, the city's (consumer) and the residents' office's (provider) gateways,
  * and the two mutual-TLS forwarders of the bare chain, using the same certificates as the gateways.

@@ -12,7 +12,7 @@ const profile = {
   nodes: [
     frame(1, '(root)'),
     frame(2, '(idle)'),
-    frame(3, 'signCompactJws', 'file:///srv/einmal/gateway/exchange/compact-jws.ts', 41),
+    frame(3, 'signCompactJws', 'file:///srv/einmal/protocol/compact-jws.ts', 41),
     frame(4, 'parse', 'file:///srv/einmal/node_modules/zod/v4/core/parse.js', 9),
   ],
   samples: [2, 2, 2, 3, 3, 3, 4],
@@ -27,15 +27,15 @@ describe('CPU profile summary', () => {
     expect(summary.totalMs).toBe(100);
     expect(summary.idleShare).toBeCloseTo(0.6);
     expect(summary.functions[0]).toEqual({
-      name: 'signCompactJws gateway/exchange/compact-jws.ts:42',
+      name: 'signCompactJws protocol/compact-jws.ts:42',
       selfMs: 30,
       share: 0.75,
     });
     expect(summary.areas.map((a) => [a.name, a.selfMs])).toEqual([
-      ['gateway/exchange', 30],
+      ['protocol', 30],
       ['zod', 10],
     ]);
-    expect(formatProfileSummary('gw', summary)).toContain('75.0%       30 ms  gateway/exchange');
+    expect(formatProfileSummary('gw', summary)).toContain('75.0%       30 ms  protocol');
   });
 
   it('names code areas by package, project folder or Node module', () => {
@@ -44,7 +44,7 @@ describe('CPU profile summary', () => {
     );
     expect(codeArea('file:///x/node_modules/undici/lib/core.js', 'f')).toBe('undici');
     expect(codeArea('node:internal/crypto/sig', 'f')).toBe('node:internal');
-    expect(codeArea('file:///x/audit/canonical.ts', 'f')).toBe('audit');
+    expect(codeArea('file:///x/protocol/canonical-json.ts', 'f')).toBe('protocol');
     expect(codeArea('', '(garbage collector)')).toBe('(garbage collector)');
     expect(codeArea('', 'writev')).toBe('(native)');
   });

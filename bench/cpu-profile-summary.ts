@@ -43,7 +43,7 @@ export function codeArea(url: string, functionName: string): string {
     return first?.startsWith('@') ? `${first}/${second}` : (first ?? url);
   }
   const project =
-    /\/(adapters|audit|bench|certs|cli|core|dev|gateway|portal|registry|schemas)\/(?:([^/]+)\/)?/.exec(url);
+    /\/(adapters|audit|bench|certs|cli|core|dev|gateway|portal|protocol|registry|schemas)\/(?:([^/]+)\/)?/.exec(url);
   if (project) return project[2] && !project[2].includes('.') ? `${project[1]}/${project[2]}` : project[1]!;
   return url;
 }

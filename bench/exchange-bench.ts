@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the exchange benchmark of DESIGN §14. Loads the gateway pair (IS → consumer
+ * `npm run bench`: the exchange benchmark of docs/architecture.md §6. Loads the gateway pair (IS → consumer
  * gateway → provider gateway → adapter, mutual TLS, citizen eID tokens, signed and durably logged)
  * and, in the same run, the two baselines: the IS calling the adapter directly, and a bare chain of
  * two mutual-TLS forwarders. Everything runs on a fresh database on the PostgreSQL server named by
@@ -194,7 +194,7 @@ function scenarioTargets(
   federation: BenchFederation,
   tokens: readonly { citizen: string; token: string }[],
 ): Record<ScenarioResult['name'], ScenarioTarget> {
-  // What the provider gateway hands the adapter after its checks (DESIGN §5), per citizen.
+  // What the provider gateway hands the adapter after its checks (docs/protocol.md §5), per citizen.
   const verified = tokens.map(({ citizen }) =>
     verifiedContextHeaders({
       client: CLIENT_ID,

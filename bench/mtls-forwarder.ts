@@ -52,7 +52,7 @@ function forwardable(headers: IncomingHttpHeaders | Record<string, string | stri
 }
 
 /**
- * The benchmark's bare chain hop (DESIGN §14): a mutual-TLS reverse proxy that forwards method,
+ * The benchmark's bare chain hop (docs/architecture.md §6): a mutual-TLS reverse proxy that forwards method,
  * path, headers and body unchanged over a keep-alive undici pool, with no signing, checks or log.
  * Two of them in a row (IS → A → B → adapter) are the same hops as the gateway pair, so the gateway
  * pair's throughput can be compared against pure transport cost.

@@ -26,7 +26,7 @@ const scenario = (
 });
 
 describe('the benchmark summary', () => {
-  it('passes a run that meets every DESIGN §14 target', () => {
+  it('passes a run that meets every performance target', () => {
     const summary = summarizeBench([
       scenario('direct', load(4000, 10)),
       scenario('bare', load(2500, 20)),

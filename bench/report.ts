@@ -16,7 +16,7 @@ export interface ScenarioResult {
   readonly machineBusyPercent?: number | undefined;
 }
 
-/** A DESIGN §14 target and whether the run met it. */
+/** A performance target and whether the run met it. */
 export interface TargetCheck {
   readonly target: string;
   readonly measured: number;
@@ -51,7 +51,7 @@ const atMost = (target: string, measured: number, limit: number, unit: string): 
 });
 
 /**
- * Checks the measured scenarios against DESIGN §14: throughput through the gateway pair at least
+ * Checks the measured scenarios against docs/architecture.md §6: throughput through the gateway pair at least
  * 0.6× the bare chain and 0.33× direct, at least 1,500 exchanges/s with p99 ≤ 50 ms, each gateway
  * at most 200 MB resident, and no errors anywhere (a run with errors is not a result).
  */
@@ -142,7 +142,7 @@ export function formatBenchSummary(summary: BenchSummary): string {
     ]),
   );
   const targets = table(
-    ['target (DESIGN §14)', 'measured', 'limit', 'result'],
+    ['target (docs/architecture.md §6)', 'measured', 'limit', 'result'],
     summary.targets.map((t) => [
       t.target,
       `${number(t.measured, t.unit === '×' ? 2 : 0)}${t.unit === '×' ? '×' : ` ${t.unit}`}`.trim(),

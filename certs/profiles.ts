@@ -2,7 +2,7 @@ import { X509Certificate as NodeX509 } from 'node:crypto';
 import { x509 } from './x509.ts';
 
 /**
- * What an end-entity certificate is for (DESIGN.md §3):
+ * What an end-entity certificate is for (RFC 5280 §4.2.1.3, §4.2.1.12):
  * - `auth`: a gateway's or the registry's TLS certificate (server and client authentication);
  * - `signing`: a member's message-signing certificate, naming the member;
  * - `directory`: the registry's directory-signing certificate;

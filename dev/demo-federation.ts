@@ -1,5 +1,5 @@
 /**
- * The development federation of the demo story (DESIGN.md §1): the city of Munich applies for a
+ * The development federation of the demo story (the README's demo): the city of Munich applies for a
  * resident parking permit on a citizen's behalf and asks the residents' office for the registered
  * address and the vehicle authority for vehicles held; a business register offers public data.
  * `einmal dev init` issues keys and certificates for these members and gateways; `einmal dev seed`

@@ -23,7 +23,7 @@ const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1'
 
 /**
  * Starts the whole local federation (first run: creates it with `dev init`), then plays the
- * parking-permit story of DESIGN.md §1 once: the citizen logs in with eID, the city's permit system
+ * parking-permit story of the README's demo once: the citizen logs in with eID, the city's permit system
  * asks the residents' office for the registered address and the vehicle authority for the vehicles
  * held, and both gateways log each exchange. Returns the running federation.
  */

@@ -165,7 +165,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
     });
     stops.push(() => eid.close());
 
-    // Each provider's adapter admits only its own gateway's TLS certificate (DESIGN.md §13).
+    // Each provider's adapter admits only its own gateway's TLS certificate (docs/protocol.md §5).
     const adapterUrls: Record<string, string> = {};
     for (const [i, { member, adapter }] of providers.entries()) {
       const [cert, key, gatewayCert] = await Promise.all(

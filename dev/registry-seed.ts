@@ -19,7 +19,7 @@ import {
 import { demoServices } from './demo-federation.ts';
 import { readFederationManifest } from './federation-files.ts';
 
-/** The development eID provider's issuer URL (DESIGN.md §6, `einmal dev eid`). */
+/** The development eID provider's issuer URL (docs/protocol.md §4.1, `einmal dev eid`). */
 export const DEV_EID_ISSUER = 'http://127.0.0.1:4402';
 
 /** eIDAS level URIs as `acr` values, as the development eID provider issues them. */

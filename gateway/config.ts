@@ -56,7 +56,7 @@ export const gatewayConfigSchema = z
     GATEWAY_ADAPTERS: jsonRecord.default({}),
     /**
      * Development only: allows `http:` adapter URLs on a loopback address. Otherwise every adapter is
-     * reached over HTTPS with mutual TLS, the gateway presenting its TLS certificate (DESIGN.md §13).
+     * reached over HTTPS with mutual TLS, the gateway presenting its TLS certificate (docs/protocol.md §5).
      */
     GATEWAY_ADAPTER_PLAIN_HTTP: bool,
     GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),

@@ -26,7 +26,7 @@ export interface PublicAppDeps {
 }
 
 /**
- * The gateway's public listener (DESIGN.md §9): the citizen API, the Data Tracker v3 endpoints,
+ * The gateway's public listener (docs/protocol.md §12): the citizen API, the Data Tracker v3 endpoints,
  * the auditor API and the log's checkpoints and consistency proofs. Citizens authenticate with
  * their eID token, auditors with their certificate; the log's hashes are public.
  */

@@ -20,7 +20,7 @@ export const COSIGNATURE_TYPE = 'einmal-cosignature+jws';
 const MAX_JWS_LENGTH = 64 * 1024;
 
 /**
- * A log checkpoint (DESIGN §8): the tree of `origin` had `size` records with root `root` at `time`.
+ * A log checkpoint (docs/protocol.md §11.2): the tree of `origin` had `size` records with root `root` at `time`.
  * The JWS payload is its RFC 8785 canonical JSON, and nothing else is accepted.
  */
 export const checkpointSchema = z.strictObject({

@@ -27,7 +27,7 @@ export interface DirectorySigner {
 }
 
 /**
- * Signs a directory as a compact JWS (DESIGN.md §3): header `{alg: ES256, typ, x5c}`, payload the
+ * Signs a directory as a compact JWS (docs/protocol.md §9.1): header `{alg: ES256, typ, x5c}`, payload the
  * directory JSON. Gateways verify it against their configuration anchor with `verifyDirectory`.
  *
  * @example

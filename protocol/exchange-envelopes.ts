@@ -22,12 +22,12 @@ export interface SigningIdentity {
 export const REQUEST_JWS_TYPE = 'einmal-req+jws';
 export const RESPONSE_JWS_TYPE = 'einmal-res+jws';
 
-/** Signs the request claims with the client member's key: the `Einmal-Request` header (DESIGN.md §5). */
+/** Signs the request claims with the client member's key: the `Einmal-Request` header (docs/protocol.md §3.2). */
 export function signRequestClaims(claims: RequestClaims, signer: SigningIdentity): string {
   return signCompactJws({ alg: 'ES256', typ: REQUEST_JWS_TYPE, x5c: signer.x5c }, claims, signer.privateKey);
 }
 
-/** Signs the provider's response: binds status and body digest to the request JWS (DESIGN.md §5). */
+/** Signs the provider's response: binds status and body digest to the request JWS (docs/protocol.md §6.1). */
 export function signResponse(
   input: { id: string; requestJws: string; status: number; body: Uint8Array; now: number },
   signer: SigningIdentity,
@@ -70,7 +70,7 @@ function decodeEnvelope(text: string, headerSchema: z.ZodType): EnvelopeDecoding
 }
 
 /**
- * Decodes an `Einmal-Request` and checks its form (DESIGN.md §5): at most
+ * Decodes an `Einmal-Request` and checks its form (docs/protocol.md §3.2): at most
  * {@link MAX_SIGNED_ENVELOPE_LENGTH} characters, three base64url parts, and a header of exactly
  * `alg: ES256`, `typ: einmal-req+jws` and a bounded `x5c`. The signature and claims are the
  * caller's next checks.

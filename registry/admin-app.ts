@@ -36,7 +36,7 @@ function parseInput<S extends z.ZodType>(schema: S, input: unknown, code: ErrorC
 }
 
 /**
- * The registry admin API (DESIGN.md §11): JSON CRUD of every kind of entry under `/admin`, for the
+ * The registry admin API (docs/architecture.md §1): JSON CRUD of every kind of entry under `/admin`, for the
  * operator only. A change is committed only if the resulting directory is valid, and the new
  * directory is signed before the answer, so the next `GET /directory` carries it.
  *

@@ -83,7 +83,7 @@ function caFingerprint(pem: string): string {
   return certificateFingerprint(certificate);
 }
 
-/** Every kind of entry the operator manages (DESIGN.md §11). */
+/** Every kind of entry the operator manages (docs/architecture.md §1). */
 export const adminResources: readonly AdminResource[] = [
   resource({
     path: 'members',

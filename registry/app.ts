@@ -31,7 +31,7 @@ export interface RegistryAppDeps {
   /** Checks operator client certificates against the federation's CAs. */
   readonly operatorVerifier?: ChainVerifier | undefined;
   /**
-   * Gateway registration (DESIGN.md §11): the issuing CA that certifies approved gateways and the
+   * Gateway registration (docs/protocol.md §10): the issuing CA that certifies approved gateways and the
    * anchor members' signing certificates chain to. Without it, registration routes are not served.
    */
   readonly registration?:
@@ -42,7 +42,7 @@ export interface RegistryAppDeps {
       }
     | undefined;
   /**
-   * The checkpoint witness (DESIGN.md §8, §11), served under `/witness` when given: the
+   * The checkpoint witness (docs/protocol.md §11.3), served under `/witness` when given: the
    * configuration anchor gateways' checkpoint signers chain to, and the witness's own key and
    * certificate (profile `witness`) it cosigns with.
    */
@@ -57,7 +57,7 @@ export interface RegistryApps {
 }
 
 /**
- * Builds the registry (DESIGN.md §11) from its dependencies, without I/O of its own: the public
+ * Builds the registry (docs/architecture.md §1) from its dependencies, without I/O of its own: the public
  * app (signed directory, health, metrics) and the admin app (operator CRUD). Call
  * `publisher.publish()` once before serving, and periodically (see `server.ts`).
  *

@@ -17,13 +17,13 @@ import {
 /** What the directory says beyond the registry's content. */
 export interface DirectorySettings {
   readonly instance: string;
-  /** Lifetime of one signed directory; gateways refuse it afterwards (DESIGN.md §3). */
+  /** Lifetime of one signed directory; gateways refuse it afterwards (docs/protocol.md §9). */
   readonly ttlSeconds: number;
   readonly witnessUrl?: string | undefined;
 }
 
 /**
- * Builds the directory (DESIGN.md §3) from the registry's content as of one snapshot, issued at
+ * Builds the directory (docs/protocol.md §9) from the registry's content as of one snapshot, issued at
  * `issuedAt`. Content that would not make a valid directory is refused with `Client.InvalidBody`,
  * so an admin change that breaks it can be rolled back before it is published.
  *

@@ -42,7 +42,7 @@ function peerCertificate(bindings: Partial<HttpBindings> | undefined): Uint8Arra
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
- * Admits the federation operator (DESIGN.md §11): a TLS client certificate issued for the
+ * Admits the federation operator (docs/architecture.md §1): a TLS client certificate issued for the
  * `operator` profile by a federation CA, or, only when configured for development, the operator
  * token as `Authorization: Bearer`. No credential is `Client.Unauthenticated` (401); a certificate
  * of another profile or an unknown CA is `Registry.NotOperator` (403).

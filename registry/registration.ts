@@ -56,7 +56,7 @@ const statusQuerySchema = z.strictObject({
 });
 
 /**
- * Gateway registration as in X-Road (DESIGN.md §11): a gateway's member submits a request signed
+ * Gateway registration as in X-Road (docs/protocol.md §10): a gateway's member submits a request signed
  * by the new authentication key and by the member's signing key; the operator lists and approves
  * it; the CA issues the authentication certificate, and the gateway with that certificate's
  * fingerprint is in the next directory.

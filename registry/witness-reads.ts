@@ -60,7 +60,7 @@ function forkView(fork: RecordedFork) {
 }
 
 /**
- * What the witness serves auditors and gateways (DESIGN.md §11), all public (checkpoints and
+ * What the witness serves auditors and gateways (docs/protocol.md §11.3), all public (checkpoints and
  * hashes hold no personal data):
  *
  * - `GET /checkpoints/:origin` (origin URL-encoded): the latest cosigned checkpoint,

@@ -44,7 +44,7 @@ const MAX_BODY_BYTES = 128 * 1024;
 const CONTRADICTIONS = new Set(['Witness.Fork', 'Witness.LogShrunk', 'Witness.InconsistentCheckpoint']);
 
 /**
- * The registry's witness (DESIGN.md §8, §11), mounted under `/witness` on the public listener:
+ * The registry's witness (docs/protocol.md §11.3), mounted under `/witness` on the public listener:
  *
  * - `POST /checkpoints` `{checkpoint, consistencyProof, fromSize}`: verifies the checkpoint's
  *   signature (a trusted signing certificate of the member owning the registered gateway named by

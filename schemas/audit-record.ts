@@ -14,7 +14,7 @@ import { printedClientIdSchema, printedGatewayIdSchema, printedServiceIdSchema }
 export const AUDIT_OUTCOMES = ['ok', 'rejected', 'failed'] as const;
 
 /**
- * One audit log record (DESIGN §8): one per exchange per side, plus one per rejected request.
+ * One audit log record (docs/protocol.md §8): one per exchange per side, plus one per rejected request.
  * It names who asked what about whom and why, with digests and signatures, never payloads and
  * never query values (they may hold personal data). Absent values are `null`, so every record has
  * the same fields for canonical hashing.

@@ -91,7 +91,7 @@ const directoryShape = z.strictObject({
 });
 
 /**
- * The directory (DESIGN §3): the federation's signed global configuration. Identifiers stay strings
+ * The directory (docs/protocol.md §9): the federation's signed global configuration. Identifiers stay strings
  * in canonical printed form. Beyond the shape, the document must be consistent: every identifier
  * belongs to `instance`, ids are unique, each auth certificate fingerprint names one gateway, and
  * gateways and services refer to registered members and subsystems.

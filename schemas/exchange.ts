@@ -42,7 +42,7 @@ const x5cSchema = z
   .max(4);
 
 /**
- * The protected header of `Einmal-Request` (DESIGN §5): exactly `alg`, `typ` and `x5c`, nothing
+ * The protected header of `Einmal-Request` (docs/protocol.md §3.2): exactly `alg`, `typ` and `x5c`, nothing
  * else, so no member can make an envelope too large to log or ask the verifier for anything more
  * (`crit`, `jku`, `kid` are refused).
  */
@@ -61,7 +61,7 @@ export const responseJwsHeaderSchema = z.strictObject({
 
 /**
  * Payload of `Einmal-Request`, the JWS the consumer gateway signs with the client member's signing
- * key (DESIGN §5). Every claim is present; absent context is `null`, so nothing can be added later.
+ * key (docs/protocol.md §3.2). Every claim is present; absent context is `null`, so nothing can be added later.
  * `query` is the digest of the raw query string (never its values: they may be personal data and
  * the JWS is logged); `path` is the canonical request path (see `canonicalRequestPath`), and
  * `hiddenUntil` is in the one UTC spelling, so what is signed is what is logged.
@@ -91,7 +91,7 @@ export const requestClaimsSchema = z.strictObject({
 export type RequestClaims = z.infer<typeof requestClaimsSchema>;
 
 /**
- * Payload of `Einmal-Response`, signed by the provider (DESIGN §5): binds the response status and
+ * Payload of `Einmal-Response`, signed by the provider (docs/protocol.md §6.1): binds the response status and
  * body digest to the request JWS (`req` = base64url SHA-256 of the compact request JWS).
  */
 export const responseClaimsSchema = z.strictObject({
@@ -107,7 +107,7 @@ export const responseClaimsSchema = z.strictObject({
 export type ResponseClaims = z.infer<typeof responseClaimsSchema>;
 
 /**
- * What the provider gateway verified and hands to the adapter (DESIGN §5, §10). `subject` is the
+ * What the provider gateway verified and hands to the adapter (docs/protocol.md §5). `subject` is the
  * only data subject the adapter may answer about.
  */
 export const verifiedContextSchema = z.strictObject({

@@ -4,7 +4,7 @@ import { type ClientId, identifierPartSchema, parseClientId } from './identifier
 import { instantSchema } from './instant.ts';
 
 /**
- * Wire header names (DESIGN §4–5), lower-case as Node and fetch report them. `X-Road-*` follow the
+ * Wire header names (docs/protocol.md §2–§3), lower-case as Node and fetch report them. `X-Road-*` follow the
  * X-Road Message Protocol for REST v1; `Einmal-*` are this project's extensions.
  */
 export const HEADER = {
@@ -197,7 +197,7 @@ const optionalHeaders: readonly {
 ];
 
 /**
- * Reads and validates the headers an information system sends to its gateway (DESIGN §4).
+ * Reads and validates the headers an information system sends to its gateway (docs/protocol.md §2.1).
  * `get` returns a header's value by lower-case name (e.g. Hono's `c.req.header`).
  * Each bad header is refused with its own code and a message naming the header; the value is never
  * echoed (it may be personal data or a token).

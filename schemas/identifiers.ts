@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EinmalError } from '../core/errors/index.ts';
 
 /**
- * X-Road identifiers (DESIGN §3): `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]` for clients,
+ * X-Road identifiers (docs/protocol.md §1; X-Road pr-rest §4.8): `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]` for clients,
  * `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]` for services and
  * `INSTANCE/CLASS/MEMBER/SERVERCODE` for gateways. Each part is percent-decoded on its own and must
  * then be 1–64 characters of `[A-Za-z0-9._-]`, never `.` or `..`. Valid parts need no encoding, so

@@ -6,7 +6,7 @@ const URN_PREFIX = 'urn:einmal:';
 const MAX_URN_LENGTH = URN_PREFIX.length + 3 * 64 + 2;
 
 /**
- * The member URN carried in a signing certificate's SAN URI (DESIGN §3), so a signature proves which
+ * The member URN carried in a signing certificate's SAN URI (RFC 5280 §4.2.1.6), so a signature proves which
  * member signed. Identifier parts cannot contain `:`, so the URN splits back unambiguously.
  * @example memberUrn(parseMemberId('DEMO/GOV/munich')) // 'urn:einmal:DEMO:GOV:munich'
  */

@@ -65,7 +65,7 @@ const registrations: Insertable<PopulationTables['registration']>[] = [
 
 /**
  * Loads the residents' register of the development federation: the test citizens of
- * `dev/citizens.ts`, all living in Munich; the Huber family (Anna, Lukas, Mia) shares one household.
+ * `adapters/sample-citizens.ts`, all living in Munich; the Huber family (Anna, Lukas, Mia) shares one household.
  * Idempotent: running it again changes nothing.
  *
  * @example

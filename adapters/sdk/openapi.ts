@@ -21,7 +21,7 @@ const errorBodySchema: JsonSchema = {
   required: ['type', 'message', 'detail'],
 };
 
-/** The verified-context headers the provider gateway sends (DESIGN.md §5), as OpenAPI parameters. */
+/** The verified-context headers the provider gateway sends (docs/protocol.md §5), as OpenAPI parameters. */
 const contextParameters: Record<string, { name: string; description: string; required: boolean }> = {
   client: {
     name: HEADER.verifiedClient,

@@ -54,7 +54,7 @@ const addressService = defineService({
   handler: (_input, context) => ({ subject: context.subject!, city: 'München' }),
 });
 
-/** What only the provider gateway may assert: who asks, about whom, why (DESIGN.md §5). */
+/** What only the provider gateway may assert: who asks, about whom, why (docs/protocol.md §5). */
 const forgedContext = () =>
   verifiedContextHeaders({
     client: 'DEMO/GOV/munich/parking-permits',

@@ -10,7 +10,7 @@ import { EinmalError, errorResponse } from '../../core/errors/index.ts';
 import { createGatewayAdmission } from './gateway-admission.ts';
 
 /**
- * Mutual TLS for an adapter (DESIGN.md §13): the client must present a certificate that chains to
+ * Mutual TLS for an adapter (docs/protocol.md §5): the client must present a certificate that chains to
  * the federation CA (`ca`, checked in the handshake) and is the provider gateway's own TLS
  * certificate (`gatewayCert`, pinned by SHA-256; anyone else gets 403 `Adapter.NotGateway`).
  */

@@ -28,7 +28,7 @@ export interface EidProvider {
 }
 
 /**
- * Creates the development eID provider (DESIGN.md §6): an OpenID provider with the code flow and
+ * Creates the development eID provider (docs/protocol.md §4.1): an OpenID provider with the code flow and
  * mandatory PKCE (S256), whose access tokens for the instance resource (RFC 8707) are JWTs
  * (RFC 9068, `typ: at+jwt`) with `sub` = the citizen id, `acr` = the citizen's eIDAS level URI
  * and `scope` = the data categories the citizen agreed to. No I/O: keys are passed in.

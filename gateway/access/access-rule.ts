@@ -1,5 +1,5 @@
 /**
- * Provider-side access rights (DESIGN.md §7, like X-Road's service clients): a rule grants a subject
+ * Provider-side access rights (docs/protocol.md §4, check 5; like X-Road's service clients): a rule grants a subject
  * (a client, a global group from the directory, or a local group of this gateway) one service,
  * optionally narrowed to an HTTP method and a path pattern.
  */
@@ -15,7 +15,7 @@ export interface AccessRule {
   readonly pathPattern: string | null;
   /**
    * Whether the subject may also hide the accesses this rule grants from their data subject for a
-   * while (`Einmal-Hidden-Until`, DESIGN.md §4), e.g. for an investigation. Off unless granted.
+   * while (`Einmal-Hidden-Until`, docs/protocol.md §2.1), e.g. for an investigation. Off unless granted.
    */
   readonly mayHide: boolean;
 }

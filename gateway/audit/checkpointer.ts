@@ -28,7 +28,7 @@ export interface CheckpointerOptions {
   readonly witnessCertificates: Pick<ChainVerifier, 'verify'>;
   readonly clock: Clock;
   readonly log: Logger;
-  /** How often to look for growth (DESIGN.md §8: a checkpoint at least every few seconds). */
+  /** How often to look for growth (docs/protocol.md §11.2: a checkpoint at least every few seconds). */
   readonly intervalMs?: number | undefined;
   /** Timeout of one witness request. */
   readonly timeoutMs?: number | undefined;
@@ -46,7 +46,7 @@ export interface CheckpointRound {
 
 /**
  * Signs checkpoints of the node's Merkle log and has the registry's witness cosign them
- * (DESIGN.md §8). Each round: if the log grew since the last checkpoint, read size and root, sign
+ * (docs/protocol.md §11). Each round: if the log grew since the last checkpoint, read size and root, sign
  * `{origin, size, root, time}` and store it; then, if the newest checkpoint has no cosignature yet,
  * push it with a consistency proof from the size the witness holds and store the cosignature once
  * it checks out (a `witness` certificate over this checkpoint). Checkpoints signed while the

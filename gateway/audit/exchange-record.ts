@@ -29,7 +29,7 @@ export interface ExchangeOutcome {
 }
 
 /**
- * The audit record of one side of one exchange (DESIGN.md §8): who asked what about whom and why,
+ * The audit record of one side of one exchange (docs/protocol.md §8): who asked what about whom and why,
  * with digests and signatures; never payloads, tokens or query values. Every value is taken as
  * given: an exchange is served only after {@link checkLoggable} accepted its record, and a
  * rejection's record goes through {@link loggableRejection}.

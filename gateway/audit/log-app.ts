@@ -34,7 +34,7 @@ const checkpointsQuerySchema = z.strictObject({
 const consistencyQuerySchema = z.strictObject({ origin: originParam, first: count, second: count });
 
 /**
- * The public view of a gateway's Merkle logs (DESIGN.md §8, §9) for auditors and witnesses, with
+ * The public view of a gateway's Merkle logs (docs/protocol.md §11.4) for auditors and witnesses, with
  * no authentication (sizes and hashes hold no personal data):
  *
  * - `GET /log/v1/checkpoints?origin=&after=SIZE&limit=N`: the signed checkpoints of the log,

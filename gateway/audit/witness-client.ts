@@ -35,7 +35,7 @@ export interface WitnessClientOptions {
 }
 
 /**
- * The gateway's side of the witness protocol (DESIGN.md §8): submit a checkpoint, ask for the
+ * The gateway's side of the witness protocol (docs/protocol.md §11.3): submit a checkpoint, ask for the
  * latest one witnessed for an origin, and check that what comes back is cosigned by a certificate
  * issued for the `witness` profile under the federation's anchor, over the expected checkpoint.
  *

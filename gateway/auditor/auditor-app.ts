@@ -49,7 +49,7 @@ function auditorView(row: AuditRecordRow) {
 }
 
 /**
- * The auditor API (DESIGN.md §9), for holders of an `auditor` certificate of the federation CA:
+ * The auditor API (docs/protocol.md §12.3), for holders of an `auditor` certificate of the federation CA:
  * `GET /audit/v1/records?member=&service=&subject=&from=&to=&status=&outcome=&limit=&cursor=`
  * (newest first, keyset-paged, hidden records included) and `GET /audit/v1/exchanges/:messageId`
  * (this gateway's records of one exchange; the auditor's tools pair them across gateways by id).

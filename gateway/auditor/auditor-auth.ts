@@ -49,7 +49,7 @@ export function requireCertificate(
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
- * Admits the data controller (DESIGN.md §9, `POST /v3/disclose`): an auditor's or operator's
+ * Admits the data controller (docs/protocol.md §12.2, `POST /v3/disclose`): an auditor's or operator's
  * certificate, or the gateway's admin token as `Authorization: Bearer`.
  */
 export function requireController(

@@ -25,7 +25,7 @@ const recordsQuerySchema = z.object({
 });
 
 /**
- * The citizen API (DESIGN.md §9): `GET /citizen/v1/records?limit=&cursor=` lists the records of
+ * The citizen API (docs/protocol.md §12.1): `GET /citizen/v1/records?limit=&cursor=` lists the records of
  * this gateway about the token's subject, newest first, hidden ones left out until `hiddenUntil`,
  * each with an inclusion proof against the latest witnessed checkpoint (`proof: null` while pending).
  *

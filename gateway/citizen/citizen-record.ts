@@ -42,7 +42,7 @@ export interface WitnessedCheckpoint {
   readonly cosignature: string;
 }
 
-/** One access to a citizen's data as the citizen sees it (DESIGN.md §9). */
+/** One access to a citizen's data as the citizen sees it (docs/protocol.md §12.1). */
 export interface CitizenRecord {
   readonly messageId: string;
   readonly side: 'consumer' | 'provider';

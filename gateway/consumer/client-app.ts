@@ -64,7 +64,7 @@ export interface ClientAppDeps {
 const FORWARDED = ['content-type', 'accept', 'accept-language', HEADER.eidToken] as const;
 
 /**
- * The client API (DESIGN.md §4), compatible with the X-Road Message Protocol for REST v1: an
+ * The client API (docs/protocol.md §2), compatible with the X-Road Message Protocol for REST v1: an
  * agency information system calls `/r1/{service id}[/path]`; the gateway authenticates it, signs the
  * request with the client member's key, sends it to the provider's gateway over mutual TLS, verifies
  * the signed response, commits its own audit record and only then returns the answer.
@@ -231,7 +231,7 @@ function headerValue(answer: PeerResponse, name: string): string | undefined {
 
 const knownCode = (type: string): ErrorCode | undefined => (isErrorCode(type) ? type : undefined);
 
-/** The consumer's check of the provider's signed response (DESIGN.md §5). */
+/** The consumer's check of the provider's signed response (docs/protocol.md §6.2). */
 function verifyResponse(
   deps: ClientAppDeps,
   answer: PeerResponse,

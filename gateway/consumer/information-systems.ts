@@ -31,7 +31,7 @@ export async function removeIsCertificate(db: Kysely<GatewayDb>, fingerprint: st
 }
 
 /**
- * Authenticates the information systems calling the client API (DESIGN.md §4): the TLS client
+ * Authenticates the information systems calling the client API (docs/protocol.md §2): the TLS client
  * certificate must be registered for the client named in `X-Road-Client`. Plain HTTP, allowed only
  * on loopback in development, trusts the declared client.
  */

@@ -9,7 +9,7 @@ interface PendingClaim {
 }
 
 /**
- * The X-Road-Ids this gateway has sent (DESIGN.md §4): an id is claimed in the database before the
+ * The X-Road-Ids this gateway has sent (docs/protocol.md §2.1): an id is claimed in the database before the
  * request leaves, so no id is sent twice, whichever client sends it, to whichever provider,
  * through whichever node of the gateway, before or after a restart. Without this, an information
  * system reusing an id for a second provider would get that provider to serve and log the data,

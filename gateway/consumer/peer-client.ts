@@ -32,7 +32,7 @@ const fingerprintHex = (cert: PeerCertificate): string =>
   cert.fingerprint256.replaceAll(':', '').toLowerCase();
 
 /**
- * Mutual-TLS keep-alive connection pools to provider gateways (DESIGN.md §5), one pool per address.
+ * Mutual-TLS keep-alive connection pools to provider gateways (docs/protocol.md §3), one pool per address.
  * A connection is only used when the provider presents an authentication certificate whose
  * fingerprint the directory lists for the gateway being called.
  */

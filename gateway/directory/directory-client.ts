@@ -83,7 +83,7 @@ interface Held {
 }
 
 /**
- * The gateway's view of the federation directory (DESIGN.md §3): polls the registry with ETags,
+ * The gateway's view of the federation directory (docs/protocol.md §9): polls the registry with ETags,
  * verifies every document against the configuration anchor, never accepts an older version, keeps
  * the last good one on disk, and tells exchanges when it is outdated.
  *

@@ -28,7 +28,7 @@ export interface EidTokenPolicy {
   readonly scope: string | null;
 }
 
-/** A token that passed every check of DESIGN.md §6. Holds no copy of the token itself. */
+/** A token that passed every check of docs/protocol.md §4.1. Holds no copy of the token itself. */
 export interface VerifiedEidToken {
   /** The data subject, the token's `sub`. */
   readonly subject: string;
@@ -95,7 +95,7 @@ function refusalFor(error: unknown): EinmalError {
 }
 
 /**
- * Creates the verifier of citizens' eID access tokens (DESIGN.md §6, RFC 9068). Checks, each
+ * Creates the verifier of citizens' eID access tokens (docs/protocol.md §4.1, RFC 9068). Checks, each
  * with its own code: the header's `alg` is asymmetric (before any key lookup), `iss` is trusted,
  * the signature verifies against that issuer's JWKS, `typ` is `at+jwt`, `aud` holds the instance
  * audience, `exp`/`nbf`/`iat` hold within the skew and the maximum age (a token used too early is

@@ -11,7 +11,7 @@ import { EinmalError } from '../../core/index.ts';
 import type { LevelOfAssurance } from '../../schemas/index.ts';
 
 /**
- * An eID issuer the federation trusts, as the directory lists it (DESIGN.md §3, §6): its `iss`,
+ * An eID issuer the federation trusts, as the directory lists it (docs/protocol.md §9.1, §4.1): its `iss`,
  * where its signing keys are (a JWKS URI, or the JWKS inline) and the `acr` values it issues,
  * mapped to eIDAS levels. The directory's `DirectoryEidIssuer` fits this narrower, read-only shape.
  */

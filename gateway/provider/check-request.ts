@@ -70,7 +70,7 @@ export interface ProviderCheckDeps {
 }
 
 /**
- * The provider's checks of DESIGN.md §5, in order; the first failure throws its own error code.
+ * The provider's checks of docs/protocol.md §4, in order; the first failure throws its own error code.
  * `trace` collects what was learnt before a failure, so the rejection record says as much as is known.
  */
 export async function checkPeerRequest(
@@ -215,8 +215,8 @@ export async function checkPeerRequest(
 }
 
 /**
- * DESIGN.md §5 check 5: purpose, legal basis or eID, and hiding, against the service's policy and
- * the client's grant (DESIGN.md §4: hiding only where the service allows it and the client is
+ * docs/protocol.md §4, check 6: purpose, legal basis or eID, and hiding, against the service's policy and
+ * the client's grant (docs/protocol.md §2.1: hiding only where the service allows it and the client is
  * granted it).
  */
 function checkServicePolicy(service: DirectoryService, claims: RequestClaims, mayHide: boolean): void {

@@ -35,7 +35,7 @@ export interface ProviderAppDeps {
 }
 
 /**
- * The provider role (DESIGN.md §5): receives signed requests from peer gateways over mutual TLS,
+ * The provider role (docs/protocol.md §4): receives signed requests from peer gateways over mutual TLS,
  * runs every check in order, calls the adapter with the verified context only, signs the response,
  * and releases it only after its audit record is committed. Every rejection is recorded too.
  */

@@ -5,7 +5,7 @@ import { recordChange } from './change.ts';
 import { notFound } from './members.ts';
 import type { RegistryDb } from './tables.ts';
 
-/** A trusted eID issuer: an OIDC provider of an eID scheme (DESIGN.md §6). */
+/** A trusted eID issuer: an OIDC provider of an eID scheme (docs/protocol.md §4.1). */
 export interface EidIssuer {
   /** The `iss` of its tokens. */
   readonly issuer: string;

@@ -129,7 +129,7 @@ export interface RegistrationTable {
 }
 
 /**
- * The latest checkpoint the witness countersigned for one log (gateway node), DESIGN.md §11.
+ * The latest checkpoint the witness countersigned for one log (gateway node), docs/protocol.md §11.3.
  * Each accepted checkpoint replaces the row; the size never shrinks. The row is also the lock that
  * puts two submissions for one origin in order. Every cosigned checkpoint is kept in
  * {@link WitnessCheckpointTable}.

@@ -17,7 +17,7 @@ interface Answer {
 }
 
 /**
- * DESIGN.md §13: adapters accept calls only from their provider gateway, in the demo too. A local
+ * docs/protocol.md §5: adapters accept calls only from their provider gateway, in the demo too. A local
  * caller that reaches the adapter's port directly and asserts the verified context itself (who
  * asks, about whom, why) must get nothing, whatever federation certificate it holds.
  */

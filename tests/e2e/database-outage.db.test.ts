@@ -28,7 +28,7 @@ const RECOVERY_MS = 8_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 
 /**
- * DESIGN.md §5 (fail closed) and §15: PostgreSQL crashes under load and comes back. No caller gets
+ * docs/protocol.md §8 (fail closed): PostgreSQL crashes under load and comes back. No caller gets
  * data without both audit records committed, the gateways answer 503 meanwhile, and they serve
  * again by themselves. Runs on a private PostgreSQL server, whatever DATABASE_URL says, because it
  * stops that server.

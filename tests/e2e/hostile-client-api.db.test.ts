@@ -26,7 +26,7 @@ interface Answer {
 }
 
 /**
- * DESIGN.md §4 and §15: hostile calls of an information system to the city's own gateway (the
+ * docs/protocol.md §2: hostile calls of an information system to the city's own gateway (the
  * client API). Each is refused with its own stable code in `X-Road-Error` and the body's `type`,
  * never a 500, and leaves a rejection record in the city gateway's log.
  */
@@ -371,7 +371,7 @@ describe('the client API refuses hostile information-system calls', () => {
     });
   });
 
-  describe('hiding an access from its subject (DESIGN.md §4)', () => {
+  describe('hiding an access from its subject (docs/protocol.md §2.1)', () => {
     const hiding = {
       'einmal-hidden-until': '2099-01-01T00:00:00+01:00',
       'einmal-hidden-reason': 'Investigation 4711',

@@ -40,7 +40,7 @@ const HOUSEHOLD = 'DEMO/GOV/residents-office/register/household/v1';
 const PURPOSE = 'parking-permit';
 
 /**
- * DESIGN.md §5 and §15: requests forged, replayed, tampered with or badly authorized, sent straight
+ * docs/protocol.md §4: requests forged, replayed, tampered with or badly authorized, sent straight
  * at the residents' office gateway with valid mutual TLS. Each one must be refused with its own
  * stable code (header and body), never a 500, never reach the adapter, and leave a rejection record
  * in the provider's log. Every attack starts from a request the test first proves is accepted, and

@@ -42,7 +42,7 @@ export interface ForgeFederation {
   readonly endpoints: FederationEndpoints;
 }
 
-/** `b64url(sha256(bytes))`, as in the signed claims (DESIGN.md §5). */
+/** `b64url(sha256(bytes))`, as in the signed claims (docs/protocol.md §1). */
 export const digest = (bytes: string | Uint8Array): string =>
   createHash('sha256').update(bytes).digest('base64url');
 
