@@ -43,7 +43,9 @@ export function codeArea(url: string, functionName: string): string {
     return first?.startsWith('@') ? `${first}/${second}` : (first ?? url);
   }
   const project =
-    /\/(adapters|audit|bench|certs|cli|core|dev|gateway|portal|protocol|registry|schemas)\/(?:([^/]+)\/)?/.exec(url);
+    /\/(adapters|audit|bench|certs|cli|core|dev|gateway|portal|protocol|registry|schemas)\/(?:([^/]+)\/)?/.exec(
+      url,
+    );
   if (project) return project[2] && !project[2].includes('.') ? `${project[1]}/${project[2]}` : project[1]!;
   return url;
 }
@@ -52,9 +54,8 @@ export function codeArea(url: string, functionName: string): string {
 function shortUrl(url: string): string {
   const modules = url.lastIndexOf('/node_modules/');
   if (modules >= 0) return url.slice(modules + 14);
-  const project = /\/((?:adapters|audit|bench|certs|cli|core|dev|gateway|portal|registry|schemas)\/.*)$/.exec(
-    url,
-  );
+  const project =
+    /\/((?:adapters|audit|bench|certs|cli|core|dev|gateway|portal|protocol|registry|schemas)\/.*)$/.exec(url);
   return project ? project[1]! : url;
 }
 
