@@ -4,12 +4,10 @@ import { Hono } from 'hono';
 import { type Clock, EinmalError, type ErrorCode, isErrorCode, type Logger } from '../../core/index.ts';
 import {
   decodeCompactJws,
-  decodeResponseEnvelope,
   type SignerCache,
   type SigningIdentity,
   sha256Base64Url,
   signRequestClaims,
-  verifyJwsSignature,
 } from '../../protocol/index.ts';
 import {
   HEADER,
@@ -23,7 +21,6 @@ import {
   printServiceId,
   printSubsystemId,
   type RequestClaims,
-  responseClaimsSchema,
   subjectIdSchema,
 } from '../../schemas/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -37,6 +34,7 @@ import type { IsAuthenticator } from './information-systems.ts';
 import { listClientsDocument } from './list-clients.ts';
 import type { MessageIdClaims } from './message-id-claims.ts';
 import type { PeerClient, PeerResponse } from './peer-client.ts';
+import { verifyResponse } from './verify-response.ts';
 
 export interface ClientAppDeps {
   readonly gatewayId: string;
@@ -199,7 +197,14 @@ export function createClientApp(deps: ClientAppDeps): Hono {
         });
         return passThrough(answer, claims, requestJws);
       }
-      verifyResponse(deps, answer, responseJws, requestJws, claims, memberOfPrinted(service));
+      verifyResponse({
+        signers: deps.signers,
+        answer,
+        responseJws,
+        requestJws,
+        claims,
+        providerMember: memberOfPrinted(service),
+      });
       await exchange.record(answer.status, { responseJws });
       return passThrough(answer, claims, requestJws);
     },
@@ -230,44 +235,6 @@ function headerValue(answer: PeerResponse, name: string): string | undefined {
 }
 
 const knownCode = (type: string): ErrorCode | undefined => (isErrorCode(type) ? type : undefined);
-
-/** The consumer's check of the provider's signed response (docs/protocol.md §6.2). */
-function verifyResponse(
-  deps: ClientAppDeps,
-  answer: PeerResponse,
-  responseJws: string | undefined,
-  requestJws: string,
-  claims: RequestClaims,
-  providerMember: string,
-): void {
-  if (!responseJws)
-    throw new EinmalError('Server.ClientProxy.InvalidResponse', { detail: 'response not signed' });
-  // The envelope's form first: one the log could not hold as signed is refused, never served.
-  const envelope = decodeResponseEnvelope(responseJws);
-  if (!envelope.ok) {
-    throw new EinmalError('Server.ClientProxy.ResponseSignature', { detail: envelope.problem });
-  }
-  const decoded = envelope.jws;
-  const parsed = responseClaimsSchema.safeParse(decoded.payload);
-  if (!parsed.success) {
-    throw new EinmalError('Server.ClientProxy.ResponseSignature', { detail: 'malformed response claims' });
-  }
-  const signer = deps.signers.resolve(decoded.header.x5c, 'Server.ClientProxy');
-  if (!verifyJwsSignature(decoded, signer.publicKey) || signer.member !== providerMember) {
-    throw new EinmalError('Server.ClientProxy.ResponseSignature', { detail: { signer: signer.member } });
-  }
-  const response = parsed.data;
-  if (
-    response.id !== claims.id ||
-    response.req !== sha256Base64Url(requestJws) ||
-    response.status !== answer.status ||
-    response.body !== sha256Base64Url(answer.body)
-  ) {
-    throw new EinmalError('Server.ClientProxy.InvalidResponse', {
-      detail: 'response does not match its signature',
-    });
-  }
-}
 
 /** The answer to the information system, with the X-Road response headers. */
 function passThrough(answer: PeerResponse, claims: RequestClaims, requestJws: string): Response {

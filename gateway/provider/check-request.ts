@@ -12,6 +12,7 @@ import {
   printServiceId,
   type RequestClaims,
   requestClaimsSchema,
+  type ServicePolicy,
 } from '../../schemas/index.ts';
 import { accessGrant } from '../access/access-rule.ts';
 import type { AccessRuleCache } from '../access/access-rule-store.ts';
@@ -219,7 +220,11 @@ export async function checkPeerRequest(
  * the client's grant (docs/protocol.md §2.1: hiding only where the service allows it and the client is
  * granted it).
  */
-function checkServicePolicy(service: DirectoryService, claims: RequestClaims, mayHide: boolean): void {
+export function checkServicePolicy(
+  service: ServicePolicy,
+  claims: Pick<RequestClaims, 'purpose' | 'legalBasis' | 'hiddenUntil' | 'hiddenReason' | 'eid' | 'subject'>,
+  mayHide: boolean,
+): void {
   if (claims.purpose !== null && !service.purposes.some((p) => p.code === claims.purpose)) {
     throw new EinmalError('Server.ServerProxy.PurposeNotAllowed');
   }
