@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate as NodeX509 } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -168,6 +168,62 @@ describe('einmal gateway init / register', () => {
     );
     expect(duplicate.code).toBe(1);
     expect(duplicate.err).toContain('Registry.DuplicateRegistration');
+  });
+
+  it('prepares a registration from the member signing files alone, as an operator without a dev folder does', async () => {
+    const member = manifest.members.find((entry) => entry.id === MUNICH)!;
+    const chain = join(federationDir, 'munich-signing-chain.pem');
+    await writeFile(
+      chain,
+      (await readFile(join(federationDir, member.signing.cert), 'utf8')) +
+        (await readFile(join(federationDir, manifest.issuingCa), 'utf8')),
+    );
+    const out = join(federationDir, 'gw3');
+    const plain = { name: 'gateway', summary: 'test', commands: gatewayRegistrationCommands() };
+    const lines: string[] = [];
+    const code = await runCli(
+      [
+        'gateway',
+        'init',
+        '--signing-key',
+        join(federationDir, member.signing.key),
+        '--signing-cert',
+        chain,
+      ].concat(['--member', MUNICH, '--code', 'gw3', '--host', 'localhost', '--port', '4430', '--out', out]),
+      [plain],
+      { out: (line) => lines.push(line), err: (line) => lines.push(line) },
+    );
+    expect(code).toBe(0);
+    expect(lines.join('\n')).toContain('DEMO/GOV/munich/gw3 at https://localhost:4430');
+    const response = await routes.publicRoutes.request('/registrations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/jose' },
+      body: (await readFile(join(out, 'registration.jws'), 'utf8')).trim(),
+    });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ gateway: 'DEMO/GOV/munich/gw3', status: 'pending' });
+
+    // Without a folder reader the command offers no --federation-dir and says what it needs.
+    const missing = await runCli(
+      [
+        'gateway',
+        'init',
+        '--member',
+        MUNICH,
+        '--code',
+        'gw4',
+        '--host',
+        'localhost',
+        '--port',
+        '1',
+        '--out',
+        out,
+      ],
+      [plain],
+      { out: () => {}, err: (line) => lines.push(line) },
+    );
+    expect(missing).toBe(2);
+    expect(lines.at(-1)).toContain('--signing-key');
   });
 
   it('refuses a member that is not in the federation and reports an unreachable registry', async () => {
