@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateDer, createChainVerifier, normalizeSerial } from '../certs/index.ts';
-import { EinmalError } from '../core/errors/index.ts';
 import { createTestPki, type IssuedCredential, type TestPki } from '../tests/support/directory-fixture.ts';
+import { errorCodeOf } from '../tests/support/error-code.ts';
 import { signCompactJws, splitCompactJws, verifyJwsSignature } from './compact-jws.ts';
 import { createSignerCache } from './signer-cache.ts';
 
@@ -44,16 +44,6 @@ function cache(revoked: readonly string[] = []) {
   return { signers, checks: () => checks };
 }
 
-const codeOf = (run: () => unknown): string | undefined => {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof EinmalError) return error.code;
-    throw error;
-  }
-};
-
 describe('createSignerCache', () => {
   it('names the member of a trusted signing certificate, checking its chain once', () => {
     const { signers, checks } = cache();
@@ -72,10 +62,10 @@ describe('createSignerCache', () => {
     const { signers } = cache(revoked);
     signers.resolve([base64(signing)], 'Server.ServerProxy');
     revoked.push(serial);
-    expect(codeOf(() => signers.resolve([base64(signing)], 'Server.ServerProxy'))).toBe(
+    expect(errorCodeOf(() => signers.resolve([base64(signing)], 'Server.ServerProxy'))).toBe(
       'Server.ServerProxy.RevokedSigner',
     );
-    expect(codeOf(() => signers.resolve([base64(signing)], 'Server.ClientProxy'))).toBe(
+    expect(errorCodeOf(() => signers.resolve([base64(signing)], 'Server.ClientProxy'))).toBe(
       'Server.ClientProxy.ResponseSignature',
     );
   });
@@ -92,10 +82,10 @@ describe('createSignerCache', () => {
     { name: 'a signing certificate of another federation', x5c: () => [base64(foreignRootSigning)] },
   ])('refuses $name, in the namespace of the side that asks', ({ x5c }) => {
     const { signers } = cache();
-    expect(codeOf(() => signers.resolve(x5c(), 'Server.ServerProxy'))).toBe(
+    expect(errorCodeOf(() => signers.resolve(x5c(), 'Server.ServerProxy'))).toBe(
       'Server.ServerProxy.UntrustedSigner',
     );
-    expect(codeOf(() => signers.resolve(x5c(), 'Server.ClientProxy'))).toBe(
+    expect(errorCodeOf(() => signers.resolve(x5c(), 'Server.ClientProxy'))).toBe(
       'Server.ClientProxy.ResponseSignature',
     );
   });

@@ -1,7 +1,6 @@
 import { KeyObject, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateDer, createChainVerifier } from '../../certs/index.ts';
-import { EinmalError } from '../../core/index.ts';
 import {
   createSignerCache,
   type SigningIdentity,
@@ -11,6 +10,7 @@ import {
 } from '../../protocol/index.ts';
 import type { RequestClaims } from '../../schemas/index.ts';
 import { createTestPki, type TestPki } from '../../tests/support/directory-fixture.ts';
+import { errorCodeOf } from '../../tests/support/error-code.ts';
 import { verifyResponse } from './verify-response.ts';
 
 const PROVIDER = 'DEMO/GOV/residents-office';
@@ -80,8 +80,8 @@ const signed = (
     signer,
   ).jws;
 
-const codeOf = (responseJws: string | undefined): string | undefined => {
-  try {
+const codeOf = (responseJws: string | undefined): string | undefined =>
+  errorCodeOf(() =>
     verifyResponse({
       signers: signers(),
       answer: { status: 200, body },
@@ -89,13 +89,8 @@ const codeOf = (responseJws: string | undefined): string | undefined => {
       requestJws,
       claims,
       providerMember: PROVIDER,
-    });
-    return undefined;
-  } catch (error) {
-    if (error instanceof EinmalError) return error.code;
-    throw error;
-  }
-};
+    }),
+  );
 
 describe('verifyResponse (docs/protocol.md §6.2)', () => {
   it.each([

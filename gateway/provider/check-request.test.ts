@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EinmalError } from '../../core/index.ts';
 import type { ServicePolicy } from '../../schemas/index.ts';
+import { errorCodeOf } from '../../tests/support/error-code.ts';
 import { checkServicePolicy } from './check-request.ts';
 
 const personal: ServicePolicy = {
@@ -32,16 +32,6 @@ const claims = (fields: Partial<Parameters<typeof checkServicePolicy>[1]> = {}) 
   subject: null,
   ...fields,
 });
-
-const refusal = (run: () => void): string | undefined => {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof EinmalError) return error.code;
-    throw error;
-  }
-};
 
 describe('checkServicePolicy (docs/protocol.md §4, check 6)', () => {
   it.each([
@@ -114,6 +104,6 @@ describe('checkServicePolicy (docs/protocol.md §4, check 6)', () => {
       code: 'Server.ServerProxy.PurposeNotAllowed',
     },
   ])('$name: $code', ({ service, claims: fields, mayHide, code }) => {
-    expect(refusal(() => checkServicePolicy(service, claims(fields), mayHide ?? false))).toBe(code);
+    expect(errorCodeOf(() => checkServicePolicy(service, claims(fields), mayHide ?? false))).toBe(code);
   });
 });
