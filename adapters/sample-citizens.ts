@@ -1,3 +1,5 @@
+import type { LevelOfAssurance } from '../schemas/index.ts';
+
 /**
  * Test citizens of the development federation. Identifiers are country-prefixed 11-digit
  * German tax identification numbers (IdNr) with a valid ISO 7064 MOD 11,10 check digit; they are
@@ -10,7 +12,7 @@ export interface TestCitizen {
   readonly familyName: string;
   readonly birthDate: string;
   /** eIDAS level the citizen's eID reaches when they log in. */
-  readonly loa: 'low' | 'substantial' | 'high';
+  readonly loa: LevelOfAssurance;
 }
 
 export const testCitizens: readonly TestCitizen[] = [

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { generateKeyPair, importJWK, type JWTPayload, SignJWT } from 'jose';
 import { DEMO_AUDIENCE } from '../../dev/demo-federation.ts';
 import { loadOrCreateEidProviderKeys } from '../../dev/eid/index.ts';
+import type { LevelOfAssurance } from '../../schemas/index.ts';
 
 /** The eIDAS `acr` value of a level, as the development eID provider issues it. */
-export const acrOf = (level: 'low' | 'substantial' | 'high'): string => `http://eidas.europa.eu/LoA/${level}`;
+export const acrOf = (level: LevelOfAssurance): string => `http://eidas.europa.eu/LoA/${level}`;
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
