@@ -104,19 +104,19 @@ describe('verified context headers', () => {
 });
 
 describe('error responses', () => {
-  it('carry the X-Road error type, the safe message and the incident id, not the detail', () => {
-    const incident = randomUUID();
+  it('carry the X-Road error type, the safe message and the error id, not the detail', () => {
+    const errorId = randomUUID();
     const error = new EinmalError('Server.ServerProxy.InvalidSignature', {
       detail: 'key mismatch for DE123',
     });
-    const response = errorResponse(error, incident);
+    const response = errorResponse(error, errorId);
     expect(response.status).toBe(403);
     expect(response.headers['x-road-error']).toBe('Server.ServerProxy.InvalidSignature');
     const body = errorBodySchema.parse(JSON.parse(response.body));
     expect(body).toEqual({
       type: 'Server.ServerProxy.InvalidSignature',
       message: 'The request signature is invalid',
-      detail: incident,
+      detail: errorId,
     });
     expect(response.body).not.toContain('DE123');
   });

@@ -22,7 +22,7 @@ export interface ErrorResponse {
 }
 
 /**
- * The body a caller sees for an error: its stable type, its safe message and the incident id under
+ * The body a caller sees for an error: its stable type, its safe message and the error id under
  * which the details were logged. The error's `detail` and `cause` never leave the process.
  * @example toErrorBody(new EinmalError('Client.InvalidIdentifier'), randomUUID())
  */
