@@ -122,10 +122,13 @@ export function decodeCompactJws(token: string): DecodedJws | undefined {
   return { header: split.header, payload, signingInput: split.signingInput, signature: split.signature };
 }
 
+/** One strict UTF-8 decoder for every payload: made once, it is reused on the exchange path. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The JSON object in `bytes` (UTF-8), or `undefined` when they hold anything else. */
 export function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
   try {
-    const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    const value = JSON.parse(UTF8.decode(bytes));
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
   } catch {
     return undefined;

@@ -2,7 +2,6 @@ import { type KeyObject, X509Certificate } from 'node:crypto';
 import { certificateFingerprint, normalizeSerial } from '../certs/index.ts';
 import { EinmalError, isEinmalError } from '../core/errors/index.ts';
 import { type MemberId, printMemberId } from '../schemas/index.ts';
-import { readX5c } from './compact-jws.ts';
 
 /** The verified signer of an `Einmal-Request` / `Einmal-Response`. */
 export interface VerifiedSigner {
@@ -50,9 +49,12 @@ export function createSignerCache(options: {
         side === 'Server.ServerProxy'
           ? 'Server.ServerProxy.UntrustedSigner'
           : 'Server.ClientProxy.ResponseSignature';
-      const chain = readX5c(x5c, MAX_CHAIN_LENGTH);
-      if (!chain) throw new EinmalError(untrusted, { detail: 'x5c missing or malformed' });
-      const leaf = chain[0]!;
+      // The envelope's header schema has checked the chain's form (readX5c's rules); what is cached
+      // is keyed by the signing certificate, so only its presence is checked again here.
+      const leaf = Array.isArray(x5c) && x5c.length <= MAX_CHAIN_LENGTH ? x5c[0] : undefined;
+      if (typeof leaf !== 'string' || leaf.length === 0) {
+        throw new EinmalError(untrusted, { detail: 'x5c missing or malformed' });
+      }
       let signer = cache.get(leaf);
       if (!signer) {
         signer = verifyLeaf(leaf, options.verifier, new Date(options.clock()), untrusted);
