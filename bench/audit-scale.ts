@@ -1,6 +1,6 @@
 /**
- * Audit log scale benchmark (docs/architecture.md §6, `npm run bench:audit`): fills one gateway node's log tree
- * in a fresh PostgreSQL database to N records (default 10 million), then measures
+ * Audit log scale benchmark (docs/architecture.md §6, `npm run bench:audit`): fills one gateway
+ * node's log tree in a fresh PostgreSQL database to N records (default 10 million), then measures
  *   (a) a citizen's page of 50 records with inclusion proofs, through the citizen API's own query
  *       path (findRecords + proveRecords: getInclusionProofs against the latest witnessed
  *       checkpoint), p50/p95 over 500 random citizens;

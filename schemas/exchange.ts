@@ -61,7 +61,8 @@ export const responseJwsHeaderSchema = z.strictObject({
 
 /**
  * Payload of `Einmal-Request`, the JWS the consumer gateway signs with the client member's signing
- * key (docs/protocol.md §3.2). Every claim is present; absent context is `null`, so nothing can be added later.
+ * key (docs/protocol.md §3.2). Every claim is present; absent context is `null`, so nothing can be
+ * added later.
  * `query` is the digest of the raw query string (never its values: they may be personal data and
  * the JWS is logged); `path` is the canonical request path (see `canonicalRequestPath`), and
  * `hiddenUntil` is in the one UTC spelling, so what is signed is what is logged.

@@ -65,8 +65,8 @@ const registrations: Insertable<PopulationTables['registration']>[] = [
 
 /**
  * Loads the residents' register of the development federation: the test citizens of
- * `adapters/sample-citizens.ts`, all living in Munich; the Huber family (Anna, Lukas, Mia) shares one household.
- * Idempotent: running it again changes nothing.
+ * `adapters/sample-citizens.ts`, all living in Munich; the Huber family (Anna, Lukas, Mia) shares
+ * one household. Idempotent: running it again changes nothing.
  *
  * @example
  * await migrateToLatest(db, populationMigrations);

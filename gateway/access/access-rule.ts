@@ -1,7 +1,7 @@
 /**
- * Provider-side access rights (docs/protocol.md §4, check 5; like X-Road's service clients): a rule grants a subject
- * (a client, a global group from the directory, or a local group of this gateway) one service,
- * optionally narrowed to an HTTP method and a path pattern.
+ * Provider-side access rights (docs/protocol.md §4, check 5; like X-Road's service clients): a rule
+ * grants a subject (a client, a global group from the directory, or a local group of this gateway)
+ * one service, optionally narrowed to an HTTP method and a path pattern.
  */
 export interface AccessRule {
   readonly id: number;

@@ -41,8 +41,8 @@ interface CrashRun {
 }
 
 /**
- * Fail closed (docs/protocol.md §8): `kill -9` of a gateway under load, each gateway in a process of its own as an
- * operator runs it (`einmal gateway serve`), on a PostgreSQL server (DATABASE_URL, or the local
+ * Fail closed (docs/protocol.md §8): `kill -9` of a gateway under load, each gateway in a process of
+ * its own as an operator runs it (`einmal gateway serve`), on a PostgreSQL server (DATABASE_URL, or the local
  * one), in a fresh database dropped at the end. Every exchange acknowledged to the information
  * system has both its records after the restart, the logs verify offline, and a signed request
  * captured before the crash is refused as a replay before it reaches the adapter again.
