@@ -26,8 +26,9 @@ const jwsPayload = (jws: string): Record<string, unknown> =>
 
 /**
  * docs/protocol.md §8, and no personal data in application logs: the story and a handful of
- * refusals, end to end, then a search of every log line of every component and every stored audit record for what must not be there: a test
- * citizen's id anywhere but a record's `subject` (and the signed `subject` claim it comes from),
+ * refusals, end to end, then a search of every log line of every component and every stored audit
+ * record for what must not be there: a test citizen's id anywhere but a record's `subject` (and the
+ * signed `subject` claim it comes from),
  * an eID token, a signed envelope in a log line, a value of the query string, or any value the
  * registries answered with (names, birth dates, addresses, number plates).
  */
