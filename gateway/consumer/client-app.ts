@@ -1,7 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Hono } from 'hono';
-import { type Clock, EinmalError, type ErrorCode, isErrorCode, type Logger } from '../../core/index.ts';
+import {
+  type Clock,
+  EinmalError,
+  type ErrorCode,
+  errorHandlers,
+  isErrorCode,
+  type Logger,
+} from '../../core/index.ts';
 import {
   decodeCompactJws,
   type SignerCache,
@@ -27,7 +34,6 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { checkLoggable } from '../audit/exchange-record.ts';
 import type { DirectoryView } from '../directory-view.ts';
 import { exchangePipeline } from '../exchange/exchange-pipeline.ts';
-import { respondNotFound } from '../http/respond-error.ts';
 import { METASERVICE_CODES } from '../provider/metaservices.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { IsAuthenticator } from './information-systems.ts';
@@ -211,7 +217,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
   );
   app.all('/r1/*', exchanges);
 
-  app.all('*', (c) => respondNotFound(c.req, deps.log));
+  app.all('*', errorHandlers({ log: deps.log }).notFound);
   return app;
 }
 

@@ -1,10 +1,9 @@
 import type { Context } from 'hono';
-import type { Clock, ErrorCode, Logger } from '../../core/index.ts';
+import { type Clock, type ErrorCode, type Logger, respondError } from '../../core/index.ts';
 import type { RequestClaims } from '../../schemas/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { exchangeRecord, loggableRejection } from '../audit/exchange-record.ts';
 import { rawTarget, readBody } from '../http/read-body.ts';
-import { respondRejected } from '../http/respond-error.ts';
 
 /**
  * What a gateway has learnt about an exchange so far. Each step fills in what it verified, so the
@@ -108,7 +107,39 @@ export function exchangePipeline(
     try {
       return await handle(exchange, c);
     } catch (thrown) {
-      return respondRejected(thrown, { log: options.log, fallback, record });
+      return answerRejection(thrown, { log: options.log, fallback, record });
     }
   };
+}
+
+/**
+ * The error answer of an exchange, after its rejection record: every refusal leaves a record, so
+ * the log shows attacks as well as accesses. When the log itself is what failed, there is nothing
+ * to record into; the 503 goes out alone. So when the database is unreachable (a lookup before the
+ * record failed on it): the log cannot be written either, and the answer is that same 503, not 500.
+ */
+async function answerRejection(
+  thrown: unknown,
+  options: {
+    log: Logger;
+    fallback: 'Server.ClientProxy.InternalError' | 'Server.ServerProxy.InternalError';
+    record: (status: number, end: ExchangeEnd) => Promise<unknown>;
+  },
+): Promise<Response> {
+  const { response, error } = respondError(thrown, {
+    log: options.log,
+    fallback: options.fallback,
+    unavailable:
+      options.fallback === 'Server.ClientProxy.InternalError'
+        ? 'Server.ClientProxy.AuditUnavailable'
+        : 'Server.ServerProxy.AuditUnavailable',
+  });
+  if (!error.code.endsWith('.AuditUnavailable')) {
+    await options
+      .record(error.status, { errorCode: error.code, failed: error.status >= 500 })
+      .catch((failure) => {
+        options.log.error({ err: failure }, 'rejection record could not be written');
+      });
+  }
+  return response;
 }

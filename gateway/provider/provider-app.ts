@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { Hono } from 'hono';
-import { type Clock, EinmalError, type Logger, toEinmalError } from '../../core/index.ts';
+import { type Clock, EinmalError, errorHandlers, type Logger, toEinmalError } from '../../core/index.ts';
 import { type SigningIdentity, signResponse } from '../../protocol/index.ts';
 import {
   HEADER,
@@ -12,7 +12,6 @@ import {
 import type { AuditLog } from '../audit/audit-log.ts';
 import { checkLoggable } from '../audit/exchange-record.ts';
 import { exchangePipeline } from '../exchange/exchange-pipeline.ts';
-import { respondNotFound } from '../http/respond-error.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { AdapterClient } from './adapter-client.ts';
 import { checkPeerRequest, type ProviderCheckDeps } from './check-request.ts';
@@ -143,7 +142,7 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
   );
   app.all('/r1/*', exchanges);
 
-  app.all('*', (c) => respondNotFound(c.req, deps.log));
+  app.all('*', errorHandlers({ log: deps.log }).notFound);
   return app;
 }
 
