@@ -121,6 +121,7 @@ module.exports = {
           '^$1/',
           `^${MODULES}/index\\.ts$`,
           '^core/(errors|database)/index\\.ts$',
+          '^audit/bundle/index\\.ts$',
           '^adapters/sdk/index\\.ts$',
           '^cli/command\\.ts$',
           `^${MODULES}/cli\\.ts$`,
@@ -136,17 +137,21 @@ module.exports = {
     },
     {
       name: 'gateway-start-loads-no-registry-or-demo',
-      comment: 'Starting a gateway loads no registry, demo, sample-registry or CLI-group module.',
+      comment:
+        'Starting a gateway loads no registry, demo, sample-registry or CLI-group module, and not the offline verifier.',
       severity: 'error',
       from: { path: '^gateway/server\\.ts$' },
-      to: { path: ['^registry/', '^dev/', '^adapters/', '^cli/groups\\.ts$'], reachable: true },
+      to: {
+        path: ['^registry/', '^dev/', '^adapters/', '^cli/groups\\.ts$', '^audit/bundle/'],
+        reachable: true,
+      },
     },
     {
       name: 'offline-verifier-is-light',
       comment:
         'Verifying an audit bundle offline needs no CLI framework and no database driver: neither is reachable from the verifier.',
       severity: 'error',
-      from: { path: '^audit/bundle-verify\\.ts$' },
+      from: { path: '^audit/bundle/bundle-verify\\.ts$' },
       to: {
         path: ['^cli/', '^core/database/', 'node_modules/(pg|@electric-sql/pglite|kysely)/'],
         reachable: true,

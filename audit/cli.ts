@@ -3,9 +3,13 @@ import { z } from 'zod';
 import type { CommandGroup, CommandInput } from '../cli/command.ts';
 import { requireOption, requirePositional } from '../cli/command.ts';
 import { EinmalError } from '../core/errors/index.ts';
-import { exportBundle } from './bundle-export.ts';
-import { describeFailure, verifyBundles } from './bundle-verify.ts';
-import { createWitnessReader, readTrustedCheckpointFile } from './trusted-checkpoint.ts';
+import {
+  createWitnessReader,
+  describeFailure,
+  exportBundle,
+  readTrustedCheckpointFile,
+  verifyBundles,
+} from './bundle/index.ts';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 

@@ -15,7 +15,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { BUNDLE_FILES, BUNDLE_FORMAT, createTreeBuilder, leafHash, verifyBundles } from '../audit/index.ts';
+import { BUNDLE_FILES, BUNDLE_FORMAT, verifyBundles } from '../audit/bundle/index.ts';
+import { createTreeBuilder, leafHash } from '../audit/index.ts';
 import { loadConfig } from '../core/index.ts';
 import {
   canonicalJson,

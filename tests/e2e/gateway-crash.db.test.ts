@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeFailure, verifyBundles } from '../../audit/bundle-verify.ts';
+import { describeFailure, verifyBundles } from '../../audit/bundle/bundle-verify.ts';
 import { getTreeSize } from '../../audit/index.ts';
 import type { GatewayLauncher } from '../../dev/federation-runtime.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';

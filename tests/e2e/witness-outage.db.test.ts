@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { exportBundle } from '../../audit/bundle-export.ts';
+import { exportBundle } from '../../audit/bundle/bundle-export.ts';
 import { getTreeSize, verifyConsistency } from '../../audit/index.ts';
 import { commandGroups } from '../../cli/groups.ts';
 import { runCli } from '../../cli/run.ts';

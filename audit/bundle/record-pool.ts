@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { siblingModule } from '../core/index.ts';
+import { siblingModule } from '../../core/index.ts';
 import type { ChunkResult } from './record-chunk.ts';
 
 /** Checks chunks of record lines on worker threads; results come back in submission order. */

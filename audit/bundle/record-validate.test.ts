@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditRecordSchema } from '../schemas/index.ts';
+import { auditRecordSchema } from '../../schemas/index.ts';
 import { bundleRecordLineSchema } from './bundle-format.ts';
 import { validateAuditRecord, validateRecordLine } from './record-validate.ts';
 

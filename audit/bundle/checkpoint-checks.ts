@@ -8,10 +8,10 @@ import {
   equalHashes,
   hashFromBase64,
   parseCheckpointOrigin,
-} from '../protocol/index.ts';
-import { printMemberId } from '../schemas/index.ts';
+} from '../../protocol/index.ts';
+import { printMemberId } from '../../schemas/index.ts';
+import { verifyConsistency } from '../merkle-verify.ts';
 import type { BundleCheckpoint } from './bundle-format.ts';
-import { verifyConsistency } from './merkle-verify.ts';
 import type { SignatureTrust } from './signature-trust.ts';
 
 /** A checkpoint the auditor trusts from outside the bundle, and where it came from (for messages). */

@@ -9,14 +9,16 @@ import {
   parseCertificateBundle,
   toPem,
   x509,
-} from '../certs/index.ts';
-import { EinmalError } from '../core/errors/index.ts';
+} from '../../certs/index.ts';
+import { EinmalError } from '../../core/errors/index.ts';
 import {
   checkpointCertificates,
   hashToBase64,
   parseCheckpointOrigin,
   toPlainBytes,
-} from '../protocol/index.ts';
+} from '../../protocol/index.ts';
+import type { AuditLogTables } from '../log-tables.ts';
+import { getConsistencyProof, getTreeSize } from '../tree-store.ts';
 import {
   BUNDLE_FILES,
   BUNDLE_FORMAT,
@@ -25,8 +27,6 @@ import {
   bundleManifestSchema,
 } from './bundle-format.ts';
 import { readCheckpointClaim } from './checkpoint-checks.ts';
-import type { AuditLogTables } from './log-tables.ts';
-import { getConsistencyProof, getTreeSize } from './tree-store.ts';
 
 /** The tables the exporter reads. */
 export type ExportTables = AuditLogTables;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isErrorCode } from '../core/errors/index.ts';
-import { type AuditRecord, auditRecordSchema } from '../schemas/index.ts';
+import { isErrorCode } from '../../core/errors/index.ts';
+import { type AuditRecord, auditRecordSchema } from '../../schemas/index.ts';
 import { MAX_RECORD_LINE } from './bundle-format.ts';
 
 /**

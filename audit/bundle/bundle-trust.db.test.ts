@@ -1,10 +1,10 @@
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCertificateDer, toPem } from '../certs/index.ts';
-import { commandGroups } from '../cli/groups.ts';
-import { runCli } from '../cli/run.ts';
-import { cosignCheckpoint, createCheckpoint, hashToBase64, signCheckpoint } from '../protocol/index.ts';
+import { parseCertificateDer, toPem } from '../../certs/index.ts';
+import { commandGroups } from '../../cli/groups.ts';
+import { runCli } from '../../cli/run.ts';
+import { cosignCheckpoint, createCheckpoint, hashToBase64, signCheckpoint } from '../../protocol/index.ts';
 import {
   type BundleFixture,
   type ChainedKey,
@@ -12,12 +12,12 @@ import {
   createBundleFixture,
   EXCHANGES,
   PROVIDER_TREE,
-} from '../tests/support/audit-bundle.ts';
+} from '../../tests/support/audit-bundle.ts';
+import { consistencyProof, leafHash, rootHash } from '../index.ts';
 import { exportBundle } from './bundle-export.ts';
 import { BUNDLE_FILES, type BundleCheckpoint } from './bundle-format.ts';
 import { type BundleFailure, verifyBundles } from './bundle-verify.ts';
 import type { TrustedCheckpoint } from './checkpoint-checks.ts';
-import { consistencyProof, leafHash, rootHash } from './index.ts';
 
 const MUNICH_SIGNING = 'CN=DEMO/GOV/munich, O=DEMO/GOV/munich';
 

@@ -4,10 +4,10 @@ import {
   type ChainVerifier,
   createChainVerifier,
   parseCertificateBundle,
-} from '../certs/index.ts';
-import { isEinmalError } from '../core/errors/index.ts';
-import { parseJsonObject, readX5c, sha256Base64Url, verifyEs256 } from '../protocol/index.ts';
-import type { MemberId } from '../schemas/index.ts';
+} from '../../certs/index.ts';
+import { isEinmalError } from '../../core/errors/index.ts';
+import { parseJsonObject, readX5c, sha256Base64Url, verifyEs256 } from '../../protocol/index.ts';
+import type { MemberId } from '../../schemas/index.ts';
 
 /** Why a signature is not accepted, in words an auditor can act on. */
 export type SignatureProblem = string;

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { z } from 'zod';
-import { parseCertificateDer, toPem } from '../certs/index.ts';
+import { parseCertificateDer, toPem } from '../../certs/index.ts';
 import {
   type CosignedCheckpoint,
   checkpointCertificates,
@@ -10,7 +10,8 @@ import {
   hashToBase64,
   logOrigin,
   parseCheckpointOrigin,
-} from '../protocol/index.ts';
+} from '../../protocol/index.ts';
+import { createTreeBuilder, emptyRootHash } from '../merkle.ts';
 import {
   BUNDLE_FILES,
   type BundleManifest,
@@ -24,7 +25,6 @@ import {
   type TrustedCheckpoint,
 } from './checkpoint-checks.ts';
 import { createExchangePairing, type ExchangePairing, type UnpairedRecord } from './exchange-pairing.ts';
-import { createTreeBuilder, emptyRootHash } from './merkle.ts';
 import { type ChunkResult, checkRecordChunk, LINE_TOO_LONG, NOT_A_RECORD_LINE } from './record-chunk.ts';
 import { createRecordCheckPool } from './record-pool.ts';
 import { createSignatureTrust, type SignatureTrust } from './signature-trust.ts';

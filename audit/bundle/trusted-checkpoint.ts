@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { basename } from 'node:path';
-import { EinmalError } from '../core/errors/index.ts';
-import { type CosignedCheckpoint, cosignedCheckpointSchema } from '../protocol/index.ts';
+import { EinmalError } from '../../core/errors/index.ts';
+import { type CosignedCheckpoint, cosignedCheckpointSchema } from '../../protocol/index.ts';
 import type { TrustedCheckpoint } from './checkpoint-checks.ts';
 
 /** Longest witness answer read: a checkpoint and a cosignature with their chains. */

@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../schemas/index.ts';
+import type { AuditRecord } from '../../schemas/index.ts';
 
 /** What pairing needs of a record. */
 export type PairingFields = Pick<

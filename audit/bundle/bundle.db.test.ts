@@ -2,19 +2,19 @@ import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandGroups } from '../cli/groups.ts';
-import { runCli } from '../cli/run.ts';
-import { hashToBase64, signCheckpoint } from '../protocol/index.ts';
+import { commandGroups } from '../../cli/groups.ts';
+import { runCli } from '../../cli/run.ts';
+import { hashToBase64, signCheckpoint } from '../../protocol/index.ts';
 import {
   type BundleFixture,
   CONSUMER_TREE,
   createBundleFixture,
   EXCHANGES,
-} from '../tests/support/audit-bundle.ts';
-import { createTestPki } from '../tests/support/directory-fixture.ts';
+} from '../../tests/support/audit-bundle.ts';
+import { createTestPki } from '../../tests/support/directory-fixture.ts';
+import { leafHash } from '../index.ts';
 import { exportBundle } from './bundle-export.ts';
 import { type BundleFailure, verifyBundles } from './bundle-verify.ts';
-import { leafHash } from './index.ts';
 
 describe('audit bundles: export and offline verification', () => {
   let fixture: BundleFixture;

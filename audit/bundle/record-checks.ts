@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, hashFromBase64, toPlainBytes } from '../protocol/index.ts';
-import { type AuditRecord, auditRecordSchema } from '../schemas/index.ts';
+import { canonicalJson, hashFromBase64, toPlainBytes } from '../../protocol/index.ts';
+import { type AuditRecord, auditRecordSchema } from '../../schemas/index.ts';
 import { validateAuditRecord } from './record-validate.ts';
 import { jwsDigest, type SignatureTrust } from './signature-trust.ts';
 
