@@ -202,10 +202,10 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       }
 
       const responseJws = headerValue(answer, HEADER.response);
-      const providerError = headerValue(answer, HEADER.error);
-      if (!responseJws && providerError) {
+      const providerError = refusalCode(answer, responseJws);
+      if (providerError) {
         // The provider refused or failed before signing; its X-Road error passes through unchanged.
-        await record(answer.status, { errorCode: knownCode(providerError), failed: answer.status >= 500 });
+        await record(answer.status, { errorCode: providerError, failed: answer.status >= 500 });
         return passThrough(answer, claims, requestJws);
       }
       verifyResponse(deps, answer, responseJws, requestJws, claims, serviceOwner(service));
@@ -241,7 +241,17 @@ function headerValue(answer: PeerResponse, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-const knownCode = (type: string): ErrorCode | undefined => (isErrorCode(type) ? type : undefined);
+/**
+ * The provider's unsigned refusal: an error status with a known code in `X-Road-Error` and no
+ * `Einmal-Response`. Anything else unsigned (a 2xx, an unknown code) is no refusal but a response
+ * that fails verification: passed through, it would hand the information system an answer logged
+ * as refused, or logged as a success without the provider's signature.
+ */
+function refusalCode(answer: PeerResponse, responseJws: string | undefined): ErrorCode | undefined {
+  const type = headerValue(answer, HEADER.error);
+  if (responseJws || answer.status < 400 || type === undefined || !isErrorCode(type)) return undefined;
+  return type;
+}
 
 /** The consumer's check of the provider's signed response (DESIGN.md §5). */
 function verifyResponse(
