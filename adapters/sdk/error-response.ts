@@ -17,7 +17,13 @@ export function respondWithError(c: Context, thrown: unknown, log: Logger): Resp
       })
     : toEinmalError(thrown);
   const errorId = randomUUID();
-  const entry = { errorId, code: error.code, detail: error.detail, method: c.req.method, path: c.req.path };
+  const entry = {
+    errorId,
+    code: error.code,
+    detail: error.detail,
+    method: c.req.method,
+    path: servicePart(c.req.path),
+  };
   if (error.status >= 500) log.error({ ...entry, err: error.cause ?? error }, 'adapter failed');
   else log.warn(entry, 'request refused');
   c.header('X-Road-Error', error.code);
@@ -26,3 +32,12 @@ export function respondWithError(c: Context, thrown: unknown, log: Logger): Resp
     error.status as ContentfulStatusCode,
   );
 }
+
+/**
+ * The service part of a refused path, `/CODE/VERSION`: what follows is the caller's (a REST path
+ * may name a citizen, `/persons/DE…`), and no personal data belongs in the log.
+ */
+const servicePart = (path: string): string => {
+  const parts = path.split('/');
+  return parts.length > 3 ? `${parts.slice(0, 3).join('/')}/…` : path;
+};

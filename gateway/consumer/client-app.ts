@@ -216,7 +216,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
     }
   });
 
-  app.all('*', (c) => respondNotFound(c.req.path, deps.log));
+  app.all('*', () => respondNotFound(deps.log));
   return app;
 }
 

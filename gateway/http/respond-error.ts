@@ -59,6 +59,9 @@ export async function respondRejected(
   return response;
 }
 
-/** The answer to a path no route serves. */
-export const respondNotFound = (path: string, log: Logger): Response =>
-  respondError(toEinmalError(new Error(path), 'Client.NotFound'), log).response;
+/**
+ * The answer to a path no route serves. The path stays out of the log: it is the caller's, and may
+ * name a citizen.
+ */
+export const respondNotFound = (log: Logger): Response =>
+  respondError(new EinmalError('Client.NotFound'), log).response;

@@ -149,7 +149,7 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
     }
   });
 
-  app.all('*', (c) => respondNotFound(c.req.path, deps.log));
+  app.all('*', () => respondNotFound(deps.log));
   return app;
 }
 

@@ -5,6 +5,7 @@ import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import { auditRecordSchema } from '../../schemas/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
+import { openForgeKit, requestClaims } from '../support/forge-request.ts';
 
 const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
 const HOUSEHOLD = '/r1/DEMO/GOV/residents-office/register/household/v1';
@@ -197,5 +198,46 @@ describe('personal data stays out of logs and leaves', () => {
       }
     }
     expect(records).toBeGreaterThan(15);
+  });
+
+  it('keeps a citizen’s id out of the log lines when a path names one', async () => {
+    // REST paths may name a citizen; the audit record keeps the path, the application log must not.
+    const id = testCitizens[2]!.id;
+    const before = federation.logLines().length;
+    const forge = await openForgeKit(federation);
+    try {
+      const token = await federation.citizenToken('population.address');
+      const answers = [
+        // past the service, to the adapter, which does not serve it
+        await permits.call('GET', `${ADDRESS}/${id}`, { headers: { ...PURPOSE, 'einmal-eid-token': token } }),
+        // no route of the client API
+        await permits.call('GET', `/r2/${id}`),
+      ];
+      const peer = {
+        as: await forge.gatewayTls('DEMO/GOV/munich/gw1'),
+        claims: requestClaims({
+          client: 'DEMO/GOV/munich/parking-permits',
+          service: ADDRESS.slice('/r1/'.length),
+        }),
+      };
+      answers.push(
+        // no route of the provider's peer listener, and a path in another spelling than the canonical
+        await forge.send('DEMO/GOV/residents-office/gw1', { ...peer, method: 'GET', path: `/${id}` }),
+        await forge.send('DEMO/GOV/residents-office/gw1', {
+          ...peer,
+          method: 'GET',
+          path: `${ADDRESS}/%${id.charCodeAt(0).toString(16)}${id.slice(1)}`,
+        }),
+      );
+      expect(answers.map((a) => a.status)).toEqual([404, 404, 404, 400]);
+    } finally {
+      await forge.close();
+    }
+    const lines = federation
+      .logLines()
+      .slice(before)
+      .map((line) => JSON.stringify(line));
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) expect(line, line).not.toContain(id.slice(1));
   });
 });
