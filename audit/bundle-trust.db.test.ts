@@ -397,7 +397,7 @@ describe('offline verification trusts only the log owner, the witness and the an
       `UNVERIFIED ${dir.split('/').at(-1)}: records 24..25 are past the last witnessed checkpoint; accepted because of --allow-unwitnessed, but nothing shows they were not changed`,
     );
     expect(out.at(-1)).toMatch(
-      /^OK: verified 26 records .*; 2 of them UNVERIFIED \(past the last witnessed checkpoint\)$/,
+      /^OK: verified 26 records .*; 2 of them UNVERIFIED \(past the last witnessed checkpoint\); 1 of the logs NOT CHECKED against a trusted recent checkpoint$/,
     );
   });
 
@@ -448,7 +448,17 @@ describe('offline verification trusts only the log owner, the witness and the an
     // On its own, a bundle cut at an earlier witnessed checkpoint looks honest ...
     const alone = await verify(dir);
     expect(alone.ok).toBe(true);
-    expect(alone.bundles[0]).toMatchObject({ records: 16, checkpoints: 2 });
+    expect(alone.bundles[0]).toMatchObject({ records: 16, checkpoints: 2, trusted: [] });
+    // ... and the command line says what was not checked.
+    await writeFile(join(fixture.work, 'root.pem'), anchorPem);
+    const { code, out } = await cli('verify', dir, '--anchor', join(fixture.work, 'root.pem'));
+    expect(code).toBe(0);
+    expect(out).toContain(
+      'NOT CHECKED rolled-back: no trusted recent checkpoint (--witness or --trusted-checkpoint), so nothing shows the log did not go on past its last checkpoint (a rollback or a cut would verify too)',
+    );
+    expect(out.at(-1)).toMatch(
+      /^OK: verified 16 records .*; 1 of the logs NOT CHECKED against a trusted recent checkpoint$/,
+    );
     // ... but not against the witness's newer checkpoint.
     expect(await failuresOf(dir, [await trustedAt(24)])).toEqual([
       {
