@@ -12,6 +12,7 @@ import {
   printedServiceIdSchema,
   printMemberId,
 } from './identifiers.ts';
+import { hasControlCharacter } from './instant.ts';
 
 /** eIDAS levels of assurance, lowest first. */
 export const LOA_LEVELS = ['low', 'substantial', 'high'] as const;
@@ -31,7 +32,22 @@ export function loaRank(level: Loa): number {
 }
 
 const isoDateTime = z.iso.datetime({ offset: true });
-const text = (max: number) => z.string().min(1).max(max);
+/** A name or title: one line, no control characters (PostgreSQL text cannot even hold NUL). */
+const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !hasControlCharacter(value), 'Must not contain control characters');
+/** Prose for people: may run over lines, but holds no other control character. */
+const prose = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine(
+      (value) => !hasControlCharacter(value.replace(/[\t\n\r]/g, '')),
+      'Must not contain control characters other than line breaks and tabs',
+    );
 
 /** A PEM certificate (one `CERTIFICATE` block). The bytes are checked by certs/ where used. */
 export const pemCertificateSchema = z
@@ -75,7 +91,7 @@ const codeTitleSchema = z.strictObject({ code: processingCodeSchema, title: text
 const serviceSchema = z.strictObject({
   id: printedServiceIdSchema,
   title: text(200),
-  description: z.string().max(2000),
+  description: prose(2000),
   personalData: z.boolean(),
   requiredLoa: loaSchema.nullable(),
   eidScope: z
@@ -92,7 +108,7 @@ const groupSchema = z.strictObject({
     const parts = id.split('/');
     return parts.length === 2 && parts.every((part) => identifierPartSchema.safeParse(part).success);
   }, 'Group id must have the form INSTANCE/GROUPCODE'),
-  description: z.string().max(500),
+  description: prose(500),
   members: z.array(printedClientIdSchema),
 });
 
@@ -101,7 +117,7 @@ const eidIssuerSchema = z
     issuer: webUrl,
     jwksUri: webUrl.optional(),
     jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
-    acr: z.record(z.string().min(1).max(256), loaSchema),
+    acr: z.record(text(256), loaSchema),
   })
   .refine((issuer) => issuer.jwksUri !== undefined || issuer.jwks !== undefined, {
     message: 'An eID issuer needs jwksUri or inline jwks',
