@@ -1,3 +1,13 @@
+export { extractBundleArchive, writeBundleArchive } from './bundle-archive.ts';
+export { type ExportBundleOptions, exportBundle } from './bundle-export.ts';
+export { BUNDLE_FILES, type BundleManifest } from './bundle-format.ts';
+export {
+  type BundleFailure,
+  describeFailure,
+  type VerifyProgress,
+  type VerifyReport,
+  verifyBundles,
+} from './bundle-verify.ts';
 export { canonicalJson, canonicalRecord, type JsonValue } from './canonical.ts';
 export {
   CHECKPOINT_TYPE,
@@ -14,6 +24,17 @@ export {
   verifyCheckpoint,
   verifyCosignature,
 } from './checkpoint.ts';
+export {
+  EVIDENCE_FORMAT,
+  type Evidence,
+  type EvidenceItem,
+  evidenceItemSchema,
+  evidenceSchema,
+  parseEvidence,
+  readCanonicalRecord,
+  type VerifiedEvidence,
+  verifyEvidenceItem,
+} from './evidence.ts';
 export {
   base64HashSchema,
   equalHashes,
@@ -51,6 +72,8 @@ export {
   verifyConsistency,
   verifyInclusion,
 } from './merkle-verify.ts';
+export { type CheckedRecord, checkRecord, type RecordProblem } from './record-checks.ts';
+export { createSignatureTrust, type SignatureTrust } from './signature-trust.ts';
 export {
   type AppendPlan,
   type AppendResult,
@@ -68,3 +91,9 @@ export {
   type TreeHeadTable,
   type TreeTip,
 } from './tree-store.ts';
+export {
+  checkWitnessedCheckpoint,
+  gatewayOfOrigin,
+  WITNESS_COSIGNER_PROFILE,
+  type WitnessedCheckpoint,
+} from './witnessed-checkpoint.ts';

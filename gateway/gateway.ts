@@ -160,6 +160,8 @@ export function createGateway(deps: GatewayDeps) {
     eid,
     verifyCertificate: (der, usage) => chainVerifier.verify(der, { usage, at: new Date(clock()) }),
     adminToken: deps.adminToken,
+    gatewayId: deps.gatewayId,
+    anchorPem: deps.anchorPem,
   });
 
   return {

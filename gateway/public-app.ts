@@ -20,11 +20,16 @@ export interface PublicAppDeps {
   /** Checks a TLS client certificate against the federation's CAs for a profile. */
   readonly verifyCertificate: VerifyCertificate;
   readonly adminToken: string | undefined;
+  /** Printed gateway id: auditors' staff tokens must entitle them to its member. */
+  readonly gatewayId: string;
+  /** The configuration anchor (PEM), included in the export bundles auditors download. */
+  readonly anchorPem: string;
 }
 
 /**
  * The gateway's public listener (DESIGN.md §9): the citizen API, the Data Tracker v3 endpoints and
- * the auditor API. Citizens authenticate with their eID token, auditors with their certificate.
+ * the auditor API. Citizens authenticate with their eID token, auditors with their certificate or
+ * the token of their staff login.
  */
 export function createPublicApp(deps: PublicAppDeps): Hono<{ Bindings: Partial<HttpBindings> }> {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
