@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import {
   registerIsCertificate,
   startGateway,
 } from '../gateway/index.ts';
+import { type RunningPortal, readPortalConfig, startPortal } from '../portal/index.ts';
 import {
   type PublishedDirectory,
   type RegistryDb,
@@ -36,6 +38,8 @@ export interface FederationEndpoints {
   readonly audience: string;
   readonly registry: { readonly directory: string; readonly admin: string };
   readonly eid: { readonly issuer: string };
+  /** The portal people open: citizens' data log, auditors' search and verification. */
+  readonly portal: string;
   readonly adapters: string;
   readonly gateways: readonly {
     readonly id: string;
@@ -90,13 +94,17 @@ export interface RunningFederation {
   refreshDirectories(): Promise<void>;
   /** Stops a gateway and starts it again with the same configuration, as an operator's restart. */
   restartGateway(gatewayId: string): Promise<void>;
+  /** Takes a gateway off the network (an outage) until `startGateway`. */
+  stopGateway(gatewayId: string): Promise<void>;
+  /** Starts a gateway stopped with `stopGateway`, with the same configuration and ports. */
+  startGateway(gatewayId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
  * Starts a complete local federation from a `einmal dev init` folder: the registry (seeded with the
- * demo story), the development eID provider, one adapter serving the sample registries, and a
- * gateway per member with its access rules and information-system certificates. Writes
+ * demo story), the development eID provider, one adapter serving the sample registries, a gateway
+ * per member with its access rules and information-system certificates, and the portal. Writes
  * `DIR/endpoints.json`, the machine-readable list of every endpoint and credential file.
  */
 export async function startFederation(options: StartFederationOptions): Promise<RunningFederation> {
@@ -120,6 +128,10 @@ export async function startFederation(options: StartFederationOptions): Promise<
   const registryAdminPort = port(demoPorts.registryAdmin, 1);
   const eidPort = port(demoPorts.eid, 2);
   const adapterPort = port(demoPorts.adapters, 3);
+  const portalPort = port(demoPorts.portal, 4);
+  const portalUrl = `http://127.0.0.1:${portalPort}`;
+  // The portal is a confidential client of the eID provider; its secret lives as long as this run.
+  const portalClientSecret = randomBytes(24).toString('base64url');
   const gatewayPorts = manifest.members.map((m, i) => ({
     peer: port(m.gateway.port, 5 + i * 4),
     client: port(m.gateway.clientPort, 6 + i * 4),
@@ -136,6 +148,8 @@ export async function startFederation(options: StartFederationOptions): Promise<
       port: eidPort,
       stateDir: join(stateDir, 'eid'),
       log: log.child({ component: 'eid' }),
+      portalRedirectUris: [`${portalUrl}/auth/callback`],
+      portalClientSecret,
     });
     stops.push(() => eid.close());
 
@@ -171,6 +185,9 @@ export async function startFederation(options: StartFederationOptions): Promise<
       db: registry.db,
       federationDir: dir,
       gatewayAddresses,
+      gatewayPublicAddresses: Object.fromEntries(
+        manifest.members.map((m, i) => [m.gateway.id, `https://localhost:${gatewayPorts[i]!.public}`]),
+      ),
       eidIssuer: eid.issuer,
     });
     await registry.publish();
@@ -226,7 +243,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
       gatewayStarts.set(member.gateway.id, start);
       const running = await start();
       runningGateways.set(member.gateway.id, running);
-      stops.push(() => runningGateways.get(member.gateway.id)!.close());
+      stops.push(async () => runningGateways.get(member.gateway.id)?.close());
       gateways.push({
         id: member.gateway.id,
         member: member.id,
@@ -238,11 +255,27 @@ export async function startFederation(options: StartFederationOptions): Promise<
       });
     }
 
+    const portal: RunningPortal = await startPortal(
+      readPortalConfig({
+        PORTAL_HOST: '127.0.0.1',
+        PORTAL_PORT: String(portalPort),
+        PORTAL_PUBLIC_URL: portalUrl,
+        PORTAL_ANCHOR: file(manifest.rootCa),
+        PORTAL_CA: caBundle,
+        PORTAL_DIRECTORY_URL: `${registryUrl}/directory`,
+        PORTAL_DIRECTORY_CACHE: join(stateDir, 'portal-directory.jws'),
+        PORTAL_OIDC_CLIENT_SECRET: portalClientSecret,
+      }),
+      log.child({ component: 'portal' }),
+    );
+    stops.push(() => portal.close());
+
     const endpoints: FederationEndpoints = {
       instance: manifest.instance,
       audience: DEMO_AUDIENCE,
       registry: { directory: `${registryUrl}/directory`, admin: `https://localhost:${registry.adminPort}` },
       eid: { issuer: eid.issuer },
+      portal: portal.url,
       adapters: adapterUrl,
       gateways,
       clients: manifest.members.flatMap((m) =>
@@ -276,13 +309,26 @@ export async function startFederation(options: StartFederationOptions): Promise<
         },
       },
       refreshDirectories: async () => {
-        await Promise.all([...runningGateways.values()].map((gateway) => gateway.refreshDirectory()));
+        await Promise.all([
+          ...[...runningGateways.values()].map((gateway) => gateway.refreshDirectory()),
+          portal.refreshDirectory(),
+        ]);
       },
       async restartGateway(id) {
         const start = gatewayStarts.get(id);
         if (!start) throw new TypeError(`unknown gateway ${id}`);
         await runningGateways.get(id)!.close();
         runningGateways.set(id, await start());
+      },
+      async stopGateway(id) {
+        if (!gatewayStarts.has(id)) throw new TypeError(`unknown gateway ${id}`);
+        await runningGateways.get(id)?.close();
+        runningGateways.delete(id);
+      },
+      async startGateway(id) {
+        const start = gatewayStarts.get(id);
+        if (!start) throw new TypeError(`unknown gateway ${id}`);
+        if (!runningGateways.has(id)) runningGateways.set(id, await start());
       },
       stop,
     };

@@ -1,0 +1,113 @@
+import type { CheckpointCache } from '../../audit/index.ts';
+import type { Logger } from '../../core/index.ts';
+import type { FederationView, PortalGateway } from '../federation/federation-view.ts';
+import type { GatewayClient, GatewayFailure } from '../federation/gateway-client.ts';
+import { type CheckedRecord, checkCitizenRecord } from './check-record.ts';
+import { type CitizenPage, citizenPageSchema } from './citizen-answer.ts';
+
+/** Records per request to a gateway (the citizen API's maximum). */
+const PAGE_SIZE = 200;
+/** The newest this many records of one gateway are shown. */
+export const MAX_RECORDS_PER_GATEWAY = 5000;
+
+/** Why one gateway's records are missing from the timeline, or incomplete. */
+export interface GatewayNotice {
+  readonly gateway: PortalGateway;
+  readonly problem: 'unreachable' | 'refused' | 'invalid' | 'truncated';
+  /** For a refusal: what the citizen can understand of it. */
+  readonly refusal?: 'level' | 'expired' | 'other';
+}
+
+/** One gateway's checked records about the citizen. */
+export interface GatewayRecords {
+  readonly gateway: PortalGateway;
+  readonly records: readonly CheckedRecord[];
+  readonly notice: GatewayNotice | null;
+}
+
+export interface CollectOptions {
+  readonly view: FederationView;
+  readonly client: GatewayClient;
+  /** The citizen's access token (scope `audit.read`). */
+  readonly token: string;
+  /** The citizen's subject identifier from their login. */
+  readonly subject: string;
+  readonly checkpoints: CheckpointCache;
+  readonly clock: () => number;
+  readonly log: Logger;
+  /** At most this many records are read from one gateway (newest first). */
+  readonly maxPerGateway?: number;
+}
+
+function refusalOf(failure: Extract<GatewayFailure, { kind: 'refused' }>): GatewayNotice['refusal'] {
+  if (failure.type === 'Server.ServerProxy.TokenLevel') return 'level';
+  if (failure.type === 'Server.ServerProxy.TokenExpired') return 'expired';
+  return 'other';
+}
+
+/**
+ * Reads the citizen's records from one gateway's citizen API, page after page, and checks each
+ * (see {@link checkCitizenRecord}). A failure ends the reading with a notice and keeps what was
+ * read. A page about another subject is refused as a whole; a record the gateway still hides, or a
+ * logged record about someone else, is never kept.
+ */
+async function collectFromGateway(gateway: PortalGateway, options: CollectOptions): Promise<GatewayRecords> {
+  const max = options.maxPerGateway ?? MAX_RECORDS_PER_GATEWAY;
+  const records: CheckedRecord[] = [];
+  const notice = (problem: GatewayNotice['problem'], refusal?: GatewayNotice['refusal']) => ({
+    gateway,
+    records,
+    notice: { gateway, problem, ...(refusal ? { refusal } : {}) },
+  });
+  let cursor: string | null = null;
+  do {
+    const query = new URLSearchParams({ limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) });
+    const answer = await options.client.getJson(
+      `${gateway.publicAddress}/citizen/v1/records?${query}`,
+      options.token,
+    );
+    if (!answer.ok) {
+      options.log.warn({ gateway: gateway.id, failure: answer.failure }, 'citizen log not read');
+      const { failure } = answer;
+      return failure.kind === 'refused' ? notice('refused', refusalOf(failure)) : notice(failure.kind);
+    }
+    const parsed = citizenPageSchema.safeParse(answer.body);
+    if (!parsed.success || parsed.data.subject !== options.subject) {
+      options.log.warn({ gateway: gateway.id }, 'citizen log answer refused');
+      return notice('invalid');
+    }
+    const page: CitizenPage = parsed.data;
+    const now = options.clock();
+    const visible = page.records.filter((r) => r.hiddenUntil === null || Date.parse(r.hiddenUntil) <= now);
+    const checked = await Promise.all(
+      visible.map((described) =>
+        checkCitizenRecord({
+          described,
+          page,
+          gatewayId: gateway.id,
+          subject: options.subject,
+          verifier: options.view.verifier,
+          checkpoints: options.checkpoints,
+        }),
+      ),
+    );
+    for (const record of checked) {
+      if (record === 'foreign')
+        options.log.warn({ gateway: gateway.id }, 'record about another subject dropped');
+      else records.push(record);
+    }
+    cursor = page.nextCursor;
+  } while (cursor !== null && records.length < max);
+  return cursor === null ? { gateway, records, notice: null } : notice('truncated');
+}
+
+/**
+ * Asks every gateway of the federation for the citizen's records, all at once; one that is slow or
+ * down costs its timeout and a notice, never the others' records (DESIGN.md §9).
+ *
+ * @example
+ * const results = await collectCitizenRecords({ view, client, token, subject, checkpoints, clock, log });
+ */
+export function collectCitizenRecords(options: CollectOptions): Promise<GatewayRecords[]> {
+  return Promise.all(options.view.gateways.map((gateway) => collectFromGateway(gateway, options)));
+}

@@ -1,0 +1,458 @@
+/**
+ * Everything the portal says, in English and German. A missing translation is a type error: the
+ * German catalog must have exactly the English one's shape.
+ */
+const en = {
+  lang: 'en',
+  siteName: 'einmal portal',
+  skipToContent: 'Skip to content',
+  languageSwitch: 'Language',
+  mainNavigation: 'Main navigation',
+  loggedInAs: (name: string) => `Logged in as ${name}`,
+  logout: 'Log out',
+  footer: 'einmal: once-only data exchange between agencies. Every access is logged and can be checked.',
+  nav: { timeline: 'My data log', search: 'Search records', logs: 'Verify logs' },
+
+  outcome: { ok: 'Data provided', rejected: 'Refused', failed: 'Failed' } as Record<string, string>,
+  side: { consumer: 'asking agency', provider: 'providing agency' } as Record<string, string>,
+  verification: {
+    verified: 'Verified',
+    pending: 'Pending',
+    failed: 'Check failed',
+    verifiedText:
+      'This access is in the agency’s tamper-evident log, and the independent witness has confirmed that log.',
+    pendingText:
+      'The log has not yet been sealed by the witness. This usually takes a few seconds; check again later.',
+    failedText:
+      'This entry does not match the agency’s sealed log. It may have been changed after it was logged.',
+  },
+
+  notices: {
+    expired: 'Your session has expired. Please log in again.',
+    invalidSession: 'Your session is no longer valid. Please log in again.',
+    loginFailed: 'The login could not be completed. Please log in again.',
+    cancelled: 'You cancelled the login.',
+    untrustedIssuer: 'This eID provider is not trusted by the federation. Please choose another one.',
+    invalidForm: 'The form was outdated or did not come from this portal. Please try again.',
+    loggedOut: 'You have logged out.',
+    auditorOnly: 'This area is for auditors. Please log in with a staff account.',
+    citizenOnly: 'This area is for citizens. You are logged in as an auditor.',
+    noDirectory: 'The portal cannot reach the federation directory yet. Please try again in a moment.',
+    staleDirectory: 'The list of agencies could not be refreshed recently; it may be outdated.',
+    gatewayUnreachable: (agency: string) =>
+      `The log of ${agency} could not be reached. Accesses it recorded are missing from this list. Please try again later.`,
+    gatewayRefused: (agency: string, reason: string) =>
+      `${agency} did not hand out its log (${reason}). Accesses it recorded are missing from this list.`,
+    gatewayInvalid: (agency: string) =>
+      `The log of ${agency} sent an answer the portal cannot read. Accesses it recorded are missing from this list.`,
+    gatewayTruncated: (agency: string, count: number) =>
+      `${agency} holds more records than the portal shows; only the newest ${count} are listed.`,
+    auditorRefused: (agency: string) => `You may not audit the log of ${agency}; it refused the request.`,
+  },
+  refusalReasons: {
+    level: 'your eID level is too low for reading the log',
+    expired: 'your login has expired',
+    other: 'the agency refused the request',
+  },
+
+  home: {
+    title: 'See who used your data',
+    intro:
+      'Agencies ask each other for data about you instead of asking you for documents again. Every such request is logged by both agencies. Here you see all of them in one list, each checked against the agencies’ tamper-evident logs.',
+    loginButton: 'Log in with eID',
+    issuerLegend: 'Your eID provider',
+    noIssuer: 'No eID provider is available at the moment.',
+    auditorLink: 'Auditors: log in with your staff account',
+  },
+  auditorLogin: {
+    title: 'Login for auditors',
+    intro:
+      'Auditors and data protection officers search and verify the logs of the agencies they audit. Each agency’s gateway decides which logs your login may read.',
+    button: 'Log in with staff account',
+    citizenLink: 'Citizens: log in here',
+  },
+
+  timeline: {
+    title: 'Who used your data',
+    intro:
+      'Each entry is one request by an agency for data about you: who asked, for which data, when, why and under which law. The asking and the providing agency both log it; here they form one entry.',
+    filterLegend: 'Filter the list',
+    agency: 'Agency',
+    data: 'Data',
+    from: 'From',
+    to: 'To',
+    all: 'All',
+    apply: 'Apply filter',
+    reset: 'Reset',
+    count: (n: number) => (n === 1 ? '1 access' : `${n} accesses`),
+    listLabel: 'Accesses to your data, newest first',
+    empty: 'No agency has used your data so far.',
+    emptyFiltered: 'No access matches the filter.',
+    requested: (agency: string, data: string) => `${agency} requested: ${data}`,
+    when: 'When',
+    purpose: 'Purpose',
+    legalBasis: 'Legal basis',
+    official: 'Official',
+    case: 'Case number',
+    outcome: 'Outcome',
+    check: 'Check',
+    details: (data: string) => `Details: ${data}`,
+    newer: 'Newer accesses',
+    older: 'Older accesses',
+    page: (page: number, pages: number) => `Page ${page} of ${pages}`,
+    pagination: 'Pages',
+    downloads: 'Download the list',
+    csv: 'Download as CSV',
+    json: 'Download as JSON',
+    reload: 'Reload',
+    asOf: (time: string) => `As of ${time}.`,
+    unknownAgency: 'Unknown agency',
+    unknownData: 'Unknown data',
+    byEid: 'Your agreement when you logged in with eID',
+    badFilter: 'A filter value was not understood and is ignored.',
+  },
+  entry: {
+    title: 'Access details',
+    back: 'Back to the list',
+    notFound: 'There is no such access in your log.',
+    messageId: 'Message id',
+    consent: 'Consent reference',
+    hidden: 'Was hidden until',
+    hiddenReason: 'Reason it was hidden',
+    recordsTitle: 'Where it is logged',
+    loggedBy: (agency: string, side: string) => `Logged by ${agency} (${side})`,
+    loggedAt: 'Logged at',
+    status: 'HTTP status',
+    leafIndex: 'Position in the log',
+    treeSize: 'Log size at the checkpoint',
+    leafHash: 'Leaf hash (SHA-256)',
+    checkpoint: 'Checkpoint',
+    signedBy: 'Signed by',
+    cosignedBy: 'Cosigned by the witness',
+    reason: 'What is wrong',
+    evidenceTitle: 'Check it yourself',
+    evidenceText:
+      'The evidence file holds the log records of this access, their proofs and the signed checkpoints. Anyone can check it without the portal, with the federation’s root certificate:',
+    evidenceButton: 'Download evidence',
+    evidencePending: 'Evidence can be downloaded once the log is sealed by the witness.',
+  },
+  csv: {
+    time: 'Time',
+    agency: 'Agency',
+    data: 'Data',
+    purpose: 'Purpose',
+    legalBasis: 'Legal basis',
+    official: 'Official',
+    case: 'Case number',
+    outcome: 'Outcome',
+    check: 'Check',
+    messageId: 'Message id',
+  },
+
+  auditor: {
+    searchTitle: 'Search log records',
+    searchIntro:
+      'Searches the logs of every gateway at once. Each gateway decides whether your login may read its log.',
+    member: 'Member (agency)',
+    client: 'Client (information system)',
+    service: 'Service',
+    subject: 'Data subject (identifier)',
+    from: 'From',
+    to: 'To',
+    outcome: 'Outcome',
+    errorCode: 'Error code',
+    any: 'Any',
+    search: 'Search',
+    results: 'Records found',
+    noResults: 'No record matches.',
+    noSearch: 'Enter search criteria and press Search.',
+    time: 'Time',
+    gateway: 'Gateway',
+    side: 'Side',
+    open: 'Open',
+    more: 'Next records',
+    recordTitle: 'Log record',
+    canonical: 'Record as logged (canonical JSON)',
+    signatures: 'Signatures',
+    requestSignature: 'Request signed by',
+    responseSignature: 'Response signed by',
+    noSignature: 'not signed',
+    signaturesOk: (n: number) => `${n} signature(s) verified against the federation’s root certificate.`,
+    proofTitle: 'Inclusion proof',
+    proofHashes: 'Proof hashes',
+    evidenceButton: 'Download evidence for this record',
+    logsTitle: 'Verify the logs',
+    logsIntro:
+      'Verifying a log downloads it from the gateway, checks every record, signature and checkpoint, and compares it with the checkpoint the independent witness holds.',
+    log: 'Log',
+    size: 'Records',
+    witnessed: 'Last witnessed checkpoint',
+    none: 'none yet',
+    verify: 'Verify this log',
+    bundle: 'Download export bundle',
+    actions: 'Actions',
+    jobTitle: (agency: string) => `Verifying the log of ${agency}`,
+    phase: {
+      queued: 'Waiting to start',
+      witness: 'Asking the witness for its latest checkpoint',
+      download: 'Downloading the log',
+      verify: 'Checking records, signatures and checkpoints',
+      compare: 'Comparing the log with the witness',
+      done: 'Finished',
+    } as Record<string, string>,
+    progress: 'Progress',
+    recordsChecked: (done: number, total: number) => `${done} of ${total} records checked`,
+    bytesDownloaded: (kib: number) => `${kib} KiB downloaded`,
+    resultOk: (records: number, size: number) =>
+      `The log verifies: ${records} records, consistent with the witness’s checkpoint of size ${size}.`,
+    resultFailed: 'The log does NOT verify:',
+    refresh: 'Show the latest progress',
+    jobNotFound: 'There is no such verification.',
+  },
+
+  errors: {
+    notFoundTitle: 'Page not found',
+    notFound: 'There is no page at this address.',
+    errorTitle: 'Something went wrong',
+    error: 'The portal could not show this page. Please try again later.',
+    forbiddenTitle: 'Not available',
+    home: 'To the start page',
+  },
+};
+
+/** The shape of a message catalog. */
+export type Messages = typeof en;
+
+const de: Messages = {
+  lang: 'de',
+  siteName: 'einmal-Portal',
+  skipToContent: 'Zum Inhalt springen',
+  languageSwitch: 'Sprache',
+  mainNavigation: 'Hauptnavigation',
+  loggedInAs: (name) => `Angemeldet als ${name}`,
+  logout: 'Abmelden',
+  footer:
+    'einmal: Datenaustausch nach dem Once-Only-Prinzip. Jeder Zugriff wird protokolliert und ist überprüfbar.',
+  nav: { timeline: 'Mein Datenprotokoll', search: 'Einträge suchen', logs: 'Protokolle prüfen' },
+
+  outcome: { ok: 'Daten übermittelt', rejected: 'Abgelehnt', failed: 'Fehlgeschlagen' },
+  side: { consumer: 'anfragende Behörde', provider: 'liefernde Behörde' },
+  verification: {
+    verified: 'Geprüft',
+    pending: 'Noch offen',
+    failed: 'Prüfung fehlgeschlagen',
+    verifiedText:
+      'Dieser Zugriff steht im fälschungssicheren Protokoll der Behörde, und die unabhängige Zeugin hat dieses Protokoll bestätigt.',
+    pendingText:
+      'Die Zeugin hat das Protokoll noch nicht versiegelt. Das dauert meist wenige Sekunden; sehen Sie später noch einmal nach.',
+    failedText:
+      'Dieser Eintrag stimmt nicht mit dem versiegelten Protokoll der Behörde überein. Er wurde möglicherweise nachträglich verändert.',
+  },
+
+  notices: {
+    expired: 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
+    invalidSession: 'Ihre Sitzung ist nicht mehr gültig. Bitte melden Sie sich erneut an.',
+    loginFailed: 'Die Anmeldung konnte nicht abgeschlossen werden. Bitte melden Sie sich erneut an.',
+    cancelled: 'Sie haben die Anmeldung abgebrochen.',
+    untrustedIssuer:
+      'Diesem eID-Anbieter vertraut der Verbund nicht. Bitte wählen Sie einen anderen Anbieter.',
+    invalidForm: 'Das Formular war veraltet oder kam nicht von diesem Portal. Bitte versuchen Sie es erneut.',
+    loggedOut: 'Sie haben sich abgemeldet.',
+    auditorOnly: 'Dieser Bereich ist für Prüfende. Bitte melden Sie sich mit einem Dienstkonto an.',
+    citizenOnly: 'Dieser Bereich ist für Bürgerinnen und Bürger. Sie sind als prüfende Person angemeldet.',
+    noDirectory:
+      'Das Portal erreicht das Verzeichnis des Verbunds noch nicht. Bitte versuchen Sie es gleich noch einmal.',
+    staleDirectory:
+      'Die Liste der Behörden konnte zuletzt nicht aktualisiert werden; sie ist möglicherweise veraltet.',
+    gatewayUnreachable: (agency) =>
+      `Das Protokoll von ${agency} war nicht erreichbar. Zugriffe, die dort protokolliert sind, fehlen in dieser Liste. Bitte versuchen Sie es später erneut.`,
+    gatewayRefused: (agency, reason) =>
+      `${agency} hat das Protokoll nicht herausgegeben (${reason}). Zugriffe, die dort protokolliert sind, fehlen in dieser Liste.`,
+    gatewayInvalid: (agency) =>
+      `Das Protokoll von ${agency} hat eine Antwort gesendet, die das Portal nicht lesen kann. Zugriffe, die dort protokolliert sind, fehlen in dieser Liste.`,
+    gatewayTruncated: (agency, count) =>
+      `${agency} hat mehr Einträge, als das Portal zeigt; nur die neuesten ${count} sind aufgeführt.`,
+    auditorRefused: (agency) =>
+      `Sie dürfen das Protokoll von ${agency} nicht prüfen; die Anfrage wurde abgelehnt.`,
+  },
+  refusalReasons: {
+    level: 'Ihr eID-Vertrauensniveau reicht zum Lesen des Protokolls nicht aus',
+    expired: 'Ihre Anmeldung ist abgelaufen',
+    other: 'die Behörde hat die Anfrage abgelehnt',
+  },
+
+  home: {
+    title: 'Sehen Sie, wer Ihre Daten genutzt hat',
+    intro:
+      'Behörden fragen einander nach Daten über Sie, statt Sie erneut um Nachweise zu bitten. Jede solche Anfrage protokollieren beide Behörden. Hier sehen Sie alle in einer Liste, jede gegen die fälschungssicheren Protokolle der Behörden geprüft.',
+    loginButton: 'Mit eID anmelden',
+    issuerLegend: 'Ihr eID-Anbieter',
+    noIssuer: 'Zurzeit ist kein eID-Anbieter verfügbar.',
+    auditorLink: 'Prüfende: Anmeldung mit Dienstkonto',
+  },
+  auditorLogin: {
+    title: 'Anmeldung für Prüfende',
+    intro:
+      'Prüfende und Datenschutzbeauftragte durchsuchen und prüfen die Protokolle der Behörden, die sie prüfen. Das Gateway jeder Behörde entscheidet, welche Protokolle Ihre Anmeldung lesen darf.',
+    button: 'Mit Dienstkonto anmelden',
+    citizenLink: 'Bürgerinnen und Bürger: hier anmelden',
+  },
+
+  timeline: {
+    title: 'Wer Ihre Daten genutzt hat',
+    intro:
+      'Jeder Eintrag ist eine Anfrage einer Behörde nach Daten über Sie: wer gefragt hat, nach welchen Daten, wann, wozu und auf welcher Rechtsgrundlage. Die anfragende und die liefernde Behörde protokollieren sie beide; hier bilden sie einen Eintrag.',
+    filterLegend: 'Liste filtern',
+    agency: 'Behörde',
+    data: 'Daten',
+    from: 'Von',
+    to: 'Bis',
+    all: 'Alle',
+    apply: 'Filter anwenden',
+    reset: 'Zurücksetzen',
+    count: (n) => (n === 1 ? '1 Zugriff' : `${n} Zugriffe`),
+    listLabel: 'Zugriffe auf Ihre Daten, neueste zuerst',
+    empty: 'Bisher hat keine Behörde Ihre Daten genutzt.',
+    emptyFiltered: 'Kein Zugriff passt zum Filter.',
+    requested: (agency, data) => `${agency} hat angefragt: ${data}`,
+    when: 'Wann',
+    purpose: 'Zweck',
+    legalBasis: 'Rechtsgrundlage',
+    official: 'Sachbearbeitung',
+    case: 'Aktenzeichen',
+    outcome: 'Ergebnis',
+    check: 'Prüfung',
+    details: (data) => `Details: ${data}`,
+    newer: 'Neuere Zugriffe',
+    older: 'Ältere Zugriffe',
+    page: (page, pages) => `Seite ${page} von ${pages}`,
+    pagination: 'Seiten',
+    downloads: 'Liste herunterladen',
+    csv: 'Als CSV herunterladen',
+    json: 'Als JSON herunterladen',
+    reload: 'Neu laden',
+    asOf: (time) => `Stand ${time}.`,
+    unknownAgency: 'Unbekannte Behörde',
+    unknownData: 'Unbekannte Daten',
+    byEid: 'Ihre Zustimmung bei der Anmeldung mit eID',
+    badFilter: 'Ein Filterwert war nicht verständlich und wird ignoriert.',
+  },
+  entry: {
+    title: 'Einzelheiten des Zugriffs',
+    back: 'Zurück zur Liste',
+    notFound: 'Diesen Zugriff gibt es in Ihrem Protokoll nicht.',
+    messageId: 'Nachrichtenkennung',
+    consent: 'Einwilligung (Referenz)',
+    hidden: 'War verborgen bis',
+    hiddenReason: 'Grund für das Verbergen',
+    recordsTitle: 'Wo er protokolliert ist',
+    loggedBy: (agency, side) => `Protokolliert von ${agency} (${side})`,
+    loggedAt: 'Protokolliert am',
+    status: 'HTTP-Status',
+    leafIndex: 'Position im Protokoll',
+    treeSize: 'Protokollgröße am Prüfpunkt',
+    leafHash: 'Blatt-Hash (SHA-256)',
+    checkpoint: 'Prüfpunkt',
+    signedBy: 'Signiert von',
+    cosignedBy: 'Gegengezeichnet von der Zeugin',
+    reason: 'Was nicht stimmt',
+    evidenceTitle: 'Selbst prüfen',
+    evidenceText:
+      'Die Nachweisdatei enthält die Protokolleinträge dieses Zugriffs, ihre Beweise und die signierten Prüfpunkte. Jede und jeder kann sie ohne das Portal prüfen, mit dem Wurzelzertifikat des Verbunds:',
+    evidenceButton: 'Nachweis herunterladen',
+    evidencePending: 'Der Nachweis steht bereit, sobald die Zeugin das Protokoll versiegelt hat.',
+  },
+  csv: {
+    time: 'Zeit',
+    agency: 'Behörde',
+    data: 'Daten',
+    purpose: 'Zweck',
+    legalBasis: 'Rechtsgrundlage',
+    official: 'Sachbearbeitung',
+    case: 'Aktenzeichen',
+    outcome: 'Ergebnis',
+    check: 'Prüfung',
+    messageId: 'Nachrichtenkennung',
+  },
+
+  auditor: {
+    searchTitle: 'Protokolleinträge suchen',
+    searchIntro:
+      'Durchsucht die Protokolle aller Gateways zugleich. Jedes Gateway entscheidet, ob Ihre Anmeldung sein Protokoll lesen darf.',
+    member: 'Mitglied (Behörde)',
+    client: 'Client (Fachverfahren)',
+    service: 'Dienst',
+    subject: 'Betroffene Person (Kennung)',
+    from: 'Von',
+    to: 'Bis',
+    outcome: 'Ergebnis',
+    errorCode: 'Fehlercode',
+    any: 'Beliebig',
+    search: 'Suchen',
+    results: 'Gefundene Einträge',
+    noResults: 'Kein Eintrag passt.',
+    noSearch: 'Geben Sie Suchkriterien ein und wählen Sie Suchen.',
+    time: 'Zeit',
+    gateway: 'Gateway',
+    side: 'Seite',
+    open: 'Öffnen',
+    more: 'Weitere Einträge',
+    recordTitle: 'Protokolleintrag',
+    canonical: 'Eintrag wie protokolliert (kanonisches JSON)',
+    signatures: 'Signaturen',
+    requestSignature: 'Anfrage signiert von',
+    responseSignature: 'Antwort signiert von',
+    noSignature: 'nicht signiert',
+    signaturesOk: (n) => `${n} Signatur(en) gegen das Wurzelzertifikat des Verbunds geprüft.`,
+    proofTitle: 'Inklusionsbeweis',
+    proofHashes: 'Beweis-Hashes',
+    evidenceButton: 'Nachweis für diesen Eintrag herunterladen',
+    logsTitle: 'Protokolle prüfen',
+    logsIntro:
+      'Die Prüfung lädt das Protokoll vom Gateway, prüft jeden Eintrag, jede Signatur und jeden Prüfpunkt und vergleicht es mit dem Prüfpunkt, den die unabhängige Zeugin hält.',
+    log: 'Protokoll',
+    size: 'Einträge',
+    witnessed: 'Letzter bezeugter Prüfpunkt',
+    none: 'noch keiner',
+    verify: 'Dieses Protokoll prüfen',
+    bundle: 'Exportpaket herunterladen',
+    actions: 'Aktionen',
+    jobTitle: (agency) => `Prüfung des Protokolls von ${agency}`,
+    phase: {
+      queued: 'Wartet auf den Start',
+      witness: 'Fragt die Zeugin nach ihrem letzten Prüfpunkt',
+      download: 'Lädt das Protokoll',
+      verify: 'Prüft Einträge, Signaturen und Prüfpunkte',
+      compare: 'Vergleicht das Protokoll mit der Zeugin',
+      done: 'Abgeschlossen',
+    },
+    progress: 'Fortschritt',
+    recordsChecked: (done, total) => `${done} von ${total} Einträgen geprüft`,
+    bytesDownloaded: (kib) => `${kib} KiB geladen`,
+    resultOk: (records, size) =>
+      `Das Protokoll ist in Ordnung: ${records} Einträge, übereinstimmend mit dem Prüfpunkt der Zeugin (Größe ${size}).`,
+    resultFailed: 'Das Protokoll ist NICHT in Ordnung:',
+    refresh: 'Aktuellen Fortschritt anzeigen',
+    jobNotFound: 'Diese Prüfung gibt es nicht.',
+  },
+
+  errors: {
+    notFoundTitle: 'Seite nicht gefunden',
+    notFound: 'Unter dieser Adresse gibt es keine Seite.',
+    errorTitle: 'Etwas ist schiefgegangen',
+    error: 'Das Portal konnte diese Seite nicht anzeigen. Bitte versuchen Sie es später erneut.',
+    forbiddenTitle: 'Nicht verfügbar',
+    home: 'Zur Startseite',
+  },
+};
+
+/** The portal's languages, the first the default. */
+export const LANGUAGES = ['de', 'en'] as const;
+
+/** A portal language. */
+export type Language = (typeof LANGUAGES)[number];
+
+/** The catalog of a language. */
+export function messagesFor(language: Language): Messages {
+  return language === 'de' ? de : en;
+}
