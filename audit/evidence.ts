@@ -50,6 +50,15 @@ export const evidenceSchema = z.strictObject({
 /** An evidence file. */
 export type Evidence = z.infer<typeof evidenceSchema>;
 
+/**
+ * Checked checkpoints by their signature texts, so that many records under one checkpoint cost one
+ * check (a `Map` fits; it must be dropped when the verifier's trust changes).
+ */
+export interface CheckpointCache {
+  get(key: string): Promise<WitnessedCheckpoint> | undefined;
+  set(key: string, value: Promise<WitnessedCheckpoint>): unknown;
+}
+
 /** What a verified evidence item proves. */
 export interface VerifiedEvidence {
   readonly record: AuditRecord;
@@ -86,7 +95,7 @@ export function parseEvidence(text: string): Evidence {
  * the anchor ({@link checkWitnessedCheckpoint}); the proof leads from the record's leaf hash to the
  * checkpoint's root at the checkpoint's size (RFC 9162 §2.1.3.2). Refuses with
  * `Audit.InvalidEvidence`, `Audit.InvalidCheckpoint` or `Audit.InvalidProof`, each with a message
- * naming what is wrong.
+ * naming what is wrong. `checkpoints` caches the checkpoint checks across items.
  *
  * @example
  * const verifier = createChainVerifier({ anchors: [anchorPem], intermediates });
@@ -95,6 +104,7 @@ export function parseEvidence(text: string): Evidence {
 export async function verifyEvidenceItem(
   item: EvidenceItem,
   verifier: ChainVerifier,
+  checkpoints?: CheckpointCache,
 ): Promise<VerifiedEvidence> {
   const record = readCanonicalRecord(item.record);
   const leafHash = toPlainBytes(
@@ -103,12 +113,18 @@ export async function verifyEvidenceItem(
       .update(item.record, 'utf8')
       .digest(),
   );
-  const witnessed = await checkWitnessedCheckpoint({
-    jws: item.checkpoint,
-    cosignature: item.cosignature,
-    verifier,
-    gateway: record.gateway,
-  });
+  const key = `${item.checkpoint}~${item.cosignature}`;
+  let checked = checkpoints?.get(key);
+  if (!checked) {
+    checked = checkWitnessedCheckpoint({ jws: item.checkpoint, cosignature: item.cosignature, verifier });
+    checkpoints?.set(key, checked);
+  }
+  const witnessed = await checked;
+  if (witnessed.gateway !== record.gateway) {
+    throw new EinmalError('Audit.InvalidCheckpoint', {
+      message: `the checkpoint is of the log of ${witnessed.gateway}, not of ${record.gateway}`,
+    });
+  }
   if (witnessed.checkpoint.size !== item.treeSize) {
     throw new EinmalError('Audit.InvalidProof', {
       message: `the proof is for a tree of ${item.treeSize} records, the checkpoint has ${witnessed.checkpoint.size}`,

@@ -25,6 +25,7 @@ export {
   verifyCosignature,
 } from './checkpoint.ts';
 export {
+  type CheckpointCache,
   EVIDENCE_FORMAT,
   type Evidence,
   type EvidenceItem,
