@@ -18,7 +18,8 @@ const FILE_NAMES: readonly string[] = [
   BUNDLE_FILES.certificates,
   BUNDLE_FILES.records,
 ];
-const FOLDER = /^[A-Za-z0-9._-]{1,64}$/;
+/** A plain folder name: never `.` or `..`, never a separator. */
+const FOLDER = /^(?!\.\.?$)[A-Za-z0-9._-]{1,64}$/;
 
 function octal(value: number, width: number): string {
   return `${value.toString(8).padStart(width - 1, '0')}\0`;

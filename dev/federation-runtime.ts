@@ -72,6 +72,8 @@ export interface StartFederationOptions {
   readonly ports: 'demo' | 'ephemeral';
   /** Directory lifetime in seconds (tests shorten it). */
   readonly directoryTtlSeconds?: number;
+  /** How long a portal session may be idle (tests shorten it); default the portal's. */
+  readonly portalSessionIdleSeconds?: number;
 }
 
 export interface RunningFederation {
@@ -265,6 +267,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
         PORTAL_DIRECTORY_URL: `${registryUrl}/directory`,
         PORTAL_DIRECTORY_CACHE: join(stateDir, 'portal-directory.jws'),
         PORTAL_OIDC_CLIENT_SECRET: portalClientSecret,
+        PORTAL_SESSION_IDLE_SECONDS: options.portalSessionIdleSeconds?.toString(),
       }),
       log.child({ component: 'portal' }),
     );

@@ -3,7 +3,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { type Logger, toEinmalError } from '../core/index.ts';
 import { createAuditorRoutes } from './auditor/auditor-routes.tsx';
 import type { LogVerifications } from './auditor/log-verification.ts';
-import { createAuthRoutes, isFormRefusal, toLoginPage } from './auth/auth-routes.tsx';
+import { createAuthRoutes, HOME, isFormRefusal, toLoginPage } from './auth/auth-routes.tsx';
 import type { OidcLogin } from './auth/oidc-login.ts';
 import type { TimelineLoader } from './citizen/timeline-loader.ts';
 import { createTimelineRoutes } from './citizen/timeline-routes.tsx';
@@ -153,6 +153,9 @@ export function createPortalApp(deps: PortalAppDeps): Hono<PortalEnv> {
   app.onError((error, c: Context<PortalEnv>) => {
     if (isFormRefusal(error)) {
       deps.log.info({ code: error.code, detail: error.detail }, 'form refused');
+      // Someone logged in stays logged in and is told on their own start page.
+      const user = c.get('session')?.user;
+      if (user) return c.redirect(`${HOME[user.role]}?notice=invalidForm`, 303);
       return toLoginPage(c, roleOfPath(c.req.path), 'invalidForm');
     }
     const failure = toEinmalError(error);

@@ -86,6 +86,7 @@ export function createAuditorRoutes(deps: AuditorRoutesDeps): Hono<PortalEnv> {
     c: Context<PortalEnv>,
     criteria: AuditCriteria | undefined,
     problems: string[] = [],
+    status: 200 | 400 = 200,
   ) {
     const view = deps.federation();
     const t = c.get('t');
@@ -106,7 +107,7 @@ export function createAuditorRoutes(deps: AuditorRoutesDeps): Hono<PortalEnv> {
     const services = view.directory.services.map((s) => ({ id: s.id, title: s.title }));
     return renderPage(
       c,
-      { title: t.auditor.searchTitle, active: '/auditor', status: problems.length ? 400 : 200 },
+      { title: t.auditor.searchTitle, active: '/auditor', status },
       (page) => (
         <SearchPage
           page={page}
@@ -130,7 +131,7 @@ export function createAuditorRoutes(deps: AuditorRoutesDeps): Hono<PortalEnv> {
     const parsed = auditCriteriaSchema.safeParse(form);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-      return searchPage(c, undefined, problems);
+      return searchPage(c, undefined, problems, 400);
     }
     session.data.set(SEARCH_KEY, parsed.data);
     return c.redirect('/auditor', 303);

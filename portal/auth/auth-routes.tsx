@@ -24,7 +24,7 @@ export interface AuthRoutesDeps {
 
 /** Where each role logs in, and where it lands afterwards. */
 export const LOGIN_PAGE: Record<Role, string> = { citizen: '/', auditor: '/auditor/login' };
-const HOME: Record<Role, string> = { citizen: '/timeline', auditor: '/auditor' };
+export const HOME: Record<Role, string> = { citizen: '/timeline', auditor: '/auditor' };
 
 /** A redirect to a login page with a notice. */
 export function toLoginPage(c: Context, role: Role, notice: LoginNotice): Response {

@@ -111,6 +111,8 @@ export function TimelinePage(props: {
   readonly timeline: Timeline;
   readonly filter: TimelineFilter;
   readonly badFilter: boolean;
+  /** A form of this session was refused (outdated or forged) and the person was sent here. */
+  readonly formRefused: boolean;
   readonly matching: readonly TimelineEntry[];
   readonly shown: readonly TimelineEntry[];
   readonly pageNumber: number;
@@ -129,6 +131,7 @@ export function TimelinePage(props: {
       {props.timeline.notices.map((notice) => (
         <Notice>{gatewayNoticeText(t, notice)}</Notice>
       ))}
+      {props.formRefused ? <Notice kind="error">{t.notices.invalidForm}</Notice> : null}
       {props.badFilter ? <Notice>{t.timeline.badFilter}</Notice> : null}
       <form method="get" action="/timeline">
         <fieldset>

@@ -102,6 +102,7 @@ export function createTimelineRoutes(deps: TimelineRoutesDeps): Hono<PortalEnv> 
         timeline={timeline}
         filter={filter}
         badFilter={bad}
+        formRefused={c.req.query('notice') === 'invalidForm'}
         matching={matching}
         shown={shown}
         pageNumber={pageNumber}

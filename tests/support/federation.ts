@@ -25,7 +25,7 @@ export interface TestFederation extends RunningFederation {
  * federation uses that PostgreSQL database as it is (e.g. a test's private server) instead.
  */
 export async function startTestFederation(
-  options: { directoryTtlSeconds?: number; databaseUrl?: string } = {},
+  options: { directoryTtlSeconds?: number; portalSessionIdleSeconds?: number; databaseUrl?: string } = {},
 ): Promise<TestFederation> {
   const { databaseUrl, ...federationOptions } = options;
   const dir = await mkdtemp(join(tmpdir(), 'einmal-federation-'));

@@ -1,0 +1,316 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditCommands } from '../../audit/cli.ts';
+import { runCli } from '../../cli/run.ts';
+import { testAuditors } from '../../dev/auditors.ts';
+import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
+import { obtainCitizenToken } from '../../dev/eid/index.ts';
+import { connectInformationSystem } from '../../dev/information-system.ts';
+import { createPortalBrowser, type PortalBrowser } from '../../dev/portal-browser.ts';
+import { searchAuditLogs } from '../../portal/auditor/audit-search.ts';
+import { createFederationView } from '../../portal/federation/federation-view.ts';
+import { createGatewayClient } from '../../portal/federation/gateway-client.ts';
+import { startTestFederation, type TestFederation } from '../support/federation.ts';
+
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
+const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
+const LUKAS = testCitizens[1]!;
+const [PETRA, JONAS] = testAuditors as [(typeof testAuditors)[0], (typeof testAuditors)[0]];
+/** The portal sessions of this federation end after this much idle time. */
+const IDLE_SECONDS = 6;
+
+interface JsonEntry {
+  messageId: string;
+  agency: { name: string };
+  data: { title: string };
+  check: string;
+  records: { gateway: string; side: string; check: string }[];
+}
+
+describe('the portal over HTTP: login, the merged timeline, evidence, and every way a login can go wrong', () => {
+  let federation: TestFederation;
+  const anna: string[] = [];
+  const lukas: string[] = [];
+  let portal: string;
+
+  const browser = () => createPortalBrowser(portal);
+  /** Anna's timeline once the witness has sealed both her accesses. */
+  async function verifiedTimeline(b: PortalBrowser): Promise<JsonEntry[]> {
+    for (let attempt = 0; ; attempt += 1) {
+      await b.get(attempt === 0 ? '/timeline' : '/timeline?reload=1');
+      const entries = JSON.parse((await b.get('/timeline/export.json')).body).entries as JsonEntry[];
+      if (entries.every((e) => e.check === 'verified') || attempt >= 20) return entries;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  beforeAll(async () => {
+    federation = await startTestFederation({ portalSessionIdleSeconds: IDLE_SECONDS });
+    portal = federation.endpoints.portal;
+    const permits = await connectInformationSystem(federation.endpoints, 'DEMO/GOV/munich/parking-permits');
+    try {
+      const annaToken = await federation.citizenToken('population.address vehicles.holder');
+      const lukasToken = await federation.citizenToken('population.address', LUKAS.id);
+      for (const [token, path, ids] of [
+        [annaToken, ADDRESS, anna],
+        [annaToken, VEHICLES, anna],
+        [lukasToken, ADDRESS, lukas],
+      ] as const) {
+        const answer = await permits.call('GET', path, {
+          headers: {
+            'einmal-eid-token': token,
+            'einmal-purpose': 'parking-permit',
+            'x-road-issue': 'PP-2026-0815',
+          },
+        });
+        expect(answer.status, answer.body).toBe(200);
+        ids.push(String(answer.headers['x-road-id']).toLowerCase());
+      }
+    } finally {
+      await permits.close();
+    }
+  }, 180_000);
+  afterAll(async () => {
+    await federation?.close();
+  });
+
+  it('logs Anna in with eID and shows exactly her two accesses, each one entry from both logs, verified', async () => {
+    const b = browser();
+    const landing = await b.login(storyCitizen.id);
+    expect([landing.status, landing.url.pathname]).toEqual([200, '/timeline']);
+    expect(landing.body).toContain('Anna Huber');
+    const entries = await verifiedTimeline(b);
+    expect(entries.map((e) => e.messageId).sort()).toEqual([...anna].sort());
+    expect(entries.map((e) => e.data.title).sort()).toEqual(['Registered address', 'Vehicles held']);
+    for (const entry of entries) {
+      expect(entry).toMatchObject({ agency: { name: 'Landeshauptstadt München' }, check: 'verified' });
+      expect(entry.records.map((r) => r.side).sort()).toEqual(['consumer', 'provider']);
+      expect(new Set(entry.records.map((r) => r.gateway)).size).toBe(2);
+    }
+    const csv = await b.get('/timeline/export.csv');
+    expect(csv.contentType).toBe('text/csv; charset=utf-8');
+    const lines = csv.body.trim().split('\r\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toContain('PP-2026-0815');
+  });
+
+  it("never shows another citizen's records, whatever the URL says", async () => {
+    const b = browser();
+    await b.login(storyCitizen.id);
+    const foreign = await b.get(`/timeline/entry/${lukas[0]}`);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body).not.toContain(LUKAS.id);
+    const evidence = await b.get(`/timeline/entry/${lukas[0]}/evidence`);
+    expect(evidence.status).toBe(404);
+    const listed = await b.get(`/timeline/export.json?subject=${LUKAS.id}&agency=DEMO/GOV/munich`);
+    const ids = (JSON.parse(listed.body).entries as JsonEntry[]).map((e) => e.messageId);
+    expect(ids.sort()).toEqual([...anna].sort());
+
+    const other = browser();
+    await other.login(LUKAS.id);
+    const his = JSON.parse((await other.get('/timeline/export.json')).body).entries as JsonEntry[];
+    expect(his.map((e) => e.messageId)).toEqual(lukas);
+  });
+
+  it('hands out evidence that einmal audit verify-evidence accepts offline, and refuses once it is altered', async () => {
+    const b = browser();
+    await b.login(storyCitizen.id);
+    await verifiedTimeline(b);
+    const download = await b.get(`/timeline/entry/${anna[0]}/evidence`);
+    expect(download.status).toBe(200);
+    const evidence = JSON.parse(download.body);
+    expect(evidence.items).toHaveLength(2);
+    const dir = await mkdtemp(join(tmpdir(), 'einmal-evidence-'));
+    const verify = async (content: unknown) => {
+      const file = join(dir, 'evidence.json');
+      await writeFile(file, JSON.stringify(content));
+      const lines: string[] = [];
+      const code = await runCli(
+        ['audit', 'verify-evidence', file, '--anchor', federation.endpoints.pki.rootCa],
+        [auditCommands],
+        { out: (line) => lines.push(line), err: (line) => lines.push(line) },
+      );
+      return { code, lines };
+    };
+    try {
+      const ok = await verify(evidence);
+      expect(ok.code, ok.lines.join('\n')).toBe(0);
+      expect(ok.lines.at(-1)).toMatch(/^OK: 2 record\(s\) verified/);
+      const altered = structuredClone(evidence);
+      altered.items[1].record = altered.items[1].record.replace('"parking-permit"', '"traffic-offence"');
+      const refused = await verify(altered);
+      expect(refused.code).toBe(1);
+      expect(refused.lines.filter((line) => /^record \d+: FAIL/.test(line))).toHaveLength(1);
+      expect(refused.lines.join('\n')).toMatch(/record 2: FAIL Audit.InvalidProof/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ends a replayed authorization code at the login page, in the same browser and in another', async () => {
+    const b = browser();
+    const callback = await b.authorize(await b.startLogin(), storyCitizen.id);
+    expect((await b.finish(callback)).url.pathname).toBe('/timeline');
+    const replay = await b.finish(callback);
+    expect([replay.status, replay.url.pathname, replay.url.search]).toEqual([
+      200,
+      '/',
+      '?notice=loginFailed',
+    ]);
+    expect(replay.body).toContain('Die Anmeldung konnte nicht abgeschlossen werden');
+    // The replay ended the session too.
+    expect((await b.get('/timeline')).url.pathname).toBe('/');
+    const stolen = await browser().finish(callback);
+    expect(stolen.url.search).toBe('?notice=loginFailed');
+  });
+
+  it('refuses a state or nonce that does not match the login it started', async () => {
+    const b = browser();
+    const callback = await b.authorize(await b.startLogin(), storyCitizen.id);
+    callback.searchParams.set('state', 'forged-state-value');
+    expect((await b.finish(callback)).url.search).toBe('?notice=loginFailed');
+
+    const c = browser();
+    const authorization = await c.startLogin();
+    authorization.searchParams.set('nonce', 'nonce-of-another-login');
+    const returned = await c.authorize(authorization, storyCitizen.id);
+    const page = await c.finish(returned);
+    expect([page.status, page.url.search]).toEqual([200, '?notice=loginFailed']);
+    expect((await c.get('/timeline')).url.pathname).toBe('/');
+  });
+
+  it('refuses an eID provider the directory does not trust, for citizens and for auditors', async () => {
+    const b = browser();
+    const home = await b.get('/');
+    const refused = await b.submit('/login', { role: 'citizen', issuer: 'https://eid.evil.example' }, home);
+    expect([refused.status, refused.url.search]).toEqual([200, '?notice=untrustedIssuer']);
+    expect(refused.body).toContain('Diesem eID-Anbieter vertraut der Verbund nicht');
+    const staff = await b.get('/auditor/login');
+    const forged = await b.submit('/login', { role: 'auditor', issuer: 'https://eid.evil.example' }, staff);
+    expect(forged.url.pathname + forged.url.search).toBe('/auditor/login?notice=untrustedIssuer');
+  });
+
+  it('ends a tampered session cookie and an expired session at the login page with a clear message', async () => {
+    const b = browser();
+    await b.login(storyCitizen.id);
+    const id = b.cookies.get('__Host-einmal-session')!;
+    b.cookies.set('__Host-einmal-session', `${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}`);
+    const tampered = await b.get('/timeline');
+    expect([tampered.url.pathname, tampered.url.search]).toEqual(['/', '?notice=invalidSession']);
+    expect(tampered.body).toContain('Ihre Sitzung ist nicht mehr gültig');
+
+    const c = browser();
+    await c.login(storyCitizen.id);
+    await new Promise((resolve) => setTimeout(resolve, (IDLE_SECONDS + 1) * 1000));
+    const expired = await c.get('/timeline');
+    expect([expired.status, expired.url.search]).toEqual([200, '?notice=expired']);
+    expect(expired.body).toContain('Ihre Sitzung ist abgelaufen');
+  }, 30_000);
+
+  it('refuses forms without the session’s CSRF token', async () => {
+    const b = browser();
+    const timeline = await b.login(storyCitizen.id);
+    const forged = await b.submit(
+      '/logout',
+      {},
+      { ...timeline, body: '<input name="csrf" value="wrong-token"/>' },
+    );
+    expect(forged.url.pathname + forged.url.search).toBe('/timeline?notice=invalidForm');
+    expect(forged.body).toContain('Das Formular war veraltet');
+    expect((await b.get('/timeline')).url.pathname).toBe('/timeline');
+    const done = await b.submit('/logout', {}, await b.get('/timeline'));
+    expect(done.url.search).toBe('?notice=loggedOut');
+    expect((await b.get('/timeline')).url.pathname).toBe('/');
+  });
+
+  it('keeps auditors out of the citizens’ pages and citizens out of the auditors’', async () => {
+    const citizen = browser();
+    await citizen.login(storyCitizen.id);
+    const refused = await citizen.get('/auditor');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('Dieser Bereich ist für Prüfende');
+    const auditor = browser();
+    const landing = await auditor.login(PETRA.id, 'auditor');
+    expect(landing.url.pathname).toBe('/auditor');
+    expect((await auditor.get('/timeline')).status).toBe(403);
+  });
+
+  it('lets each gateway decide what an auditor reads: Jonas gets Munich’s log only, Petra every log', async () => {
+    const search = async (account: string) => {
+      const b = browser();
+      const landing = await b.login(account, 'auditor');
+      return b.submit('/auditor/search', { subject: storyCitizen.id }, landing);
+    };
+    const jonas = await search(JONAS.id);
+    expect([jonas.status, jonas.url.pathname], jonas.body).toEqual([200, '/auditor']);
+    expect(jonas.body).toContain('Sie dürfen das Protokoll von Vehicle registration authority nicht prüfen');
+    expect(jonas.body.match(/<tr>/g)).toHaveLength(1 + 2);
+    const petra = await search(PETRA.id);
+    expect(petra.body).not.toContain('nicht prüfen');
+    expect(petra.body.match(/<tr>/g)).toHaveLength(1 + 4);
+  });
+
+  it('pages an auditor search across gateways without gaps or repeats', async () => {
+    const token = await obtainCitizenToken({
+      issuer: federation.endpoints.eid.issuer,
+      citizen: PETRA.id,
+      scope: 'audit.search',
+    });
+    const anchor = await readFile(federation.endpoints.pki.rootCa, 'utf8');
+    const view = createFederationView((await federation.registry.publish()).directory, anchor);
+    const client = createGatewayClient({ timeoutMs: 4000, cas: view.tlsCas });
+    try {
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (let page = 0; page < 10; page += 1) {
+        const result = await searchAuditLogs({
+          view,
+          client,
+          token,
+          criteria: {},
+          after,
+          pageSize: 2,
+          timeZone: 'Europe/Berlin',
+        });
+        expect(result.notices).toEqual([]);
+        seen.push(...result.records.map((r) => `${r.gateway.id}#${r.leafIndex}@${r.record.logTime}`));
+        if (!result.next) break;
+        after = result.next;
+      }
+      // Three exchanges, each logged by the consumer and the provider.
+      expect(seen).toHaveLength(6);
+      expect(new Set(seen).size).toBe(6);
+      const times = seen.map((s) => Date.parse(s.split('@')[1]!));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('sends a strict Content-Security-Policy and no caching with every page', async () => {
+    const response = await fetch(`${portal}/`);
+    const csp = response.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain(`form-action 'self' ${new URL(federation.endpoints.eid.issuer).origin}`);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('set-cookie')).toMatch(
+      /^__Host-einmal-session=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+    );
+    const body = await response.text();
+    expect(body).not.toMatch(/<script(?![^>]*src="\/static\/)/);
+    expect(body).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+  });
+
+  it('never puts a token in a page, a URL or a log line', async () => {
+    const b = browser();
+    const page = await b.login(storyCitizen.id);
+    const lines = federation.logLines().map((line) => JSON.stringify(line));
+    for (const text of [page.body, page.url.href, ...lines]) {
+      expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./);
+    }
+  });
+});
