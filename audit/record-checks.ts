@@ -82,7 +82,7 @@ export function checkRecord(input: {
  * escapes (what every audit record is) is canonical exactly when `JSON.stringify` reproduces the
  * text, several times faster than re-serialising; anything else takes the full path.
  */
-function isCanonical(text: string, parsed: unknown): boolean {
+export function isCanonical(text: string, parsed: unknown): boolean {
   if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && !text.includes('\\')) {
     const keys = Object.keys(parsed);
     let flat = true;

@@ -105,21 +105,17 @@ export function createAuditorRoutes(deps: AuditorRoutesDeps): Hono<PortalEnv> {
     if (results?.notices.some((notice) => isExpired(notice.failure))) return expired(c);
     const members = view.directory.members.map((m) => ({ id: m.id, name: m.name }));
     const services = view.directory.services.map((s) => ({ id: s.id, title: s.title }));
-    return renderPage(
-      c,
-      { title: t.auditor.searchTitle, active: '/auditor', status },
-      (page) => (
-        <SearchPage
-          page={page}
-          criteria={criteria}
-          members={members}
-          services={services}
-          problems={problems}
-          results={results}
-          format={timeFormatter(page.lang, deps.timeZone)}
-        />
-      ),
-    );
+    return renderPage(c, { title: t.auditor.searchTitle, active: '/auditor', status }, (page) => (
+      <SearchPage
+        page={page}
+        criteria={criteria}
+        members={members}
+        services={services}
+        problems={problems}
+        results={results}
+        format={timeFormatter(page.lang, deps.timeZone)}
+      />
+    ));
   }
 
   app.get('/auditor', (c) =>

@@ -59,28 +59,42 @@ async function collectFromGateway(gateway: PortalGateway, options: CollectOption
     records,
     notice: { gateway, problem, ...(refusal ? { refusal } : {}) },
   });
-  let cursor: string | null = null;
-  do {
+  const fetchPage = (cursor: string | null) => {
     const query = new URLSearchParams({ limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) });
-    const answer = await options.client.getJson(
-      `${gateway.publicAddress}/citizen/v1/records?${query}`,
-      options.token,
-    );
+    return options.client.getJson(`${gateway.publicAddress}/citizen/v1/records?${query}`, options.token);
+  };
+  const checking: Promise<CheckedRecord | 'foreign'>[] = [];
+  /** The checked records so far, with a notice when reading stopped early. */
+  const outcome = async (problem?: GatewayNotice['problem'], refusal?: GatewayNotice['refusal']) => {
+    for (const record of await Promise.all(checking)) {
+      if (record === 'foreign')
+        options.log.warn({ gateway: gateway.id }, 'record about another subject dropped');
+      else records.push(record);
+    }
+    return problem ? notice(problem, refusal) : { gateway, records, notice: null };
+  };
+  let next = fetchPage(null);
+  for (let read = 0; ; ) {
+    const answer = await next;
     if (!answer.ok) {
       options.log.warn({ gateway: gateway.id, failure: answer.failure }, 'citizen log not read');
       const { failure } = answer;
-      return failure.kind === 'refused' ? notice('refused', refusalOf(failure)) : notice(failure.kind);
+      return failure.kind === 'refused' ? outcome('refused', refusalOf(failure)) : outcome(failure.kind);
     }
     const parsed = citizenPageSchema.safeParse(answer.body);
     if (!parsed.success || parsed.data.subject !== options.subject) {
       options.log.warn({ gateway: gateway.id }, 'citizen log answer refused');
-      return notice('invalid');
+      return outcome('invalid');
     }
     const page: CitizenPage = parsed.data;
+    read += page.records.length;
+    const more = page.nextCursor !== null && read < max;
+    // The next page is on its way while this one is checked.
+    if (more) next = fetchPage(page.nextCursor);
     const now = options.clock();
-    const visible = page.records.filter((r) => r.hiddenUntil === null || Date.parse(r.hiddenUntil) <= now);
-    const checked = await Promise.all(
-      visible.map((described) =>
+    for (const described of page.records) {
+      if (described.hiddenUntil !== null && Date.parse(described.hiddenUntil) > now) continue;
+      checking.push(
         checkCitizenRecord({
           described,
           page,
@@ -89,16 +103,10 @@ async function collectFromGateway(gateway: PortalGateway, options: CollectOption
           verifier: options.view.verifier,
           checkpoints: options.checkpoints,
         }),
-      ),
-    );
-    for (const record of checked) {
-      if (record === 'foreign')
-        options.log.warn({ gateway: gateway.id }, 'record about another subject dropped');
-      else records.push(record);
+      );
     }
-    cursor = page.nextCursor;
-  } while (cursor !== null && records.length < max);
-  return cursor === null ? { gateway, records, notice: null } : notice('truncated');
+    if (!more) return page.nextCursor === null ? outcome() : outcome('truncated');
+  }
 }
 
 /**

@@ -36,7 +36,8 @@ export function createTimelineLoader(deps: {
   const cacheMs = deps.cacheMs ?? 30_000;
   // Checkpoint checks depend on the directory's trust: a new directory starts a new cache.
   let checkedFor: FederationView | undefined;
-  let checkpoints = new Map<string, Promise<WitnessedCheckpoint>>();
+  // By checkpoint, then cosignature: lookups reuse each page's strings instead of joining them anew.
+  let checkpoints = new Map<string, Map<string, Promise<WitnessedCheckpoint>>>();
 
   const cacheFor = (view: FederationView): CheckpointCache => {
     if (view !== checkedFor) {
@@ -44,10 +45,12 @@ export function createTimelineLoader(deps: {
       checkpoints = new Map();
     }
     return {
-      get: (key) => checkpoints.get(key),
-      set: (key, value) => {
+      get: (jws, cosignature) => checkpoints.get(jws)?.get(cosignature),
+      set: (jws, cosignature, value) => {
         if (checkpoints.size >= MAX_CHECKPOINTS) checkpoints.delete(checkpoints.keys().next().value!);
-        checkpoints.set(key, value);
+        const byCosignature = checkpoints.get(jws) ?? new Map();
+        byCosignature.set(cosignature, value);
+        checkpoints.set(jws, byCosignature);
       },
     };
   };
