@@ -173,7 +173,7 @@ export function TimelinePage(props: {
         </fieldset>
       </form>
       <p role="status">
-        {t.timeline.count(props.matching.length)}{' '}
+        {t.timeline.count(props.matching.length)}.{' '}
         {t.timeline.asOf(format(new Date(props.timeline.fetchedAt).toISOString()))}{' '}
         <a href="/timeline?reload=1">{t.timeline.reload}</a>
       </p>
