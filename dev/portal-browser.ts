@@ -77,6 +77,15 @@ export function createPortalBrowser(portal: string) {
   return {
     /** The cookies held now, by name (e.g. to tamper with the session cookie). */
     cookies,
+    /** GETs a download (e.g. an export bundle) as bytes, without following redirects. */
+    async download(path: string): Promise<{ status: number; type: string | null; bytes: Buffer }> {
+      const headers = new Headers();
+      if (cookies.size > 0) headers.set('cookie', [...cookies].map(([n, v]) => `${n}=${v}`).join('; '));
+      const response = await fetch(new URL(path, base), { headers, redirect: 'manual' });
+      remember(response);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      return { status: response.status, type: response.headers.get('content-type'), bytes };
+    },
     /** GETs a portal page and follows its redirects. */
     async get(path: string): Promise<PortalPage> {
       return follow(await send(path));

@@ -72,7 +72,12 @@ export function createAuditorRoutes(deps: AuditorRoutesDeps): Hono<PortalEnv> {
     clearSessionCookie(c);
     return toLoginPage(c, 'auditor', 'expired');
   };
-  const unavailable = (c: Context<PortalEnv>, title: string, status: 404 | 503 = 503, text?: string) => {
+  const unavailable = (
+    c: Context<PortalEnv>,
+    title: string,
+    status: 403 | 404 | 503 = 503,
+    text?: string,
+  ) => {
     const t = c.get('t');
     return renderPage(c, { title, status }, () => (
       <>
@@ -150,7 +155,7 @@ export function createAuditorRoutes(deps: AuditorRoutesDeps): Hono<PortalEnv> {
     });
     if ('kind' in record) {
       if (isExpired(record)) return expired(c);
-      const status = record.kind === 'refused' && record.status === 404 ? 404 : 503;
+      const status = record.kind === 'refused' ? (record.status === 404 ? 404 : 403) : 503;
       const text = status === 404 ? t.errors.notFound : auditorNoticeText(t, gateway, record);
       return unavailable(c, t.auditor.recordTitle, status, text);
     }
@@ -265,7 +270,8 @@ export function createAuditorRoutes(deps: AuditorRoutesDeps): Hono<PortalEnv> {
     );
     if (!download.ok) {
       if (isExpired(download.failure)) return expired(c);
-      return unavailable(c, t.auditor.logsTitle, 503, auditorNoticeText(t, gateway, download.failure));
+      const status = download.failure.kind === 'refused' ? 403 : 503;
+      return unavailable(c, t.auditor.logsTitle, status, auditorNoticeText(t, gateway, download.failure));
     }
     const name = `einmal-audit-${params.data.tree.replaceAll(/[^A-Za-z0-9._-]+/g, '-')}.tar`;
     return new Response(Readable.toWeb(download.body.body) as ReadableStream, {

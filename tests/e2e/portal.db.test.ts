@@ -1,8 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditCommands } from '../../audit/cli.ts';
+import { extractBundleArchive, verifyBundles } from '../../audit/index.ts';
 import { runCli } from '../../cli/run.ts';
 import { testAuditors } from '../../dev/auditors.ts';
 import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
@@ -250,6 +252,35 @@ describe('the portal over HTTP: login, the merged timeline, evidence, and every 
     const petra = await search(PETRA.id);
     expect(petra.body).not.toContain('nicht prüfen');
     expect(petra.body.match(/<tr>/g)).toHaveLength(1 + 4);
+  });
+
+  it('hands an auditor a gateway’s export bundle that the offline verifier accepts', async () => {
+    const b = browser();
+    await b.login(PETRA.id, 'auditor');
+    const tree = 'DEMO/GOV/munich/gw1';
+    const download = await b.download(`/auditor/bundle?${new URLSearchParams({ gateway: tree, tree })}`);
+    expect([download.status, download.type]).toEqual([200, 'application/x-tar']);
+    const dir = await mkdtemp(join(tmpdir(), 'einmal-bundle-'));
+    try {
+      await extractBundleArchive(Readable.from([download.bytes]), dir, { maxBytes: 1 << 26 });
+      const anchorPem = await readFile(federation.endpoints.pki.rootCa, 'utf8');
+      const report = await verifyBundles({ bundles: [dir], anchorPem });
+      expect(report.failures).toEqual([]);
+      expect(report.bundles[0]).toMatchObject({ tree, records: 3 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // Jonas may audit Munich only: another gateway refuses him, and the portal says so.
+    const jonas = browser();
+    await jonas.login(JONAS.id, 'auditor');
+    const other = 'DEMO/GOV/vehicle-authority/gw1';
+    const refused = await jonas.get(
+      `/auditor/bundle?${new URLSearchParams({ gateway: other, tree: other })}`,
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain(
+      'Sie dürfen das Protokoll von Vehicle registration authority nicht prüfen',
+    );
   });
 
   it('pages an auditor search across gateways without gaps or repeats', async () => {
