@@ -147,13 +147,7 @@ export const ERROR_CODES = {
 
   // Portal (citizens' and auditors' web application).
   'Portal.LoginFailed': spec(401, 'The login could not be completed'),
-  'Portal.SessionExpired': spec(401, 'The session has ended'),
-  'Portal.UntrustedIssuer': spec(400, 'The eID provider is not trusted by the federation'),
   'Portal.InvalidForm': spec(403, 'The form is outdated or was not sent from the portal'),
-  'Portal.WrongRole': spec(403, 'This page is not available for this login'),
-  'Portal.GatewayUnreachable': spec(502, 'The gateway could not be reached'),
-  'Portal.GatewayRefused': spec(502, 'The gateway refused the request'),
-  'Portal.InvalidGatewayAnswer': spec(502, 'The gateway answer is malformed'),
 
   'Server.InternalError': spec(500, 'Internal error'),
   'Server.Unavailable': spec(503, 'The service is temporarily unavailable'),

@@ -333,6 +333,13 @@ describe('the portal over HTTP: login, the merged timeline, evidence, and every 
     );
     const body = await response.text();
     expect(body).not.toMatch(/<script(?![^>]*src="\/static\/)/);
+    // The language switch returns to pages of the portal only.
+    for (const back of ['https://evil.example/', '//evil.example/', '/\\evil.example']) {
+      const switched = await fetch(`${portal}/language?to=en&back=${encodeURIComponent(back)}`, {
+        redirect: 'manual',
+      });
+      expect(switched.headers.get('location'), back).toBe('/');
+    }
     expect(body).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
   });
 
