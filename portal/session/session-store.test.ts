@@ -72,4 +72,22 @@ describe('portal sessions', () => {
     expect(store.get(a.id).status).toBe('active');
     expect(store.get(b.id).status).toBe('expired');
   });
+
+  it('never lets a flood of anonymous visits push a logged-in person out', () => {
+    let now = 0;
+    const store = createSessionStore({ clock: () => now, idleMs: 3_600_000, maxSessions: 10 });
+    const anna = store.create();
+    anna.user = user(3_600_000);
+    for (let i = 0; i < 1000; i += 1) {
+      now += 1;
+      store.create();
+    }
+    expect(store.size()).toBe(10);
+    expect(store.get(anna.id).status).toBe('active');
+    // Without a login a session lasts ten idle minutes at most.
+    const visitor = store.create();
+    now += 10 * 60_000 + 1;
+    expect(store.get(visitor.id).status).toBe('expired');
+    expect(store.get(anna.id).status).toBe('active');
+  });
 });

@@ -64,9 +64,10 @@ export const randomToken = (): string => randomBytes(32).toString('base64url');
 /**
  * Sessions in memory. A session ends after `idleMs` without a request, or when its user's access
  * token expires; an ended session is remembered as expired for a while so the login page can say
- * why. At most `maxSessions` are kept (the least recently used goes first), so anonymous visitors
- * cannot exhaust memory. One portal process holds its sessions; several behind a load balancer
- * need sticky sessions.
+ * why. A session without a login lasts at most ten idle minutes. At most `maxSessions` are kept:
+ * when full, the least recently used session without a login goes first, so a flood of anonymous
+ * visits can neither exhaust memory nor push logged-in people out. One portal process holds its
+ * sessions; several behind a load balancer need sticky sessions.
  *
  * @example
  * const sessions = createSessionStore({ clock: Date.now, idleMs: 30 * 60_000 });
@@ -83,20 +84,33 @@ export function createSessionStore(options: {
   const sessions = new Map<string, Session>();
   const ended = new Map<string, number>();
 
+  // A session without a login only carries a login form's CSRF token and a login in progress.
+  const anonymousIdleMs = Math.min(idleMs, 10 * 60_000);
   const isOver = (session: Session, now: number) =>
-    now - session.lastSeenAt > idleMs || (session.user !== undefined && now >= session.user.expiresAt);
+    session.user === undefined
+      ? now - session.lastSeenAt > anonymousIdleMs
+      : now - session.lastSeenAt > idleMs || now >= session.user.expiresAt;
 
   function remember(id: string, now: number): void {
     ended.set(id, now);
     if (ended.size > maxSessions) ended.delete(ended.keys().next().value!);
   }
 
+  /** The session to drop when full: the least recently used one without a login, if one is near. */
+  function evictable(): string {
+    let scanned = 0;
+    for (const [id, session] of sessions) {
+      if (session.user === undefined || ++scanned >= 1000) return id;
+    }
+    return sessions.keys().next().value!;
+  }
+
   function store(session: Session): Session {
     sessions.set(session.id, session);
     while (sessions.size > maxSessions) {
-      const oldest = sessions.keys().next().value!;
-      sessions.delete(oldest);
-      remember(oldest, clock());
+      const dropped = evictable();
+      sessions.delete(dropped);
+      remember(dropped, clock());
     }
     return session;
   }
