@@ -195,7 +195,11 @@ function SignerLine(props: {
   return (
     <>
       <dt>{props.label}</dt>
-      <dd>{props.signer ? (props.signer.subject ?? '?') : props.t.auditor.noSignature}</dd>
+      <dd>
+        {props.signer
+          ? (props.signer.subject ?? props.t.auditor.unreadableSigner)
+          : props.t.auditor.noSignature}
+      </dd>
     </>
   );
 }
@@ -293,8 +297,8 @@ export function RecordPage(props: {
             <dd>{view.proof.checkpoint.size}</dd>
             <dt>{t.entry.checkpoint}</dt>
             <dd>
-              <time datetime={view.proof.checkpoint.time}>{format(view.proof.checkpoint.time)}</time>, root{' '}
-              <code>{view.proof.checkpoint.root}</code>
+              <time datetime={view.proof.checkpoint.time}>{format(view.proof.checkpoint.time)}</time>,{' '}
+              {a.root} <code>{view.proof.checkpoint.root}</code>
             </dd>
             <dt>{t.entry.signedBy}</dt>
             <dd>{view.proof.signer ?? '–'}</dd>

@@ -129,7 +129,7 @@ const en = {
     checkpoint: 'Checkpoint',
     signedBy: 'Signed by',
     cosignedBy: 'Cosigned by the witness',
-    reason: 'What is wrong',
+    reason: 'What is wrong (technical detail)',
     evidenceTitle: 'Check it yourself',
     evidenceText:
       'The evidence file holds the log records of this access, their proofs and the signed checkpoints. Anyone can check it without the portal, with the federation’s root certificate:',
@@ -180,6 +180,8 @@ const en = {
     signaturesOk: (n: number) => `${n} signature(s) verified against the federation’s root certificate.`,
     proofTitle: 'Inclusion proof',
     proofHashes: 'Proof hashes',
+    root: 'root',
+    unreadableSigner: 'unreadable certificate',
     evidenceButton: 'Download evidence for this record',
     logsTitle: 'Verify the logs',
     logsIntro:
@@ -355,7 +357,7 @@ const de: Messages = {
     checkpoint: 'Prüfpunkt',
     signedBy: 'Signiert von',
     cosignedBy: 'Gegengezeichnet von der Zeugin',
-    reason: 'Was nicht stimmt',
+    reason: 'Was nicht stimmt (technische Angabe, englisch)',
     evidenceTitle: 'Selbst prüfen',
     evidenceText:
       'Die Nachweisdatei enthält die Protokolleinträge dieses Zugriffs, ihre Beweise und die signierten Prüfpunkte. Jede und jeder kann sie ohne das Portal prüfen, mit dem Wurzelzertifikat des Verbunds:',
@@ -406,6 +408,8 @@ const de: Messages = {
     signaturesOk: (n) => `${n} Signatur(en) gegen das Wurzelzertifikat des Verbunds geprüft.`,
     proofTitle: 'Inklusionsbeweis',
     proofHashes: 'Beweis-Hashes',
+    root: 'Wurzel',
+    unreadableSigner: 'unlesbares Zertifikat',
     evidenceButton: 'Nachweis für diesen Eintrag herunterladen',
     logsTitle: 'Protokolle prüfen',
     logsIntro:
