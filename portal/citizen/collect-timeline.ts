@@ -7,6 +7,11 @@ import { type CitizenPage, citizenPageSchema } from './citizen-answer.ts';
 
 /** Records per request to a gateway (the citizen API's maximum). */
 const PAGE_SIZE = 200;
+/**
+ * Records of the first request to each gateway: enough for the first page of the timeline, so that
+ * page can be shown before older records have arrived.
+ */
+const FIRST_PAGE_SIZE = 50;
 /** The newest this many records of one gateway are shown. */
 export const MAX_RECORDS_PER_GATEWAY = 5000;
 
@@ -23,6 +28,13 @@ export interface GatewayRecords {
   readonly gateway: PortalGateway;
   readonly records: readonly CheckedRecord[];
   readonly notice: GatewayNotice | null;
+}
+
+/** One gateway's first page: its newest records, and whether it holds older ones. */
+export interface FirstRecords extends GatewayRecords {
+  readonly more: boolean;
+  /** The log time of the oldest record of the first page, when there are older ones. */
+  readonly oldest: string | null;
 }
 
 export interface CollectOptions {
@@ -51,7 +63,11 @@ function refusalOf(failure: Extract<GatewayFailure, { kind: 'refused' }>): Gatew
  * read. A page about another subject is refused as a whole; a record the gateway still hides, or a
  * logged record about someone else, is never kept.
  */
-async function collectFromGateway(gateway: PortalGateway, options: CollectOptions): Promise<GatewayRecords> {
+async function collectFromGateway(
+  gateway: PortalGateway,
+  options: CollectOptions,
+  onFirstPage: (first: FirstRecords) => void,
+): Promise<GatewayRecords> {
   const max = options.maxPerGateway ?? MAX_RECORDS_PER_GATEWAY;
   const records: CheckedRecord[] = [];
   const notice = (problem: GatewayNotice['problem'], refusal?: GatewayNotice['refusal']) => ({
@@ -60,18 +76,24 @@ async function collectFromGateway(gateway: PortalGateway, options: CollectOption
     notice: { gateway, problem, ...(refusal ? { refusal } : {}) },
   });
   const fetchPage = (cursor: string | null) => {
-    const query = new URLSearchParams({ limit: String(PAGE_SIZE), ...(cursor ? { cursor } : {}) });
+    const limit = cursor ? PAGE_SIZE : FIRST_PAGE_SIZE;
+    const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { cursor } : {}) });
     return options.client.getJson(`${gateway.publicAddress}/citizen/v1/records?${query}`, options.token);
   };
   const checking: Promise<CheckedRecord | 'foreign'>[] = [];
+  const kept = (all: readonly (CheckedRecord | 'foreign')[]) =>
+    all.flatMap((record) => {
+      if (record !== 'foreign') return [record];
+      options.log.warn({ gateway: gateway.id }, 'record about another subject dropped');
+      return [];
+    });
+  let firstDone = false;
   /** The checked records so far, with a notice when reading stopped early. */
   const outcome = async (problem?: GatewayNotice['problem'], refusal?: GatewayNotice['refusal']) => {
-    for (const record of await Promise.all(checking)) {
-      if (record === 'foreign')
-        options.log.warn({ gateway: gateway.id }, 'record about another subject dropped');
-      else records.push(record);
-    }
-    return problem ? notice(problem, refusal) : { gateway, records, notice: null };
+    records.push(...kept(await Promise.all(checking)));
+    const result = problem ? notice(problem, refusal) : { gateway, records, notice: null };
+    if (!firstDone) onFirstPage({ ...result, records: [...records], more: false, oldest: null });
+    return result;
   };
   let next = fetchPage(null);
   for (let read = 0; ; ) {
@@ -106,16 +128,45 @@ async function collectFromGateway(gateway: PortalGateway, options: CollectOption
       );
     }
     if (!more) return page.nextCursor === null ? outcome() : outcome('truncated');
+    if (!firstDone) {
+      firstDone = true;
+      const oldest = page.records.at(-1)?.time ?? null;
+      void Promise.all(checking).then((first) =>
+        onFirstPage({ gateway, records: kept(first), notice: null, more: true, oldest }),
+      );
+    }
   }
 }
 
 /**
  * Asks every gateway of the federation for the citizen's records, all at once; one that is slow or
- * down costs its timeout and a notice, never the others' records (DESIGN.md §9).
+ * down costs its timeout and a notice, never the others' records (DESIGN.md §9). `first` settles
+ * once every gateway's first page is in and checked (enough for the first page of the timeline);
+ * `all` once every record is.
  *
  * @example
- * const results = await collectCitizenRecords({ view, client, token, subject, checkpoints, clock, log });
+ * const { first, all } = collectCitizenRecords({ view, client, token, subject, checkpoints, clock, log });
  */
-export function collectCitizenRecords(options: CollectOptions): Promise<GatewayRecords[]> {
-  return Promise.all(options.view.gateways.map((gateway) => collectFromGateway(gateway, options)));
+export function collectCitizenRecords(options: CollectOptions): {
+  first: Promise<FirstRecords[]>;
+  all: Promise<GatewayRecords[]>;
+} {
+  const settle: { resolve: (first: FirstRecords) => void; reject: (error: unknown) => void }[] = [];
+  const first = Promise.all(
+    options.view.gateways.map(
+      () => new Promise<FirstRecords>((resolve, reject) => settle.push({ resolve, reject })),
+    ),
+  );
+  const all = Promise.all(
+    options.view.gateways.map((gateway, i) =>
+      collectFromGateway(gateway, options, settle[i]!.resolve).catch((error: unknown) => {
+        settle[i]!.reject(error);
+        throw error;
+      }),
+    ),
+  );
+  // Whoever waits only for `all` must not leave a failed `first` unhandled, and vice versa.
+  first.catch(() => {});
+  all.catch(() => {});
+  return { first, all };
 }

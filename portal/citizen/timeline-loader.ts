@@ -3,16 +3,17 @@ import { EinmalError, type Logger } from '../../core/index.ts';
 import type { FederationView } from '../federation/federation-view.ts';
 import type { GatewayClient } from '../federation/gateway-client.ts';
 import type { Session } from '../session/session-store.ts';
-import { collectCitizenRecords } from './collect-timeline.ts';
-import { mergeTimeline, type Timeline } from './timeline.ts';
+import { collectCitizenRecords, type GatewayRecords } from './collect-timeline.ts';
+import { mergeTimeline, provisionalTimeline, type Timeline } from './timeline.ts';
 
 export interface TimelineLoader {
   /**
    * The session citizen's timeline: read from every gateway, or the one read within the last
-   * `cacheMs` (paging, filters and downloads then cost nothing). `expired` when the gateways say the
-   * citizen's login has expired.
+   * `cacheMs` (paging, filters and downloads then cost nothing). With `newest`, it may be answered
+   * as soon as every gateway's first page is in, if that already gives this many entries (then
+   * `complete` is `false`). `expired` when the gateways say the citizen's login has expired.
    */
-  load(session: Session, options?: { reload?: boolean }): Promise<Timeline | 'expired'>;
+  load(session: Session, options?: { reload?: boolean; newest?: number }): Promise<Timeline | 'expired'>;
 }
 
 const CACHE_KEY = 'timeline';
@@ -55,11 +56,12 @@ export function createTimelineLoader(deps: {
     };
   };
 
-  async function read(session: Session): Promise<Timeline | 'expired'> {
+  /** Starts reading every gateway: the newest part first, then everything. */
+  function read(session: Session): Reading {
     const view = deps.federation();
     const user = session.user;
     if (!view || !user) throw new EinmalError('Directory.Unavailable');
-    const results = await collectCitizenRecords({
+    const collected = collectCitizenRecords({
       view,
       client: deps.client,
       token: user.accessToken,
@@ -68,20 +70,45 @@ export function createTimelineLoader(deps: {
       clock: deps.clock,
       log: deps.log,
     });
-    if (results.some((r) => r.notice?.refusal === 'expired')) return 'expired';
-    return mergeTimeline(results, view, deps.clock());
+    const expired = (results: readonly GatewayRecords[]) =>
+      results.some((r) => r.notice?.refusal === 'expired');
+    const reading: Reading = {
+      at: deps.clock(),
+      finished: false,
+      newest: collected.first.then((results) =>
+        expired(results) ? 'expired' : provisionalTimeline(results, view, deps.clock()),
+      ),
+      all: collected.all.then((results) => {
+        reading.finished = true;
+        return expired(results) ? 'expired' : mergeTimeline(results, view, deps.clock());
+      }),
+    };
+    return reading;
   }
 
   return {
     async load(session, options = {}) {
-      const cached = session.data.get(CACHE_KEY) as
-        | { at: number; timeline: Promise<Timeline | 'expired'> }
-        | undefined;
-      if (cached && !options.reload && deps.clock() - cached.at < cacheMs) return cached.timeline;
-      const timeline = read(session);
-      session.data.set(CACHE_KEY, { at: deps.clock(), timeline });
-      timeline.catch(() => session.data.delete(CACHE_KEY));
-      return timeline;
+      let reading = session.data.get(CACHE_KEY) as Reading | undefined;
+      if (!reading || options.reload || deps.clock() - reading.at >= cacheMs) {
+        reading = read(session);
+        session.data.set(CACHE_KEY, reading);
+        reading.all.catch(() => session.data.delete(CACHE_KEY));
+      }
+      if (options.newest === undefined || reading.finished) return reading.all;
+      const newest = await reading.newest;
+      const enough = newest === 'expired' || newest.complete || newest.entries.length >= options.newest;
+      return enough ? newest : reading.all;
     },
   };
+}
+
+/** One reading of a citizen's log from every gateway. */
+interface Reading {
+  readonly at: number;
+  /** Every record is in: the whole timeline is at hand. */
+  finished: boolean;
+  /** The newest part, once every gateway's first page is in. */
+  readonly newest: Promise<Timeline | 'expired'>;
+  /** Everything. */
+  readonly all: Promise<Timeline | 'expired'>;
 }

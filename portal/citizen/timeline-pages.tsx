@@ -173,7 +173,9 @@ export function TimelinePage(props: {
         </fieldset>
       </form>
       <p role="status">
-        {t.timeline.count(props.matching.length)}.{' '}
+        {props.timeline.complete
+          ? `${t.timeline.count(props.matching.length)}.`
+          : t.timeline.newestOnly(props.matching.length)}{' '}
         {t.timeline.asOf(format(new Date(props.timeline.fetchedAt).toISOString()))}{' '}
         <a href="/timeline?reload=1">{t.timeline.reload}</a>
       </p>
@@ -194,15 +196,15 @@ export function TimelinePage(props: {
           ))}
         </ol>
       )}
-      {props.pages > 1 ? (
+      {props.pages > 1 || !props.timeline.complete ? (
         <nav class="paging" aria-label={t.timeline.pagination}>
           {props.pageNumber > 1 ? (
             <a href={`/timeline${filterQuery(filter, props.pageNumber - 1)}`} rel="prev">
               {t.timeline.newer}
             </a>
           ) : null}
-          <span>{t.timeline.page(props.pageNumber, props.pages)}</span>
-          {props.pageNumber < props.pages ? (
+          {props.timeline.complete ? <span>{t.timeline.page(props.pageNumber, props.pages)}</span> : null}
+          {props.pageNumber < props.pages || !props.timeline.complete ? (
             <a href={`/timeline${filterQuery(filter, props.pageNumber + 1)}`} rel="next">
               {t.timeline.older}
             </a>

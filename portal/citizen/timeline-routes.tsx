@@ -62,7 +62,10 @@ export function createTimelineRoutes(deps: TimelineRoutesDeps): Hono<PortalEnv> 
   const app = new Hono<PortalEnv>();
 
   /** The session's timeline, or the response that replaces the page (expired login, no directory). */
-  async function timelineOf(c: Context<PortalEnv>, reload = false): Promise<Timeline | Response> {
+  async function timelineOf(
+    c: Context<PortalEnv>,
+    options: { reload?: boolean; newest?: number } = {},
+  ): Promise<Timeline | Response> {
     const session = c.get('session') as Session;
     if (!deps.federation()) {
       const t = c.get('t');
@@ -73,7 +76,7 @@ export function createTimelineRoutes(deps: TimelineRoutesDeps): Hono<PortalEnv> 
         </>
       ));
     }
-    const timeline = await deps.timelines.load(session, { reload });
+    const timeline = await deps.timelines.load(session, options);
     if (timeline !== 'expired') return timeline;
     deps.sessions.destroy(session.id);
     clearSessionCookie(c);
@@ -81,13 +84,18 @@ export function createTimelineRoutes(deps: TimelineRoutesDeps): Hono<PortalEnv> 
   }
 
   app.get('/timeline', async (c) => {
-    const timeline = await timelineOf(c, c.req.query('reload') === '1');
+    const { filter, bad } = readFilter(c.req.query());
+    const requested = Number.parseInt(c.req.query('page') ?? '1', 10);
+    // The unfiltered first page needs only the newest entries: it need not wait for older records.
+    const firstPage = !(requested > 1) && Object.keys(filter).length === 0;
+    const timeline = await timelineOf(c, {
+      reload: c.req.query('reload') === '1',
+      ...(firstPage ? { newest: ENTRIES_PER_PAGE } : {}),
+    });
     if (timeline instanceof Response) return timeline;
     const t = c.get('t');
-    const { filter, bad } = readFilter(c.req.query());
     const matching = filterTimeline(timeline.entries, filter, deps.timeZone);
     const pages = Math.max(1, Math.ceil(matching.length / ENTRIES_PER_PAGE));
-    const requested = Number.parseInt(c.req.query('page') ?? '1', 10);
     const pageNumber = Number.isSafeInteger(requested) ? Math.min(Math.max(requested, 1), pages) : 1;
     const shown = matching.slice((pageNumber - 1) * ENTRIES_PER_PAGE, pageNumber * ENTRIES_PER_PAGE);
     const agencies = choices(timeline.entries, (e) =>

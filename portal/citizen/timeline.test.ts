@@ -6,7 +6,7 @@ import { createFederationView, type FederationView } from '../federation/federat
 import type { CheckedRecord, RecordCheck } from './check-record.ts';
 import type { CitizenRecord } from './citizen-answer.ts';
 import type { GatewayRecords } from './collect-timeline.ts';
-import { filterTimeline, mergeTimeline } from './timeline.ts';
+import { filterTimeline, mergeTimeline, provisionalTimeline } from './timeline.ts';
 
 const ADDRESS = 'DEMO/GOV/residents-office/register/address/v1';
 const VEHICLES = 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
@@ -163,5 +163,47 @@ describe('the merged timeline', () => {
     expect(ids({ from: '2026-03-02', to: '2026-03-02' })).toEqual(['3']);
     expect(ids({ from: '2026-03-02', to: '2026-03-02' }, 'UTC')).toEqual([]);
     expect(ids({ from: '2026-03-03' })).toEqual(['4']);
+  });
+
+  it('shows the newest part before older records arrive: only entries no unread record can join or precede', () => {
+    const record = (n: number, side: 'consumer' | 'provider', minute: number) =>
+      checked(
+        described({
+          id: `00000000-0000-4000-8000-00000000000${n}`,
+          side,
+          time: new Date(Date.UTC(2026, 2, 1, 10, minute)).toISOString(),
+          service: ADDRESS,
+        }),
+      );
+    const first = (gateway: string, records: CheckedRecord[], oldestMinute: number | null) => ({
+      ...at(gateway, records),
+      more: oldestMinute !== null,
+      oldest: oldestMinute === null ? null : new Date(Date.UTC(2026, 2, 1, 10, oldestMinute)).toISOString(),
+    });
+    const partial = provisionalTimeline(
+      [
+        first(
+          'DEMO/GOV/munich/gw1',
+          [record(1, 'consumer', 30), record(2, 'consumer', 20), record(3, 'consumer', 10)],
+          10,
+        ),
+        first('DEMO/GOV/residents-office/gw1', [record(1, 'provider', 30)], null),
+      ],
+      view,
+      0,
+    );
+    // Munich holds older records, logged 10:10 or earlier: what is newer by more than an exchange's
+    // span is final; the entry at 10:10 may still gain its other side's record.
+    expect(partial.complete).toBe(false);
+    expect(partial.entries.map((e) => [e.messageId.slice(-1), e.records.length])).toEqual([
+      ['1', 2],
+      ['2', 1],
+    ]);
+    const whole = provisionalTimeline(
+      [first('DEMO/GOV/munich/gw1', [record(3, 'consumer', 10)], null)],
+      view,
+      0,
+    );
+    expect([whole.complete, whole.entries.length]).toEqual([true, 1]);
   });
 });

@@ -1,7 +1,7 @@
 import type { FederationView, PortalGateway } from '../federation/federation-view.ts';
 import { memberOf } from '../federation/federation-view.ts';
 import type { CheckedRecord } from './check-record.ts';
-import type { GatewayNotice, GatewayRecords } from './collect-timeline.ts';
+import type { FirstRecords, GatewayNotice, GatewayRecords } from './collect-timeline.ts';
 
 /** A code with its title for citizens (from the directory), when known. */
 export interface Titled {
@@ -49,6 +49,35 @@ export interface Timeline {
   readonly fetchedAt: number;
   readonly entries: readonly TimelineEntry[];
   readonly notices: readonly GatewayNotice[];
+  /** `false` while older entries are still being read: `entries` are then the newest ones only. */
+  readonly complete: boolean;
+}
+
+/**
+ * How much older than an entry its other side's record may be logged: the provider logs an
+ * exchange before the consumer does, a request's duration apart.
+ */
+const EXCHANGE_SPAN_MS = 60_000;
+
+/**
+ * The newest part of the timeline from every gateway's first page, before older records arrive:
+ * only entries newer than every unread record by more than an exchange's span, so each is shown
+ * with all its records and nothing newer can still come. When no gateway holds more, it is the
+ * whole timeline.
+ *
+ * @example
+ * const newest = provisionalTimeline(await collected.first, view, Date.now());
+ */
+export function provisionalTimeline(
+  results: readonly FirstRecords[],
+  view: FederationView,
+  fetchedAt: number,
+): Timeline {
+  const merged = mergeTimeline(results, view, fetchedAt);
+  const horizons = results.flatMap((r) => (r.more && r.oldest ? [Date.parse(r.oldest)] : []));
+  if (horizons.length === 0) return merged;
+  const horizon = Math.max(...horizons) + EXCHANGE_SPAN_MS;
+  return { ...merged, entries: merged.entries.filter((e) => Date.parse(e.time) > horizon), complete: false };
 }
 
 const OUTCOME_RANK = { ok: 0, rejected: 1, failed: 2 } as const;
@@ -144,6 +173,7 @@ export function mergeTimeline(
     fetchedAt,
     entries,
     notices: results.flatMap((r) => (r.notice ? [r.notice] : [])),
+    complete: true,
   };
 }
 

@@ -6,19 +6,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditCommands } from '../../audit/cli.ts';
 import { extractBundleArchive, verifyBundles } from '../../audit/index.ts';
 import { runCli } from '../../cli/run.ts';
+import { silentLogger } from '../../core/index.ts';
 import { testAuditors } from '../../dev/auditors.ts';
 import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
 import { obtainCitizenToken } from '../../dev/eid/index.ts';
 import { connectInformationSystem } from '../../dev/information-system.ts';
 import { createPortalBrowser, type PortalBrowser } from '../../dev/portal-browser.ts';
+import { createAuditLog } from '../../gateway/index.ts';
 import { searchAuditLogs } from '../../portal/auditor/audit-search.ts';
 import { createFederationView } from '../../portal/federation/federation-view.ts';
 import { createGatewayClient } from '../../portal/federation/gateway-client.ts';
+import { sampleAuditRecord } from '../support/audit-record.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
 const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
 const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
 const LUKAS = testCitizens[1]!;
+const MIA = testCitizens[2]!;
 const [PETRA, JONAS] = testAuditors as [(typeof testAuditors)[0], (typeof testAuditors)[0]];
 /** The portal sessions of this federation end after this much idle time. */
 const IDLE_SECONDS = 6;
@@ -350,5 +354,45 @@ describe('the portal over HTTP: login, the merged timeline, evidence, and every 
     for (const text of [page.body, page.url.href, ...lines]) {
       expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./);
     }
+  });
+
+  // Last: Mia's many records change what the auditor tests above count.
+  it('shows the newest accesses before older ones are read, then pages through all of them', async () => {
+    // Mia has 60 accesses in Munich's log, more than one first request to a gateway brings.
+    const munich = 'DEMO/GOV/munich/gw1';
+    const db = federation.gatewayDb(munich);
+    const log = createAuditLog({ db, tree: munich, log: silentLogger });
+    const start = Date.now() - 60 * 3_600_000;
+    for (let i = 0; i < 60; i += 1) {
+      await log.append(
+        sampleAuditRecord({
+          subject: MIA.id,
+          logTime: new Date(start + i * 3_600_000).toISOString(),
+          issue: `MIA-${i}`,
+        }),
+      );
+    }
+    await log.drain();
+    const size = Number((await db.selectFrom('tree_head').select('size').executeTakeFirstOrThrow()).size);
+    for (let i = 0; i < 40; i += 1) {
+      const witnessed = await db
+        .selectFrom('checkpoint')
+        .select((eb) => eb.fn.max('size').as('size'))
+        .where('cosignature', 'is not', null)
+        .executeTakeFirst();
+      if (Number(witnessed?.size ?? 0) >= size) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const b = browser();
+    const first = await b.login(MIA.id);
+    expect(first.body).toMatch(/Die neuesten \d+ Zugriffe; ältere werden noch gelesen\./);
+    expect(first.body.match(/<li><article/g)).toHaveLength(20);
+    const second = await b.get('/timeline?page=2');
+    expect(second.body).toContain('Seite 2 von 3');
+    const again = await b.get('/timeline');
+    expect(again.body).toContain('60 Zugriffe.');
+    const all = JSON.parse((await b.get('/timeline/export.json')).body).entries as JsonEntry[];
+    expect(all).toHaveLength(60);
+    expect(all.every((e) => e.check === 'verified')).toBe(true);
   });
 });
