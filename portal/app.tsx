@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
 import { type Logger, toEinmalError } from '../core/index.ts';
 import { createAuditorRoutes } from './auditor/auditor-routes.tsx';
@@ -71,6 +72,13 @@ export function createPortalApp(deps: PortalAppDeps): Hono<PortalEnv> {
     c.header('vary', 'accept-language, cookie');
   });
   app.use(sessionMiddleware(deps.sessions));
+  // The portal's forms are a few short fields.
+  app.use(
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) => c.text('Request body too large', 413),
+    }),
+  );
 
   app.get('/static/portal.css', (c) => {
     c.header('cache-control', 'public, max-age=3600');

@@ -9,10 +9,10 @@ import {
 } from '../../schemas/index.ts';
 import type { FederationView, PortalGateway } from '../federation/federation-view.ts';
 import type { GatewayClient, GatewayFailure } from '../federation/gateway-client.ts';
-import { nextDay, startOfDay } from '../i18n/time-zone.ts';
+import { calendarDaySchema, nextDay, startOfDay } from '../i18n/time-zone.ts';
 import { type AuditorRecordFields, auditorPageSchema } from './auditor-answers.ts';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Must be a date');
+const day = calendarDaySchema;
 const optional = <S extends z.ZodType>(schema: S) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 

@@ -155,7 +155,8 @@ export function createAuditorRoutes(deps: AuditorRoutesDeps): Hono<PortalEnv> {
     });
     if ('kind' in record) {
       if (isExpired(record)) return expired(c);
-      const status = record.kind === 'refused' ? (record.status === 404 ? 404 : 403) : 503;
+      // The gateway refusing the auditor is 403; not finding (or not accepting) the record is 404.
+      const status = record.kind === 'refused' ? ([400, 404].includes(record.status) ? 404 : 403) : 503;
       const text = status === 404 ? t.errors.notFound : auditorNoticeText(t, gateway, record);
       return unavailable(c, t.auditor.recordTitle, status, text);
     }

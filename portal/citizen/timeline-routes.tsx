@@ -5,6 +5,7 @@ import { toLoginPage } from '../auth/auth-routes.tsx';
 import type { FederationView } from '../federation/federation-view.ts';
 import type { PortalEnv } from '../http/portal-env.ts';
 import { renderPage } from '../http/render.tsx';
+import { calendarDaySchema } from '../i18n/time-zone.ts';
 import { Notice } from '../pages/layout.tsx';
 import { clearSessionCookie } from '../session/session-middleware.ts';
 import type { Session, SessionStore } from '../session/session-store.ts';
@@ -30,7 +31,7 @@ export interface TimelineRoutesDeps {
 /** Entries per page. */
 export const ENTRIES_PER_PAGE = 20;
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const day = calendarDaySchema;
 const filterFields = {
   agency: printedMemberIdSchema,
   data: printedServiceIdSchema,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseLanguage } from './language.ts';
-import { nextDay, startOfDay } from './time-zone.ts';
+import { calendarDaySchema, nextDay, startOfDay } from './time-zone.ts';
 
 describe('the language of a page', () => {
   it('follows the switch first, then Accept-Language by weight, then German', () => {
@@ -28,4 +28,20 @@ describe('days in the portal’s time zone', () => {
     expect(startOfDay('2026-07-15', 'UTC').toISOString()).toBe('2026-07-15T00:00:00.000Z');
     expect(nextDay('2026-12-31')).toBe('2027-01-01');
   });
+});
+
+it('reads only calendar days that exist', () => {
+  for (const day of ['2026-02-28', '2028-02-29', '1999-12-31'])
+    expect(calendarDaySchema.safeParse(day).success, day).toBe(true);
+  for (const day of [
+    '2026-02-30',
+    '2026-13-01',
+    '0000-01-01',
+    '2026-1-1',
+    '2026-01-01T00:00',
+    '9999-99-99',
+    '',
+  ]) {
+    expect(calendarDaySchema.safeParse(day).success, day).toBe(false);
+  }
 });

@@ -1,3 +1,14 @@
+import { z } from 'zod';
+
+/** A calendar day, `YYYY-MM-DD`, that exists (no 31 February), between the years 1000 and 9999. */
+export const calendarDaySchema = z
+  .string()
+  .regex(/^[1-9]\d{3}-\d{2}-\d{2}$/, 'Must be a date (YYYY-MM-DD)')
+  .refine((day) => {
+    const time = Date.parse(`${day}T00:00:00Z`);
+    return Number.isFinite(time) && new Date(time).toISOString().startsWith(day);
+  }, 'Must be a date that exists');
+
 /** How far `timeZone` is ahead of UTC at `instant`, in milliseconds. */
 function offsetAt(instant: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {

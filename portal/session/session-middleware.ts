@@ -58,8 +58,8 @@ const sameToken = (a: string, b: string) => {
 
 /**
  * Reads a POSTed form of this portal: the request comes from the portal's own origin (when the
- * browser says where from) and carries the session's CSRF token. Only short string fields are
- * kept. Anything else is `Portal.InvalidForm`, as is a form without a session.
+ * browser says where from) and carries the session's CSRF token. Only text fields are kept (the
+ * app bounds the body's size). Anything else is `Portal.InvalidForm`, as is a form without a session.
  *
  * @example
  * const { session, form } = await readPortalForm(c, publicOrigin);
@@ -81,9 +81,7 @@ export async function readPortalForm(
     throw new EinmalError('Portal.InvalidForm', { cause, detail: 'unreadable form' });
   }
   const form: Record<string, string> = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (typeof value === 'string' && value.length <= 2048) form[key] = value;
-  }
+  for (const [key, value] of Object.entries(body)) if (typeof value === 'string') form[key] = value;
   if (!form.csrf || !sameToken(form.csrf, session.csrf)) {
     throw new EinmalError('Portal.InvalidForm', { detail: 'csrf token' });
   }

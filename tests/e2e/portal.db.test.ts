@@ -347,6 +347,54 @@ describe('the portal over HTTP: login, the merged timeline, evidence, and every 
     expect(body).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
   });
 
+  it('answers hostile addresses and forms with a page, never a 500', async () => {
+    const citizen = browser();
+    await citizen.login(storyCitizen.id);
+    const auditor = browser();
+    const search = await auditor.login(PETRA.id, 'auditor');
+    const paths = [
+      '/timeline?page=-1',
+      '/timeline?page=99999999999999999999',
+      '/timeline?from=2026-02-30&to=0000-00-00&agency=../../x&data=%00',
+      `/timeline?agency=${'a'.repeat(5000)}`,
+      '/timeline/entry/..%2F..%2Fetc',
+      '/timeline/entry/%E0%A4%A',
+      `/timeline/entry/${'f'.repeat(36)}/evidence`,
+      '/timeline/export.csv?from=yesterday',
+      '/nowhere',
+      '/static/../app.tsx',
+    ];
+    for (const path of paths) {
+      const page = await citizen.get(path);
+      expect(page.status, path).toBeLessThan(500);
+    }
+    const auditorPaths = [
+      '/auditor?after=not-a-cursor',
+      `/auditor?after=${Buffer.from('{"x":1}').toString('base64url')}`,
+      '/auditor/record?gateway=DEMO/GOV/munich/gw1&tree=%00&index=1',
+      '/auditor/record?gateway=DEMO/GOV/munich/gw1&tree=DEMO/GOV/munich/gw1&index=-5',
+      '/auditor/record?gateway=unknown&tree=x&index=0',
+      '/auditor/record/evidence?gateway=DEMO/GOV/munich/gw1&tree=DEMO/GOV/munich/gw1&index=999999',
+      '/auditor/bundle?gateway=DEMO/GOV/munich/gw1&tree=../../etc',
+      '/auditor/jobs/unknown',
+      '/auditor/jobs/unknown/status',
+    ];
+    for (const path of auditorPaths) {
+      const page = await auditor.get(path);
+      expect(page.status, path).toBeLessThan(500);
+    }
+    const forms: Record<string, string>[] = [
+      { from: '2026-02-30' },
+      { subject: '<script>alert(1)</script>' },
+      { errorCode: 'Made.Up' },
+      { member: 'x'.repeat(3000) },
+    ];
+    for (const form of forms) {
+      const page = await auditor.submit('/auditor/search', form, search);
+      expect([page.status, page.body.includes('<script>alert')], JSON.stringify(form)).toEqual([400, false]);
+    }
+  });
+
   it('never puts a token in a page, a URL or a log line', async () => {
     const b = browser();
     const page = await b.login(storyCitizen.id);
