@@ -11,7 +11,7 @@ import {
   type SampleRegistryName,
   sampleRegistries,
 } from './sample-registries.ts';
-import { type AdapterTls, buildOpenApiDocument } from './sdk/index.ts';
+import { type AdapterListening, buildOpenApiDocument, isLoopbackHost } from './sdk/index.ts';
 
 const registryOption = {
   type: 'string',
@@ -51,22 +51,44 @@ function readFile(path: string, option: string): string {
   }
 }
 
-function readTls(input: CommandInput): AdapterTls | undefined {
+/**
+ * How `serve` listens: HTTPS with mutual TLS admitting only the provider gateway (all four TLS
+ * files), or, asked for by name, plain HTTP on a loopback address for development.
+ */
+function readListening(input: CommandInput): AdapterListening {
   const files = {
-    cert: input.options['tls-cert'],
-    key: input.options['tls-key'],
-    ca: input.options['tls-ca'],
+    'tls-cert': input.options['tls-cert'],
+    'tls-key': input.options['tls-key'],
+    'tls-ca': input.options['tls-ca'],
+    'gateway-cert': input.options['gateway-cert'],
   };
-  const given = Object.values(files).filter((value) => typeof value === 'string');
-  if (given.length === 0) return undefined;
-  if (given.length !== 3) {
-    throw new EinmalError('Cli.Usage', { message: '--tls-cert, --tls-key and --tls-ca go together' });
+  const given = Object.entries(files).filter(([, value]) => typeof value === 'string');
+  if (input.options['plain-http'] === true) {
+    const host = (input.options.host as string | undefined) ?? '127.0.0.1';
+    if (given.length > 0) {
+      throw new EinmalError('Cli.Usage', { message: '--plain-http and the TLS options exclude each other' });
+    }
+    if (!isLoopbackHost(host)) {
+      throw new EinmalError('Cli.Usage', {
+        message: `--plain-http is for development on a loopback address only, not on ${host}`,
+      });
+    }
+    return { plainHttp: 'development-on-loopback' };
   }
+  if (given.length !== 4) {
+    const missing = Object.keys(files).filter((name) => !given.some(([given]) => given === name));
+    throw new EinmalError('Cli.Usage', {
+      message: `An adapter answers only its gateway over mutual TLS: --${missing.join(', --')} missing (or --plain-http for development on loopback)`,
+    });
+  }
+  const read = (option: keyof typeof files) => readFile(files[option] as string, option);
   return {
-    cert: readFile(files.cert as string, 'tls-cert'),
-    key: readFile(files.key as string, 'tls-key'),
-    ca: readFile(files.ca as string, 'tls-ca'),
-    requestCert: true,
+    tls: {
+      cert: read('tls-cert'),
+      key: read('tls-key'),
+      ca: read('tls-ca'),
+      gatewayCert: read('gateway-cert'),
+    },
   };
 }
 
@@ -98,19 +120,32 @@ const serveCommand: Command = {
       placeholder: 'DIR',
       description: 'PGlite data directory (default: in memory)',
     },
-    'tls-cert': { type: 'string', placeholder: 'FILE', description: 'PEM certificate chain of the adapter' },
-    'tls-key': { type: 'string', placeholder: 'FILE', description: 'PEM private key of the adapter' },
+    'tls-cert': {
+      type: 'string',
+      placeholder: 'FILE',
+      description: "The adapter's TLS certificate (chain), issued by the federation CA",
+    },
+    'tls-key': { type: 'string', placeholder: 'FILE', description: "The adapter's TLS private key" },
     'tls-ca': {
       type: 'string',
       placeholder: 'FILE',
-      description: "CA of the gateway's TLS certificate; only its holders get in",
+      description: 'Federation CA certificates; client certificates must chain to them',
+    },
+    'gateway-cert': {
+      type: 'string',
+      placeholder: 'FILE',
+      description: "The provider gateway's TLS certificate (its GATEWAY_TLS_CERT): the only client served",
+    },
+    'plain-http': {
+      type: 'boolean',
+      description: 'Development only: plain HTTP on a loopback address, no client authentication',
     },
     'log-level': { type: 'string', placeholder: 'LEVEL', description: 'pino log level (default info)' },
   },
   async run(input) {
     const registries = readRegistries(input);
     const port = readPort(input);
-    const tls = readTls(input);
+    const listening = readListening(input);
     const log = createLogger({
       name: 'adapter',
       level: typeof input.options['log-level'] === 'string' ? input.options['log-level'] : 'info',
@@ -126,7 +161,7 @@ const serveCommand: Command = {
         log,
         port,
         host: input.options.host as string | undefined,
-        tls,
+        ...listening,
       });
       input.print(`einmal adapter (${registries.join(', ')}) listening on ${adapter.url}`);
       await untilStopped();

@@ -15,6 +15,7 @@ export {
 } from './sample-registries.ts';
 export {
   type AdapterAppOptions,
+  type AdapterListening,
   type AdapterTestkit,
   type AdapterTestkitOptions,
   type AdapterTls,
@@ -27,6 +28,7 @@ export {
   createAdapterTestkit,
   defineService,
   describeService,
+  isLoopbackHost,
   type LevelOfAssurance,
   type OpenApiInfo,
   type RunningAdapter,

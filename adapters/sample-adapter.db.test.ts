@@ -19,6 +19,7 @@ describe('sample adapter', () => {
       db: database.db,
       log: silentLogger,
       port: 0,
+      plainHttp: 'development-on-loopback',
     });
   });
   afterAll(async () => {
@@ -65,6 +66,7 @@ describe('sample adapter', () => {
       db: database.db,
       log: silentLogger,
       port: 0,
+      plainHttp: 'development-on-loopback',
     });
     try {
       const response = await fetch(`${second.url}/_einmal/services`);
@@ -102,4 +104,26 @@ describe('einmal adapter openapi', () => {
     expect(err[0]).toContain('Cli.Usage');
     expect(err[0]).toContain('population, vehicles, business-register');
   });
+
+  it.each([
+    [['--tls-cert', 'a.pem', '--tls-key', 'a.key.pem'], /--tls-ca, --gateway-cert missing/],
+    [['--plain-http', '--host', '0.0.0.0'], /loopback address only, not on 0\.0\.0\.0/],
+    [['--plain-http', '--gateway-cert', 'gw.pem'], /exclude each other/],
+  ])(
+    'serves only its gateway over mutual TLS unless told --plain-http on loopback (%s)',
+    async (args, message) => {
+      const err: string[] = [];
+      const code = await runCli(
+        ['adapter', 'serve', '--registry', 'population', ...args],
+        [adapterCommands],
+        {
+          out: () => {},
+          err: (line) => err.push(line),
+        },
+      );
+      expect(code).toBe(2);
+      expect(err[0]).toContain('Cli.Usage');
+      expect(err[0]).toMatch(message);
+    },
+  );
 });

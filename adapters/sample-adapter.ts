@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import { isDatabaseReachable, type Logger, migrateToLatest } from '../core/index.ts';
 import { type SampleRegistryName, sampleRegistries } from './sample-registries.ts';
-import { type AdapterTls, createAdapterApp, type RunningAdapter, serveAdapter } from './sdk/index.ts';
+import { type AdapterListening, createAdapterApp, type RunningAdapter, serveAdapter } from './sdk/index.ts';
 
-export interface StartSampleAdapterOptions {
+/** Mutual TLS admitting only the provider gateway, or plain HTTP for development on loopback. */
+export type StartSampleAdapterOptions = AdapterListening & {
   /** The registries to serve from one adapter; their service routes never collide. */
   readonly registries: readonly SampleRegistryName[];
   /** Unscoped database handle; each registry keeps to its own schema. */
@@ -11,21 +12,23 @@ export interface StartSampleAdapterOptions {
   readonly log: Logger;
   readonly port: number;
   readonly host?: string;
-  readonly tls?: AdapterTls;
-}
+};
 
 /**
  * Migrates and seeds the chosen sample registries, then serves their services from one adapter.
  * Used by `einmal adapter serve`, the demo and the benchmark.
  *
  * @example
- * const adapter = await startSampleAdapter({ registries: ['population'], db, log, port: 4420 });
+ * const adapter = await startSampleAdapter({
+ *   registries: ['population'], db, log, port: 4420, tls: { cert, key, ca, gatewayCert },
+ * });
  */
 export async function startSampleAdapter(options: StartSampleAdapterOptions): Promise<RunningAdapter> {
-  const { db, log } = options;
+  const { registries, db, ...listening } = options;
+  const { log } = options;
   const titles: string[] = [];
   const services = [];
-  for (const name of new Set(options.registries)) {
+  for (const name of new Set(registries)) {
     const registry = sampleRegistries[name];
     const applied = await migrateToLatest(db, registry.migrations);
     if (applied.length > 0) log.info({ registry: name, migrations: applied }, 'migrated');
@@ -40,5 +43,5 @@ export async function startSampleAdapter(options: StartSampleAdapterOptions): Pr
     title: titles.join(', '),
     isReady: () => isDatabaseReachable(db),
   });
-  return serveAdapter({ app, port: options.port, host: options.host, tls: options.tls });
+  return serveAdapter({ ...listening, app });
 }

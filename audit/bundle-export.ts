@@ -19,6 +19,8 @@ import {
   bundleManifestSchema,
 } from './bundle-format.ts';
 import { checkpointCertificates } from './checkpoint.ts';
+import { readCheckpointClaim } from './checkpoint-checks.ts';
+import { parseCheckpointOrigin } from './checkpoint-origin.ts';
 import { hashToBase64, toPlainBytes } from './hash-codec.ts';
 import { type AuditTreeTables, getConsistencyProof, getTreeSize } from './tree-store.ts';
 
@@ -48,6 +50,12 @@ export interface ExportBundleOptions {
   readonly caPem?: string | undefined;
   /** Export only the first `upTo` records (a prefix of the log, with the checkpoints it covers). */
   readonly upTo?: number | undefined;
+  /**
+   * Also export the records past the last witnessed checkpoint and the checkpoints the witness has
+   * not cosigned (a verifier accepts them only as unverified). By default the bundle ends at the
+   * latest witnessed checkpoint, so that an honest export verifies cleanly.
+   */
+  readonly includeUnwitnessed?: boolean | undefined;
   /** Records per query (keyset pages on the leaf index). */
   readonly pageSize?: number;
   readonly now?: Date;
@@ -55,21 +63,31 @@ export interface ExportBundleOptions {
   readonly onProgress?: (written: number) => void;
 }
 
+/** What an export wrote, and how far the log went beyond it. */
+export interface ExportedBundle {
+  readonly manifest: BundleManifest;
+  /** The log's size in the database; records past `manifest.treeSize` were left out. */
+  readonly storedSize: number;
+}
+
 /**
- * Writes the audit bundle of one log tree: every record up to the tree's current size, read in
- * keyset pages and streamed to `records.ndjson` (never the whole log in memory), each with the
- * leaf hash the tree store holds for it; every checkpoint with its cosignature and the consistency
+ * Writes the audit bundle of one log tree: every record up to the latest witnessed checkpoint (or,
+ * with `includeUnwitnessed`, up to the tree's current size), read in keyset pages and streamed to
+ * `records.ndjson` (never the whole log in memory), each with the leaf hash the tree store holds
+ * for it; every witnessed checkpoint (or every checkpoint) with its cosignature and the consistency
  * proof from the previous one; every certificate the signatures carry.
  *
  * @example
- * const manifest = await exportBundle({ db: db.withSchema('gw_munich'), tree: node, out: 'bundle' });
+ * const { manifest } = await exportBundle({ db: db.withSchema('gw_munich'), tree: node, out: 'bundle' });
  */
-export async function exportBundle(options: ExportBundleOptions): Promise<BundleManifest> {
+export async function exportBundle(options: ExportBundleOptions): Promise<ExportedBundle> {
   const db = options.db as Kysely<ExportTables>;
   const pageSize = options.pageSize ?? 10_000;
+  const witnessedOnly = !options.includeUnwitnessed;
   await prepareDirectory(options.out);
   const storedSize = await getTreeSize(db, options.tree);
-  const treeSize = options.upTo === undefined ? storedSize : Math.min(options.upTo, storedSize);
+  const limit = options.upTo === undefined ? storedSize : Math.min(options.upTo, storedSize);
+  const treeSize = witnessedOnly ? await lastWitnessedSize(db, options.tree, limit) : limit;
   const certificates = createCertificateCollector();
   if (options.caPem)
     for (const certificate of parseCertificateBundle(options.caPem)) certificates.add(certificate);
@@ -111,7 +129,8 @@ export async function exportBundle(options: ExportBundleOptions): Promise<Bundle
     await once(stream, 'close');
   }
 
-  const checkpoints = await readCheckpoints(db, options.tree, treeSize);
+  const checkpoints = await readCheckpoints(db, options.tree, treeSize, witnessedOnly);
+  gateway = gatewayOfCheckpoints(checkpoints) ?? gateway;
   for (const checkpoint of checkpoints) {
     certificates.addFromJws(checkpoint.jws);
     if (checkpoint.cosignature) certificates.addFromJws(checkpoint.cosignature);
@@ -127,7 +146,28 @@ export async function exportBundle(options: ExportBundleOptions): Promise<Bundle
     created: (options.now ?? new Date()).toISOString(),
   });
   await writeFile(join(options.out, BUNDLE_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
+  return { manifest, storedSize };
+}
+
+/** The size of the latest cosigned checkpoint of `tree` up to `limit` (0 when there is none). */
+async function lastWitnessedSize(db: Kysely<ExportTables>, tree: string, limit: number): Promise<number> {
+  const row = await db
+    .selectFrom('checkpoint')
+    .select('size')
+    .where('tree', '=', tree)
+    .where('size', '<=', limit)
+    .where('cosignature', 'is not', null)
+    .orderBy('size', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? Number(row.size) : 0;
+}
+
+/** The gateway named by the checkpoints' origin: what a verifier expects them to sign for. */
+function gatewayOfCheckpoints(checkpoints: readonly BundleCheckpoint[]): string | null {
+  const first = checkpoints[0];
+  const origin = first ? readCheckpointClaim(first.jws)?.origin : undefined;
+  return (origin && parseCheckpointOrigin(origin)?.gatewayId) ?? null;
 }
 
 async function prepareDirectory(out: string): Promise<void> {
@@ -141,14 +181,17 @@ async function readCheckpoints(
   db: Kysely<ExportTables>,
   tree: string,
   treeSize: number,
+  witnessedOnly: boolean,
 ): Promise<BundleCheckpoint[]> {
-  const rows = await db
+  let query = db
     .selectFrom('checkpoint')
     .select(['size', 'root', 'time', 'jws', 'cosignature'])
     .where('tree', '=', tree)
-    .where('size', '<=', treeSize)
-    .orderBy('size')
-    .execute();
+    .where('size', '<=', treeSize);
+  // Checkpoints signed while the witness was away were never cosigned; the next one that was
+  // covers their records, with a consistency proof from the one before.
+  if (witnessedOnly) query = query.where('cosignature', 'is not', null);
+  const rows = await query.orderBy('size').execute();
   const checkpoints: BundleCheckpoint[] = [];
   let previous = 0;
   for (const row of rows) {

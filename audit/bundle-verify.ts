@@ -2,14 +2,22 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { z } from 'zod';
-import { parseCertificateBundle, toPem } from '../certs/index.ts';
+import { parseCertificateDer, toPem } from '../certs/index.ts';
 import {
   BUNDLE_FILES,
   type BundleManifest,
   bundleCheckpointsSchema,
   bundleManifestSchema,
 } from './bundle-format.ts';
-import { checkCheckpoints } from './checkpoint-checks.ts';
+import { checkpointCertificates } from './checkpoint.ts';
+import {
+  type CosignedCheckpoint,
+  checkCheckpoints,
+  readCheckpointClaim,
+  type SignedRoot,
+  type TrustedCheckpoint,
+} from './checkpoint-checks.ts';
+import { logOrigin, parseCheckpointOrigin } from './checkpoint-origin.ts';
 import { createExchangePairing, type ExchangePairing, type UnpairedRecord } from './exchange-pairing.ts';
 import { equalHashes, hashToBase64 } from './hash-codec.ts';
 import { createTreeBuilder, emptyRootHash } from './merkle.ts';
@@ -23,7 +31,8 @@ import { createSignatureTrust, type SignatureTrust } from './signature-trust.ts'
  */
 export interface BundleFailure {
   readonly bundle: string;
-  readonly check: 'bundle' | 'record' | 'checkpoint' | 'pairing';
+  /** `trusted`: the checkpoint the auditor trusts (its `size`), not one of the bundle's. */
+  readonly check: 'bundle' | 'record' | 'checkpoint' | 'trusted' | 'pairing';
   readonly message: string;
   readonly index?: number;
   readonly line?: number;
@@ -42,8 +51,28 @@ export interface VerifyProgress {
 export interface VerifyBundlesOptions {
   /** The bundle to verify, then its peers (other gateways' bundles, for pairing). */
   readonly bundles: readonly string[];
-  /** PEM of the trust anchor(s); without one, the bundles' own self-signed CAs are used (weaker). */
-  readonly anchorPem?: string | undefined;
+  /**
+   * PEM of the trust anchor(s), the federation root the auditor holds: every signature must chain
+   * to it. Without one nothing is trusted and the report is never `ok`.
+   */
+  readonly anchorPem: string | undefined;
+  /**
+   * Checkpoints the auditor trusts from outside the bundles (e.g. the witness's latest, saved as a
+   * file); each applies to the bundle of its origin.
+   */
+  readonly trustedCheckpoints?: readonly TrustedCheckpoint[];
+  /**
+   * The witness to ask for the latest cosigned checkpoint of each bundle's log (e.g. over HTTPS);
+   * `undefined` when it has none. A failure to ask is a failure of the bundle.
+   */
+  readonly witness?: {
+    readonly source: string;
+    latest(origin: string): Promise<CosignedCheckpoint | undefined>;
+  };
+  /**
+   * Accept checkpoints without a witness cosignature and records past the last witnessed
+   * checkpoint; those records are reported as unverified (`unwitnessedFrom`), not as failures.
+   */
   readonly allowUnwitnessed?: boolean;
   readonly progressEvery?: number;
   readonly onProgress?: (progress: VerifyProgress) => void;
@@ -63,12 +92,20 @@ const CHUNK_BYTES = 1 << 20;
 export interface BundleSummary {
   readonly bundle: string;
   readonly tree: string | null;
+  /** The log's checkpoint origin (`GATEWAY` or `GATEWAY#NODE`), from the manifest. */
+  readonly origin: string | null;
   readonly records: number;
   readonly checkpoints: number;
+  /** Bundle checkpoints that count: the owner's signature and the witness's cosignature hold. */
   readonly witnessed: number;
   readonly signatures: number;
-  /** Leaf indices from which records are not yet covered by any checkpoint. */
-  readonly uncoveredFrom: number | null;
+  /** The trusted checkpoints that held for this log. */
+  readonly trusted: readonly { readonly size: number; readonly source: string }[];
+  /**
+   * The first leaf index not covered by a checkpoint that counts (bundle or trusted), when records
+   * go past it: those records are unverified.
+   */
+  readonly unwitnessedFrom: number | null;
 }
 
 export interface VerifyReport {
@@ -78,19 +115,21 @@ export interface VerifyReport {
   readonly failureCount: number;
   /** Checked only when more than one bundle was given. */
   readonly pairing: { readonly paired: number; readonly unpaired: UnpairedRecord[] } | null;
-  readonly anchorFromBundle: boolean;
   readonly seconds: number;
 }
 
 /**
  * Verifies audit bundles offline (DESIGN §9): every record canonical, valid and hashing to its
  * leaf; the Merkle root at each checkpoint's size equal to the signed root (one streaming pass, one
- * incremental tree); every checkpoint and witness signature with its chain; consistency proofs
- * between checkpoints; the request and response JWS of each successful exchange; and, with several
- * bundles, the consumer↔provider pairing. It never stops at the first failure.
+ * incremental tree); every checkpoint and cosignature by the trust rules of `checkCheckpoints`
+ * (the log owner's signing certificate, the registry's witness certificate, both chained to the
+ * auditor's anchor); consistency proofs between checkpoints; the trusted checkpoints (reached, same
+ * root); no records past the last witnessed checkpoint unless allowed; the request and response JWS
+ * of each successful exchange; and, with several bundles, the consumer↔provider pairing. It never
+ * stops at the first failure. Without an anchor it refuses to report success.
  *
  * @example
- * const report = await verifyBundles({ bundles: ['munich-bundle'], anchorPem: rootPem });
+ * const report = await verifyBundles({ bundles: ['munich-bundle'], anchorPem: rootPem, witness });
  * if (!report.ok) for (const f of report.failures) console.error(describeFailure(f));
  */
 export async function verifyBundles(options: VerifyBundlesOptions): Promise<VerifyReport> {
@@ -104,11 +143,21 @@ export async function verifyBundles(options: VerifyBundlesOptions): Promise<Veri
   };
   const pairing = options.bundles.length > 1 ? createExchangePairing() : undefined;
   const summaries: BundleSummary[] = [];
-  let anchorFromBundle = false;
+  const usedTrusted = new Set<TrustedCheckpoint>();
   for (const dir of options.bundles) {
-    const result = await verifyOne(dir, options, fail, pairing);
-    anchorFromBundle ||= result.anchorFromBundle;
-    summaries.push(result.summary);
+    summaries.push(await verifyOne(dir, options, fail, pairing, usedTrusted));
+  }
+  for (const trusted of options.trustedCheckpoints ?? []) {
+    if (usedTrusted.has(trusted)) continue;
+    const origin = readCheckpointClaim(trusted.checkpoint)?.origin;
+    fail({
+      bundle: trusted.source,
+      check: 'trusted',
+      size: 0,
+      message: origin
+        ? `it is a checkpoint of log '${origin}', and no bundle holds that log`
+        : 'it is not a checkpoint statement',
+    });
   }
   let pairingReport: VerifyReport['pairing'] = null;
   if (pairing) {
@@ -130,7 +179,6 @@ export async function verifyBundles(options: VerifyBundlesOptions): Promise<Veri
     failures,
     failureCount,
     pairing: pairingReport,
-    anchorFromBundle,
     seconds: (performance.now() - started) / 1000,
   };
 }
@@ -140,16 +188,19 @@ async function verifyOne(
   options: VerifyBundlesOptions,
   fail: (failure: BundleFailure) => void,
   pairing: ExchangePairing | undefined,
-): Promise<{ summary: BundleSummary; anchorFromBundle: boolean }> {
+  usedTrusted: Set<TrustedCheckpoint>,
+): Promise<BundleSummary> {
   const bundle = basename(dir);
   const summary: BundleSummary = {
     bundle,
     tree: null,
+    origin: null,
     records: 0,
     checkpoints: 0,
     witnessed: 0,
     signatures: 0,
-    uncoveredFrom: null,
+    trusted: [],
+    unwitnessedFrom: null,
   };
   const bundleFail = (message: string) => fail({ bundle, check: 'bundle', message });
 
@@ -163,34 +214,57 @@ async function verifyOne(
     bundleFail(`${BUNDLE_FILES.certificates} is missing`);
     return '';
   });
-  if (!manifest || !checkpoints) return { summary, anchorFromBundle: false };
+  if (!options.anchorPem?.trim()) {
+    bundleFail('no trust anchor given: without the federation root certificate no signature can be trusted');
+    return summary;
+  }
+  if (!manifest || !checkpoints) return summary;
+  const origin = logOrigin(manifest.gateway ?? manifest.tree, manifest.tree);
+  if (!parseCheckpointOrigin(origin)) {
+    bundleFail(
+      `the manifest's log '${manifest.tree}' (gateway ${manifest.gateway ?? 'not named'}) is not a gateway's log: its checkpoints' origin cannot be known`,
+    );
+    return { ...summary, tree: manifest.tree };
+  }
+
+  const trusted = (options.trustedCheckpoints ?? []).filter(
+    (t) => readCheckpointClaim(t.checkpoint)?.origin === origin,
+  );
+  for (const t of trusted) usedTrusted.add(t);
+  if (options.witness) {
+    try {
+      const latest = await options.witness.latest(origin);
+      if (latest) trusted.push({ ...latest, source: options.witness.source });
+      else bundleFail(`${options.witness.source} has witnessed no checkpoint of log '${origin}'`);
+    } catch (error) {
+      bundleFail(
+        `${options.witness.source} cannot be asked for the latest checkpoint of '${origin}': ${(error as Error).message}`,
+      );
+    }
+  }
 
   let trust: SignatureTrust;
   let trustPem: TrustPem;
-  let anchorFromBundle = false;
   try {
-    let anchorsPem = options.anchorPem;
-    if (!anchorsPem) {
-      anchorFromBundle = true;
-      anchorsPem = parseCertificateBundle(certificatesPem)
-        .filter((c) => c.subject === c.issuer)
-        .map((c) => toPem(c))
-        .join('\n');
-    }
-    trust = createSignatureTrust({ anchorsPem, intermediatesPem: certificatesPem });
-    trustPem = { anchorsPem, intermediatesPem: certificatesPem };
+    // The trusted checkpoints' own chains may link their signers too; every link must reach the anchor.
+    const intermediatesPem = [certificatesPem, ...trusted.flatMap((t) => chainPem(t))].join('\n');
+    trust = createSignatureTrust({ anchorsPem: options.anchorPem, intermediatesPem });
+    trustPem = { anchorsPem: options.anchorPem, intermediatesPem };
   } catch {
     bundleFail(`${BUNDLE_FILES.certificates} or the anchor is not a valid PEM certificate bundle`);
-    return { summary, anchorFromBundle };
+    return { ...summary, tree: manifest.tree, origin };
   }
 
-  const checked = await checkCheckpoints({
+  const checked = checkCheckpoints({
     checkpoints,
-    tree: manifest.tree,
+    origin,
     trust,
     allowUnwitnessed: options.allowUnwitnessed ?? false,
+    trusted,
   });
-  for (const p of checked.problems) fail({ bundle, check: 'checkpoint', size: p.size, message: p.message });
+  for (const p of checked.problems) {
+    fail({ bundle, check: p.trusted ? 'trusted' : 'checkpoint', size: p.size, message: p.message });
+  }
 
   const streamed = await streamRecords(
     dir,
@@ -202,19 +276,39 @@ async function verifyOne(
     fail,
     pairing,
   );
-  const lastSigned = checked.signed.at(-1)?.size ?? 0;
-  return {
-    summary: {
+  const unwitnessedFrom = streamed.records > checked.witnessedSize ? checked.witnessedSize : null;
+  if (unwitnessedFrom !== null && !options.allowUnwitnessed) {
+    fail({
       bundle,
-      tree: manifest.tree,
-      records: streamed.records,
-      checkpoints: checkpoints.length,
-      witnessed: checked.witnessed,
-      signatures: streamed.signatures,
-      uncoveredFrom: streamed.records > lastSigned ? lastSigned : null,
-    },
-    anchorFromBundle,
+      check: 'bundle',
+      message: `records ${unwitnessedFrom}..${streamed.records - 1} are past the last witnessed checkpoint (${unwitnessedFrom === 0 ? 'there is none' : `size ${unwitnessedFrom}`}): nothing shows they are the records the log held; export up to the last witnessed checkpoint, give a newer trusted checkpoint, or allow them as unverified`,
+    });
+  }
+  return {
+    bundle,
+    tree: manifest.tree,
+    origin,
+    records: streamed.records,
+    checkpoints: checkpoints.length,
+    witnessed: checked.witnessed,
+    signatures: streamed.signatures,
+    trusted: checked.trusted,
+    unwitnessedFrom,
   };
+}
+
+/** The certificates of a cosigned checkpoint's two `x5c` chains, as PEM. */
+function chainPem(cosigned: CosignedCheckpoint): string[] {
+  const pem: string[] = [];
+  for (const jws of [cosigned.checkpoint, cosigned.cosignature]) {
+    try {
+      for (const der of checkpointCertificates(jws))
+        pem.push(toPem(parseCertificateDer(Buffer.from(der, 'base64'))));
+    } catch {
+      // A malformed chain is named when the checkpoint is checked.
+    }
+  }
+  return pem;
 }
 
 /** The PEM a signature trust is built from, so worker threads can build their own. */
@@ -227,7 +321,7 @@ async function streamRecords(
   dir: string,
   bundle: string,
   manifest: BundleManifest,
-  signed: readonly { size: number; root: Uint8Array }[],
+  signed: readonly SignedRoot[],
   { trust, ...trustPem }: { trust: SignatureTrust } & TrustPem,
   options: VerifyBundlesOptions,
   fail: (failure: BundleFailure) => void,
@@ -239,14 +333,14 @@ async function streamRecords(
   let pending = 0; // next checkpoint to compare
   const compareRoots = () => {
     while (pending < signed.length && signed[pending]!.size === tree.size) {
-      const { size, root } = signed[pending]!;
+      const { size, root, trusted } = signed[pending]!;
       const actual = size === 0 ? emptyRootHash() : tree.root();
       if (!equalHashes(actual, root)) {
         fail({
           bundle,
-          check: 'checkpoint',
+          check: trusted ? 'trusted' : 'checkpoint',
           size,
-          message: `the records 0..${size - 1} have root ${hashToBase64(actual)}, not the signed root (a record was changed, removed, reordered or inserted before index ${size})`,
+          message: `the records 0..${size - 1} have root ${hashToBase64(actual)}, not the ${trusted ? "trusted checkpoint's" : 'signed'} root (a record was changed, removed, reordered or inserted before index ${size})`,
         });
       }
       pending += 1;
@@ -364,12 +458,14 @@ async function streamRecords(
       message: `the manifest lists ${manifest.records} records, the bundle holds ${line}`,
     });
   }
-  for (const { size } of signed.slice(pending)) {
+  for (const { size, trusted } of signed.slice(pending)) {
     fail({
       bundle,
-      check: 'checkpoint',
+      check: trusted ? 'trusted' : 'checkpoint',
       size,
-      message: `the bundle ends after ${tree.size} records, before this checkpoint's size (records removed at the end)`,
+      message: trusted
+        ? `the bundle ends after ${tree.size} records, before the trusted checkpoint's size ${size}: records were removed at the end, or the bundle was cut at an earlier checkpoint (a rollback, or an export older than the trusted checkpoint)`
+        : `the bundle ends after ${tree.size} records, before this checkpoint's size (records removed at the end)`,
     });
   }
   return { records: line, signatures };
@@ -411,11 +507,13 @@ export function describeFailure(failure: BundleFailure): string {
   const where =
     failure.check === 'checkpoint'
       ? `checkpoint size ${failure.size}`
-      : failure.check === 'bundle'
-        ? 'bundle'
-        : failure.index !== undefined
-          ? `record ${failure.index}${failure.line !== undefined ? ` (line ${failure.line})` : ''}`
-          : `line ${failure.line}`;
+      : failure.check === 'trusted'
+        ? `trusted checkpoint${failure.size ? ` size ${failure.size}` : ''}`
+        : failure.check === 'bundle'
+          ? 'bundle'
+          : failure.index !== undefined
+            ? `record ${failure.index}${failure.line !== undefined ? ` (line ${failure.line})` : ''}`
+            : `line ${failure.line}`;
   const field = failure.field ? ` ${failure.field}` : '';
   return `${failure.bundle}: ${failure.check === 'pairing' ? 'pairing ' : ''}${where}${field}: ${failure.message}`;
 }

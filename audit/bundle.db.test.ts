@@ -1,179 +1,35 @@
-import { KeyObject, randomUUID } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toPem } from '../certs/index.ts';
 import { commandGroups } from '../cli/groups.ts';
 import { runCli } from '../cli/run.ts';
-import { type Database, migrateToLatest, silentLogger } from '../core/index.ts';
-import { signRequestClaims, signResponse } from '../gateway/exchange/envelopes.ts';
-import { createAuditLog, gatewayMigrations } from '../gateway/index.ts';
-import type { AuditRecord } from '../schemas/index.ts';
-import { createTestDatabase } from '../tests/support/database.ts';
-import { createTestPki, type IssuedCredential } from '../tests/support/directory-fixture.ts';
+import {
+  type BundleFixture,
+  CONSUMER_TREE,
+  createBundleFixture,
+  EXCHANGES,
+} from '../tests/support/audit-bundle.ts';
+import { createTestPki } from '../tests/support/directory-fixture.ts';
 import { exportBundle } from './bundle-export.ts';
 import { type BundleFailure, verifyBundles } from './bundle-verify.ts';
-import {
-  cosignCheckpoint,
-  createCheckpoint,
-  getRoot,
-  getTreeSize,
-  hashToBase64,
-  leafHash,
-  signCheckpoint,
-} from './index.ts';
-import { jwsDigest } from './signature-trust.ts';
-
-const SCHEMA = 'gw_bundle_test';
-const CONSUMER_TREE = 'DEMO/GOV/munich/gw1';
-const PROVIDER_TREE = 'DEMO/GOV/residents-office/gw1';
-const EXCHANGES = 24;
-
-const chainOf = (credential: IssuedCredential, issuing: string) => [
-  Buffer.from(credential.certificate.rawData).toString('base64'),
-  issuing,
-];
+import { hashToBase64, leafHash, signCheckpoint } from './index.ts';
 
 describe('audit bundles: export and offline verification', () => {
-  let database: Database;
+  let fixture: BundleFixture;
   let db: Kysely<any>;
   let work: string;
   let anchorPem: string;
   let consumerBundle: string;
   let providerBundle: string;
-  let signCheckpointFor: (tree: string) => Promise<void>;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    await migrateToLatest(database.db, { schema: SCHEMA, migrations: gatewayMigrations });
-    db = database.db.withSchema(SCHEMA);
-    work = await mkdtemp(join(tmpdir(), 'einmal-bundle-'));
-
-    const pki = await createTestPki();
-    anchorPem = toPem(pki.root.certificate);
-    const issuingDer = Buffer.from(pki.issuing.certificate.rawData).toString('base64');
-    const issue = (member: string) =>
-      pki.issue({ profile: 'signing', subject: `CN=${member}, O=${member}`, member });
-    const munich = await issue('DEMO/GOV/munich');
-    const residents = await issue('DEMO/GOV/residents-office');
-    const witness = await pki.issue({ profile: 'directory', subject: 'CN=DEMO registry witness, O=DEMO' });
-    const signer = (c: IssuedCredential, member: string) => ({
-      member,
-      privateKey: KeyObject.from(c.keys.privateKey),
-      x5c: chainOf(c, issuingDer),
-    });
-    const consumerSigner = signer(munich, 'DEMO/GOV/munich');
-    const providerSigner = signer(residents, 'DEMO/GOV/residents-office');
-
-    signCheckpointFor = async (tree: string) => {
-      const size = await getTreeSize(db, tree);
-      const checkpoint = createCheckpoint({
-        origin: tree,
-        size,
-        root: await getRoot(db, tree, size),
-        now: new Date(),
-      });
-      const jws = await signCheckpoint({
-        checkpoint,
-        privateKey: tree === CONSUMER_TREE ? munich.keys.privateKey : residents.keys.privateKey,
-        certificateChain: chainOf(tree === CONSUMER_TREE ? munich : residents, issuingDer),
-      });
-      const cosignature = await cosignCheckpoint({
-        checkpoint,
-        privateKey: witness.keys.privateKey,
-        certificateChain: chainOf(witness, issuingDer),
-      });
-      await db
-        .insertInto('checkpoint')
-        .values({ tree, size, root: checkpoint.root, time: new Date(checkpoint.time), jws, cosignature })
-        .execute();
-    };
-
-    const consumerLog = createAuditLog({ db, tree: CONSUMER_TREE, log: silentLogger });
-    const providerLog = createAuditLog({ db, tree: PROVIDER_TREE, log: silentLogger });
-    for (let i = 0; i < EXCHANGES; i++) {
-      const now = Date.now();
-      const claims = {
-        v: 1 as const,
-        id: randomUUID(),
-        iat: Math.floor(now / 1000),
-        client: 'DEMO/GOV/munich/parking-permits',
-        service: 'DEMO/GOV/residents-office/register/address/v1',
-        method: 'GET' as const,
-        path: '/address',
-        query: '',
-        body: jwsDigest(''),
-        userId: 'clerk-7',
-        issue: `permit-${i}`,
-        subject: `DE${10000 + (i % 5)}`,
-        purpose: 'parking-permit',
-        legalBasis: 'StVO-45',
-        consentRef: null,
-        hiddenUntil: null,
-        hiddenReason: null,
-        eid: null,
-      };
-      const requestJws = signRequestClaims(claims, consumerSigner);
-      const { jws: responseJws } = signResponse(
-        { id: claims.id, requestJws, status: 200, body: Buffer.from('{}'), now },
-        providerSigner,
-      );
-      const record = (side: AuditRecord['side'], gateway: string): AuditRecord => ({
-        logTime: new Date(now).toISOString(),
-        messageId: claims.id,
-        side,
-        gateway,
-        client: claims.client,
-        service: claims.service,
-        method: 'GET',
-        path: claims.path,
-        subject: claims.subject,
-        userId: claims.userId,
-        issue: claims.issue,
-        purpose: claims.purpose,
-        legalBasis: claims.legalBasis,
-        consentRef: null,
-        hiddenUntil: null,
-        hiddenReason: null,
-        status: 200,
-        outcome: 'ok',
-        errorCode: null,
-        requestDigest: jwsDigest(requestJws),
-        responseDigest: jwsDigest(responseJws),
-        requestSignature: requestJws,
-        responseSignature: responseJws,
-        eidDigest: null,
-      });
-      await Promise.all([
-        consumerLog.append(record('consumer', CONSUMER_TREE)),
-        providerLog.append(record('provider', PROVIDER_TREE)),
-      ]);
-      if (i % 8 === 7) {
-        // A refused request is logged too, with no signatures to check.
-        await providerLog.append({
-          ...record('provider', PROVIDER_TREE),
-          messageId: randomUUID(),
-          status: 403,
-          outcome: 'rejected',
-          errorCode: 'Client.Forbidden',
-          responseDigest: null,
-          responseSignature: null,
-        });
-        await signCheckpointFor(CONSUMER_TREE);
-        await signCheckpointFor(PROVIDER_TREE);
-      }
-    }
-    consumerBundle = join(work, 'munich');
-    providerBundle = join(work, 'residents');
-    await exportBundle({ db, tree: CONSUMER_TREE, out: consumerBundle, caPem: anchorPem, pageSize: 7 });
-    await exportBundle({ db, tree: PROVIDER_TREE, out: providerBundle, caPem: anchorPem, pageSize: 7 });
+    fixture = await createBundleFixture();
+    ({ db, work, anchorPem, consumerBundle, providerBundle } = fixture);
   });
 
   afterAll(async () => {
-    await database?.close();
-    if (work) await rm(work, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   /** A copy of a bundle with `records.ndjson` lines changed by `edit`. */
@@ -371,7 +227,14 @@ describe('audit bundles: export and offline verification', () => {
       expect.objectContaining({
         check: 'checkpoint',
         size: 24,
-        message: expect.stringContaining('Pki.UntrustedChain'),
+        message: expect.stringContaining('does not chain to the anchor (Pki.UntrustedChain)'),
+      }),
+      // Without that checkpoint, nothing witnessed covers the last eight records.
+      expect.objectContaining({
+        check: 'bundle',
+        message: expect.stringMatching(
+          /^records 16\.\.23 are past the last witnessed checkpoint \(size 16\)/,
+        ),
       }),
     ]);
 

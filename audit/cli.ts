@@ -6,6 +6,7 @@ import { EinmalError, openDatabase } from '../core/index.ts';
 import { exportBundle } from './bundle-export.ts';
 import { describeFailure, verifyBundles } from './bundle-verify.ts';
 import { verifyEvidenceCommand } from './evidence-command.ts';
+import { createWitnessReader, readTrustedCheckpointFile } from './trusted-checkpoint.ts';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -32,11 +33,13 @@ async function runExport(input: CommandInput): Promise<number> {
   const database = await openDatabase({ url, dataDir });
   try {
     const started = performance.now();
-    const manifest = await exportBundle({
+    const includeUnwitnessed = input.options['include-unwitnessed'] === true;
+    const { manifest, storedSize } = await exportBundle({
       db: database.db.withSchema(schema),
       tree,
       out,
       caPem,
+      includeUnwitnessed,
       onProgress: (written) => {
         if (written % 1_000_000 === 0) process.stderr.write(`exported ${written} records\n`);
       },
@@ -45,6 +48,11 @@ async function runExport(input: CommandInput): Promise<number> {
     input.print(
       `exported ${manifest.records} records of tree '${tree}' (size ${manifest.treeSize}) to ${out} in ${seconds.toFixed(1)} s`,
     );
+    if (!includeUnwitnessed && storedSize > manifest.treeSize) {
+      input.print(
+        `left out records ${manifest.treeSize}..${storedSize - 1}: past the latest witnessed checkpoint (--include-unwitnessed exports them; a verifier accepts them only as unverified)`,
+      );
+    }
     return 0;
   } finally {
     await database.close();
@@ -55,17 +63,30 @@ async function runVerify(input: CommandInput): Promise<number> {
   const bundle = requirePositional(input, 0, 'BUNDLE');
   const peers = (input.options.peer as string[] | undefined) ?? [];
   const anchorPath = input.options.anchor as string | undefined;
-  const anchorPem = anchorPath ? await readPem(anchorPath, 'anchor certificate file') : undefined;
+  if (!anchorPath) {
+    throw new EinmalError('Cli.Usage', {
+      message:
+        '--anchor is required: the federation root certificate every signature must chain to. Without it nothing in a bundle can be trusted, so no bundle is reported verified',
+    });
+  }
+  const anchorPem = await readPem(anchorPath, 'anchor certificate file');
   const workersText = input.options.workers as string | undefined;
   const workers = z.coerce.number().int().min(0).max(256).optional().safeParse(workersText);
   if (!workers.success) {
     throw new EinmalError('Cli.Usage', { message: '--workers must be a whole number from 0 to 256' });
   }
+  const trustedFiles = (input.options['trusted-checkpoint'] as string[] | undefined) ?? [];
+  const trustedCheckpoints = await Promise.all(trustedFiles.map((path) => readTrustedCheckpointFile(path)));
+  const witnessUrl = input.options.witness as string | undefined;
+  const witness = witnessUrl ? createWitnessReader({ url: witnessUrl, anchorPem }) : undefined;
+  const allowUnwitnessed = input.options['allow-unwitnessed'] === true;
   const report = await verifyBundles({
     bundles: [bundle, ...peers],
     anchorPem,
+    trustedCheckpoints,
+    ...(witness ? { witness } : {}),
     ...(workers.data !== undefined ? { workers: workers.data } : {}),
-    allowUnwitnessed: input.options['allow-unwitnessed'] === true,
+    allowUnwitnessed,
     onProgress: (p) => {
       const share = p.total > 0 ? ` (${((100 * p.records) / p.total).toFixed(0)}%)` : '';
       process.stderr.write(
@@ -73,15 +94,18 @@ async function runVerify(input: CommandInput): Promise<number> {
       );
     },
   });
-  if (report.anchorFromBundle) {
-    input.print("warning: no --anchor given; chains were checked against the bundle's own root certificate");
-  }
+  let unverified = 0;
   for (const b of report.bundles) {
-    const uncovered =
-      b.uncoveredFrom !== null ? `; records from ${b.uncoveredFrom} on are not yet in a checkpoint` : '';
+    const trusted = b.trusted.map((t) => `; trusted checkpoint size ${t.size} (${t.source})`).join('');
     input.print(
-      `${b.bundle}: ${b.records} records, ${b.checkpoints} checkpoints (${b.witnessed} witnessed), ${b.signatures} exchange signatures${uncovered}`,
+      `${b.bundle}: log ${b.origin ?? b.tree ?? '?'}, ${b.records} records, ${b.checkpoints} checkpoints (${b.witnessed} witnessed), ${b.signatures} exchange signatures${trusted}`,
     );
+    if (b.unwitnessedFrom !== null && allowUnwitnessed) {
+      unverified += b.records - b.unwitnessedFrom;
+      input.print(
+        `UNVERIFIED ${b.bundle}: records ${b.unwitnessedFrom}..${b.records - 1} are past the last witnessed checkpoint; accepted because of --allow-unwitnessed, but nothing shows they were not changed`,
+      );
+    }
   }
   if (report.pairing) {
     input.print(
@@ -94,9 +118,11 @@ async function runVerify(input: CommandInput): Promise<number> {
   }
   const total = report.bundles.reduce((n, b) => n + b.records, 0);
   const rate = report.seconds > 0 ? Math.round(total / report.seconds) : total;
+  const caveat =
+    unverified > 0 ? `; ${unverified} of them UNVERIFIED (past the last witnessed checkpoint)` : '';
   input.print(
     report.ok
-      ? `OK: verified ${total} records in ${report.seconds.toFixed(1)} s (${rate} records/s)`
+      ? `OK: verified ${total} records in ${report.seconds.toFixed(1)} s (${rate} records/s)${caveat}`
       : `FAILED: ${report.failureCount} failures`,
   );
   return report.ok ? 0 : 1;
@@ -136,12 +162,18 @@ export const auditCommands: CommandGroup = {
           description: 'PEM file of the federation CA chain to include',
           placeholder: 'PEM',
         },
+        'include-unwitnessed': {
+          type: 'boolean',
+          description:
+            'Also export records and checkpoints past the latest witnessed checkpoint (default: the bundle ends there)',
+        },
       },
       run: runExport,
     },
     {
       name: 'verify',
-      summary: 'Verify bundles offline: records, Merkle roots, signatures and chains, consistency, pairing',
+      summary:
+        'Verify bundles offline against the anchor: records, Merkle roots, owner and witness signatures, consistency, trusted checkpoints, pairing',
       args: 'BUNDLE',
       options: {
         peer: {
@@ -152,12 +184,27 @@ export const auditCommands: CommandGroup = {
         },
         anchor: {
           type: 'string',
-          description: 'PEM file of the federation root certificate',
+          description:
+            'PEM file of the federation root certificate (required: every signature must chain to it)',
           placeholder: 'PEM',
+        },
+        'trusted-checkpoint': {
+          type: 'string',
+          multiple: true,
+          description:
+            "A checkpoint known to be recent: the witness's JSON {checkpoint, cosignature}; the bundle of its log must reach it",
+          placeholder: 'FILE',
+        },
+        witness: {
+          type: 'string',
+          description:
+            "The witness's URL (https://…/witness): its latest checkpoint of each bundle's log is trusted like --trusted-checkpoint",
+          placeholder: 'URL',
         },
         'allow-unwitnessed': {
           type: 'boolean',
-          description: 'Accept checkpoints without a witness cosignature',
+          description:
+            'Accept checkpoints without a cosignature and records past the last witnessed checkpoint, reported as UNVERIFIED',
         },
         workers: {
           type: 'string',

@@ -79,7 +79,7 @@ beforeAll(async () => {
   pki = await createTestPki();
   munich = await pki.issue({ profile: 'signing', subject: 'CN=munich', member: 'DEMO/GOV/munich' });
   other = await pki.issue({ profile: 'signing', subject: 'CN=other', member: 'DEMO/GOV/vehicle-authority' });
-  witness = await pki.issue({ profile: 'directory', subject: 'CN=DEMO directory signing' });
+  witness = await pki.issue({ profile: 'witness', subject: 'CN=DEMO witness' });
   verifier = createChainVerifier({
     anchors: [pki.root.certificate],
     intermediates: [pki.issuing.certificate],
@@ -92,7 +92,7 @@ describe('evidence of one record', () => {
     expect(verified.record).toMatchObject({ gateway: GATEWAY, issue: 'case-1' });
     expect(verified.witnessed.checkpoint).toMatchObject({ origin: GATEWAY, size: 3 });
     expect(verified.witnessed.signer.member).toMatchObject({ memberCode: 'munich' });
-    expect(verified.witnessed.witness.chain[0]!.subject).toBe('CN=DEMO directory signing');
+    expect(verified.witnessed.witness.chain[0]!.subject).toBe('CN=DEMO witness');
   });
 
   it('refuses a record changed after it was logged, and a proof for another log size', async () => {

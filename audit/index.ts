@@ -24,6 +24,7 @@ export {
   verifyCheckpoint,
   verifyCosignature,
 } from './checkpoint.ts';
+export { type CheckpointOrigin, logOrigin, parseCheckpointOrigin } from './checkpoint-origin.ts';
 export {
   type CheckpointCache,
   EVIDENCE_FORMAT,

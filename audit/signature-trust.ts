@@ -6,6 +6,7 @@ import {
   parseCertificateBundle,
 } from '../certs/index.ts';
 import { isEinmalError } from '../core/index.ts';
+import type { MemberId } from '../schemas/index.ts';
 
 /** Why a signature is not accepted, in words an auditor can act on. */
 export type SignatureProblem = string;
@@ -15,6 +16,8 @@ export interface ParsedJws {
   readonly typ: unknown;
   readonly x5c: readonly string[];
   readonly payload: Record<string, unknown>;
+  /** The member the signer's certificate names, when it names one. */
+  readonly member: MemberId | undefined;
 }
 
 /**
@@ -33,6 +36,8 @@ export interface SignatureTrust {
 interface Signer {
   readonly der: Uint8Array;
   readonly publicKey: KeyObject;
+  /** The certificate's subject, to name the signer when it is refused. */
+  readonly subject: string;
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -76,11 +81,11 @@ export function createSignatureTrust(options: {
       const [h, p, s] = parts as [string, string, string];
       const header = readHeader(h);
       if (typeof header === 'string') return header;
+      let member: MemberId | undefined;
       try {
-        verifier.verify(header.signer.der, { at, ...(usage ? { usage } : {}) });
+        member = verifier.verify(header.signer.der, { at, ...(usage ? { usage } : {}) }).member;
       } catch (error) {
-        const code = isEinmalError(error) ? error.code : 'Pki.InvalidCertificate';
-        return `the signer's certificate is not trusted (${code})`;
+        return untrustedSigner(header.signer.subject, error, usage, at);
       }
       const signature = Buffer.from(s, 'base64url');
       if (signature.length !== 64) return 'the signature is not an ES256 signature';
@@ -100,7 +105,7 @@ export function createSignatureTrust(options: {
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
         return 'the signed payload is not a JSON object';
       }
-      return { typ: header.typ, x5c: header.x5c, payload: payload as Record<string, unknown> };
+      return { typ: header.typ, x5c: header.x5c, payload: payload as Record<string, unknown>, member };
     },
   };
 }
@@ -120,9 +125,35 @@ function parseHeader(segment: string) {
   try {
     const der = new Uint8Array(Buffer.from(x5c[0] as string, 'base64'));
     const certificate = new X509Certificate(der);
-    return { typ, x5c: x5c as string[], signer: { der, publicKey: certificate.publicKey } };
+    const signer = {
+      der,
+      publicKey: certificate.publicKey,
+      subject: certificate.subject.replaceAll('\n', ', '),
+    };
+    return { typ, x5c: x5c as string[], signer };
   } catch {
     return "the signer's certificate (x5c) is malformed";
+  }
+}
+
+/** Why the signer's certificate is refused, naming it and what was expected. */
+function untrustedSigner(
+  subject: string,
+  error: unknown,
+  usage: CertificateProfile | undefined,
+  at: Date,
+): SignatureProblem {
+  const code = isEinmalError(error) ? error.code : 'Pki.InvalidCertificate';
+  const signer = `the signer's certificate (${subject})`;
+  switch (code) {
+    case 'Pki.WrongUsage':
+      return `${signer} was not issued for ${usage} (${code})`;
+    case 'Pki.UntrustedChain':
+      return `${signer} does not chain to the anchor (${code})`;
+    case 'Pki.Expired':
+      return `${signer} is not valid at ${at.toISOString()} (${code})`;
+    default:
+      return `${signer} is not trusted (${code})`;
   }
 }
 

@@ -8,12 +8,8 @@ import {
   verifyCosignature,
 } from './checkpoint.ts';
 
-/**
- * The certificate profile a witness cosignature must be made with. The registry's witness cosigns
- * with its directory-signing certificate today; when the witness gets a certificate profile of its
- * own, this constant is the one place that follows.
- */
-export const WITNESS_COSIGNER_PROFILE: CertificateProfile = 'directory';
+/** The certificate profile a witness cosignature must be made with: the registry's witness key. */
+export const WITNESS_COSIGNER_PROFILE: CertificateProfile = 'witness';
 
 /** A checkpoint the log owner signed and the witness cosigned, both chaining to the anchor. */
 export interface WitnessedCheckpoint {

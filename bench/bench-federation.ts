@@ -177,6 +177,8 @@ export async function startBenchFederation(options: StartBenchFederationOptions)
           GATEWAY_DIRECTORY_URL: `https://localhost:${registry.publicPort}/directory`,
           GATEWAY_DIRECTORY_CACHE: join(stateDir, `${schema}-directory.jws`),
           GATEWAY_ADAPTERS: JSON.stringify(adapters),
+          // The adapter serves plain HTTP so the baselines can call it directly (see component-worker).
+          GATEWAY_ADAPTER_PLAIN_HTTP: 'true',
           GATEWAY_DB_SCHEMA: schema,
           DATABASE_URL: options.databaseUrl,
           LOG_LEVEL: 'info',

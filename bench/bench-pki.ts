@@ -15,7 +15,7 @@ export async function createBenchPki(member: string) {
   const root = await createRootCa({ name: 'CN=BENCH Root CA, O=BENCH' });
   const issuing = await createIssuingCa({ root, name: 'CN=BENCH Issuing CA, O=BENCH' });
   const issuingDer = Buffer.from(issuing.certificate.rawData).toString('base64');
-  const issue = async (subject: string, profile: 'signing' | 'directory', owner?: string) => {
+  const issue = async (subject: string, profile: 'signing' | 'witness', owner?: string) => {
     const keys = await generateKeyPair();
     const [instance = '', memberClass = '', memberCode = ''] = owner?.split('/') ?? [];
     const csrPem = await createCsr({
@@ -31,6 +31,6 @@ export async function createBenchPki(member: string) {
     anchorPem: toPem(root.certificate),
     certificatesPem: `${toPem(issuing.certificate).trim()}\n`,
     member: await issue(`CN=${member}, O=DEMO`, 'signing', member),
-    witness: await issue('CN=DEMO registry witness, O=DEMO', 'directory'),
+    witness: await issue('CN=DEMO registry witness, O=DEMO', 'witness'),
   };
 }

@@ -62,6 +62,8 @@ async function start(spec: ComponentSpec): Promise<{ port: number; close: () => 
         db: database.db,
         log,
         port: spec.port,
+        // The benchmark's baselines call the adapter directly over plain HTTP, as before.
+        plainHttp: 'development-on-loopback',
       });
       return {
         port: adapter.port,

@@ -85,6 +85,7 @@ beforeAll(async () => {
   certs.directory = await issue('directory');
   certs.operator = await issue('operator');
   certs.auditor = await issue('auditor');
+  certs.witness = await issue('witness');
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -127,7 +128,7 @@ describe('issuing', () => {
 
   it('uses random, distinct 16-byte serial numbers', async () => {
     const serials = new Set(Object.values(certs).map(serialHex));
-    expect(serials.size).toBe(6);
+    expect(serials.size).toBe(7);
     for (const serial of serials) expect(serial).toMatch(/^[0-9a-f]{32}$/);
   });
 
@@ -218,6 +219,12 @@ describe('chain validation', () => {
       ['operator', 'client'],
       ['client', 'auditor'],
       ['signing', 'directory'],
+      // Only the witness's own certificate cosigns checkpoints: no member or registry key passes.
+      ['signing', 'witness'],
+      ['directory', 'witness'],
+      ['auth', 'witness'],
+      ['witness', 'signing'],
+      ['witness', 'directory'],
     ];
     for (const [have, want] of mismatches) {
       expect(await refusal(validateChain({ certificate: certs[have], ...trust(), usage: want }))).toBe(

@@ -8,9 +8,19 @@ import { x509 } from './x509.ts';
  * - `directory`: the registry's directory-signing certificate;
  * - `operator`: a federation operator's TLS client certificate for the registry admin API;
  * - `client`: an agency information system's TLS client certificate, naming its subsystem;
- * - `auditor`: an auditor's TLS client certificate.
+ * - `auditor`: an auditor's TLS client certificate;
+ * - `witness`: the registry's witness key, which cosigns gateways' log checkpoints. It has its own
+ *   extended key usage so that no member signing, directory or TLS certificate can pass as the
+ *   witness when a verifier checks a cosignature offline.
  */
-export type CertificateProfile = 'auth' | 'signing' | 'directory' | 'operator' | 'client' | 'auditor';
+export type CertificateProfile =
+  | 'auth'
+  | 'signing'
+  | 'directory'
+  | 'operator'
+  | 'client'
+  | 'auditor'
+  | 'witness';
 
 /** Every profile, e.g. for CLI validation. */
 export const CERTIFICATE_PROFILES: readonly CertificateProfile[] = [
@@ -20,6 +30,7 @@ export const CERTIFICATE_PROFILES: readonly CertificateProfile[] = [
   'operator',
   'client',
   'auditor',
+  'witness',
 ];
 
 /**
@@ -36,6 +47,7 @@ const PROFILE_KEY_PURPOSE: Record<CertificateProfile, string> = {
   operator: `${EINMAL_OID}.1.4`,
   client: `${EINMAL_OID}.1.5`,
   auditor: `${EINMAL_OID}.1.6`,
+  witness: `${EINMAL_OID}.1.7`,
 };
 
 const { serverAuth, clientAuth } = x509.ExtendedKeyUsage;
@@ -54,6 +66,7 @@ const PROFILE_RULES: Record<CertificateProfile, ProfileRules> = {
   operator: { keyUsage: digitalSignature, extendedKeyUsage: [clientAuth] },
   client: { keyUsage: digitalSignature, extendedKeyUsage: [clientAuth] },
   auditor: { keyUsage: digitalSignature, extendedKeyUsage: [clientAuth] },
+  witness: { keyUsage: digitalSignature | nonRepudiation, extendedKeyUsage: [] },
 };
 
 /** The key usage and extended key usage extensions a certificate of `profile` carries. */

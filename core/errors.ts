@@ -36,6 +36,10 @@ export const ERROR_CODES = {
   'Client.InvalidSubject': spec(400, 'Malformed subject identifier'),
   'Client.SubjectMismatch': spec(400, 'The declared subject differs from the eID token subject'),
   'Client.InvalidHiding': spec(400, 'Records of this service may not be hidden'),
+  'Client.DuplicateMessageId': spec(409, 'The X-Road-Id was already used'),
+  'Client.RequestNotLoggable': spec(400, 'The request cannot be written to the audit log as signed'),
+  'Client.HeadersTooLarge': spec(431, 'The request headers are too large'),
+  'Client.RequestTimeout': spec(408, 'The request was not received in time'),
 
   // Configuration, files and tooling (local, not on the wire).
   'Config.Invalid': spec(500, 'Invalid configuration'),
@@ -93,11 +97,14 @@ export const ERROR_CODES = {
   'Server.ServerProxy.UnknownGateway': spec(403, 'The calling gateway is not registered'),
   'Server.ServerProxy.UntrustedPeer': spec(403, 'The calling gateway certificate is not trusted'),
   'Server.ServerProxy.MissingSignature': spec(400, 'The request is not signed'),
+  'Server.ServerProxy.MalformedSignature': spec(400, 'The request signature is not a well-formed envelope'),
   'Server.ServerProxy.InvalidSignature': spec(403, 'The request signature is invalid'),
+  'Server.ServerProxy.InvalidClaims': spec(400, 'The signed request claims do not match the schema'),
   'Server.ServerProxy.UntrustedSigner': spec(403, 'The signing certificate is not trusted'),
   'Server.ServerProxy.RevokedSigner': spec(403, 'The signing certificate is revoked'),
   'Server.ServerProxy.SignerMismatch': spec(403, 'The signer is not the client member'),
   'Server.ServerProxy.ClientNotHosted': spec(403, 'The calling gateway does not host the client'),
+  'Server.ServerProxy.NonCanonicalPath': spec(400, 'The request path is not in canonical form'),
   'Server.ServerProxy.BindingMismatch': spec(403, 'The request does not match its signature'),
   'Server.ServerProxy.StaleRequest': spec(403, 'The request time is outside the allowed skew'),
   'Server.ServerProxy.Replay': spec(403, 'The message id was already used'),
@@ -111,8 +118,14 @@ export const ERROR_CODES = {
     'An eID token or a declared subject with legal basis is required',
   ),
   'Server.ServerProxy.HidingNotAllowed': spec(403, 'Records of this service may not be hidden'),
+  'Server.ServerProxy.HidingNotGranted': spec(403, 'The client is not granted hiding its accesses'),
+  'Server.ServerProxy.RequestNotLoggable': spec(
+    400,
+    'The request cannot be written to the audit log as signed',
+  ),
   'Server.ServerProxy.TokenInvalid': spec(401, 'The eID token is invalid'),
   'Server.ServerProxy.TokenExpired': spec(401, 'The eID token is expired'),
+  'Server.ServerProxy.TokenNotYetValid': spec(401, 'The eID token is not yet valid'),
   'Server.ServerProxy.TokenAudience': spec(401, 'The eID token audience is wrong'),
   'Server.ServerProxy.TokenIssuer': spec(401, 'The eID token issuer is not trusted'),
   'Server.ServerProxy.TokenAlgorithm': spec(401, 'The eID token algorithm is not accepted'),
@@ -134,6 +147,7 @@ export const ERROR_CODES = {
   'Adapter.SubjectMismatch': spec(403, 'The adapter only answers about the verified subject'),
   'Adapter.InvalidResponse': spec(500, 'The adapter produced an invalid response'),
   'Adapter.NotFound': spec(404, 'No record found'),
+  'Adapter.NotGateway': spec(403, 'Only the provider gateway may call this adapter'),
 
   // Audit log.
   'Audit.InvalidProof': spec(400, 'The proof does not verify'),

@@ -17,5 +17,12 @@ export {
   isErrorCode,
   toEinmalError,
 } from './errors.ts';
-export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS, silentLogger } from './logger.ts';
+export {
+  createLogger,
+  type Logger,
+  type LoggerSettings,
+  REDACTED_PATHS,
+  serializeError,
+  silentLogger,
+} from './logger.ts';
 export { siblingModule } from './module-url.ts';

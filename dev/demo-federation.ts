@@ -6,6 +6,8 @@
  * loads them into the registry; the demo starts them on the ports given here.
  */
 
+import type { SampleRegistryName } from '../adapters/index.ts';
+
 export const DEMO_INSTANCE = 'DEMO';
 /** Audience of citizen eID tokens for this instance (RFC 8707 resource indicator). */
 export const DEMO_AUDIENCE = `urn:einmal:${DEMO_INSTANCE}`;
@@ -17,6 +19,8 @@ export interface DemoMember {
   readonly subsystems: readonly string[];
   /** The member's one gateway: its server code and the port it listens on for peers. */
   readonly gateway: { readonly code: string; readonly port: number; readonly clientPort: number };
+  /** A provider's registry adapter: the sample registry it serves and its port, behind the gateway. */
+  readonly adapter?: { readonly registry: SampleRegistryName; readonly port: number };
 }
 
 export const demoMembers: readonly DemoMember[] = [
@@ -31,18 +35,21 @@ export const demoMembers: readonly DemoMember[] = [
     name: 'Residents’ registration office (Bürgerbüro)',
     subsystems: ['register'],
     gateway: { code: 'gw1', port: 4411, clientPort: 4511 },
+    adapter: { registry: 'population', port: 4420 },
   },
   {
     id: 'DEMO/GOV/vehicle-authority',
     name: 'Vehicle registration authority',
     subsystems: ['vehicles'],
     gateway: { code: 'gw1', port: 4412, clientPort: 4512 },
+    adapter: { registry: 'vehicles', port: 4421 },
   },
   {
     id: 'DEMO/GOV/business-register',
     name: 'Business register',
     subsystems: ['companies'],
     gateway: { code: 'gw1', port: 4413, clientPort: 4513 },
+    adapter: { registry: 'business-register', port: 4422 },
   },
 ];
 
@@ -125,5 +132,6 @@ export const demoPorts = {
   registryAdmin: 4401,
   eid: 4402,
   portal: 4403,
+  /** The first adapter's port (the residents' register); `einmal adapter serve` defaults to it. */
   adapters: 4420,
 } as const;

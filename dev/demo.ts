@@ -62,6 +62,8 @@ export async function startDemo(
   print(`  portal              ${endpoints.portal}`);
   for (const gateway of endpoints.gateways)
     print(`  gateway ${gateway.id.padEnd(30)} client API ${gateway.client}`);
+  for (const [member, url] of Object.entries(endpoints.adapters))
+    print(`  adapter of ${member.padEnd(27)} ${url} (mutual TLS: its gateway only)`);
   print(`  endpoints and credentials: ${join(dir, 'endpoints.json')}`);
   print('');
 

@@ -46,11 +46,21 @@ function everyKeyPair(m: FederationManifest): [string, KeyPairFiles, Certificate
   return [
     ['registry tls', m.registry.tls, 'auth'],
     ['directory signing', m.registry.directorySigning, 'directory'],
+    ['witness', m.registry.witness, 'witness'],
     ['operator', m.operator, 'operator'],
     ['auditor', m.auditor, 'auditor'],
     ...m.members.flatMap((member): [string, KeyPairFiles, CertificateProfile][] => [
       [`${member.id} signing`, member.signing, 'signing'],
       [`${member.gateway.id} tls`, member.gateway.tls, 'auth'],
+      ...(member.adapter
+        ? [
+            [`${member.id} adapter tls`, member.adapter.tls, 'auth'] as [
+              string,
+              KeyPairFiles,
+              CertificateProfile,
+            ],
+          ]
+        : []),
       ...member.subsystems.map((s): [string, KeyPairFiles, CertificateProfile] => [
         `${s.id} client`,
         s.client,
@@ -77,6 +87,15 @@ describe('einmal dev init', () => {
     const munich = manifest.members.find((m) => m.id === 'DEMO/GOV/munich')!;
     expect(munich.gateway).toMatchObject({ id: 'DEMO/GOV/munich/gw1', port: 4410, clientPort: 4510 });
     expect(munich.subsystems.map((s) => s.id)).toEqual(['DEMO/GOV/munich/parking-permits']);
+    // Each provider's adapter has a TLS certificate of its own; the city provides nothing.
+    expect(munich.adapter).toBeUndefined();
+    expect(
+      manifest.members.filter((m) => m.adapter).map((m) => [m.id, m.adapter!.registry, m.adapter!.port]),
+    ).toEqual([
+      ['DEMO/GOV/residents-office', 'population', 4420],
+      ['DEMO/GOV/vehicle-authority', 'vehicles', 4421],
+      ['DEMO/GOV/business-register', 'business-register', 4422],
+    ]);
   });
 
   it('writes certificates that openssl verify accepts, with CRLs checked, and keys only the owner reads', () => {

@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { SAMPLE_REGISTRY_NAMES } from '../adapters/index.ts';
 import {
   type CaStore,
   type CertificateProfile,
@@ -49,7 +50,12 @@ export const federationManifestSchema = z.object({
   rootCrl: relativePathSchema,
   /** CA store folders for `einmal pki sign|revoke|crl --ca`. */
   caStores: z.object({ root: relativePathSchema, issuing: relativePathSchema }),
-  registry: z.object({ tls: keyPairFilesSchema, directorySigning: keyPairFilesSchema }),
+  /** The registry's TLS, directory-signing and witness (checkpoint cosigning) keys. */
+  registry: z.object({
+    tls: keyPairFilesSchema,
+    directorySigning: keyPairFilesSchema,
+    witness: keyPairFilesSchema,
+  }),
   operator: keyPairFilesSchema,
   auditor: keyPairFilesSchema,
   members: z.array(
@@ -64,6 +70,14 @@ export const federationManifestSchema = z.object({
         tls: keyPairFilesSchema,
       }),
       subsystems: z.array(z.object({ id: printedSubsystemIdSchema, client: keyPairFilesSchema })),
+      /** A provider's registry adapter, with the TLS certificate it serves its gateway with. */
+      adapter: z
+        .object({
+          registry: z.enum(SAMPLE_REGISTRY_NAMES),
+          port: z.number().int().min(1).max(65_535),
+          tls: keyPairFilesSchema,
+        })
+        .optional(),
     }),
   ),
 });
@@ -103,7 +117,9 @@ export async function readFederationManifest(dir: string): Promise<FederationMan
   const parsed = federationManifestSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new EinmalError('Config.Invalid', { message: `${join(dir, MANIFEST)}: ${problems}` });
+    throw new EinmalError('Config.Invalid', {
+      message: `${join(dir, MANIFEST)}: ${problems} (written by an older einmal? 'einmal dev init --force ${dir}' writes a current one)`,
+    });
   }
   return parsed.data;
 }
@@ -111,8 +127,9 @@ export async function readFederationManifest(dir: string): Promise<FederationMan
 /**
  * Writes the development federation of the demo (dev/demo-federation.ts) into `dir`: root and
  * issuing CA (with CA stores and CRLs), each member's signing key and certificate, each gateway's
- * TLS key and certificate (localhost, 127.0.0.1), each subsystem's information-system client
- * certificate, the registry's TLS and directory-signing certificates, an operator and an auditor
+ * TLS key and certificate (localhost, 127.0.0.1), each provider's adapter TLS certificate (the
+ * same hosts), each subsystem's information-system client certificate, the registry's TLS,
+ * directory-signing and witness certificates, an operator and an auditor
  * certificate, and `federation.json` listing them all. Private keys are mode 0600. Refuses
  * (`Config.FileExists`) when `dir` already holds a federation, unless `force`.
  */
@@ -146,7 +163,7 @@ export async function writeDevelopmentFederation(options: {
   const store = await createCaStore(join(dir, 'pki/issuing-ca'), issuing, { force: true });
   const issue = issuer(dir, store, now);
 
-  const [registryTls, directorySigning, operator, auditor, members] = await Promise.all([
+  const [registryTls, directorySigning, witness, operator, auditor, members] = await Promise.all([
     issue('registry/tls', `CN=${DEMO_INSTANCE} registry, O=${DEMO_INSTANCE}`, 'auth', {
       host: ['localhost', '127.0.0.1'],
     }),
@@ -155,6 +172,7 @@ export async function writeDevelopmentFederation(options: {
       `CN=${DEMO_INSTANCE} directory signing, O=${DEMO_INSTANCE}`,
       'directory',
     ),
+    issue('registry/witness', `CN=${DEMO_INSTANCE} registry witness, O=${DEMO_INSTANCE}`, 'witness'),
     issue('operator/operator', `CN=${DEMO_INSTANCE} federation operator, O=${DEMO_INSTANCE}`, 'operator'),
     issue('auditor/auditor', `CN=${DEMO_INSTANCE} auditor, O=${DEMO_INSTANCE}`, 'auditor'),
     Promise.all(
@@ -162,11 +180,15 @@ export async function writeDevelopmentFederation(options: {
         const memberId = parseMemberId(member.id);
         const folder = `members/${memberId.memberClass}/${memberId.memberCode}`;
         const gatewayId = `${member.id}/${member.gateway.code}`;
-        const [signing, tls, subsystems] = await Promise.all([
+        const [signing, tls, adapterTls, subsystems] = await Promise.all([
           issue(`${folder}/signing`, `CN=${member.id}, O=${member.id}`, 'signing', { member: memberId }),
           issue(`${folder}/${member.gateway.code}-tls`, `CN=${gatewayId}, O=${member.id}`, 'auth', {
             host: ['localhost', '127.0.0.1'],
           }),
+          member.adapter &&
+            issue(`${folder}/adapter-tls`, `CN=${member.id} adapter, O=${member.id}`, 'auth', {
+              host: ['localhost', '127.0.0.1'],
+            }),
           Promise.all(
             member.subsystems.map(async (code) => {
               const id = `${member.id}/${code}`;
@@ -183,6 +205,7 @@ export async function writeDevelopmentFederation(options: {
           signing,
           gateway: { id: gatewayId, port: member.gateway.port, clientPort: member.gateway.clientPort, tls },
           subsystems,
+          ...(member.adapter && adapterTls ? { adapter: { ...member.adapter, tls: adapterTls } } : {}),
         };
       }),
     ),
@@ -196,7 +219,7 @@ export async function writeDevelopmentFederation(options: {
     crl: 'pki/issuing-ca.crl.pem',
     rootCrl: 'pki/root-ca.crl.pem',
     caStores: { root: 'pki/root-ca', issuing: 'pki/issuing-ca' },
-    registry: { tls: registryTls, directorySigning },
+    registry: { tls: registryTls, directorySigning, witness },
     operator,
     auditor,
     members,

@@ -3,14 +3,16 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
-import { type SampleRegistryName, startSampleAdapter } from '../adapters/index.ts';
+import { startSampleAdapter } from '../adapters/index.ts';
 import { certificateFingerprint, parseCertificatePem } from '../certs/index.ts';
 import type { Database, Logger } from '../core/index.ts';
-import { migrateToLatest } from '../core/index.ts';
+import { EinmalError, migrateToLatest } from '../core/index.ts';
 import {
   addAccessRule,
+  type GatewayConfig,
   type GatewayDb,
   gatewayMigrations,
+  type RunningGateway,
   registerIsCertificate,
   startGateway,
 } from '../gateway/index.ts';
@@ -25,13 +27,6 @@ import { DEMO_AUDIENCE, demoAccessRules, demoPorts, demoServices } from './demo-
 import { startEidServer } from './eid/index.ts';
 import { type FederationManifest, readFederationManifest } from './federation-files.ts';
 
-/** Which sample registry each provider member's adapter serves. */
-const ADAPTER_REGISTRIES: Record<string, SampleRegistryName> = {
-  'DEMO/GOV/residents-office': 'population',
-  'DEMO/GOV/vehicle-authority': 'vehicles',
-  'DEMO/GOV/business-register': 'business-register',
-};
-
 /** Everything a running development federation offers, as written to `endpoints.json`. */
 export interface FederationEndpoints {
   readonly instance: string;
@@ -40,7 +35,11 @@ export interface FederationEndpoints {
   readonly eid: { readonly issuer: string };
   /** The portal people open: citizens' data log, auditors' search and verification. */
   readonly portal: string;
-  readonly adapters: string;
+  /**
+   * Each provider member's adapter (member id -> base URL). It serves HTTPS to its own gateway only:
+   * mutual TLS with the gateway's TLS certificate.
+   */
+  readonly adapters: Readonly<Record<string, string>>;
   readonly gateways: readonly {
     readonly id: string;
     readonly member: string;
@@ -74,7 +73,26 @@ export interface StartFederationOptions {
   readonly directoryTtlSeconds?: number;
   /** How long a portal session may be idle (tests shorten it); default the portal's. */
   readonly portalSessionIdleSeconds?: number;
+  /**
+   * Starts one gateway from its configuration. By default it runs in this process on `database`;
+   * crash tests start some gateways as processes of their own.
+   */
+  readonly launchGateway?: GatewayLauncher;
 }
+
+/** A started gateway; one in another process may offer no way to refresh its directory on demand. */
+export type LaunchedGateway = Omit<RunningGateway, 'refreshDirectory'> &
+  Partial<Pick<RunningGateway, 'refreshDirectory'>>;
+
+/**
+ * Starts one gateway of the federation: `config` is complete and its database schema migrated and
+ * seeded; `inThisProcess` is the default way (in this process, on the federation's database).
+ */
+export type GatewayLauncher = (
+  config: GatewayConfig,
+  log: Logger,
+  inThisProcess: () => Promise<LaunchedGateway>,
+) => Promise<LaunchedGateway>;
 
 export interface RunningFederation {
   readonly endpoints: FederationEndpoints;
@@ -92,7 +110,7 @@ export interface RunningFederation {
     stop(): Promise<void>;
     start(): Promise<void>;
   };
-  /** Makes every gateway fetch the directory now rather than at its next poll. */
+  /** Makes the portal and every gateway that offers it fetch the directory now, not at their next poll. */
   refreshDirectories(): Promise<void>;
   /** Stops a gateway and starts it again with the same configuration, as an operator's restart. */
   restartGateway(gatewayId: string): Promise<void>;
@@ -105,41 +123,50 @@ export interface RunningFederation {
 
 /**
  * Starts a complete local federation from a `einmal dev init` folder: the registry (seeded with the
- * demo story), the development eID provider, one adapter serving the sample registries, a gateway
- * per member with its access rules and information-system certificates, and the portal. Writes
- * `DIR/endpoints.json`, the machine-readable list of every endpoint and credential file.
+ * demo story), the development eID provider, each provider's adapter (mutual TLS that admits only
+ * that provider's gateway), a gateway per member with its access rules and information-system
+ * certificates, and the portal. Writes `DIR/endpoints.json`, the machine-readable list of every
+ * endpoint and credential file.
  */
 export async function startFederation(options: StartFederationOptions): Promise<RunningFederation> {
   const dir = resolve(options.dir);
   const { database, log } = options;
   const manifest = await readFederationManifest(dir);
+  const providers = manifest.members.flatMap((member) =>
+    member.adapter ? [{ member, adapter: member.adapter }] : [],
+  );
+  if (providers.length === 0) {
+    throw new EinmalError('Config.Invalid', {
+      message: `${dir} was written before adapters had certificates; recreate it with 'einmal dev init --force ${options.dir}'`,
+    });
+  }
   const file = (relative: string) => join(dir, relative);
   const stateDir = join(dir, 'state');
   await mkdir(stateDir, { recursive: true });
   const caBundle = join(stateDir, 'ca-bundle.pem');
-  const [rootPem, issuingPem] = await Promise.all([
-    readFile(file(manifest.rootCa), 'utf8'),
-    readFile(file(manifest.issuingCa), 'utf8'),
-  ]);
-  await writeFile(caBundle, `${issuingPem.trim()}\n${rootPem.trim()}\n`);
+  const read = (relative: string) => readFile(file(relative), 'utf8');
+  const [rootPem, issuingPem] = await Promise.all([read(manifest.rootCa), read(manifest.issuingCa)]);
+  const caBundlePem = `${issuingPem.trim()}\n${rootPem.trim()}\n`;
+  await writeFile(caBundle, caBundlePem);
 
   const gatewayCount = manifest.members.length;
-  const free = options.ports === 'ephemeral' ? await findFreePorts(5 + gatewayCount * 4) : undefined;
+  const free =
+    options.ports === 'ephemeral' ? await findFreePorts(4 + gatewayCount * 4 + providers.length) : undefined;
   const port = (demo: number, index: number) => (free ? free[index]! : demo);
   const registryPort = port(demoPorts.registry, 0);
   const registryAdminPort = port(demoPorts.registryAdmin, 1);
   const eidPort = port(demoPorts.eid, 2);
-  const adapterPort = port(demoPorts.adapters, 3);
-  const portalPort = port(demoPorts.portal, 4);
+  const portalPort = port(demoPorts.portal, 3);
   const portalUrl = `http://127.0.0.1:${portalPort}`;
   // The portal is a confidential client of the eID provider; its secret lives as long as this run.
   const portalClientSecret = randomBytes(24).toString('base64url');
   const gatewayPorts = manifest.members.map((m, i) => ({
-    peer: port(m.gateway.port, 5 + i * 4),
-    client: port(m.gateway.clientPort, 6 + i * 4),
-    admin: port(m.gateway.clientPort + 100, 7 + i * 4),
-    public: port(m.gateway.clientPort + 200, 8 + i * 4),
+    peer: port(m.gateway.port, 4 + i * 4),
+    client: port(m.gateway.clientPort, 5 + i * 4),
+    admin: port(m.gateway.clientPort + 100, 6 + i * 4),
+    public: port(m.gateway.clientPort + 200, 7 + i * 4),
   }));
+  const adapterPorts = providers.map(({ adapter }, i) => port(adapter.port, 4 + gatewayCount * 4 + i));
 
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -155,14 +182,22 @@ export async function startFederation(options: StartFederationOptions): Promise<
     });
     stops.push(() => eid.close());
 
-    const adapter = await startSampleAdapter({
-      registries: Object.values(ADAPTER_REGISTRIES),
-      db: database.db,
-      log: log.child({ component: 'adapter' }),
-      port: adapterPort,
-    });
-    stops.push(() => adapter.close());
-    const adapterUrl = `http://127.0.0.1:${adapter.port}`;
+    // Each provider's adapter admits only its own gateway's TLS certificate (DESIGN.md §13).
+    const adapterUrls: Record<string, string> = {};
+    for (const [i, { member, adapter }] of providers.entries()) {
+      const [cert, key, gatewayCert] = await Promise.all(
+        [adapter.tls.cert, adapter.tls.key, member.gateway.tls.cert].map(read),
+      );
+      const running = await startSampleAdapter({
+        registries: [adapter.registry],
+        db: database.db,
+        log: log.child({ component: 'adapter', member: member.id }),
+        port: adapterPorts[i]!,
+        tls: { cert: cert!, key: key!, ca: caBundlePem, gatewayCert: gatewayCert! },
+      });
+      stops.push(() => running.close());
+      adapterUrls[member.id] = running.url;
+    }
 
     const gatewayAddresses = Object.fromEntries(
       manifest.members.map((m, i) => [m.gateway.id, `https://localhost:${gatewayPorts[i]!.peer}`]),
@@ -197,21 +232,20 @@ export async function startFederation(options: StartFederationOptions): Promise<
     const registryUrl = `https://localhost:${registry.publicPort}`;
     const gateways: FederationEndpoints['gateways'][number][] = [];
     const gatewayDbs = new Map<string, Kysely<GatewayDb>>();
-    const runningGateways = new Map<string, Awaited<ReturnType<typeof startGateway>>>();
-    const gatewayStarts = new Map<string, () => ReturnType<typeof startGateway>>();
+    const runningGateways = new Map<string, LaunchedGateway>();
+    const gatewayStarts = new Map<string, () => Promise<LaunchedGateway>>();
+    const launch: GatewayLauncher = options.launchGateway ?? ((_c, _l, inThisProcess) => inThisProcess());
     for (const [i, member] of manifest.members.entries()) {
       const ports = gatewayPorts[i]!;
       const schema = `gw_${member.id.split('/')[2]!.replaceAll(/[^a-z0-9]/g, '_')}`;
       const adminToken = `dev-${schema}-operator-token`;
-      const registryName = ADAPTER_REGISTRIES[member.id];
-      const adapters = registryName
-        ? Object.fromEntries(member.subsystems.map((s) => [s.id, adapterUrl]))
-        : {};
+      const adapterUrl = adapterUrls[member.id];
+      const adapters = adapterUrl ? Object.fromEntries(member.subsystems.map((s) => [s.id, adapterUrl])) : {};
       await migrateToLatest(database.db, { schema, migrations: gatewayMigrations });
       const db = database.db.withSchema(schema) as Kysely<GatewayDb>;
       gatewayDbs.set(member.gateway.id, db);
       await seedDemoGateway(db, member, dir);
-      const env = {
+      const config: GatewayConfig = {
         GATEWAY_ID: member.gateway.id,
         GATEWAY_NODE_ID: undefined,
         GATEWAY_PEER_HOST: '127.0.0.1',
@@ -233,15 +267,16 @@ export async function startFederation(options: StartFederationOptions): Promise<
         GATEWAY_DIRECTORY_URL: `${registryUrl}/directory`,
         GATEWAY_DIRECTORY_CACHE: join(stateDir, `${schema}-directory.jws`),
         GATEWAY_ADAPTERS: adapters,
+        GATEWAY_ADAPTER_PLAIN_HTTP: false,
         GATEWAY_MAX_BODY_BYTES: 1_048_576,
         GATEWAY_CLOCK_SKEW_SECONDS: 60,
         GATEWAY_DB_SCHEMA: schema,
         DATABASE_URL: undefined,
         EINMAL_DATA_DIR: undefined,
         LOG_LEVEL: 'info',
-      } as const;
+      };
       const gatewayLog = log.child({ component: 'gateway', gateway: member.gateway.id });
-      const start = () => startGateway(env, gatewayLog, { database });
+      const start = () => launch(config, gatewayLog, () => startGateway(config, gatewayLog, { database }));
       gatewayStarts.set(member.gateway.id, start);
       const running = await start();
       runningGateways.set(member.gateway.id, running);
@@ -279,7 +314,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
       registry: { directory: `${registryUrl}/directory`, admin: `https://localhost:${registry.adminPort}` },
       eid: { issuer: eid.issuer },
       portal: portal.url,
-      adapters: adapterUrl,
+      adapters: adapterUrls,
       gateways,
       clients: manifest.members.flatMap((m) =>
         m.subsystems.map((s) => ({
@@ -313,7 +348,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
       },
       refreshDirectories: async () => {
         await Promise.all([
-          ...[...runningGateways.values()].map((gateway) => gateway.refreshDirectory()),
+          ...[...runningGateways.values()].map((gateway) => gateway.refreshDirectory?.()),
           portal.refreshDirectory(),
         ]);
       },

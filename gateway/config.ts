@@ -54,6 +54,11 @@ export const gatewayConfigSchema = z
     GATEWAY_DIRECTORY_URL: z.string().url(),
     GATEWAY_DIRECTORY_CACHE: z.string().min(1),
     GATEWAY_ADAPTERS: jsonRecord.default({}),
+    /**
+     * Development only: allows `http:` adapter URLs on a loopback address. Otherwise every adapter is
+     * reached over HTTPS with mutual TLS, the gateway presenting its TLS certificate (DESIGN.md §13).
+     */
+    GATEWAY_ADAPTER_PLAIN_HTTP: bool,
     GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
     GATEWAY_CLOCK_SKEW_SECONDS: z.coerce.number().int().positive().default(60),
     GATEWAY_DB_SCHEMA: z
@@ -71,6 +76,22 @@ export const gatewayConfigSchema = z
         path: ['GATEWAY_CLIENT_HOST'],
         message: 'plain HTTP for information systems is only allowed on a loopback address',
       });
+    }
+    for (const [subsystem, url] of Object.entries(config.GATEWAY_ADAPTERS ?? {})) {
+      if (!URL.canParse(url)) continue; // already reported as not a URL
+      const { protocol, hostname } = new URL(url);
+      const plainAllowed =
+        config.GATEWAY_ADAPTER_PLAIN_HTTP && loopbackHosts.has(hostname.replace(/^\[|\]$/g, ''));
+      if (protocol !== 'https:' && !(protocol === 'http:' && plainAllowed)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['GATEWAY_ADAPTERS', subsystem],
+          message:
+            protocol === 'http:'
+              ? 'adapters are reached over HTTPS; http: only with GATEWAY_ADAPTER_PLAIN_HTTP=true on a loopback address'
+              : 'must be an https: URL',
+        });
+      }
     }
   });
 

@@ -8,6 +8,7 @@ import { createAuditLog } from './audit/audit-log.ts';
 import { createCheckpointer } from './audit/checkpointer.ts';
 import { createClientApp } from './consumer/client-app.ts';
 import { createIsAuthenticator } from './consumer/information-systems.ts';
+import { createMessageIdClaims } from './consumer/message-id-claims.ts';
 import { createPeerClient, type PeerTls } from './consumer/peer-client.ts';
 import type { GatewayDb } from './db/tables.ts';
 import type { DirectoryClient, RegistryRequest } from './directory/index.ts';
@@ -18,7 +19,7 @@ import { createSignerCache } from './exchange/signer-cache.ts';
 import { createAdapterClient } from './provider/adapter-client.ts';
 import { createMetaservices } from './provider/metaservices.ts';
 import { createProviderApp } from './provider/provider-app.ts';
-import { createReplayGuard } from './provider/replay-guard.ts';
+import { createReplayGuard, primeReplayGuard } from './provider/replay-guard.ts';
 import { createPublicApp } from './public-app.ts';
 
 export interface GatewayDeps {
@@ -100,6 +101,7 @@ export function createGateway(deps: GatewayDeps) {
     signer: deps.signers[0]!,
     witness: () => deps.directory.current()?.witness ?? null,
     fetch: deps.registryFetch,
+    witnessCertificates: { verify: (der, check) => chainVerifier.verify(der, check) },
     clock,
     log: log.child({ component: 'checkpointer' }),
     intervalMs: deps.checkpointIntervalMs,
@@ -117,6 +119,7 @@ export function createGateway(deps: GatewayDeps) {
     signerFor,
     signers,
     peers,
+    messageIds: createMessageIdClaims({ db: deps.db }),
     audit,
     log: log.child({ role: 'consumer' }),
     clock,
@@ -137,7 +140,7 @@ export function createGateway(deps: GatewayDeps) {
     ensureDirectoryFresh: () => void deps.directory.ensureFresh('provider'),
     adapterFor: (subsystem) => deps.adapters[subsystem],
     adapters,
-    metaservices: createMetaservices({ clock }),
+    metaservices: createMetaservices({ clock, adapters }),
     signerFor,
     audit,
     log: log.child({ role: 'provider' }),
@@ -162,6 +165,7 @@ export function createGateway(deps: GatewayDeps) {
     adminToken: deps.adminToken,
     gatewayId: deps.gatewayId,
     anchorPem: deps.anchorPem,
+    tree: deps.nodeId,
   });
 
   return {
@@ -171,6 +175,11 @@ export function createGateway(deps: GatewayDeps) {
     publicApp,
     audit,
     checkpointer,
+    /**
+     * Loads the message ids the provider recorded within the replay window, so requests seen before
+     * a restart stay refused; call it before the peer listener opens. Resolves to their number.
+     */
+    primeReplayGuard: () => primeReplayGuard(replay, deps.db, clock()),
     async close(): Promise<void> {
       unsubscribe();
       await audit.drain();

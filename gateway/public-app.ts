@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { EinmalError, type Logger } from '../core/index.ts';
 import type { Directory } from '../schemas/index.ts';
+import { createLogApp } from './audit/log-app.ts';
 import { createAuditorApp } from './auditor/auditor-app.ts';
 import type { VerifyCertificate } from './auditor/auditor-auth.ts';
 import { createCitizenApp } from './citizen/citizen-app.ts';
@@ -20,16 +21,19 @@ export interface PublicAppDeps {
   /** Checks a TLS client certificate against the federation's CAs for a profile. */
   readonly verifyCertificate: VerifyCertificate;
   readonly adminToken: string | undefined;
-  /** Printed gateway id: auditors' staff tokens must entitle them to its member. */
+  /** The printed gateway id: auditors' staff tokens must entitle them to its member. */
   readonly gatewayId: string;
+  /** This node's log tree, whose checkpoints and proofs are served. */
+  readonly tree: string;
   /** The configuration anchor (PEM), included in the export bundles auditors download. */
   readonly anchorPem: string;
 }
 
 /**
- * The gateway's public listener (DESIGN.md §9): the citizen API, the Data Tracker v3 endpoints and
- * the auditor API. Citizens authenticate with their eID token, auditors with their certificate or
- * the token of their staff login.
+ * The gateway's public listener (DESIGN.md §9): the citizen API, the Data Tracker v3 endpoints,
+ * the auditor API and the log's checkpoints and consistency proofs. Citizens authenticate with
+ * their eID token, auditors with their certificate or the token of their staff login; the log's
+ * hashes are public.
  */
 export function createPublicApp(deps: PublicAppDeps): Hono<{ Bindings: Partial<HttpBindings> }> {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
@@ -37,6 +41,7 @@ export function createPublicApp(deps: PublicAppDeps): Hono<{ Bindings: Partial<H
   app.route('/', createCitizenApp(deps));
   app.route('/', createDataTrackerApp(deps));
   app.route('/', createAuditorApp(deps));
+  app.route('/', createLogApp(deps));
   app.notFound(() => respondError(new EinmalError('Client.NotFound'), deps.log).response);
   return app;
 }

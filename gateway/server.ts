@@ -19,6 +19,7 @@ import { gatewayMigrations } from './db/migrations.ts';
 import type { GatewayDb } from './db/tables.ts';
 import { createDirectoryClient, createRegistryFetch } from './directory/index.ts';
 import { createGateway } from './gateway.ts';
+import { answerParserRefusal } from './http/parser-refusal.ts';
 
 export interface RunningGateway {
   /** Ports actually bound (useful when configured as 0). */
@@ -121,9 +122,14 @@ export async function startGateway(
       ? undefined
       : createHttpsServer({ ...tls, rejectUnauthorized: false }, getRequestListener(gateway.publicApp.fetch));
   for (const server of [peerServer, clientServer, adminServer, publicServer]) {
-    if (server) server.keepAliveTimeout = 60_000;
+    if (!server) continue;
+    server.keepAliveTimeout = 60_000;
+    server.on('clientError', answerParserRefusal(log));
   }
 
+  // Before any peer gets in: ids served before a crash or restart must still count as seen.
+  const primed = await gateway.primeReplayGuard();
+  log.info({ messageIds: primed }, 'replay guard primed from recent provider records');
   await listen(peerServer, config.GATEWAY_PEER_PORT, config.GATEWAY_PEER_HOST);
   await listen(clientServer, config.GATEWAY_CLIENT_PORT, config.GATEWAY_CLIENT_HOST);
   if (adminServer) await listen(adminServer, config.GATEWAY_ADMIN_PORT!, config.GATEWAY_ADMIN_HOST);

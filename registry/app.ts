@@ -13,7 +13,7 @@ import { createRegistryMetrics } from './metrics.ts';
 import type { AdminEnv } from './operator-auth.ts';
 import { createPublicApp } from './public-app.ts';
 import { createRegistrationRoutes } from './registration.ts';
-import { createWitnessRoutes } from './witness.ts';
+import { createWitnessRoutes, type WitnessSigner } from './witness.ts';
 
 export interface RegistryAppDeps {
   readonly db: Kysely<RegistryDb>;
@@ -42,10 +42,11 @@ export interface RegistryAppDeps {
       }
     | undefined;
   /**
-   * The configuration anchor gateways' checkpoint signers chain to; with it, the checkpoint
-   * witness (DESIGN.md §8) is served under `/witness`, cosigning with the directory-signing key.
+   * The checkpoint witness (DESIGN.md §8, §11), served under `/witness` when given: the
+   * configuration anchor gateways' checkpoint signers chain to, and the witness's own key and
+   * certificate (profile `witness`) it cosigns with.
    */
-  readonly witnessAnchor?: X509Certificate | undefined;
+  readonly witness?: { readonly anchor: X509Certificate; readonly signer: WitnessSigner } | undefined;
 }
 
 /** The registry's two apps and the directory they serve. */
@@ -91,16 +92,10 @@ export function createRegistryApps(deps: RegistryAppDeps): RegistryApps {
     : undefined;
   const publicRoutes = new Hono();
   if (registration) publicRoutes.route('/', registration.publicRoutes);
-  if (deps.witnessAnchor) {
+  if (deps.witness) {
     publicRoutes.route(
       '/witness',
-      createWitnessRoutes({
-        db: deps.db,
-        anchor: deps.witnessAnchor,
-        signer: deps.signer,
-        clock: deps.clock,
-        log: deps.log,
-      }),
+      createWitnessRoutes({ ...deps.witness, db: deps.db, clock: deps.clock, log: deps.log }),
     );
   }
   const publicApp = createPublicApp({

@@ -31,6 +31,12 @@ export const registryConfigSchema = z
     /** Directory-signing certificate chain (PEM, signer first) and key. */
     REGISTRY_DIRECTORY_CERT: optionalText,
     REGISTRY_DIRECTORY_KEY: optionalText,
+    /**
+     * The witness's certificate chain (PEM, signer first; profile `witness`) and key: the registry
+     * cosigns gateways' log checkpoints with them. Without them the registry serves no witness.
+     */
+    REGISTRY_WITNESS_CERT: optionalText,
+    REGISTRY_WITNESS_KEY: optionalText,
     /** Federation root certificate (PEM): the configuration anchor. */
     REGISTRY_ANCHOR_CERT: optionalText,
     /** CA certificates (PEM bundle) that issue operator certificates. */
@@ -67,6 +73,13 @@ export const registryConfigSchema = z
           });
         }
       }
+    }
+    if (Boolean(config.REGISTRY_WITNESS_CERT) !== Boolean(config.REGISTRY_WITNESS_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [config.REGISTRY_WITNESS_CERT ? 'REGISTRY_WITNESS_KEY' : 'REGISTRY_WITNESS_CERT'],
+        message: 'REGISTRY_WITNESS_CERT and REGISTRY_WITNESS_KEY go together',
+      });
     }
     if (config.REGISTRY_ADMIN_TOKEN && !config.REGISTRY_DEV_MODE) {
       ctx.addIssue({

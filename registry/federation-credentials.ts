@@ -10,8 +10,9 @@ function withIssuer(pem: string, issuingPem: string): string {
 }
 
 /**
- * The registry's credentials from a federation folder written by `einmal dev init`: its TLS and
- * directory-signing keys, the root as configuration anchor, and the CAs that issue operators.
+ * The registry's credentials from a federation folder written by `einmal dev init`: its TLS,
+ * directory-signing and witness keys, the root as configuration anchor, and the CAs that issue
+ * operators.
  *
  * @example
  * const credentials = await registryCredentialsFromFederation('./federation');
@@ -20,12 +21,16 @@ export async function registryCredentialsFromFederation(dir: string): Promise<Re
   const manifest = await readFederationManifest(dir);
   const read = (path: string) => readFile(join(dir, path), 'utf8');
   const [rootPem, issuingPem] = await Promise.all([read(manifest.rootCa), read(manifest.issuingCa)]);
-  const { tls, directorySigning } = manifest.registry;
+  const { tls, directorySigning, witness } = manifest.registry;
   return {
     tlsCertPem: withIssuer(await read(tls.cert), issuingPem),
     tlsKeyPem: await read(tls.key),
     directoryCertPem: withIssuer(await read(directorySigning.cert), issuingPem),
     directoryKeyPem: await read(directorySigning.key),
+    witness: {
+      certPem: withIssuer(await read(witness.cert), issuingPem),
+      keyPem: await read(witness.key),
+    },
     anchorPem: rootPem,
     adminCaPem: `${issuingPem.trimEnd()}\n${rootPem}`,
     issuingCaDir: join(dir, manifest.caStores.issuing),

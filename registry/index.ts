@@ -104,4 +104,5 @@ export {
   checkpointSubmissionSchema,
   createWitnessRoutes,
   type WitnessRoutesDeps,
+  type WitnessSigner,
 } from './witness.ts';

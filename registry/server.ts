@@ -10,11 +10,14 @@ import {
   parseCertificateBundle,
   parseCertificatePem,
   privateKeyObject,
+  validateChain,
+  type x509,
 } from '../certs/index.ts';
 import {
   createLogger,
   type Database,
   EinmalError,
+  isEinmalError,
   type Logger,
   loadConfig,
   migrateToLatest,
@@ -25,6 +28,7 @@ import { type RegistryConfig, registryConfigSchema } from './config.ts';
 import { type RegistryDb, registryMigrations } from './db/index.ts';
 import type { DirectorySigner } from './directory-jws.ts';
 import type { PublishedDirectory } from './directory-publisher.ts';
+import type { WitnessSigner } from './witness.ts';
 
 /** The PEM material the registry runs with. */
 export interface RegistryCredentials {
@@ -34,6 +38,11 @@ export interface RegistryCredentials {
   /** Directory-signing chain (signer first, then intermediates) and key. */
   readonly directoryCertPem: string;
   readonly directoryKeyPem: string;
+  /**
+   * The witness's certificate chain (signer first, profile `witness`) and key; without them the
+   * registry serves no witness.
+   */
+  readonly witness?: { readonly certPem: string; readonly keyPem: string } | undefined;
   /** The configuration anchor (federation root). */
   readonly anchorPem: string;
   /** CAs whose operator certificates the admin listener accepts (issuing CA and root). */
@@ -68,6 +77,13 @@ export async function readRegistryCredentials(config: RegistryConfig): Promise<R
     tlsKeyPem: readPem(config.REGISTRY_TLS_KEY!, 'TLS key'),
     directoryCertPem: readPem(config.REGISTRY_DIRECTORY_CERT!, 'directory-signing certificate'),
     directoryKeyPem: readPem(config.REGISTRY_DIRECTORY_KEY!, 'directory-signing key'),
+    witness:
+      config.REGISTRY_WITNESS_CERT && config.REGISTRY_WITNESS_KEY
+        ? {
+            certPem: readPem(config.REGISTRY_WITNESS_CERT, 'witness certificate'),
+            keyPem: readPem(config.REGISTRY_WITNESS_KEY, 'witness key'),
+          }
+        : undefined,
     anchorPem: readPem(config.REGISTRY_ANCHOR_CERT!, 'anchor certificate'),
     adminCaPem: readPem(config.REGISTRY_ADMIN_CA!, 'admin CA bundle'),
     issuingCaDir: config.REGISTRY_ISSUING_CA_DIR,
@@ -141,6 +157,33 @@ function defaultWitnessUrl(config: RegistryConfig): string | undefined {
   return `https://${host.includes(':') ? `[${host}]` : host}:${config.REGISTRY_PORT}/witness`;
 }
 
+/**
+ * The witness's key and chain, refused at start (`Config.Invalid`) unless the certificate chains to
+ * the anchor and was issued for the `witness` profile: a cosignature by any other key would not
+ * count with any verifier.
+ */
+async function loadWitnessSigner(
+  files: { readonly certPem: string; readonly keyPem: string },
+  anchorPem: string,
+): Promise<WitnessSigner> {
+  let chain: x509.X509Certificate[] = [];
+  try {
+    chain = parseCertificateBundle(files.certPem);
+    await validateChain({
+      certificate: chain[0]!,
+      intermediates: chain.slice(1),
+      anchors: [anchorPem],
+      usage: 'witness',
+    });
+  } catch (cause) {
+    throw new EinmalError('Config.Invalid', {
+      message: `The witness certificate is not a witness certificate under the anchor (${isEinmalError(cause) ? cause.code : 'unreadable'})`,
+      cause,
+    });
+  }
+  return { privateKey: privateKeyObject(files.keyPem), chain };
+}
+
 /** A running registry. */
 export interface RunningRegistry extends RegistryListeners {
   readonly log: Logger;
@@ -185,18 +228,21 @@ export async function startRegistry(
     intermediates: [credentials.adminCaPem],
   });
   const issuingCa = credentials.issuingCaDir ? await openCaStore(credentials.issuingCaDir) : undefined;
+  const anchor = parseCertificatePem(credentials.anchorPem);
+  const witness = credentials.witness && {
+    anchor,
+    signer: await loadWitnessSigner(credentials.witness, credentials.anchorPem),
+  };
+  const witnessUrl = config.REGISTRY_WITNESS_URL ?? (witness ? defaultWitnessUrl(config) : undefined);
   const { publicApp, adminApp, publisher } = createRegistryApps({
     db,
     log,
     clock: () => new Date(),
     signer,
-    config: { ...config, REGISTRY_WITNESS_URL: config.REGISTRY_WITNESS_URL ?? defaultWitnessUrl(config) },
+    config: { ...config, REGISTRY_WITNESS_URL: witnessUrl },
     operatorVerifier,
-    witnessAnchor: parseCertificatePem(credentials.anchorPem),
-    registration: issuingCa && {
-      ca: issuingCa.authority,
-      anchor: parseCertificatePem(credentials.anchorPem),
-    },
+    witness,
+    registration: issuingCa && { ca: issuingCa.authority, anchor },
   });
   await publisher.publish();
 

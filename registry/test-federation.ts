@@ -24,11 +24,13 @@ export interface TestFederation {
   readonly operator: TestCredential;
   /** A gateway's TLS certificate: trusted CA, but not an operator. */
   readonly gateway: TestCredential;
+  /** The witness's key and certificate (profile `witness`), with the issuing CA appended. */
+  readonly witness: TestCredential;
 }
 
 /**
- * Generates root and issuing CA, the registry's TLS and directory-signing credentials, an operator
- * certificate and a gateway authentication certificate, all with the project's own PKI code.
+ * Generates root and issuing CA, the registry's TLS, directory-signing and witness credentials, an
+ * operator certificate and a gateway authentication certificate, all with the project's own PKI code.
  *
  * @example
  * const federation = await createTestFederation();
@@ -38,7 +40,7 @@ export async function createTestFederation(): Promise<TestFederation> {
   const issuing = await createIssuingCa({ root, name: 'CN=TEST Issuing CA, O=TEST' });
   const issue = async (
     subject: string,
-    profile: 'auth' | 'directory' | 'operator',
+    profile: 'auth' | 'directory' | 'operator' | 'witness',
     host?: string[],
   ): Promise<TestCredential> => {
     const keys = await generateKeyPair();
@@ -63,5 +65,9 @@ export async function createTestFederation(): Promise<TestFederation> {
     },
     operator: await issue('CN=operator, O=TEST', 'operator'),
     gateway: await issue('CN=TEST/GOV/city/gw1, O=TEST', 'auth', ['127.0.0.1']),
+    witness: await issue('CN=TEST registry witness, O=TEST', 'witness').then((w) => ({
+      ...w,
+      certPem: w.certPem + issuingPem,
+    })),
   };
 }

@@ -1,8 +1,10 @@
 import type { X509Certificate } from '@peculiar/x509';
 import {
   type Checkpoint,
+  type CheckpointOrigin,
   checkpointCertificates,
   hashFromBase64,
+  parseCheckpointOrigin,
   verifyCheckpoint,
   verifyConsistency,
 } from '../audit/index.ts';
@@ -13,13 +15,10 @@ import {
   validateChain,
 } from '../certs/index.ts';
 import { EinmalError, isEinmalError } from '../core/index.ts';
-import { parseGatewayId, printGatewayId, printMemberId } from '../schemas/index.ts';
+import { printMemberId } from '../schemas/index.ts';
 
 /** A checkpoint dated further ahead than this is refused: the gateway's clock is wrong. */
 const MAX_FUTURE_SKEW_MS = 5 * 60_000;
-
-/** Node names as the gateway configuration allows them (`GATEWAY_NODE_ID`). */
-const NODE_NAME = /^[A-Za-z0-9._/-]{1,200}$/;
 
 /** What the witness trusts a checkpoint signer by: the registry's current trust settings. */
 export interface WitnessTrust {
@@ -79,22 +78,12 @@ export async function verifySignedCheckpoint(jws: unknown, trust: WitnessTrust):
  * `DEMO/GOV/munich/gw1` or `DEMO/GOV/munich/gw1#node2`. Refuses with `Witness.UnknownOrigin`.
  *
  * @example
- * parseOrigin('DEMO/GOV/munich/gw1#node2'); // { gatewayId: 'DEMO/GOV/munich/gw1', node: 'node2' }
+ * parseOrigin('DEMO/GOV/munich/gw1#node2'); // { gatewayId: 'DEMO/GOV/munich/gw1', node: 'node2', ... }
  */
-export function parseOrigin(origin: string): { gatewayId: string; node: string | undefined } {
-  const hash = origin.indexOf('#');
-  const gatewayPart = hash === -1 ? origin : origin.slice(0, hash);
-  const node = hash === -1 ? undefined : origin.slice(hash + 1);
-  if (node !== undefined && !NODE_NAME.test(node)) {
-    throw new EinmalError('Witness.UnknownOrigin', { detail: { origin, reason: 'node name' } });
-  }
-  try {
-    const gatewayId = printGatewayId(parseGatewayId(gatewayPart));
-    if (gatewayId !== gatewayPart) throw new Error('not in printed form');
-    return { gatewayId, node };
-  } catch (cause) {
-    throw new EinmalError('Witness.UnknownOrigin', { cause, detail: { origin, reason: 'gateway id' } });
-  }
+export function parseOrigin(origin: string): CheckpointOrigin {
+  const parsed = parseCheckpointOrigin(origin);
+  if (!parsed) throw new EinmalError('Witness.UnknownOrigin', { detail: { origin } });
+  return parsed;
 }
 
 /** The checkpoint the witness holds for an origin. */

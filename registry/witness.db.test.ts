@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import {
   leafHash,
   rootHash,
   signCheckpoint,
+  verifyCheckpoint,
   verifyCosignature,
 } from '../audit/index.ts';
 import { certificateDer } from '../certs/index.ts';
@@ -26,7 +28,7 @@ let db: Kysely<RegistryDb>;
 let pki: TestPki;
 let munich: IssuedCredential;
 let vehicles: IssuedCredential;
-let directorySigner: IssuedCredential;
+let witness: IssuedCredential;
 let app: Hono;
 let now = new Date();
 
@@ -96,7 +98,7 @@ beforeAll(async () => {
   pki = await createTestPki();
   munich = await pki.issue({ profile: 'signing', subject: `CN=${MUNICH}`, member: MUNICH });
   vehicles = await pki.issue({ profile: 'signing', subject: `CN=${VEHICLES}`, member: VEHICLES });
-  directorySigner = await pki.issue({ profile: 'directory', subject: 'CN=DEMO directory signer' });
+  witness = await pki.issue({ profile: 'witness', subject: 'CN=DEMO registry witness' });
   await addMember(db, { id: MUNICH, name: 'Landeshauptstadt München' });
   await addMember(db, { id: VEHICLES, name: 'Vehicle registration authority' });
   await addGateway(db, {
@@ -112,8 +114,8 @@ beforeAll(async () => {
       db,
       anchor: pki.root.certificate,
       signer: {
-        privateKey: directorySigner.keys.privateKey,
-        chain: [directorySigner.certificate, pki.issuing.certificate],
+        privateKey: witness.keys.privateKey,
+        chain: [witness.certificate, pki.issuing.certificate],
       },
       clock: () => now,
       log: silentLogger,
@@ -129,7 +131,7 @@ describe('registry witness', () => {
     const response = await push(leaves(5), 0);
     expect(response.status, await response.clone().text()).toBe(200);
     const body = (await response.json()) as { checkpoint: string; cosignature: string };
-    const cosigned = await verifyCosignature(body.cosignature, { certificate: der(directorySigner) });
+    const cosigned = await verifyCosignature(body.cosignature, { certificate: der(witness) });
     expect(cosigned).toMatchObject({ origin: GATEWAY, size: 5, root: hashToBase64(rootHash(leaves(5))) });
     expect(await latest()).toEqual({ status: 200, body });
   });
@@ -138,12 +140,12 @@ describe('registry witness', () => {
     now = new Date(now.getTime() + 2_000);
     const grown = await push(leaves(13), 5);
     expect(grown.status, await grown.clone().text()).toBe(200);
+    // The same size and root again (a gateway that missed the answer) gets the pair already witnessed.
     const again = await push(leaves(13), 5);
     expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(await grown.json());
     const served = await latest();
-    expect(
-      await verifyCosignature(served.body.cosignature, { certificate: der(directorySigner) }),
-    ).toMatchObject({
+    expect(await verifyCosignature(served.body.cosignature, { certificate: der(witness) })).toMatchObject({
       size: 13,
     });
   });
@@ -182,8 +184,7 @@ describe('registry witness', () => {
       expect(await codeOf(response)).toBe('Witness.InconsistentCheckpoint');
     }
     expect(
-      (await verifyCosignature((await latest()).body.cosignature, { certificate: der(directorySigner) }))
-        .size,
+      (await verifyCosignature((await latest()).body.cosignature, { certificate: der(witness) })).size,
     ).toBe(13);
     expect((await submit({ checkpoint, consistencyProof: proof, fromSize: 13 })).status).toBe(200);
   });
@@ -199,7 +200,7 @@ describe('registry witness', () => {
     const impostor = await other.issue({ profile: 'signing', subject: `CN=${MUNICH}`, member: MUNICH });
     const foreign = await push(leaves(20), 0, { signer: impostor, chain: chainOf(impostor, other) });
     expect(await codeOf(foreign)).toBe('Witness.UntrustedSigner');
-    const wrongUsage = await push(leaves(20), 0, { signer: directorySigner });
+    const wrongUsage = await push(leaves(20), 0, { signer: witness });
     expect(await codeOf(wrongUsage)).toBe('Witness.UntrustedSigner');
   });
 
@@ -215,12 +216,10 @@ describe('registry witness', () => {
     const node = `${GATEWAY}#node2`;
     expect((await push(leaves(2), 0, { origin: node })).status).toBe(200);
     expect(
-      (await verifyCosignature((await latest(node)).body.cosignature, { certificate: der(directorySigner) }))
-        .size,
+      (await verifyCosignature((await latest(node)).body.cosignature, { certificate: der(witness) })).size,
     ).toBe(2);
     expect(
-      (await verifyCosignature((await latest()).body.cosignature, { certificate: der(directorySigner) }))
-        .size,
+      (await verifyCosignature((await latest()).body.cosignature, { certificate: der(witness) })).size,
     ).toBe(17);
   });
 
@@ -245,5 +244,141 @@ describe('registry witness', () => {
       expect(await codeOf(response)).toBe('Client.InvalidBody');
     }
     expect(await codeOf(await app.request('/witness/checkpoints/nobody'))).toBe('Witness.NotWitnessed');
+  });
+
+  it('keeps every cosigned checkpoint: the latest, each size, and the history in pages', async () => {
+    const history = async (query = '') => {
+      const response = await app.request(
+        `/witness/checkpoints/${encodeURIComponent(GATEWAY)}/history${query}`,
+      );
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const all = await history();
+    expect(all.status).toBe(200);
+    expect(all.body.checkpoints.map((c: { size: number }) => c.size)).toEqual([5, 13, 17]);
+    expect(all.body.next).toBeNull();
+    for (const entry of all.body.checkpoints) {
+      const cosigned = await verifyCosignature(entry.cosignature, { certificate: der(witness) });
+      expect(cosigned.size).toBe(entry.size);
+    }
+    expect((await latest()).body.checkpoint).toBe(all.body.checkpoints[2].checkpoint);
+
+    const first = await history('?limit=2');
+    expect(first.body.checkpoints.map((c: { size: number }) => c.size)).toEqual([5, 13]);
+    expect(first.body.next).toBe(13);
+    const second = await history(`?after=${first.body.next}&limit=2`);
+    expect(second.body.checkpoints.map((c: { size: number }) => c.size)).toEqual([17]);
+    expect(second.body.next).toBeNull();
+
+    const at13 = await app.request(`/witness/checkpoints/${encodeURIComponent(GATEWAY)}/13`);
+    expect(at13.status).toBe(200);
+    expect(await at13.json()).toEqual({
+      checkpoint: all.body.checkpoints[1].checkpoint,
+      cosignature: all.body.checkpoints[1].cosignature,
+    });
+    const at14 = await app.request(`/witness/checkpoints/${encodeURIComponent(GATEWAY)}/14`);
+    expect([at14.status, await codeOf(at14)]).toEqual([404, 'Witness.NotWitnessed']);
+
+    for (const bad of ['?limit=0', '?limit=1001', '?after=-1', '?after=1.5', '?page=2']) {
+      const response = await history(bad);
+      expect(response.status, bad).toBe(400);
+      expect(response.body.type).toBe('Client.BadRequest');
+    }
+    const badSize = await app.request(`/witness/checkpoints/${encodeURIComponent(GATEWAY)}/x1`);
+    expect([badSize.status, await codeOf(badSize)]).toEqual([400, 'Client.BadRequest']);
+  });
+
+  it('serves the refused contradictions as forks, each once, with the signed checkpoint', async () => {
+    const response = await app.request(`/witness/forks/${encodeURIComponent(GATEWAY)}`);
+    expect(response.status).toBe(200);
+    const { forks, next } = (await response.json()) as { forks: any[]; next: number | null };
+    expect(next).toBeNull();
+    expect(forks.map((f) => [f.code, f.size, f.fromSize, f.witnessed.size])).toEqual([
+      ['Witness.Fork', 13, 0, 13],
+      ['Witness.LogShrunk', 12, 0, 13],
+      ['Witness.InconsistentCheckpoint', 20, 13, 13],
+      // The tampered and the missing proof of one checkpoint are one entry; the proof from another
+      // size (5) shows a stale gateway, not a contradiction, and is not kept.
+      ['Witness.InconsistentCheckpoint', 17, 13, 13],
+    ]);
+    const [fork] = forks;
+    expect(fork.root).toBe(hashToBase64(rootHash(leaves(13, 'rewritten'))));
+    expect(fork.witnessed.root).toBe(hashToBase64(rootHash(leaves(13))));
+    // The evidence is the member's own signature over the contradicting checkpoint.
+    const signedFork = await verifyCheckpoint(fork.checkpoint, { certificate: der(munich) });
+    expect(signedFork).toMatchObject({ origin: GATEWAY, size: 13, root: fork.root });
+    // Refusals before the signature and owner are established are not forks.
+    const everything = (await (await app.request('/witness/forks')).json()) as { forks: any[] };
+    expect(everything.forks).toHaveLength(4);
+    const paged = (await (await app.request('/witness/forks?limit=3')).json()) as {
+      forks: any[];
+      next: number;
+    };
+    expect(paged.forks).toHaveLength(3);
+    const rest = (await (await app.request(`/witness/forks?after=${paged.next}`)).json()) as {
+      forks: any[];
+    };
+    expect(rest.forks.map((f) => f.size)).toEqual([17]);
+    const other = (await (
+      await app.request(`/witness/forks/${encodeURIComponent(`${GATEWAY}#node2`)}`)
+    ).json()) as {
+      forks: any[];
+    };
+    expect(other.forks).toEqual([]);
+  });
+});
+
+describe('witness reads', () => {
+  it('answer any path and query with 200 or a 4xx, never a 5xx', async () => {
+    const text = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom(GATEWAY, `${GATEWAY}#node2`, `${GATEWAY}\u0000`, '%00', '%', '..'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        text,
+        fc.constantFrom('', '/history', '/13', '/x'),
+        fc.constantFrom('/witness/checkpoints/', '/witness/forks/'),
+        fc.dictionary(fc.constantFrom('after', 'limit', 'x'), fc.oneof(text, fc.nat().map(String))),
+        async (origin, suffix, prefix, query) => {
+          const path = `${prefix}${encodeURIComponent(origin)}${prefix.includes('forks') ? '' : suffix}`;
+          const response = await app.request(`${path}?${new URLSearchParams(query)}`);
+          expect(response.status, path).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('witness migration', () => {
+  it('keeps the checkpoints witnessed before the history existed', async () => {
+    const old = await createTestDatabase();
+    try {
+      // The registry as it was deployed before the history: every migration that sorts before it.
+      const before = Object.fromEntries(
+        Object.entries(registryMigrations.migrations).filter(([name]) => name < '0300_witness_history'),
+      );
+      await migrateToLatest(old.db, { ...registryMigrations, migrations: before });
+      const scoped = old.db.withSchema(registryMigrations.schema) as Kysely<any>;
+      const row = {
+        origin: GATEWAY,
+        gateway_id: GATEWAY,
+        size: 7,
+        root: hashToBase64(rootHash(leaves(7))),
+        time: new Date('2025-01-01T00:00:00Z'),
+        checkpoint: 'a.b.c',
+        cosignature: 'd.e.f',
+        witnessed_at: new Date('2025-01-01T00:00:01Z'),
+      };
+      await scoped.insertInto('witnessed_checkpoint').values(row).execute();
+      await migrateToLatest(old.db, registryMigrations);
+      const kept = await scoped.selectFrom('witness_checkpoint').selectAll().execute();
+      expect(kept).toMatchObject([{ origin: GATEWAY, size: expect.anything(), checkpoint: 'a.b.c' }]);
+      expect(Number(kept[0]!.size)).toBe(7);
+      expect(await scoped.selectFrom('witnessed_checkpoint').selectAll().execute()).toHaveLength(1);
+    } finally {
+      await old.close();
+    }
   });
 });

@@ -14,7 +14,10 @@ export type ErrorBody = z.infer<typeof errorBodySchema>;
 /** An error answer ready to send: status, headers and JSON body. */
 export interface ErrorResponse {
   readonly status: number;
-  readonly headers: { readonly 'x-road-error': string; readonly 'content-type': 'application/json' };
+  readonly headers: {
+    readonly 'x-road-error': string;
+    readonly 'content-type': 'application/json; charset=utf-8';
+  };
   readonly body: string;
 }
 
@@ -36,7 +39,7 @@ export function toErrorBody(error: EinmalError, incidentId: string): ErrorBody {
 export function errorResponse(error: EinmalError, incidentId: string): ErrorResponse {
   return {
     status: error.status,
-    headers: { 'x-road-error': error.type, 'content-type': 'application/json' },
+    headers: { 'x-road-error': error.type, 'content-type': 'application/json; charset=utf-8' },
     body: JSON.stringify(toErrorBody(error, incidentId)),
   };
 }

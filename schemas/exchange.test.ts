@@ -23,8 +23,8 @@ const claims: RequestClaims = {
   client: 'DEMO/GOV/munich/parking-permits',
   service: 'DEMO/GOV/residents-office/register/address/v1',
   method: 'GET',
-  path: '/residents/me',
-  query: '',
+  path: '/r1/DEMO/GOV/residents-office/register/address/v1',
+  query: digest(''),
   body: digest(''),
   userId: null,
   issue: 'PP-2026/0042',
@@ -40,6 +40,8 @@ const claims: RequestClaims = {
 describe('request and response claims', () => {
   it('accept the claims of a story request and its response', () => {
     expect(requestClaimsSchema.parse(claims)).toEqual(claims);
+    const hidden = { ...claims, hiddenUntil: '9999-12-31T23:59:59.999Z', hiddenReason: 'Investigation' };
+    expect(requestClaimsSchema.parse(hidden)).toEqual(hidden);
     const response = {
       v: 1,
       id: claims.id,
@@ -62,6 +64,12 @@ describe('request and response claims', () => {
     ['a path with query', { ...claims, path: '/a?b' }],
     ['a hex digest', { ...claims, body: createHash('sha256').update('').digest('hex') }],
     ['a lower-case subject', { ...claims, subject: 'de65402138797' }],
+    ['a raw query instead of its digest', { ...claims, query: 'name=Anna' }],
+    ['an upper-case message id', { ...claims, id: claims.id.toUpperCase() }],
+    ['a hiding date with an offset', { ...claims, hiddenUntil: '2026-07-01T12:00:00+02:00' }],
+    ['a hiding date without milliseconds', { ...claims, hiddenUntil: '2026-07-01T10:00:00Z' }],
+    ['a hiding date in the year 0000', { ...claims, hiddenUntil: '0000-01-01T00:00:00.000Z' }],
+    ['a hiding date past 9999', { ...claims, hiddenUntil: '+010000-01-01T00:00:00.000Z' }],
   ])('refuse %s', (_label, value) => {
     expect(requestClaimsSchema.safeParse(value).success).toBe(false);
   });

@@ -8,6 +8,7 @@ import {
   subjectIdSchema,
 } from './headers.ts';
 import { printedClientIdSchema, printedServiceIdSchema } from './identifiers.ts';
+import { canonicalInstantSchema } from './instant.ts';
 
 /** base64url (no padding) of a SHA-256 digest: 43 characters. */
 export const sha256Base64UrlSchema = z
@@ -23,27 +24,57 @@ export const requestPathSchema = z
   .max(8192)
   .regex(/^\/[^?#\s]*$/, 'Must start with "/" and hold no query, fragment or whitespace');
 
-/** A raw query string without the leading `?` (empty when there is none). */
-export const queryStringSchema = z
-  .string()
-  .max(8192)
-  .regex(/^[^#\s]*$/, 'Must hold no fragment or whitespace');
+/**
+ * The longest `Einmal-Request` or `Einmal-Response` a gateway accepts or sends: what the audit
+ * record's signature fields hold (8 KiB), so every accepted envelope is logged exactly as signed.
+ */
+export const MAX_SIGNED_ENVELOPE_LENGTH = 8192;
 
-const isoDateTime = z.iso.datetime({ offset: true });
+/** `x5c` of an exchange envelope: the signing certificate first, then at most three CAs (RFC 7515 §4.1.6). */
+const x5cSchema = z
+  .array(
+    z
+      .string()
+      .max(4096)
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'Must be base64 DER'),
+  )
+  .min(1)
+  .max(4);
+
+/**
+ * The protected header of `Einmal-Request` (DESIGN §5): exactly `alg`, `typ` and `x5c`, nothing
+ * else, so no member can make an envelope too large to log or ask the verifier for anything more
+ * (`crit`, `jku`, `kid` are refused).
+ */
+export const requestJwsHeaderSchema = z.strictObject({
+  alg: z.literal('ES256'),
+  typ: z.literal('einmal-req+jws'),
+  x5c: x5cSchema,
+});
+
+/** The protected header of `Einmal-Response`: exactly `alg`, `typ` and `x5c`. */
+export const responseJwsHeaderSchema = z.strictObject({
+  alg: z.literal('ES256'),
+  typ: z.literal('einmal-res+jws'),
+  x5c: x5cSchema,
+});
 
 /**
  * Payload of `Einmal-Request`, the JWS the consumer gateway signs with the client member's signing
  * key (DESIGN §5). Every claim is present; absent context is `null`, so nothing can be added later.
+ * `query` is the digest of the raw query string (never its values: they may be personal data and
+ * the JWS is logged); `path` is the canonical request path (see `canonicalRequestPath`), and
+ * `hiddenUntil` is in the one UTC spelling, so what is signed is what is logged.
  */
 export const requestClaimsSchema = z.strictObject({
   v: z.literal(1),
-  id: z.uuid(),
+  id: z.uuid().refine((id) => id === id.toLowerCase(), 'Must be a lower-case UUID'),
   iat: z.int().nonnegative(),
   client: printedClientIdSchema,
   service: printedServiceIdSchema,
   method: httpMethodSchema,
   path: requestPathSchema,
-  query: queryStringSchema,
+  query: sha256Base64UrlSchema,
   body: sha256Base64UrlSchema,
   userId: printableTextSchema.nullable(),
   issue: printableTextSchema.nullable(),
@@ -51,7 +82,7 @@ export const requestClaimsSchema = z.strictObject({
   purpose: processingCodeSchema.nullable(),
   legalBasis: processingCodeSchema.nullable(),
   consentRef: processingCodeSchema.nullable(),
-  hiddenUntil: isoDateTime.nullable(),
+  hiddenUntil: canonicalInstantSchema.nullable(),
   hiddenReason: printableTextSchema.nullable(),
   eid: sha256Base64UrlSchema.nullable(),
 });

@@ -88,6 +88,17 @@ describe('parseClientRequestHeaders', () => {
     [{ ...client, 'einmal-consent-reference': 'a b' }, 'Client.InvalidHeader', 'Einmal-Consent-Reference'],
     [{ ...client, 'einmal-hidden-until': 'tomorrow' }, 'Client.InvalidHeader', 'Einmal-Hidden-Until'],
     [{ ...client, 'einmal-hidden-until': '2026-07-01' }, 'Client.InvalidHeader', 'Einmal-Hidden-Until'],
+    // Valid for zod and Date, refused by PostgreSQL: the year 0000, and past 9999 once in UTC.
+    [
+      { ...client, 'einmal-hidden-until': '0000-01-01T00:00:00Z' },
+      'Client.InvalidHeader',
+      'Einmal-Hidden-Until',
+    ],
+    [
+      { ...client, 'einmal-hidden-until': '9999-12-31T23:59:59.999-00:01' },
+      'Client.InvalidHeader',
+      'Einmal-Hidden-Until',
+    ],
     [{ ...client, 'einmal-hidden-reason': 'why' }, 'Client.InvalidHeader', 'Einmal-Hidden-Reason'],
   ])('refuses %j with %s', (headers, code, header) => {
     const error = refusal(headers as Record<string, string>);

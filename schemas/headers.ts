@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EinmalError, type ErrorCode } from '../core/index.ts';
 import { type ClientId, identifierPartSchema, parseClientId } from './identifiers.ts';
+import { instantSchema } from './instant.ts';
 
 /**
  * Wire header names (DESIGN §4–5), lower-case as Node and fetch report them. `X-Road-*` follow the
@@ -79,11 +80,6 @@ export const messageIdSchema = z
   .max(36)
   .transform((id) => id.toLowerCase())
   .pipe(z.uuid());
-
-/** An ISO 8601 date-time with offset, normalised to UTC (`2026-05-01T00:00:00.000Z`). */
-export const isoInstantSchema = z.iso
-  .datetime({ offset: true })
-  .transform((text) => new Date(text).toISOString());
 
 /** `X-Road-Represented-Party`: `[CLASS/]CODE` (X-Road pr-rest §4.3). */
 export const representedPartySchema = z
@@ -188,7 +184,7 @@ const optionalHeaders: readonly {
     key: 'hiddenUntil',
     header: HEADER.hiddenUntil,
     display: 'Einmal-Hidden-Until',
-    schema: isoInstantSchema,
+    schema: instantSchema,
     code: 'Client.InvalidHeader',
   },
   {

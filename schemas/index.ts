@@ -22,13 +22,15 @@ export { type DirectoryIndex, indexDirectory } from './directory-index.ts';
 export { type ErrorBody, type ErrorResponse, errorBodySchema, errorResponse, toErrorBody } from './errors.ts';
 export {
   httpMethodSchema,
+  MAX_SIGNED_ENVELOPE_LENGTH,
   parseVerifiedContextHeaders,
-  queryStringSchema,
   type RequestClaims,
   type ResponseClaims,
   requestClaimsSchema,
+  requestJwsHeaderSchema,
   requestPathSchema,
   responseClaimsSchema,
+  responseJwsHeaderSchema,
   sha256Base64UrlSchema,
   type VerifiedContext,
   verifiedContextHeaders,
@@ -39,7 +41,6 @@ export {
   compactJwtSchema,
   HEADER,
   type HeaderName,
-  isoInstantSchema,
   messageIdSchema,
   parseClientRequestHeaders,
   printableTextSchema,
@@ -79,5 +80,15 @@ export {
   serviceIdSchema,
   subsystemIdSchema,
 } from './identifiers.ts';
+export {
+  canonicalInstantSchema,
+  EARLIEST_INSTANT,
+  hasControlCharacter,
+  instantDateSchema,
+  instantSchema,
+  isStorableInstant,
+  LATEST_INSTANT,
+  plainTextSchema,
+} from './instant.ts';
 export { memberUrn, parseMemberUrn } from './member-urn.ts';
 export { parseServicePath, type ServicePath } from './service-path.ts';

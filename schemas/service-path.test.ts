@@ -76,4 +76,60 @@ describe('parseServicePath', () => {
       }),
     );
   });
+
+  it.each([
+    ['DEMO/GOV/residents-office/register/%61ddress/v1', '/r1/DEMO/GOV/residents-office/register/address/v1'],
+    [
+      '%44EMO/GOV/residents-office/register/address/%761',
+      '/r1/DEMO/GOV/residents-office/register/address/v1',
+    ],
+    [`${base}/v1/`, `/r1/${base}/v1`],
+    [`${base}/v1/residents/%44E65402138797`, `/r1/${base}/v1/residents/DE65402138797`],
+    [`${base}/v1/a%7eb/c%2db`, `/r1/${base}/v1/a~b/c-b`],
+    [`${base}/v1/a%3fb/c%3Ad`, `/r1/${base}/v1/a%3Fb/c%3Ad`],
+    [`${base}/v1/a b/"q"`, `/r1/${base}/v1/a%20b/%22q%22`],
+    [`${base}/v1/caf\u00c3\u00a9`, `/r1/${base}/v1/caf%C3%A9`],
+    [`${base}/v1/x;y=1/(z)`, `/r1/${base}/v1/x;y=1/(z)`],
+  ])('brings %j to its one canonical form', (rest, canonical) => {
+    expect(parseServicePath(rest).canonical).toBe(canonical);
+  });
+
+  it('gives every spelling of a path one canonical form, which is its own canonical form', () => {
+    // A segment as tokens: unreserved characters (which may be spelt percent-encoded, in either
+    // case) and characters that stay as they are or stay encoded.
+    const token = fc.oneof(
+      fc.record({ char: fc.constantFrom(...'abcXYZ019-._~'), encode: fc.boolean(), upper: fc.boolean() }),
+      fc.record({
+        char: fc.constantFrom('%3F', '%3f', '%20', '!', '@', '('),
+        encode: fc.constant(false),
+        upper: fc.constant(false),
+      }),
+    );
+    const spell = (tokens: { char: string; encode: boolean; upper: boolean }[], alias: boolean) =>
+      tokens
+        .map(({ char, encode, upper }) => {
+          if (!alias || !encode) return char.startsWith('%') ? `%${char.slice(1).toUpperCase()}` : char;
+          const hex = char.charCodeAt(0).toString(16);
+          return `%${upper ? hex.toUpperCase() : hex}`;
+        })
+        .join('');
+    fc.assert(
+      fc.property(fc.array(fc.array(token, { minLength: 1, maxLength: 6 }), { maxLength: 4 }), (tail) => {
+        const plain = [base, 'v1', ...tail.map((t) => spell(t, false))].join('/');
+        const alias = [base, 'v1', ...tail.map((t) => spell(t, true))].join('/');
+        let expected: string;
+        try {
+          expected = parseServicePath(plain).canonical;
+        } catch (error) {
+          // Dot segments are refused in every spelling.
+          expect(codeOf(() => parseServicePath(alias))).toBe((error as EinmalError).code);
+          return;
+        }
+        expect(expected).toBe(`/r1/${plain}`);
+        const canonical = parseServicePath(alias).canonical;
+        expect(canonical).toBe(expected);
+        expect(parseServicePath(canonical.slice('/r1/'.length)).canonical).toBe(canonical);
+      }),
+    );
+  });
 });

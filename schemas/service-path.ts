@@ -1,11 +1,16 @@
 import { EinmalError } from '../core/index.ts';
-import { parseServiceId, type ServiceId } from './identifiers.ts';
+import { parseServiceId, printServiceId, type ServiceId } from './identifiers.ts';
 
 /** A client API request target split into the service and the path inside it. */
 export interface ServicePath {
   readonly service: ServiceId;
-  /** The path inside the service, still percent-encoded, starting with `/` (`/` when empty). */
+  /** The path inside the service in canonical form, starting with `/` (`/` when empty). */
   readonly path: string;
+  /**
+   * The whole request path in its one canonical form, `/r1/{service id}[path]`: what the consumer
+   * forwards, signs and logs, and the only form a provider accepts.
+   */
+  readonly canonical: string;
 }
 
 const VERSION = /^v[0-9]+(\.[0-9]+)*$/;
@@ -14,6 +19,39 @@ const MAX_PATH_LENGTH = 8192;
 
 function invalidPath(message: string): EinmalError {
   return new EinmalError('Client.InvalidPath', { message });
+}
+
+const UNRESERVED = /^[A-Za-z0-9._~-]$/;
+// pchar (RFC 3986 §3.3) apart from unreserved characters and percent-encodings.
+const SUB_DELIMS_AND_SEPARATORS = new Set("!$&'()*+,;=:@");
+const hex = (byte: number) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+
+/**
+ * The canonical spelling of one path segment (RFC 3986 §6.2.2): percent-encoded unreserved
+ * characters decoded (`%61` is `a`), remaining percent-encodings in upper case, and every character
+ * outside pchar percent-encoded. Two spellings of one resource become one string, so the path that
+ * is signed, checked against access rules and logged is the path the adapter serves. Node hands
+ * the request target over as latin1, one character per byte, so code units up to 0xFF are bytes.
+ */
+function canonicalSegment(raw: string): string {
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const char = raw[i]!;
+    if (char === '%') {
+      const pair = raw.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(pair))
+        throw invalidPath('The service path has malformed percent-encoding');
+      const decoded = String.fromCharCode(Number.parseInt(pair, 16));
+      out += UNRESERVED.test(decoded) ? decoded : `%${pair.toUpperCase()}`;
+      i += 2;
+    } else if (UNRESERVED.test(char) || SUB_DELIMS_AND_SEPARATORS.has(char)) {
+      out += char;
+    } else {
+      const code = char.charCodeAt(0);
+      out += code <= 0xff ? hex(code) : [...Buffer.from(char, 'utf8')].map((byte) => hex(byte)).join('');
+    }
+  }
+  return out;
 }
 
 /**
@@ -39,8 +77,9 @@ function checkPathSegment(raw: string): void {
 
 /**
  * Splits the client API path after `/r1/` (X-Road pr-rest §4.2), raw and still percent-encoded:
- * `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION][/path...]`. The segment right after SERVICE
- * is the version when it looks like one (`v1`, `v2.1`); what follows stays encoded.
+ * `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION][/path...]`. Each segment is first brought to
+ * its canonical spelling; the segment right after SERVICE is the version when it looks like one
+ * (`v1`, `v2.1`); what follows stays percent-encoded.
  *
  * @throws EinmalError `Client.InvalidIdentifier` for a malformed service id,
  *   `Client.InvalidPath` for dot segments, encoded slashes or other path tricks.
@@ -54,7 +93,7 @@ export function parseServicePath(rest: string): ServicePath {
   if (rest.includes('?') || rest.includes('#')) {
     throw invalidPath('The service path must not contain a query or fragment');
   }
-  const segments = rest.split('/');
+  const segments = rest.split('/').map(canonicalSegment);
   if (segments.length < 5) {
     throw new EinmalError('Client.InvalidIdentifier', {
       message: 'The path must name a service as INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]',
@@ -76,5 +115,7 @@ export function parseServicePath(rest: string): ServicePath {
     checkPathSegment(segment);
   });
   const path = pathSegments.length === 0 ? '/' : `/${pathSegments.join('/')}`;
-  return { service, path };
+  // A lone trailing slash after the service addresses the same resource as none.
+  const canonical = `/r1/${printServiceId(service)}${path === '/' ? '' : path}`;
+  return { service, path, canonical };
 }

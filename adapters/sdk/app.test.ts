@@ -134,6 +134,28 @@ describe('adapter app', () => {
     });
   });
 
+  it('logs what it released by message id and client, never the subject or the data', async () => {
+    const { kit, lines } = build();
+    const messageId = 'c0a8012e-7a3b-4c1d-9e2f-0123456789ab';
+    const response = await kit.call({
+      service: noteService,
+      subject: anna,
+      messageId,
+      input: { colour: 'red' },
+    });
+    expect(response.status).toBe(200);
+    const answered = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'answered');
+    expect(answered).toEqual([
+      expect.objectContaining({
+        messageId,
+        client: 'TEST/GOV/testkit/client',
+        service: 'TEST/GOV/testkit/provider/note/v1',
+      }),
+    ]);
+    expect(lines.join('')).not.toContain(anna);
+    expect(lines.join('')).not.toContain('"red"');
+  });
+
   it('refuses a request that names another subject in the query or the body', async () => {
     const { kit } = build();
     const byQuery = await kit.call({ service: noteService, subject: anna, input: { subject: lukas } });

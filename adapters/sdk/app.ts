@@ -107,6 +107,8 @@ async function answer(c: Context, service: ServiceDefinition, rootLog: Logger): 
     );
     throw error;
   }
+  // What the adapter released, by message id, to match against the gateway's audit records.
+  log.info('answered');
   return c.json(checked.data as object);
 }
 

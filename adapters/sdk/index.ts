@@ -11,7 +11,14 @@ export {
   serviceRoute,
 } from './define-service.ts';
 export { buildOpenApiDocument, type OpenApiInfo } from './openapi.ts';
-export { type AdapterTls, type RunningAdapter, type ServeAdapterOptions, serveAdapter } from './server.ts';
+export {
+  type AdapterListening,
+  type AdapterTls,
+  isLoopbackHost,
+  type RunningAdapter,
+  type ServeAdapterOptions,
+  serveAdapter,
+} from './server.ts';
 export {
   type AdapterTestkit,
   type AdapterTestkitOptions,

@@ -1,27 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+import { type AddressInfo, isIP } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { ERROR_CODES, type Logger } from '../../core/index.ts';
+import { createGatewayAdmission } from './gateway-admission.ts';
 
-/** Mutual TLS for an adapter: only the provider gateway, holding a certificate under `ca`, gets in. */
+/**
+ * Mutual TLS for an adapter (DESIGN.md §13): the client must present a certificate that chains to
+ * the federation CA (`ca`, checked in the handshake) and is the provider gateway's own TLS
+ * certificate (`gatewayCert`, pinned by SHA-256; anyone else gets 403 `Adapter.NotGateway`).
+ */
 export interface AdapterTls {
-  /** PEM certificate chain of the adapter. */
+  /** PEM certificate chain of the adapter, issued by the federation PKI. */
   readonly cert: string;
   /** PEM private key of the adapter. */
   readonly key: string;
-  /** PEM certificate(s) of the CA that issued the provider gateway's authentication certificate. */
+  /** PEM certificates of the federation CA (root and issuing): client chains must end here. */
   readonly ca: string;
-  readonly requestCert: true;
+  /**
+   * PEM of the provider gateway's TLS certificate (the file named by its `GATEWAY_TLS_CERT`); two
+   * during a renewal. CA certificates in the file are ignored.
+   */
+  readonly gatewayCert: string;
 }
 
-export interface ServeAdapterOptions {
+interface ServeCommon {
   readonly app: Hono;
-  /** Defaults to loopback: an adapter answers only its gateway. */
+  /** Defaults to loopback. */
   readonly host?: string;
   /** `0` picks a free port. */
   readonly port: number;
-  readonly tls?: AdapterTls;
+  /** Where refused clients are logged. */
+  readonly log: Logger;
 }
+
+/** HTTPS with mutual TLS (the default), or plain HTTP for development on a loopback address. */
+export type AdapterListening =
+  | { readonly tls: AdapterTls }
+  | { readonly plainHttp: 'development-on-loopback' };
+
+export type ServeAdapterOptions = ServeCommon & AdapterListening;
 
 /** A listening adapter. */
 export interface RunningAdapter {
@@ -31,45 +52,98 @@ export interface RunningAdapter {
   close(): Promise<void>;
 }
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Whether `host` is a loopback address (plain HTTP may only listen there). */
+export const isLoopbackHost = (host: string): boolean =>
+  LOOPBACK.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
+
 /**
- * Serves an adapter app over HTTP, or over HTTPS that demands a client certificate chained to
- * `tls.ca` when TLS is configured; any other client is cut off in the handshake.
+ * Serves an adapter app to its provider gateway only: HTTPS that requires a client certificate
+ * chained to `tls.ca` (others are cut off in the handshake) and answers 403 `Adapter.NotGateway`,
+ * with a log line, to every certificate but the gateway's. Plain HTTP must be asked for by name and
+ * listens on loopback only.
  *
  * @example
- * const adapter = await serveAdapter({ app, port: 4420, tls: { cert, key, ca, requestCert: true } });
+ * const adapter = await serveAdapter({ app, port: 4420, log, tls: { cert, key, ca, gatewayCert } });
  */
 export function serveAdapter(options: ServeAdapterOptions): Promise<RunningAdapter> {
   const host = options.host ?? '127.0.0.1';
-  const tls = options.tls;
-  return new Promise((resolve, reject) => {
-    const common = { fetch: options.app.fetch, hostname: host, port: options.port };
-    const server = tls
-      ? serve({
-          ...common,
-          createServer: createHttpsServer,
-          serverOptions: {
-            cert: tls.cert,
-            key: tls.key,
-            ca: tls.ca,
-            requestCert: true,
-            rejectUnauthorized: true,
-            minVersion: 'TLSv1.2',
+  const listener = getRequestListener(options.app.fetch);
+  let server: ReturnType<typeof createHttpServer>;
+  if ('tls' in options) {
+    const { tls, log } = options;
+    const admission = createGatewayAdmission(tls.gatewayCert);
+    server = createHttpsServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ca: tls.ca,
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+      },
+      (request, response) => {
+        const socket = request.socket as TLSSocket;
+        const verdict = admission.check(socket);
+        if (verdict.admitted) return listener(request, response);
+        const errorId = randomUUID();
+        log.warn(
+          {
+            errorId,
+            code: NOT_GATEWAY,
+            certificate: verdict.certificate,
+            remoteAddress: socket.remoteAddress,
+            method: request.method,
           },
-        })
-      : serve(common);
+          'refused a client that is not the provider gateway',
+        );
+        refuse(request, response, errorId);
+      },
+    );
+  } else {
+    if (options.plainHttp !== 'development-on-loopback' || !isLoopbackHost(host)) {
+      throw new TypeError(`an adapter serves plain HTTP only on a loopback address, not on ${host}`);
+    }
+    server = createHttpServer(listener);
+  }
+  return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.once('listening', () => {
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
       const { port } = server.address() as AddressInfo;
       const printedHost = host.includes(':') ? `[${host}]` : host;
       resolve({
-        url: `${tls ? 'https' : 'http'}://${printedHost}:${port}`,
+        url: `${'tls' in options ? 'https' : 'http'}://${printedHost}:${port}`,
         port,
         close: () =>
           new Promise<void>((done, fail) => {
             server.close((error) => (error ? fail(error) : done()));
-            if ('closeAllConnections' in server) server.closeAllConnections();
+            server.closeAllConnections();
           }),
       });
     });
   });
+}
+
+const NOT_GATEWAY = 'Adapter.NotGateway';
+
+/**
+ * The X-Road error body (pr-rest §4.4) for a client that is not the gateway, its `detail` the id of
+ * the log line; the request is not read and the connection closes.
+ */
+function refuse(request: IncomingMessage, response: ServerResponse, errorId: string): void {
+  const body = JSON.stringify({
+    type: NOT_GATEWAY,
+    message: ERROR_CODES[NOT_GATEWAY].message,
+    detail: errorId,
+  });
+  request.resume();
+  response.writeHead(ERROR_CODES[NOT_GATEWAY].status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-road-error': NOT_GATEWAY,
+    connection: 'close',
+  });
+  response.end(body);
 }

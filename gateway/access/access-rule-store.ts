@@ -7,6 +7,7 @@ export interface NewAccessRule {
   readonly service: string;
   readonly method?: string | null;
   readonly pathPattern?: string | null;
+  readonly mayHide?: boolean;
 }
 
 export async function addAccessRule(db: Kysely<GatewayDb>, rule: NewAccessRule): Promise<AccessRule> {
@@ -17,6 +18,7 @@ export async function addAccessRule(db: Kysely<GatewayDb>, rule: NewAccessRule):
       service: rule.service,
       method: rule.method ?? null,
       path_pattern: rule.pathPattern ?? null,
+      may_hide: rule.mayHide ?? false,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -77,12 +79,14 @@ const toAccessRule = (row: {
   service: string;
   method: string | null;
   path_pattern: string | null;
+  may_hide: boolean;
 }): AccessRule => ({
   id: row.id,
   subject: row.subject,
   service: row.service,
   method: row.method,
   pathPattern: row.path_pattern,
+  mayHide: row.may_hide,
 });
 
 /**

@@ -13,6 +13,11 @@ export interface AccessRule {
   readonly method: string | null;
   /** `null` grants every path; `*` matches one path segment, a trailing `**` any rest. */
   readonly pathPattern: string | null;
+  /**
+   * Whether the subject may also hide the accesses this rule grants from their data subject for a
+   * while (`Einmal-Hidden-Until`, DESIGN.md §4), e.g. for an investigation. Off unless granted.
+   */
+  readonly mayHide: boolean;
 }
 
 /** What the caller is and which groups it belongs to, as resolved for one request. */
@@ -44,15 +49,32 @@ function subjectMatches(subject: string, request: AccessRequest): boolean {
   return subject === request.client;
 }
 
+const grants = (rule: AccessRule, request: AccessRequest): boolean =>
+  rule.service === request.service &&
+  subjectMatches(rule.subject, request) &&
+  (rule.method === null || rule.method === request.method) &&
+  (rule.pathPattern === null || matchesPathPattern(rule.pathPattern, request.path));
+
 /** Whether any of `rules` grants the request. */
 export function isAccessGranted(rules: readonly AccessRule[], request: AccessRequest): boolean {
-  return rules.some(
-    (rule) =>
-      rule.service === request.service &&
-      subjectMatches(rule.subject, request) &&
-      (rule.method === null || rule.method === request.method) &&
-      (rule.pathPattern === null || matchesPathPattern(rule.pathPattern, request.path)),
-  );
+  return rules.some((rule) => grants(rule, request));
+}
+
+/**
+ * What `rules` grant the request: access at all, and whether one of the rules granting it also
+ * grants hiding the access from its subject.
+ */
+export function accessGrant(
+  rules: readonly AccessRule[],
+  request: AccessRequest,
+): { readonly granted: boolean; readonly mayHide: boolean } {
+  let granted = false;
+  for (const rule of rules) {
+    if (!grants(rule, request)) continue;
+    if (rule.mayHide) return { granted: true, mayHide: true };
+    granted = true;
+  }
+  return { granted, mayHide: false };
 }
 
 /** The endpoints a client may call per service, for the `allowedMethods` metaservice. */

@@ -24,6 +24,8 @@ import type { DirectoryClient } from '../directory/index.ts';
 import { respondError } from '../http/respond-error.ts';
 
 const groupCode = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
+/** An access rule's id: a positive PostgreSQL `serial`. */
+const ruleId = z.coerce.number().int().positive().max(2_147_483_647);
 const aclSubject = z.union([
   printedClientIdSchema,
   z.string().regex(/^group:[A-Za-z0-9._-]{1,64}\/[A-Za-z0-9._-]{1,64}$/),
@@ -45,6 +47,8 @@ export const accessRuleInputSchema = z.strictObject({
     .max(512)
     .nullable()
     .optional(),
+  /** Also grant hiding these accesses from their subject for a while (`Einmal-Hidden-Until`). */
+  mayHide: z.boolean().optional(),
 });
 
 const isCertificateInputSchema = z.strictObject({
@@ -118,7 +122,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
     return c.json(rule, 201);
   });
   admin.delete('/acl/:id', async (c) => {
-    const id = z.coerce.number().int().positive().safeParse(c.req.param('id'));
+    const id = ruleId.safeParse(c.req.param('id'));
     if (!id.success || !(await removeAccessRule(deps.db, id.data))) throw new EinmalError('Client.NotFound');
     deps.accessRules.invalidate();
     return c.body(null, 204);
@@ -134,7 +138,10 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
     return c.json({ code: code.data, member }, 201);
   });
   admin.delete('/local-groups/:code/members/:member{.+}', async (c) => {
-    const removed = await removeLocalGroupMember(deps.db, c.req.param('code'), c.req.param('member'));
+    const code = groupCode.safeParse(c.req.param('code'));
+    const member = printedClientIdSchema.safeParse(c.req.param('member'));
+    if (!code.success || !member.success) throw new EinmalError('Client.InvalidIdentifier');
+    const removed = await removeLocalGroupMember(deps.db, code.data, member.data);
     if (!removed) throw new EinmalError('Client.NotFound');
     deps.accessRules.invalidate();
     return c.body(null, 204);
@@ -148,7 +155,8 @@ export function createAdminApp(deps: AdminAppDeps): Hono {
     return c.json(input, 201);
   });
   admin.delete('/is-certificates/:fingerprint', async (c) => {
-    if (!(await removeIsCertificate(deps.db, c.req.param('fingerprint'))))
+    const fingerprint = sha256HexSchema.safeParse(c.req.param('fingerprint'));
+    if (!fingerprint.success || !(await removeIsCertificate(deps.db, fingerprint.data)))
       throw new EinmalError('Client.NotFound');
     deps.informationSystems.invalidate();
     return c.body(null, 204);

@@ -97,6 +97,10 @@ export const gatewayAdminCommands: readonly Command[] = [
         description: 'Only paths matching this pattern (* = one segment, ** = rest)',
         placeholder: 'PATTERN',
       },
+      'may-hide': {
+        type: 'boolean',
+        description: 'Also let the subject hide these accesses for a while (Einmal-Hidden-Until)',
+      },
     },
     run: async (input) =>
       print(
@@ -106,6 +110,7 @@ export const gatewayAdminCommands: readonly Command[] = [
           service: requireOption(input, 'service'),
           method: (input.options.method as string | undefined) ?? null,
           pathPattern: (input.options.path as string | undefined) ?? null,
+          mayHide: input.options['may-hide'] === true,
         }),
       ),
   },

@@ -176,4 +176,58 @@ describe('audit log writer', () => {
     await log.append(record(tree));
     expect(await getTreeSize(db, tree)).toBe(4);
   });
+
+  it('fails only a record whose values the store refuses; its batch is written, the tree stays whole', async () => {
+    const tree = newTree();
+    const log = createAuditLog({ db, tree, log: silentLogger });
+    await log.append(record(tree));
+    // PostgreSQL text cannot hold NUL, with either driver (the gateway refuses such input earlier;
+    // the writer must still not let it fail the records that share its commit).
+    const unstorable = { ...record(tree), subject: 'DE6540\u00002138797' };
+    const batch = [record(tree), record(tree), unstorable, record(tree), record(tree)];
+    const results = await Promise.allSettled(batch.map((r) => log.append(r)));
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect((results[2] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'Server.ClientProxy.AuditUnavailable',
+    });
+    const stored = await storedLog(tree);
+    expect(stored.indices).toEqual([0, 1, 2, 3, 4]);
+    expect(stored.rows.map((r) => r.message_id)).not.toContain(unstorable.messageId);
+    expect(hashToHex(await getRoot(db, tree, 5))).toBe(stored.root);
+  });
+
+  it('fails every record of a batch when the database is unreachable, and writes none', async () => {
+    const tree = newTree();
+    let down = false;
+    // The statement never reaches the server: refused as a connection to a stopped server is.
+    const flaky = db.withPlugin({
+      transformQuery: (args) => {
+        if (down)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const log = createAuditLog({ db: flaky, tree, log: silentLogger });
+    await log.append(record(tree));
+    down = true;
+    const results = await Promise.allSettled(
+      [record(tree), record(tree), record(tree)].map((r) => log.append(r)),
+    );
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const result of results) {
+      expect((result as PromiseRejectedResult).reason).toMatchObject({
+        code: 'Server.ClientProxy.AuditUnavailable',
+      });
+    }
+    down = false;
+    expect(await log.append(record(tree))).toEqual({ index: 1 });
+    expect((await storedLog(tree)).indices).toEqual([0, 1]);
+  });
 });

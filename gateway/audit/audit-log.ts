@@ -7,7 +7,7 @@ import {
   planAppend,
   type TreeTip,
 } from '../../audit/index.ts';
-import { EinmalError, type Logger } from '../../core/index.ts';
+import { EinmalError, isDatabaseUnavailable, type Logger } from '../../core/index.ts';
 import type { AuditRecord } from '../../schemas/index.ts';
 import type { GatewayDb } from '../db/tables.ts';
 
@@ -36,8 +36,9 @@ interface Pending {
  * The gateway's audit log writer with group commit (DESIGN.md §8): concurrent exchanges share one
  * commit, and each `append` resolves only once the commit holding its record is durable. While
  * one batch commits, the next one gathers, so throughput grows with load instead of costing one
- * commit per exchange. A failed commit rejects every record of its batch with `AuditUnavailable`;
- * callers then answer 503 and release no data (fail closed, DESIGN.md §5).
+ * commit per exchange. When the database is unreachable, every record of the batch is rejected
+ * with `AuditUnavailable`; callers then answer 503 and release no data (fail closed, DESIGN.md §5).
+ * When the database refuses a record's data, the batch is split so only that record fails.
  *
  * Only one write appends at a time per node, which is what the Merkle tree store requires.
  */
@@ -85,10 +86,13 @@ export function createAuditLog(options: AuditLogOptions) {
     } catch (error) {
       // Whether the failed write committed is unknown (a connection lost at commit): read again.
       tip = undefined;
-      if (batch.length > 1 && isUniqueViolation(error)) {
-        // One record of the batch was a replay caught by the served-once index; write the others
-        // one by one so only the replay fails.
-        for (const p of batch) await writeBatch([p]);
+      if (batch.length > 1 && !isDatabaseUnavailable(error)) {
+        // The database refused the data, not the connection: one record (a replay caught by the
+        // served-once index, a value the store will not take) must not fail the others that share
+        // its commit. Halve the batch until the records that fail stand alone.
+        const half = Math.ceil(batch.length / 2);
+        await writeBatch(batch.slice(0, half));
+        await writeBatch(batch.slice(half));
         return;
       }
       options.log.error({ err: error, records: batch.length }, 'audit log write failed');

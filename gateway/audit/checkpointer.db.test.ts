@@ -1,10 +1,17 @@
-import { KeyObject } from 'node:crypto';
+import { KeyObject, randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendLeaves, checkpointCertificates, leafHash, verifyCosignature } from '../../audit/index.ts';
-import { certificateDer } from '../../certs/index.ts';
-import { type Database, migrateToLatest, silentLogger } from '../../core/index.ts';
+import {
+  appendLeaves,
+  checkpointCertificates,
+  cosignCheckpoint,
+  leafHash,
+  verifyCheckpoint,
+  verifyCosignature,
+} from '../../audit/index.ts';
+import { type ChainVerifier, certificateDer, createChainVerifier } from '../../certs/index.ts';
+import { type Database, EinmalError, migrateToLatest, silentLogger } from '../../core/index.ts';
 import {
   addGateway,
   addMember,
@@ -12,6 +19,7 @@ import {
   type RegistryDb,
   registryMigrations,
 } from '../../registry/index.ts';
+import { errorResponse } from '../../schemas/index.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
 import { createTestPki } from '../../tests/support/directory-fixture.ts';
 import { gatewayMigrations } from '../db/migrations.ts';
@@ -27,12 +35,22 @@ let database: Database;
 let db: Kysely<GatewayDb>;
 let witnessApp: Hono;
 let signer: { member: string; privateKey: KeyObject; x5c: string[] };
+let impostorApp: Hono;
+let certificates: ChainVerifier;
 let witnessDown = false;
+/** Submissions reach the witness, but its answers are lost on the way back (a timeout). */
+let answersLost = false;
 
 /** The witness app, reached in-process; `witnessDown` makes it unreachable. */
 const fetchWitness: RegistryRequest = async (url, init) => {
   if (witnessDown) throw new TypeError('fetch failed: connect ECONNREFUSED');
-  return witnessApp.request(url.replace('https://registry.test', ''), init);
+  if (url.startsWith('https://impostor.test')) {
+    return impostorApp.request(url.replace('https://impostor.test', ''), init);
+  }
+  const response = await witnessApp.request(url.replace('https://registry.test', ''), init);
+  if (answersLost && init.method === 'POST')
+    throw new DOMException('The operation timed out', 'TimeoutError');
+  return response;
 };
 
 const records = (n: number, from: number) =>
@@ -49,7 +67,12 @@ beforeAll(async () => {
   const registry = database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>;
   const pki = await createTestPki();
   const signing = await pki.issue({ profile: 'signing', subject: `CN=${MUNICH}`, member: MUNICH });
+  const witness = await pki.issue({ profile: 'witness', subject: 'CN=DEMO registry witness' });
   const directory = await pki.issue({ profile: 'directory', subject: 'CN=DEMO directory signer' });
+  certificates = createChainVerifier({
+    anchors: [pki.root.certificate],
+    intermediates: [pki.issuing.certificate],
+  });
   const b64 = (der: Uint8Array) => Buffer.from(der).toString('base64');
   signer = {
     member: MUNICH,
@@ -69,27 +92,62 @@ beforeAll(async () => {
     createWitnessRoutes({
       db: registry,
       anchor: pki.root.certificate,
-      signer: {
-        privateKey: directory.keys.privateKey,
-        chain: [directory.certificate, pki.issuing.certificate],
-      },
+      signer: { privateKey: witness.keys.privateKey, chain: [witness.certificate, pki.issuing.certificate] },
       clock: () => new Date(),
       log: silentLogger,
     }),
   );
+  // A witness cosigning with the registry's directory-signing key: trusted by the federation for
+  // directories, but not a witness.
+  const directoryChain = [
+    b64(certificateDer(directory.certificate)),
+    b64(certificateDer(pki.issuing.certificate)),
+  ];
+  impostorApp = new Hono();
+  // Serves the witness's latest checkpoint cosigned with the directory key (as a registry that
+  // cosigned with it before it had a witness key would); submissions reach the real witness.
+  impostorApp.get('/relabeled/checkpoints/:origin', async (c) => {
+    const latest = await witnessApp.request(
+      `/witness/checkpoints/${encodeURIComponent(c.req.param('origin'))}`,
+    );
+    const { checkpoint } = (await latest.json()) as { checkpoint: string };
+    const claim = await verifyCheckpoint(checkpoint, { certificate: checkpointCertificates(checkpoint)[0]! });
+    const cosignature = await cosignCheckpoint({
+      checkpoint: claim,
+      privateKey: directory.keys.privateKey,
+      certificateChain: directoryChain,
+    });
+    return c.json({ checkpoint, cosignature });
+  });
+  impostorApp.post('/relabeled/checkpoints', (c) => witnessApp.request('/witness/checkpoints', c.req.raw));
+  impostorApp.get('/witness/checkpoints/:origin', () => {
+    const { status, headers, body } = errorResponse(new EinmalError('Witness.NotWitnessed'), randomUUID());
+    return new Response(body, { status, headers });
+  });
+  impostorApp.post('/witness/checkpoints', async (c) => {
+    const { checkpoint } = (await c.req.json()) as { checkpoint: string };
+    const claim = await verifyCheckpoint(checkpoint, { certificate: checkpointCertificates(checkpoint)[0]! });
+    const cosignature = await cosignCheckpoint({
+      checkpoint: claim,
+      privateKey: directory.keys.privateKey,
+      certificateChain: directoryChain,
+    });
+    return c.json({ checkpoint, cosignature });
+  });
 });
 
 afterAll(() => database?.close());
 
 describe('checkpointer', () => {
-  const checkpointer = () =>
+  const checkpointer = (url = WITNESS) =>
     createCheckpointer({
       db,
       tree: GATEWAY,
       origin: GATEWAY,
       signer,
-      witness: () => ({ url: WITNESS }),
+      witness: () => ({ url }),
       fetch: fetchWitness,
+      witnessCertificates: certificates,
       clock: Date.now,
       log: silentLogger,
     });
@@ -137,15 +195,71 @@ describe('checkpointer', () => {
     expect(body.checkpoint).toBe((await stored()).at(-1)!.jws);
   });
 
+  it('recovers a cosignature whose answer was lost, and proves the next checkpoint from it', async () => {
+    const node = checkpointer();
+    answersLost = true;
+    await appendLeaves(db, GATEWAY, records(4, 17));
+    expect(await node.checkpointNow()).toMatchObject({
+      signed: { size: 21 },
+      error: { code: 'unreachable' },
+    });
+    answersLost = false;
+    // The witness holds 21; the node does not know. Its next checkpoint would be refused if proven
+    // from 17, the size it last heard of.
+    await appendLeaves(db, GATEWAY, records(2, 21));
+    const restarted = checkpointer();
+    expect(await restarted.checkpointNow()).toEqual({
+      signed: expect.objectContaining({ size: 23 }),
+      witnessedSize: 23,
+    });
+    const rows = await stored();
+    expect(
+      rows.filter((row) => row.size >= 17).map((row) => [Number(row.size), row.cosignature !== null]),
+    ).toEqual([
+      [17, true],
+      [21, true],
+      [23, true],
+    ]);
+    const cosignature21 = rows.find((row) => Number(row.size) === 21)!.cosignature!;
+    expect(
+      (await verifyCosignature(cosignature21, { certificate: checkpointCertificates(cosignature21)[0]! }))
+        .size,
+    ).toBe(21);
+  });
+
+  it('stores no cosignature made with any key but a witness certificate', async () => {
+    await appendLeaves(db, GATEWAY, records(1, 23));
+    const round = await checkpointer('https://impostor.test/witness').checkpointNow();
+    expect(round).toMatchObject({ signed: { size: 24 }, error: { code: 'Pki.WrongUsage' } });
+    expect((await stored()).at(-1)).toMatchObject({ size: 24, cosignature: null });
+    // The real witness still cosigns it.
+    expect(await checkpointer().checkpointNow()).toEqual({ witnessedSize: 24 });
+
+    // A witness whose latest pair is cosigned with another key still tells the size it holds; the
+    // node proves from there and keeps only the witness's own cosignature.
+    await appendLeaves(db, GATEWAY, records(2, 24));
+    const relabeled = checkpointer('https://impostor.test/relabeled');
+    expect(await relabeled.checkpointNow()).toEqual({
+      signed: expect.objectContaining({ size: 26 }),
+      witnessedSize: 26,
+    });
+    for (const row of await stored()) {
+      if (row.cosignature)
+        certificates.verify(Buffer.from(checkpointCertificates(row.cosignature)[0]!, 'base64'), {
+          usage: 'witness',
+        });
+    }
+  });
+
   it('reports the witness refusal code and stores no cosignature for a rewritten log', async () => {
     const node = checkpointer();
     // Rewrite: drop the tree and append different leaves, more than before.
     await db.deleteFrom('merkle_node').where('tree', '=', GATEWAY).execute();
     await db.deleteFrom('tree_head').where('tree', '=', GATEWAY).execute();
-    await appendLeaves(db, GATEWAY, records(20, 100));
+    await appendLeaves(db, GATEWAY, records(30, 100));
     const round = await node.checkpointNow();
-    expect(round).toMatchObject({ signed: { size: 20 }, error: { code: 'Witness.InconsistentCheckpoint' } });
-    expect((await stored()).at(-1)).toMatchObject({ size: 20, cosignature: null });
+    expect(round).toMatchObject({ signed: { size: 30 }, error: { code: 'Witness.InconsistentCheckpoint' } });
+    expect((await stored()).at(-1)).toMatchObject({ size: 30, cosignature: null });
   });
 
   it('signs without pushing when the directory names no witness', async () => {
@@ -156,6 +270,7 @@ describe('checkpointer', () => {
       signer,
       witness: () => null,
       fetch: fetchWitness,
+      witnessCertificates: certificates,
       clock: Date.now,
       log: silentLogger,
     });

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import {
   type Checkpoint,
   createCheckpoint,
@@ -9,11 +8,12 @@ import {
   hashToBase64,
   signCheckpoint,
 } from '../../audit/index.ts';
+import type { ChainVerifier } from '../../certs/index.ts';
 import { EinmalError, isEinmalError, type Logger } from '../../core/index.ts';
-import { errorBodySchema } from '../../schemas/index.ts';
 import type { GatewayDb } from '../db/tables.ts';
 import type { RegistryRequest } from '../directory/index.ts';
 import type { SigningIdentity } from '../exchange/envelopes.ts';
+import { createWitnessClient, WitnessRefusal } from './witness-client.ts';
 
 export interface CheckpointerOptions {
   readonly db: Kysely<GatewayDb>;
@@ -26,6 +26,8 @@ export interface CheckpointerOptions {
   /** The federation's witness, from the current directory; `null` when it names none. */
   readonly witness: () => { readonly url: string } | null;
   readonly fetch: RegistryRequest;
+  /** The federation's certificate checks: a cosignature counts only from a `witness` certificate. */
+  readonly witnessCertificates: Pick<ChainVerifier, 'verify'>;
   readonly clock: () => number;
   readonly log: Logger;
   /** How often to look for growth (DESIGN.md §8: a checkpoint at least every few seconds). */
@@ -44,19 +46,21 @@ export interface CheckpointRound {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-const cosignedSchema = z.strictObject({ checkpoint: z.string().min(1), cosignature: z.string().min(1) });
-
 /**
  * Signs checkpoints of the node's Merkle log and has the registry's witness cosign them
  * (DESIGN.md §8). Each round: if the log grew since the last checkpoint, read size and root, sign
  * `{origin, size, root, time}` and store it; then, if the newest checkpoint has no cosignature yet,
- * push it with a consistency proof from the last witnessed size and store the cosignature.
- * A witness that cannot be reached or refuses is logged and tried again next round; exchanges
- * never wait for it.
+ * push it with a consistency proof from the size the witness holds and store the cosignature once
+ * it checks out (a `witness` certificate over this checkpoint). Checkpoints signed while the
+ * witness was away stay uncosigned: the next one covers their records. The size the witness holds
+ * is asked for before the first push and after any failure, so a lost answer or a restart does
+ * not leave the node proving from a size the witness has moved past. A witness that cannot be
+ * reached or refuses is logged and tried again next round; exchanges never wait for it.
  *
  * @example
  * const checkpointer = createCheckpointer({ db, tree: nodeId, origin: gatewayId, signer,
- *   witness: () => directory.current()?.witness ?? null, fetch: registry.fetch, clock: Date.now, log });
+ *   witness: () => directory.current()?.witness ?? null, fetch: registry.fetch,
+ *   witnessCertificates: chainVerifier, clock: Date.now, log });
  * checkpointer.start();
  */
 export function createCheckpointer(options: CheckpointerOptions) {
@@ -65,6 +69,15 @@ export function createCheckpointer(options: CheckpointerOptions) {
   const timeoutMs = options.timeoutMs ?? 10_000;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<CheckpointRound> | undefined;
+  /** The size the witness holds for this origin, as last learnt from it; unknown after a failure. */
+  let witnessedSize: number | undefined;
+  let syncedWith: string | undefined;
+  const witnessClient = createWitnessClient({
+    fetch: options.fetch,
+    certificates: options.witnessCertificates,
+    clock: options.clock,
+    timeoutMs,
+  });
 
   async function signIfGrown(): Promise<Checkpoint | undefined> {
     const size = await getTreeSize(db, tree);
@@ -95,47 +108,105 @@ export function createCheckpointer(options: CheckpointerOptions) {
     return checkpoint;
   }
 
-  async function pushToWitness(url: string): Promise<number | undefined> {
-    const newest = await db
-      .selectFrom('checkpoint')
-      .select(['size', 'jws', 'cosignature'])
-      .where('tree', '=', tree)
-      .orderBy('size', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (!newest) return undefined;
-    if (newest.cosignature) return Number(newest.size);
-    const witnessed = await db
-      .selectFrom('checkpoint')
-      .select('size')
-      .where('tree', '=', tree)
-      .where('cosignature', 'is not', null)
-      .orderBy('size', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    const fromSize = witnessed ? Number(witnessed.size) : 0;
-    const size = Number(newest.size);
-    const proof = await getConsistencyProof(db, tree, fromSize, size);
-    const response = await options.fetch(`${url.replace(/\/+$/, '')}/checkpoints`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ checkpoint: newest.jws, consistencyProof: proof.map(hashToBase64), fromSize }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await response.text();
-    if (response.status !== 200) throw witnessRefusal(response.status, text);
-    const answer = cosignedSchema.safeParse(parseJson(text));
-    if (!answer.success || answer.data.checkpoint !== newest.jws) {
-      throw new EinmalError('Server.InternalError', {
-        message: 'The witness answered with something other than a cosignature of this checkpoint',
-      });
+  /**
+   * What the witness holds for this origin, asked before the first push and after any failure:
+   * a cosignature whose answer was lost (a timeout, a restart) is stored now, and the next proof
+   * starts from the size the witness really holds, not the one this node last heard of.
+   */
+  async function syncWithWitness(url: string): Promise<number> {
+    const latest = await witnessClient.latest(url, origin);
+    if (!latest) return 0;
+    const { size, root } = latest.checkpoint;
+    const treeSize = await getTreeSize(db, tree);
+    if (size > treeSize) {
+      log.error(
+        { origin, witnessed: size, treeSize },
+        'the witness holds a larger log than this node: records are missing',
+      );
+      return size;
     }
+    if (hashToBase64(await getRoot(db, tree, size)) !== root) {
+      log.error(
+        { origin, witnessed: size },
+        'the witness holds another root at its size: this log was rewritten',
+      );
+      return size;
+    }
+    if (!latest.cosigned) {
+      log.warn(
+        { origin, witnessed: size },
+        "the witness's latest cosignature is not a witness certificate's; not kept",
+      );
+      return size;
+    }
+    // The witness's pair for a size this node has signed replaces the row: the same size and root,
+    // possibly signed at another time by a restarted node.
     await db
       .updateTable('checkpoint')
-      .set({ cosignature: answer.data.cosignature })
+      .set({
+        jws: latest.pair.checkpoint,
+        time: new Date(latest.checkpoint.time),
+        cosignature: latest.pair.cosignature,
+      })
       .where('tree', '=', tree)
       .where('size', '=', size)
+      .where('root', '=', root)
+      .where((eb) => eb.or([eb('cosignature', 'is', null), eb('jws', '=', latest.pair.checkpoint)]))
       .execute();
+    return size;
+  }
+
+  async function pushToWitness(url: string): Promise<number | undefined> {
+    const newestRow = () =>
+      db
+        .selectFrom('checkpoint')
+        .select(['size', 'jws', 'cosignature'])
+        .where('tree', '=', tree)
+        .orderBy('size', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+    let newest = await newestRow();
+    if (!newest) return undefined;
+    if (newest.cosignature) return Number(newest.size);
+    if (witnessedSize === undefined || syncedWith !== url) {
+      witnessedSize = await syncWithWitness(url);
+      syncedWith = url;
+      newest = (await newestRow())!;
+      if (newest.cosignature) return Number(newest.size);
+    }
+    const size = Number(newest.size);
+    const fromSize = witnessedSize;
+    // A witness ahead of this node refuses the checkpoint as a shrunk log and keeps it as evidence.
+    const proof = fromSize <= size ? await getConsistencyProof(db, tree, fromSize, size) : [];
+    const answer = await witnessClient.submit(url, origin, {
+      checkpoint: newest.jws,
+      consistencyProof: proof.map(hashToBase64),
+      fromSize,
+    });
+    if (answer.checkpoint.size !== size) {
+      throw new EinmalError('Audit.InvalidCheckpoint', {
+        message: `The witness answered with its checkpoint of size ${answer.checkpoint.size}, not ${size}`,
+      });
+    }
+    // Usually the pair of this checkpoint; for a size the witness had already cosigned (same root,
+    // another signing time), the pair it holds.
+    const { numUpdatedRows } = await db
+      .updateTable('checkpoint')
+      .set({
+        jws: answer.pair.checkpoint,
+        time: new Date(answer.checkpoint.time),
+        cosignature: answer.pair.cosignature,
+      })
+      .where('tree', '=', tree)
+      .where('size', '=', size)
+      .where('root', '=', answer.checkpoint.root)
+      .executeTakeFirst();
+    if (numUpdatedRows === 0n) {
+      throw new EinmalError('Audit.InvalidCheckpoint', {
+        message: `The witness answered with another root at size ${size}`,
+      });
+    }
+    witnessedSize = size;
     return size;
   }
 
@@ -145,10 +216,15 @@ export function createCheckpointer(options: CheckpointerOptions) {
       signed = await signIfGrown();
       const witness = options.witness();
       if (!witness) return signed ? { signed } : {};
-      const witnessedSize = await pushToWitness(witness.url);
-      if (signed) log.debug({ origin, size: signed.size, witnessedSize }, 'checkpoint signed');
-      return { ...(signed ? { signed } : {}), ...(witnessedSize === undefined ? {} : { witnessedSize }) };
+      const cosigned = await pushToWitness(witness.url);
+      if (signed) log.debug({ origin, size: signed.size, witnessedSize: cosigned }, 'checkpoint signed');
+      return {
+        ...(signed ? { signed } : {}),
+        ...(cosigned === undefined ? {} : { witnessedSize: cosigned }),
+      };
     } catch (error) {
+      // Whatever failed, the next round first asks the witness what it holds.
+      witnessedSize = undefined;
       const code =
         error instanceof WitnessRefusal ? error.code : isEinmalError(error) ? error.code : 'unreachable';
       log.warn({ err: error, origin, code }, 'checkpoint not witnessed; retrying next round');
@@ -183,27 +259,3 @@ export function createCheckpointer(options: CheckpointerOptions) {
 }
 
 export type Checkpointer = ReturnType<typeof createCheckpointer>;
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The witness refused a checkpoint; `code` is the X-Road error type it answered with. */
-class WitnessRefusal extends Error {
-  override readonly name = 'WitnessRefusal';
-  constructor(
-    readonly code: string,
-    readonly status: number,
-  ) {
-    super(`the witness refused the checkpoint: ${code}`);
-  }
-}
-
-function witnessRefusal(status: number, text: string): WitnessRefusal {
-  const body = errorBodySchema.safeParse(parseJson(text));
-  return new WitnessRefusal(body.success ? body.data.type : `HTTP ${status}`, status);
-}

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type ErrorCode, isErrorCode } from '../../core/index.ts';
-import { type AuditRecord, compactJwtSchema, type RequestClaims } from '../../schemas/index.ts';
+import { EinmalError, type ErrorCode } from '../../core/index.ts';
+import {
+  type AuditRecord,
+  auditRecordSchema,
+  isStorableInstant,
+  type RequestClaims,
+} from '../../schemas/index.ts';
 import { sha256Base64Url } from '../exchange/compact-jws.ts';
 
 /** What one side knows about an exchange when it writes its record. */
@@ -23,17 +28,15 @@ export interface ExchangeOutcome {
   readonly failed?: boolean;
 }
 
-const asJws = (value: string | undefined): string | null =>
-  value !== undefined && compactJwtSchema.safeParse(value).success ? value : null;
-
 /**
  * The audit record of one side of one exchange (DESIGN.md §8): who asked what about whom and why,
- * with digests and signatures; never payloads, tokens or query values.
+ * with digests and signatures; never payloads, tokens or query values. Every value is taken as
+ * given: an exchange is served only after {@link checkLoggable} accepted its record, and a
+ * rejection's record goes through {@link loggableRejection}.
  */
 export function exchangeRecord(outcome: ExchangeOutcome): AuditRecord {
   const claims = outcome.claims;
-  const requestJws = asJws(outcome.requestJws);
-  const responseJws = asJws(outcome.responseJws);
+  const { requestJws, responseJws } = outcome;
   return {
     logTime: new Date(outcome.now).toISOString(),
     messageId: claims?.id ?? randomUUID(),
@@ -41,8 +44,8 @@ export function exchangeRecord(outcome: ExchangeOutcome): AuditRecord {
     gateway: outcome.gateway,
     client: claims?.client ?? outcome.client ?? null,
     service: claims?.service ?? outcome.service ?? null,
-    method: /^[A-Z]{1,16}$/.test(outcome.method) ? outcome.method : 'INVALID',
-    path: outcome.path.length <= 8192 && /^\/[^?#\s]*$/.test(outcome.path) ? outcome.path : '/',
+    method: outcome.method,
+    path: outcome.path,
     subject: outcome.subject !== undefined ? outcome.subject : (claims?.subject ?? null),
     userId: claims?.userId ?? null,
     issue: claims?.issue ?? null,
@@ -53,11 +56,70 @@ export function exchangeRecord(outcome: ExchangeOutcome): AuditRecord {
     hiddenReason: claims?.hiddenReason ?? null,
     status: outcome.status,
     outcome: outcome.errorCode === undefined ? 'ok' : outcome.failed ? 'failed' : 'rejected',
-    errorCode: outcome.errorCode !== undefined && isErrorCode(outcome.errorCode) ? outcome.errorCode : null,
-    requestDigest: requestJws ? sha256Base64Url(requestJws) : null,
-    responseDigest: responseJws ? sha256Base64Url(responseJws) : null,
-    requestSignature: requestJws,
-    responseSignature: responseJws,
+    errorCode: outcome.errorCode ?? null,
+    requestDigest: requestJws !== undefined ? sha256Base64Url(requestJws) : null,
+    responseDigest: responseJws !== undefined ? sha256Base64Url(responseJws) : null,
+    requestSignature: requestJws ?? null,
+    responseSignature: responseJws ?? null,
     eidDigest: claims?.eid ?? null,
   };
+}
+
+/**
+ * The fields of `record` that the log could not hold, in schema order: those the audit record
+ * schema refuses (the offline verifier would fail on them for ever), and instants PostgreSQL's
+ * `timestamptz` refuses although the schema takes them. Empty when the record can be written.
+ */
+export function unloggableFields(record: AuditRecord): string[] {
+  const parsed = auditRecordSchema.safeParse(record);
+  const fields = new Set(parsed.success ? [] : parsed.error.issues.map((issue) => String(issue.path[0])));
+  if (!isStorableInstant(Date.parse(record.logTime))) fields.add('logTime');
+  if (record.hiddenUntil !== null && !isStorableInstant(Date.parse(record.hiddenUntil))) {
+    fields.add('hiddenUntil');
+  }
+  return [...fields];
+}
+
+/**
+ * Refuses, with `code`, a record the log could not hold, naming its fields (never their values).
+ * Called on the finished record before anything is sent to a peer or an adapter, so nothing is
+ * served that would then fail to be logged, or be logged other than as signed.
+ *
+ * @throws EinmalError `code`
+ */
+export function checkLoggable(
+  record: AuditRecord,
+  code: 'Client.RequestNotLoggable' | 'Server.ServerProxy.RequestNotLoggable',
+): void {
+  const fields = unloggableFields(record);
+  if (fields.length > 0) {
+    throw new EinmalError(code, {
+      message: `The audit log cannot hold the request's ${fields.join(', ')} as signed`,
+      detail: { fields },
+    });
+  }
+}
+
+/** What stands in for a required field the log could not hold. */
+const PLACEHOLDERS: Partial<Record<keyof AuditRecord, unknown>> = {
+  method: 'INVALID',
+  path: '/',
+};
+
+/**
+ * The record of a refusal, with every field the log could not hold emptied (a placeholder where
+ * the field is required): the refusal is logged whatever the request carried. Nothing was served,
+ * so nothing that was served goes missing from the log; the digest of a signature too large to
+ * keep still names what was received. The fields the gateway sets itself (time, side, gateway,
+ * status, outcome, code) are its own and taken as they are.
+ */
+export function loggableRejection(record: AuditRecord): AuditRecord {
+  const fields = unloggableFields(record);
+  if (fields.length === 0) return record;
+  const repaired: Record<string, unknown> = { ...record };
+  for (const field of fields) {
+    if (field === 'messageId') repaired.messageId = randomUUID();
+    else repaired[field] = PLACEHOLDERS[field as keyof AuditRecord] ?? null;
+  }
+  return repaired as unknown as AuditRecord;
 }

@@ -1,7 +1,7 @@
 import { type Kysely, type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import { z } from 'zod';
 import { EinmalError } from '../../core/index.ts';
-import type { AuditRecord } from '../../schemas/index.ts';
+import { type AuditRecord, EARLIEST_INSTANT, LATEST_INSTANT } from '../../schemas/index.ts';
 import type { AuditRecordTable, CheckpointTable, GatewayDb } from '../db/tables.ts';
 
 /** One stored audit record row. */
@@ -20,6 +20,8 @@ export interface RecordFilter {
   readonly from?: Date | undefined;
   /** Exclusive upper bound of `log_time`. */
   readonly to?: Date | undefined;
+  /** Inclusive upper bound of `log_time`. */
+  readonly through?: Date | undefined;
   readonly status?: number | undefined;
   readonly outcome?: AuditRecordRow['outcome'] | undefined;
   readonly errorCode?: string | undefined;
@@ -41,9 +43,11 @@ export interface RecordPage {
   readonly nextCursor: string | null;
 }
 
+// The sort key of a record, as far as the store can hold it: a time within the years 0001–9999 and
+// a tree name as gateways name their nodes (no control characters: PostgreSQL text has no NUL).
 const cursorSchema = z.tuple([
-  z.int().min(0).max(8_640_000_000_000_000),
-  z.string().min(1).max(255),
+  z.int().min(EARLIEST_INSTANT).max(LATEST_INSTANT),
+  z.string().regex(/^[A-Za-z0-9._/#-]{1,255}$/),
   z.int().min(0).max(Number.MAX_SAFE_INTEGER),
 ]);
 
@@ -79,6 +83,7 @@ function applyFilter(query: RecordQuery, filter: RecordFilter): RecordQuery {
   if (filter.messageId !== undefined) q = q.where('message_id', '=', filter.messageId);
   if (filter.from !== undefined) q = q.where('log_time', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('log_time', '<', filter.to);
+  if (filter.through !== undefined) q = q.where('log_time', '<=', filter.through);
   if (filter.status !== undefined) q = q.where('status', '=', filter.status);
   if (filter.outcome !== undefined) q = q.where('outcome', '=', filter.outcome);
   if (filter.side !== undefined) q = q.where('side', '=', filter.side);

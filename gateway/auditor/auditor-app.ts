@@ -6,6 +6,7 @@ import { EinmalError, isErrorCode, type Logger } from '../../core/index.ts';
 import {
   AUDIT_OUTCOMES,
   type Directory,
+  instantDateSchema,
   messageIdSchema,
   printedClientIdSchema,
   printedMemberIdSchema,
@@ -34,15 +35,13 @@ export interface AuditorAppDeps {
   readonly anchorPem: string;
 }
 
-const dateTime = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
-
 const recordsQuerySchema = z.object({
   member: printedMemberIdSchema.optional(),
   client: printedClientIdSchema.optional(),
   service: printedServiceIdSchema.optional(),
   subject: subjectIdSchema.optional(),
-  from: dateTime.optional(),
-  to: dateTime.optional(),
+  from: instantDateSchema.optional(),
+  to: instantDateSchema.optional(),
   status: z.coerce.number().int().min(100).max(599).optional(),
   outcome: z.enum(AUDIT_OUTCOMES).optional(),
   errorCode: z.string().max(128).refine(isErrorCode, 'Must be a known error code').optional(),

@@ -110,7 +110,7 @@ export function createAuditorLogRoutes(deps: AuditorLogRoutesDeps): Hono {
       .map((pem) => pem.trim())
       .join('\n');
     try {
-      const manifest = await exportBundle({ db: deps.db, tree, out, caPem });
+      const { manifest } = await exportBundle({ db: deps.db, tree, out, caPem });
       deps.log.info({ tree, records: manifest.records }, 'audit bundle exported for an auditor');
     } catch (error) {
       await rm(dir, { recursive: true, force: true });

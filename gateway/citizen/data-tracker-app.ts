@@ -4,7 +4,13 @@ import { Hono } from 'hono';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import { EinmalError, isDatabaseReachable, type Logger, toEinmalError } from '../../core/index.ts';
-import { type Directory, subjectIdSchema } from '../../schemas/index.ts';
+import {
+  type Directory,
+  identifierPartSchema,
+  instantDateSchema,
+  plainTextSchema,
+  subjectIdSchema,
+} from '../../schemas/index.ts';
 import { findRecordsByOffset } from '../audit/record-query.ts';
 import { requireCertificate, requireController, type VerifyCertificate } from '../auditor/auditor-auth.ts';
 import type { GatewayDb } from '../db/tables.ts';
@@ -25,7 +31,6 @@ export interface DataTrackerAppDeps {
   readonly adminToken: string | undefined;
 }
 
-const dateTime = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
 const list = z
   .array(z.string())
   .optional()
@@ -37,9 +42,10 @@ const findUsageQuerySchema = z.object({
   userCode: subjectIdSchema,
   processingType: list.pipe(z.array(z.enum(PROCESSING_TYPES)).optional()),
   includeBulkProcessing: z.enum(['true', 'false']).optional(),
-  logSourceSystems: list.pipe(z.array(z.string().min(1).max(64)).max(100).optional()),
-  periodStart: dateTime.optional(),
-  periodEnd: dateTime.optional(),
+  // A log source system is the subsystem code of a record's client or service.
+  logSourceSystems: list.pipe(z.array(identifierPartSchema).max(100).optional()),
+  periodStart: instantDateSchema.optional(),
+  periodEnd: instantDateSchema.optional(),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   offset: z.coerce.number().int().min(0).max(2_147_483_647).default(0),
 });
@@ -48,9 +54,9 @@ const findUsageQuerySchema = z.object({
 const discloseRequestSchema = z
   .array(
     z.object({
-      queryId: z.string().min(1).max(255),
-      hiddenReason: z.string().min(1).max(1000),
-      hiddenUntil: dateTime,
+      queryId: plainTextSchema.min(1).max(255),
+      hiddenReason: plainTextSchema.min(1).max(1000),
+      hiddenUntil: instantDateSchema,
     }),
   )
   .min(1)
@@ -66,7 +72,7 @@ function trackerError(error: unknown, log: Logger): Response {
   );
   return new Response(JSON.stringify({ code: failure.code, message: failure.message }), {
     status: failure.status,
-    headers: { 'content-type': 'application/json', 'x-road-error': failure.code },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'x-road-error': failure.code },
   });
 }
 
@@ -103,7 +109,7 @@ export function createDataTrackerApp(deps: DataTrackerAppDeps): Hono<{ Bindings:
         ...c.req.query(),
         processingType: c.req.queries('processingType'),
         logSourceSystems: c.req.queries('logSourceSystems'),
-      } as unknown as Record<string, string>,
+      },
       findUsageQuerySchema,
     );
     if (authorization !== undefined) {
@@ -132,8 +138,7 @@ export function createDataTrackerApp(deps: DataTrackerAppDeps): Hono<{ Bindings:
               outcome: 'ok',
               visibleAt: new Date(deps.clock()),
               from: query.periodStart,
-              // periodEnd is inclusive.
-              to: query.periodEnd ? new Date(query.periodEnd.getTime() + 1) : undefined,
+              through: query.periodEnd,
               side: sides.length === 1 ? sides[0] : undefined,
             },
             { limit: query.limit, offset: query.offset },

@@ -4,6 +4,8 @@ import { Hono } from 'hono';
 import { EinmalError, type ErrorCode, isErrorCode, type Logger } from '../../core/index.ts';
 import {
   HEADER,
+  httpMethodSchema,
+  MAX_SIGNED_ENVELOPE_LENGTH,
   parseClientRequestHeaders,
   parseServicePath,
   printClientId,
@@ -13,10 +15,10 @@ import {
   subjectIdSchema,
 } from '../../schemas/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { exchangeRecord } from '../audit/exchange-record.ts';
+import { checkLoggable, exchangeRecord, loggableRejection } from '../audit/exchange-record.ts';
 import type { DirectoryView } from '../directory-view.ts';
 import { decodeCompactJws, sha256Base64Url, verifyJwsSignature } from '../exchange/compact-jws.ts';
-import { RESPONSE_JWS_TYPE, type SigningIdentity, signRequestClaims } from '../exchange/envelopes.ts';
+import { decodeResponseEnvelope, type SigningIdentity, signRequestClaims } from '../exchange/envelopes.ts';
 import type { SignerCache } from '../exchange/signer-cache.ts';
 import { rawTarget, readBody } from '../http/read-body.ts';
 import { respondNotFound, respondRejected } from '../http/respond-error.ts';
@@ -24,6 +26,7 @@ import { METASERVICE_CODES } from '../provider/metaservices.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { IsAuthenticator } from './information-systems.ts';
 import { listClientsDocument } from './list-clients.ts';
+import type { MessageIdClaims } from './message-id-claims.ts';
 import type { PeerClient, PeerResponse } from './peer-client.ts';
 
 export interface ClientAppDeps {
@@ -34,6 +37,7 @@ export interface ClientAppDeps {
   readonly signerFor: (member: string) => SigningIdentity | undefined;
   readonly signers: SignerCache;
   readonly peers: PeerClient;
+  readonly messageIds: MessageIdClaims;
   readonly audit: AuditLog;
   readonly log: Logger;
   readonly clock: () => number;
@@ -42,27 +46,13 @@ export interface ClientAppDeps {
   readonly maxUriLength?: number;
 }
 
-/** Request headers that never travel to the provider: hop-by-hop ones and those the gateway sets. */
-const NOT_FORWARDED = new Set([
-  'host',
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'te',
-  'trailer',
-  'user-agent',
-  'server',
-  'content-length',
-  HEADER.request,
-  HEADER.response,
-  HEADER.verifiedClient,
-  HEADER.verifiedMessageId,
-  HEADER.verifiedUserId,
-  HEADER.verifiedIssue,
-  HEADER.verifiedService,
-]);
+/**
+ * The only request headers that travel to the provider gateway besides the ones the consumer sets
+ * (`Einmal-Request`, `X-Road-Id`): the provider reads nothing else, everything the information
+ * system declared travels in the signed claims, and a hop-by-hop header such as `Expect` or
+ * `Connection` would break the forwarded request.
+ */
+const FORWARDED = ['content-type', 'accept', 'accept-language', HEADER.eidToken] as const;
 
 /**
  * The client API (DESIGN.md §4), compatible with the X-Road Message Protocol for REST v1: an
@@ -84,33 +74,43 @@ export function createClientApp(deps: ClientAppDeps): Hono {
     const { path, query } = rawTarget(c);
     let claims: RequestClaims | undefined;
     let requestJws: string | undefined;
+    let canonicalPath: string | undefined;
     let client: string | undefined;
     let service: string | undefined;
     let subject: string | null = null;
+    const outcome = (
+      status: number,
+      extra: { errorCode?: ErrorCode; failed?: boolean; responseJws?: string },
+    ) =>
+      exchangeRecord({
+        side: 'consumer',
+        gateway: deps.gatewayId,
+        now: deps.clock(),
+        method: c.req.method,
+        path: canonicalPath ?? path,
+        claims,
+        client,
+        service,
+        subject,
+        requestJws,
+        status,
+        ...extra,
+      });
     const record = (
       status: number,
       extra: { errorCode?: ErrorCode; failed?: boolean; responseJws?: string },
     ) =>
       deps.audit.append(
-        exchangeRecord({
-          side: 'consumer',
-          gateway: deps.gatewayId,
-          now: deps.clock(),
-          method: c.req.method,
-          path,
-          claims,
-          client,
-          service,
-          subject,
-          requestJws,
-          status,
-          ...extra,
-        }),
+        extra.errorCode === undefined ? outcome(status, extra) : loggableRejection(outcome(status, extra)),
       );
 
     try {
       if (path.length + query.length > maxUri) throw new EinmalError('Client.UriTooLong');
+      if (!httpMethodSchema.safeParse(c.req.method).success) throw new EinmalError('Client.MethodNotAllowed');
+      // One spelling per service path: aliases such as `%61ddress` are signed, sent and logged as
+      // the canonical form, which is also the only one a provider accepts.
       const target = parseServicePath(path.slice('/r1/'.length));
+      canonicalPath = target.canonical;
       service = printServiceId(target.service);
       const context = parseClientRequestHeaders((name) => c.req.header(name));
       client = printClientId(context.client);
@@ -134,6 +134,14 @@ export function createClientApp(deps: ClientAppDeps): Hono {
         target.service.serviceVersion === undefined && METASERVICE_CODES.has(target.service.serviceCode);
       if ((!serviceEntry && !isMetaservice) || !provider)
         throw new EinmalError('Server.ClientProxy.UnknownService');
+      // The directory says which services' records may be hidden; whether this client may hide
+      // them is the provider's access rule, checked there.
+      if (
+        (context.hiddenUntil !== undefined || context.hiddenReason !== undefined) &&
+        !serviceEntry?.hideable
+      ) {
+        throw new EinmalError('Client.InvalidHiding');
+      }
       const member = `${context.client.instance}/${context.client.memberClass}/${context.client.memberCode}`;
       const signer = deps.signerFor(member);
       if (!signer) throw new EinmalError('Server.ClientProxy.NoSigningKey');
@@ -146,8 +154,9 @@ export function createClientApp(deps: ClientAppDeps): Hono {
         client,
         service,
         method: c.req.method,
-        path,
-        query,
+        path: target.canonical,
+        // The query's values may be personal data and the signed request is logged: only its digest.
+        query: sha256Base64Url(query),
         body: sha256Base64Url(body),
         userId: context.userId ?? null,
         issue: context.issue ?? null,
@@ -159,22 +168,38 @@ export function createClientApp(deps: ClientAppDeps): Hono {
         hiddenReason: context.hiddenReason ?? null,
         eid: context.eidToken ? sha256Base64Url(context.eidToken) : null,
       };
-      requestJws = signRequestClaims(claims, signer);
+      const signed = signRequestClaims(claims, signer);
+      if (signed.length > MAX_SIGNED_ENVELOPE_LENGTH) {
+        throw new EinmalError('Client.RequestNotLoggable', {
+          message: `The signed request would be longer than the ${MAX_SIGNED_ENVELOPE_LENGTH} characters the audit log holds`,
+          detail: { length: signed.length },
+        });
+      }
+      requestJws = signed;
+      // Nothing leaves before the record of this exchange is known to be writable as signed, and
+      // before this gateway has claimed the message id (never sent twice, to any provider).
+      checkLoggable(outcome(200, {}), 'Client.RequestNotLoggable');
+      if (!(await deps.messageIds.claim(claims.id, client)))
+        throw new EinmalError('Client.DuplicateMessageId');
 
       const headers: Record<string, string> = {};
-      c.req.raw.headers.forEach((value, name) => {
-        if (!NOT_FORWARDED.has(name)) headers[name] = value;
-      });
+      for (const name of FORWARDED) {
+        const value = c.req.header(name);
+        if (value !== undefined) headers[name] = value;
+      }
       headers[HEADER.request] = requestJws;
       headers[HEADER.messageId] = claims.id;
       const answer = await deps.peers.send({
         address: provider.address,
         fingerprints: provider.authCertificateFingerprints,
         method: c.req.method,
-        pathAndQuery: query ? `${path}?${query}` : path,
+        pathAndQuery: query ? `${target.canonical}?${query}` : target.canonical,
         headers,
         body,
       });
+      if (answer.status < 200 || answer.status > 599) {
+        throw new EinmalError('Server.ClientProxy.InvalidResponse', { detail: { status: answer.status } });
+      }
 
       const responseJws = headerValue(answer, HEADER.response);
       const providerError = headerValue(answer, HEADER.error);
@@ -229,10 +254,15 @@ function verifyResponse(
 ): void {
   if (!responseJws)
     throw new EinmalError('Server.ClientProxy.InvalidResponse', { detail: 'response not signed' });
-  const decoded = decodeCompactJws(responseJws);
-  const parsed = decoded ? responseClaimsSchema.safeParse(decoded.payload) : undefined;
-  if (!decoded || !parsed?.success || decoded.header.typ !== RESPONSE_JWS_TYPE) {
-    throw new EinmalError('Server.ClientProxy.ResponseSignature', { detail: 'malformed response JWS' });
+  // The envelope's form first: one the log could not hold as signed is refused, never served.
+  const envelope = decodeResponseEnvelope(responseJws);
+  if (!envelope.ok) {
+    throw new EinmalError('Server.ClientProxy.ResponseSignature', { detail: envelope.problem });
+  }
+  const decoded = envelope.jws;
+  const parsed = responseClaimsSchema.safeParse(decoded.payload);
+  if (!parsed.success) {
+    throw new EinmalError('Server.ClientProxy.ResponseSignature', { detail: 'malformed response claims' });
   }
   const signer = deps.signers.resolve(decoded.header.x5c, 'Server.ClientProxy');
   if (!verifyJwsSignature(decoded, signer.publicKey) || signer.member !== providerMember) {

@@ -87,6 +87,26 @@ export const gatewayTableMigrations: MigrationSet['migrations'] = {
         .execute();
     },
   },
+  gateway_0004_hiding_grants: {
+    async up(db: Kysely<any>) {
+      // Hiding an access from its subject (Einmal-Hidden-Until) is granted per access rule.
+      await db.schema
+        .alterTable('access_rule')
+        .addColumn('may_hide', 'boolean', (c) => c.notNull().defaultTo(false))
+        .execute();
+    },
+  },
+  gateway_0005_message_id_claims: {
+    async up(db: Kysely<any>) {
+      // Each X-Road-Id is sent once by this gateway, whichever client, provider or node sends it.
+      await db.schema
+        .createTable('message_id_claim')
+        .addColumn('message_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('client', 'text', (c) => c.notNull())
+        .addColumn('claimed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+    },
+  },
 };
 
 /** Every migration of the gateway's schema: the Merkle tree store first, then the gateway's tables. */

@@ -8,6 +8,7 @@ export interface GatewayDb extends AuditTreeTables {
   is_certificate: IsCertificateTable;
   audit_record: AuditRecordTable;
   checkpoint: CheckpointTable;
+  message_id_claim: MessageIdClaimTable;
 }
 
 export interface AccessRuleTable {
@@ -16,6 +17,8 @@ export interface AccessRuleTable {
   service: string;
   method: string | null;
   path_pattern: string | null;
+  /** Whether the rule also lets its subject hide its accesses from the data subject for a while. */
+  may_hide: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: ColumnType<Date, never, never>;
 }
 
@@ -67,4 +70,11 @@ export interface CheckpointTable {
   time: Date;
   jws: string;
   cosignature: string | null;
+}
+
+/** The X-Road-Ids this gateway has sent, so none is sent twice (by any node of the gateway). */
+export interface MessageIdClaimTable {
+  message_id: string;
+  client: string;
+  claimed_at: ColumnType<Date, never, never>;
 }

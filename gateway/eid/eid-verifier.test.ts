@@ -118,9 +118,19 @@ describe('createEidVerifier with tokens of the development eID provider', () => 
     });
   });
 
-  it('refuses a token issued in the future or older than the maximum age', async () => {
+  it('tells a token used too early from one used too late', async () => {
     const early = verifier({ clock: () => now() - 5 * 60_000 });
-    expect(await refusal(early.verify(storyToken, addressPolicy))).toBe('Server.ServerProxy.TokenExpired');
+    expect(await refusal(early.verify(storyToken, addressPolicy))).toBe(
+      'Server.ServerProxy.TokenNotYetValid',
+    );
+    const notBefore = await selfSigned({ nbf: Math.floor(now() / 1000) + 300 });
+    expect(await refusal(verifier().verify(notBefore, addressPolicy))).toBe(
+      'Server.ServerProxy.TokenNotYetValid',
+    );
+    const withinSkew = await selfSigned({ nbf: Math.floor(now() / 1000) + 20 });
+    await expect(verifier().verify(withinSkew, addressPolicy)).resolves.toMatchObject({
+      issuer: SELF_ISSUER,
+    });
     const old = await selfSigned({ iat: Math.floor(now() / 1000) - 7200 });
     expect(await refusal(verifier().verify(old, addressPolicy))).toBe('Server.ServerProxy.TokenExpired');
   });
@@ -192,7 +202,15 @@ describe('createEidVerifier with tokens of the development eID provider', () => 
     await expect(verifier().verify(await selfSigned({}), addressPolicy)).resolves.toMatchObject({
       issuer: SELF_ISSUER,
     });
-    for (const sub of ['not-a-subject', 'de65402138797', 'DE123', `DE${'1'.repeat(40)}`]) {
+    // Lower-case letters after the country prefix: one person, one spelling, or the log breaks.
+    for (const sub of [
+      'not-a-subject',
+      'de65402138797',
+      'DEabcd1234',
+      'DE6540213879a',
+      'DE123',
+      `DE${'1'.repeat(40)}`,
+    ]) {
       const token = await selfSigned({ sub });
       expect(await refusal(verifier().verify(token, addressPolicy))).toBe('Server.ServerProxy.TokenSubject');
     }

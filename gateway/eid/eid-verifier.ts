@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors, type FetchImplementation, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { EinmalError, type ErrorCode } from '../../core/index.ts';
-import { type Loa, loaRank } from '../../schemas/index.ts';
+import { type Loa, loaRank, subjectIdSchema } from '../../schemas/index.ts';
 import { createTrustedIssuers, type TrustedEidIssuer } from './trusted-issuers.ts';
 
 /** Signature algorithms accepted for eID tokens: asymmetric only, so no shared secret can mint one. */
@@ -13,9 +13,6 @@ const MAX_TOKEN_LENGTH = 8192;
 
 /** Three base64url parts; the signature may be empty so that `alg: none` is named as such. */
 const compactJwt = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-
-/** Subject identifiers: a country prefix and a national identifier, e.g. `DE65402138797`. */
-const subjectPattern = /^[A-Z]{2}[A-Za-z0-9]{4,32}$/;
 
 const verifiedClaims = z.object({
   sub: z.string(),
@@ -76,6 +73,7 @@ const refuse = (code: ErrorCode, detail?: unknown): EinmalError => new EinmalErr
 /** Maps a jose failure to its refusal; the detail names the claim, never the token. */
 function refusalFor(error: unknown): EinmalError {
   if (error instanceof EinmalError) return error;
+  // `exp` passed, or `iat` older than the maximum age.
   if (error instanceof errors.JWTExpired) return refuse('Server.ServerProxy.TokenExpired', error.message);
   if (error instanceof errors.JWTClaimValidationFailed) {
     const byClaim: Record<string, ErrorCode> = {
@@ -83,9 +81,11 @@ function refusalFor(error: unknown): EinmalError {
       iss: 'Server.ServerProxy.TokenIssuer',
       sub: 'Server.ServerProxy.TokenSubject',
     };
-    const timed = ['exp', 'nbf', 'iat'].includes(error.claim) && error.reason !== 'missing';
+    // jose reports `nbf` in the future and `iat` in the future as failed checks (expiry is JWTExpired).
+    const early = ['nbf', 'iat'].includes(error.claim) && error.reason === 'check_failed';
     const code =
-      byClaim[error.claim] ?? (timed ? 'Server.ServerProxy.TokenExpired' : 'Server.ServerProxy.TokenInvalid');
+      byClaim[error.claim] ??
+      (early ? 'Server.ServerProxy.TokenNotYetValid' : 'Server.ServerProxy.TokenInvalid');
     return refuse(code, error.message);
   }
   if (error instanceof errors.JOSEAlgNotAllowed)
@@ -98,7 +98,8 @@ function refusalFor(error: unknown): EinmalError {
  * Creates the verifier of citizens' eID access tokens (DESIGN.md §6, RFC 9068). Checks, each
  * with its own code: the header's `alg` is asymmetric (before any key lookup), `iss` is trusted,
  * the signature verifies against that issuer's JWKS, `typ` is `at+jwt`, `aud` holds the instance
- * audience, `exp`/`nbf`/`iat` hold within the skew and the maximum age, `sub` is well formed,
+ * audience, `exp`/`nbf`/`iat` hold within the skew and the maximum age (a token used too early is
+ * `TokenNotYetValid`, one used too late `TokenExpired`), `sub` is a well-formed subject identifier,
  * `acr` maps to a level at least the required one, and `scope` holds the service's scope.
  * Tokens are never logged or kept; only their digest leaves this function.
  *
@@ -158,7 +159,9 @@ export function createEidVerifier(options: EidVerifierOptions): EidVerifier {
         claims.error.issues.map((i) => i.path.join('.')),
       );
     const { sub, exp, acr, scope } = claims.data;
-    if (!subjectPattern.test(sub)) throw refuse('Server.ServerProxy.TokenSubject');
+    // The one spelling the log and the citizen API use: a token of a trusted issuer is still input,
+    // and a subject the record schema refuses would make its record unverifiable for ever.
+    if (!subjectIdSchema.safeParse(sub).success) throw refuse('Server.ServerProxy.TokenSubject');
 
     const loa = acr === undefined ? undefined : issuer.config.acr[acr];
     if (loa === undefined || !Object.hasOwn(issuer.config.acr, acr as string)) {

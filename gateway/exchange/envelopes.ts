@@ -1,6 +1,14 @@
 import type { KeyObject } from 'node:crypto';
-import type { RequestClaims, ResponseClaims } from '../../schemas/index.ts';
-import { sha256Base64Url, signCompactJws } from './compact-jws.ts';
+import type { z } from 'zod';
+import {
+  compactJwtSchema,
+  MAX_SIGNED_ENVELOPE_LENGTH,
+  type RequestClaims,
+  type ResponseClaims,
+  requestJwsHeaderSchema,
+  responseJwsHeaderSchema,
+} from '../../schemas/index.ts';
+import { type DecodedJws, decodeCompactJws, sha256Base64Url, signCompactJws } from './compact-jws.ts';
 
 /** A member's signing key with the certificate chain that proves which member it belongs to. */
 export interface SigningIdentity {
@@ -39,3 +47,37 @@ export function signResponse(
   );
   return { jws, claims };
 }
+
+/** A decoded envelope whose form the protocol allows (not yet its signature or its claims). */
+export type EnvelopeDecoding =
+  | { readonly ok: true; readonly jws: DecodedJws & { readonly header: { readonly x5c: string[] } } }
+  | { readonly ok: false; readonly problem: string };
+
+function decodeEnvelope(text: string, headerSchema: z.ZodType): EnvelopeDecoding {
+  // Checked first and cheaply: an envelope the audit record cannot hold is never accepted, so every
+  // accepted one is logged exactly as it was signed.
+  if (text.length > MAX_SIGNED_ENVELOPE_LENGTH) {
+    return { ok: false, problem: `longer than ${MAX_SIGNED_ENVELOPE_LENGTH} characters` };
+  }
+  if (!compactJwtSchema.safeParse(text).success) return { ok: false, problem: 'not a compact JWS' };
+  const jws = decodeCompactJws(text);
+  if (!jws) return { ok: false, problem: 'header or payload is not a JSON object' };
+  const header = headerSchema.safeParse(jws.header);
+  if (!header.success) {
+    return { ok: false, problem: `header ${header.error.issues[0]?.path.join('.') || 'member'} not allowed` };
+  }
+  return { ok: true, jws: jws as DecodedJws & { header: { x5c: string[] } } };
+}
+
+/**
+ * Decodes an `Einmal-Request` and checks its form (DESIGN.md §5): at most
+ * {@link MAX_SIGNED_ENVELOPE_LENGTH} characters, three base64url parts, and a header of exactly
+ * `alg: ES256`, `typ: einmal-req+jws` and a bounded `x5c`. The signature and claims are the
+ * caller's next checks.
+ */
+export const decodeRequestEnvelope = (text: string): EnvelopeDecoding =>
+  decodeEnvelope(text, requestJwsHeaderSchema);
+
+/** Decodes an `Einmal-Response` and checks its form, as {@link decodeRequestEnvelope} does. */
+export const decodeResponseEnvelope = (text: string): EnvelopeDecoding =>
+  decodeEnvelope(text, responseJwsHeaderSchema);

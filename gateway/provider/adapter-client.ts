@@ -21,18 +21,20 @@ export interface AdapterResponse {
 }
 
 /**
- * Calls registry adapters behind this gateway over keep-alive connections. When the adapter link
- * uses TLS, the gateway presents its own authentication certificate (`tls`).
+ * Calls registry adapters behind this gateway over keep-alive connections. Over HTTPS (the default
+ * an adapter serves) the gateway presents its own TLS certificate, the one the adapter admits, and
+ * checks the adapter's certificate against the federation CAs and the adapter's host name.
  */
-export function createAdapterClient(
-  options: { tls?: { cert: string; key: string; ca: string }; timeoutMs?: number } = {},
-) {
+export function createAdapterClient(options: {
+  tls: { cert: string; key: string; ca: string };
+  timeoutMs?: number;
+}) {
   const dispatcher: Dispatcher = new Agent({
     connections: 64,
     keepAliveTimeout: 30_000,
     headersTimeout: options.timeoutMs ?? 30_000,
     bodyTimeout: options.timeoutMs ?? 30_000,
-    ...(options.tls ? { connect: { ...options.tls, rejectUnauthorized: true } } : {}),
+    connect: { ...options.tls, rejectUnauthorized: true },
   });
   return {
     async call(call: AdapterCall): Promise<AdapterResponse> {
@@ -57,6 +59,15 @@ export function createAdapterClient(
       } catch (error) {
         throw new EinmalError('Server.ServerProxy.ServiceFailed', { cause: error });
       }
+    },
+    /** GETs an adapter's own JSON resource, e.g. `/_einmal/services`. */
+    async readJson(baseUrl: string, path: string): Promise<unknown> {
+      const response = await request(`${baseUrl.replace(/\/$/, '')}${path}`, { dispatcher });
+      if (response.statusCode !== 200) {
+        await response.body.dump();
+        throw new Error(`adapter answered ${response.statusCode} for ${path}`);
+      }
+      return response.body.json();
     },
     close: () => dispatcher.close(),
   };

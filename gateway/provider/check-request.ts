@@ -7,11 +7,11 @@ import {
   type RequestClaims,
   requestClaimsSchema,
 } from '../../schemas/index.ts';
-import { isAccessGranted } from '../access/access-rule.ts';
+import { accessGrant } from '../access/access-rule.ts';
 import type { AccessRuleCache } from '../access/access-rule-store.ts';
 import type { DirectoryView } from '../directory-view.ts';
-import { decodeCompactJws, sha256Base64Url, verifyJwsSignature } from '../exchange/compact-jws.ts';
-import { REQUEST_JWS_TYPE } from '../exchange/envelopes.ts';
+import { sha256Base64Url, verifyJwsSignature } from '../exchange/compact-jws.ts';
+import { decodeRequestEnvelope } from '../exchange/envelopes.ts';
 import type { SignerCache } from '../exchange/signer-cache.ts';
 import type { PeerIdentity } from '../tls/peer-certificate.ts';
 import { METASERVICE_CODES } from './metaservices.ts';
@@ -97,10 +97,14 @@ export async function checkPeerRequest(
     throw new EinmalError('Server.ServerProxy.UnknownGateway', { detail: request.peer.fingerprint });
   trace.callerGateway = caller.id;
 
-  // The service addressed by the URL must be one this gateway provides.
+  // The service addressed by the URL must be one this gateway provides, named in the one
+  // canonical spelling the consumer signs and both sides log.
   const target = parseServicePath(request.path.replace(/^\/r1\//, ''));
   const serviceId = printServiceId(target.service);
   trace.service = serviceId;
+  if (target.canonical !== request.path) {
+    throw new EinmalError('Server.ServerProxy.NonCanonicalPath', { detail: { canonical: target.canonical } });
+  }
   const metaservice =
     target.service.serviceVersion === undefined && METASERVICE_CODES.has(target.service.serviceCode)
       ? target.service.serviceCode
@@ -110,25 +114,29 @@ export async function checkPeerRequest(
     throw new EinmalError('Server.ServerProxy.UnknownService');
   }
 
-  // 2. Signature: valid, by an approved, unrevoked signing certificate of the client's member,
-  //    and the calling gateway hosts that client.
+  // 2. Signature: a well-formed envelope (one the log holds as it is), a valid signature by an
+  //    approved, unrevoked signing certificate of the client's member, claims that match the
+  //    schema, and the calling gateway hosts that client.
   const requestJws = request.header(HEADER.request);
   if (!requestJws) throw new EinmalError('Server.ServerProxy.MissingSignature');
   trace.requestJws = requestJws;
-  const decoded = decodeCompactJws(requestJws);
-  if (!decoded || decoded.header.typ !== REQUEST_JWS_TYPE || decoded.header.alg !== 'ES256') {
-    throw new EinmalError('Server.ServerProxy.InvalidSignature', { detail: 'malformed request JWS' });
+  const envelope = decodeRequestEnvelope(requestJws);
+  if (!envelope.ok) {
+    throw new EinmalError('Server.ServerProxy.MalformedSignature', { detail: envelope.problem });
   }
-  const parsed = requestClaimsSchema.safeParse(decoded.payload);
-  if (!parsed.success) {
-    throw new EinmalError('Server.ServerProxy.InvalidSignature', {
-      detail: 'request claims do not match the schema',
-    });
-  }
-  const claims = parsed.data;
+  const decoded = envelope.jws;
   const signer = deps.signers.resolve(decoded.header.x5c, 'Server.ServerProxy');
   if (!verifyJwsSignature(decoded, signer.publicKey))
     throw new EinmalError('Server.ServerProxy.InvalidSignature');
+  const parsed = requestClaimsSchema.safeParse(decoded.payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new EinmalError('Server.ServerProxy.InvalidClaims', {
+      message: `The signed claim ${issue?.path.join('.') || 'set'} does not match the schema`,
+      detail: parsed.error.issues.map((i) => i.path.join('.')),
+    });
+  }
+  const claims = parsed.data;
   trace.claims = claims;
   if (!isMemberOf(claims.client, signer.member)) {
     throw new EinmalError('Server.ServerProxy.SignerMismatch', { detail: { signer: signer.member } });
@@ -141,7 +149,7 @@ export async function checkPeerRequest(
   if (
     claims.method !== request.method ||
     claims.path !== request.path ||
-    claims.query !== request.query ||
+    claims.query !== sha256Base64Url(request.query) ||
     claims.service !== serviceId ||
     claims.body !== sha256Base64Url(request.body)
   ) {
@@ -151,8 +159,12 @@ export async function checkPeerRequest(
   if (Math.abs(nowSeconds - claims.iat) > deps.skewSeconds)
     throw new EinmalError('Server.ServerProxy.StaleRequest');
   if (!deps.replay.claim(claims.id)) throw new EinmalError('Server.ServerProxy.Replay');
-  // Metaservices describe the provider's services; the adapter is not involved and no subject is.
+  // Metaservices describe the provider's services; the adapter is not involved and no subject is,
+  // so there is no access to hide.
   if (!service) {
+    if (claims.hiddenUntil !== null || claims.hiddenReason !== null) {
+      throw new EinmalError('Server.ServerProxy.HidingNotAllowed');
+    }
     return {
       claims,
       requestJws,
@@ -164,9 +176,9 @@ export async function checkPeerRequest(
     };
   }
 
-  // 4. Access rights.
+  // 4. Access rights, and with them the grant to hide the access from its subject.
   const { rules, localGroups } = await deps.accessRules.current(claims.client);
-  const granted = isAccessGranted(rules, {
+  const grant = accessGrant(rules, {
     client: claims.client,
     globalGroups: view.groupsOf(claims.client),
     localGroups,
@@ -174,10 +186,10 @@ export async function checkPeerRequest(
     method: request.method,
     path: target.path,
   });
-  if (!granted) throw new EinmalError('Server.ServerProxy.AccessDenied');
+  if (!grant.granted) throw new EinmalError('Server.ServerProxy.AccessDenied');
 
   // 5. Service policy.
-  checkServicePolicy(service, claims);
+  checkServicePolicy(service, claims, grant.mayHide);
 
   // 6. eID token, bound to the signed digest; with a token, its subject is the only subject.
   let subject = claims.subject;
@@ -207,16 +219,21 @@ export async function checkPeerRequest(
   };
 }
 
-/** DESIGN.md §5 check 5: purpose, legal basis or eID, and hiding, against the service's policy. */
-function checkServicePolicy(service: DirectoryService, claims: RequestClaims): void {
+/**
+ * DESIGN.md §5 check 5: purpose, legal basis or eID, and hiding, against the service's policy and
+ * the client's grant (DESIGN.md §4: hiding only where the service allows it and the client is
+ * granted it).
+ */
+function checkServicePolicy(service: DirectoryService, claims: RequestClaims, mayHide: boolean): void {
   if (claims.purpose !== null && !service.purposes.some((p) => p.code === claims.purpose)) {
     throw new EinmalError('Server.ServerProxy.PurposeNotAllowed');
   }
   if (claims.legalBasis !== null && !service.legalBases.some((b) => b.code === claims.legalBasis)) {
     throw new EinmalError('Server.ServerProxy.LegalBasisNotAllowed');
   }
-  if ((claims.hiddenUntil !== null || claims.hiddenReason !== null) && !service.hideable) {
-    throw new EinmalError('Server.ServerProxy.HidingNotAllowed');
+  if (claims.hiddenUntil !== null || claims.hiddenReason !== null) {
+    if (!service.hideable) throw new EinmalError('Server.ServerProxy.HidingNotAllowed');
+    if (!mayHide) throw new EinmalError('Server.ServerProxy.HidingNotGranted');
   }
   if (!service.personalData) return;
   if (claims.purpose === null) throw new EinmalError('Server.ServerProxy.PurposeRequired');

@@ -1,8 +1,8 @@
-import { request } from 'undici';
 import { z } from 'zod';
 import { EinmalError } from '../../core/index.ts';
 import type { ServiceId } from '../../schemas/index.ts';
 import { type AccessRule, isAccessGranted } from '../access/access-rule.ts';
+import type { AdapterClient } from './adapter-client.ts';
 
 /** X-Road's REST metaservices (pr-mrest), answered by the provider gateway itself. */
 export const METASERVICE_CODES = new Set(['listMethods', 'allowedMethods', 'getOpenAPI']);
@@ -18,18 +18,20 @@ type AdapterService = z.infer<typeof adapterServicesSchema>['services'][number];
  * Reads what each adapter serves (its `/_einmal/services` and `/_einmal/openapi`), cached briefly,
  * to answer `listMethods`, `allowedMethods` and `getOpenAPI` for the subsystems this gateway hosts.
  */
-export function createMetaservices(options: { clock: () => number; maxAgeMs?: number }) {
+export function createMetaservices(options: {
+  clock: () => number;
+  /** The adapters are reached as the exchange reaches them: mutual TLS with the gateway's certificate. */
+  adapters: Pick<AdapterClient, 'readJson'>;
+  maxAgeMs?: number;
+}) {
   const cache = new Map<string, { at: number; services: AdapterService[]; openapi: unknown }>();
 
   async function describe(adapterUrl: string) {
     const cached = cache.get(adapterUrl);
     if (cached && options.clock() - cached.at < (options.maxAgeMs ?? 30_000)) return cached;
     try {
-      const base = adapterUrl.replace(/\/$/, '');
       const [services, openapi] = await Promise.all(
-        ['/_einmal/services', '/_einmal/openapi'].map(async (path) =>
-          (await request(`${base}${path}`)).body.json(),
-        ),
+        ['/_einmal/services', '/_einmal/openapi'].map((path) => options.adapters.readJson(adapterUrl, path)),
       );
       const entry = {
         at: options.clock(),

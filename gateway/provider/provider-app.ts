@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import { Hono } from 'hono';
-import { type ErrorCode, type Logger, toEinmalError } from '../../core/index.ts';
+import { EinmalError, type ErrorCode, type Logger, toEinmalError } from '../../core/index.ts';
 import { HEADER, parseServiceId, verifiedContextHeaders } from '../../schemas/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { exchangeRecord } from '../audit/exchange-record.ts';
+import { checkLoggable, exchangeRecord, loggableRejection } from '../audit/exchange-record.ts';
 import { type SigningIdentity, signResponse } from '../exchange/envelopes.ts';
 import { rawTarget, readBody } from '../http/read-body.ts';
 import { respondNotFound, respondRejected } from '../http/respond-error.ts';
@@ -41,24 +41,29 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
   app.all('/r1/*', async (c) => {
     const { path, query } = rawTarget(c);
     const trace: RequestTrace = {};
+    const outcome = (
+      status: number,
+      extra: { errorCode?: ErrorCode; failed?: boolean; responseJws?: string },
+    ) =>
+      exchangeRecord({
+        side: 'provider',
+        gateway: gatewayId,
+        now: deps.clock(),
+        method: c.req.method,
+        path,
+        claims: trace.claims,
+        service: trace.service,
+        subject: trace.subject,
+        requestJws: trace.requestJws,
+        status,
+        ...extra,
+      });
     const record = (
       status: number,
       extra: { errorCode?: ErrorCode; failed?: boolean; responseJws?: string },
     ) =>
       deps.audit.append(
-        exchangeRecord({
-          side: 'provider',
-          gateway: gatewayId,
-          now: deps.clock(),
-          method: c.req.method,
-          path,
-          claims: trace.claims,
-          service: trace.service,
-          subject: trace.subject,
-          requestJws: trace.requestJws,
-          status,
-          ...extra,
-        }),
+        extra.errorCode === undefined ? outcome(status, extra) : loggableRejection(outcome(status, extra)),
       );
 
     try {
@@ -72,6 +77,9 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
         { method: c.req.method, path, query, body, header: (name) => c.req.header(name), peer },
         trace,
       );
+      // Everything the record takes from the request is known now: if the log could not hold it
+      // exactly as signed, nothing is served (the answer's own fields are the gateway's).
+      checkLoggable(outcome(200, {}), 'Server.ServerProxy.RequestNotLoggable');
       const service = parseServiceId(verified.claims.service);
       const subsystem = `${service.instance}/${service.memberClass}/${service.memberCode}/${service.subsystemCode}`;
       const member = `${service.instance}/${service.memberClass}/${service.memberCode}`;
@@ -118,6 +126,9 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
               }),
             },
           });
+      if (!Number.isInteger(answer.status) || answer.status < 200 || answer.status > 599) {
+        throw new EinmalError('Server.ServerProxy.ServiceFailed', { detail: { status: answer.status } });
+      }
       const signed = signResponse(
         {
           id: claims.id,

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationSet } from '../../core/index.ts';
 import { registrationMigration } from '../registration-table.ts';
-import { witnessMigration } from '../witness-table.ts';
+import { witnessHistoryMigration, witnessMigration } from '../witness-table.ts';
 
 /**
  * The registry's migrations, applied into PostgreSQL schema `registry`. Landed migrations are never
@@ -92,9 +92,10 @@ export const registryMigrations: MigrationSet = {
     },
     '0100_registrations': registrationMigration,
     '0200_witness': witnessMigration,
+    '0300_witness_history': witnessHistoryMigration,
     // The portal (DESIGN.md §9) finds each gateway's public listener in the directory, and learns
     // which eID issuers may assert staff roles such as `auditor`.
-    '0300_portal': {
+    '0310_portal': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('gateway').addColumn('public_address', 'text').execute();
         await db.schema.alterTable('eid_issuer').addColumn('roles', 'jsonb').execute();

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
+import { type AddressAnswer, addressCaller, countBy, unrecordedExchanges } from '../support/address-calls.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 import { type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres.ts';
 
-const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
 const CONSUMER = 'DEMO/GOV/munich/gw1';
 const PROVIDER = 'DEMO/GOV/residents-office/gw1';
 const AUDIT_UNAVAILABLE = ['Server.ClientProxy.AuditUnavailable', 'Server.ServerProxy.AuditUnavailable'];
@@ -28,17 +27,6 @@ const RECOVERY_MS = 8_000;
 /** A request still unanswered after this long counts as a wedged gateway. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
-interface Answer {
-  readonly messageId: string;
-  readonly sentAt: number;
-  readonly answeredAt: number;
-  /** HTTP status; 0 when no answer came within the timeout or the connection failed. */
-  readonly status: number;
-  readonly errorType: string | undefined;
-  readonly body: string;
-  readonly city: unknown;
-}
-
 /**
  * DESIGN.md §5 (fail closed) and §15: PostgreSQL crashes under load and comes back. No caller gets
  * data without both audit records committed, the gateways answer 503 meanwhile, and they serve
@@ -49,42 +37,23 @@ describe('a PostgreSQL crash under load', () => {
   let postgres: PrivatePostgres;
   let federation: TestFederation;
   let permits: InformationSystem;
-  let token: string;
+  let callAddress: () => Promise<AddressAnswer>;
 
   beforeAll(async () => {
     postgres = await startPrivatePostgres();
     federation = await startTestFederation({ databaseUrl: postgres.url });
     permits = await connectInformationSystem(federation.endpoints, 'DEMO/GOV/munich/parking-permits');
-    token = await federation.citizenToken('population.address');
+    callAddress = addressCaller(
+      permits,
+      await federation.citizenToken('population.address'),
+      REQUEST_TIMEOUT_MS,
+    );
   }, 120_000);
   afterAll(async () => {
     await permits?.close();
     await federation?.close();
     await postgres?.destroy();
   }, 60_000);
-
-  const callAddress = async (): Promise<Answer> => {
-    const messageId = randomUUID();
-    const sentAt = performance.now();
-    const answer = await Promise.race([
-      permits
-        .call('GET', ADDRESS, {
-          headers: { 'einmal-eid-token': token, 'einmal-purpose': 'parking-permit', 'x-road-id': messageId },
-        })
-        .catch((error: unknown) => ({ status: 0, body: String(error), json: undefined, headers: {} })),
-      sleep(REQUEST_TIMEOUT_MS).then(() => ({ status: 0, body: 'no answer', json: undefined, headers: {} })),
-    ]);
-    const json = answer.json as { type?: unknown; address?: { city?: unknown } } | undefined;
-    return {
-      messageId,
-      sentAt,
-      answeredAt: performance.now(),
-      status: answer.status,
-      errorType: typeof json?.type === 'string' ? json.type : undefined,
-      body: answer.body,
-      city: json?.address?.city,
-    };
-  };
 
   it('serves the address before the outage', async () => {
     for (let i = 0; i < 3; i++) {
@@ -95,7 +64,7 @@ describe('a PostgreSQL crash under load', () => {
   });
 
   it('answers 503 while PostgreSQL is down, never data without both records, and recovers alone', async () => {
-    const answers: Answer[] = [];
+    const answers: AddressAnswer[] = [];
     const start = performance.now();
     let restartedAt = Number.POSITIVE_INFINITY;
     let servedAfterRestart = false;
@@ -178,22 +147,10 @@ describe('a PostgreSQL crash under load', () => {
     expect(summary.refusedAfterRecovery).toBe(0);
 
     // Every answer that carried data has its consumer and its provider record, both ok.
-    const okIds = ok.map((a) => a.messageId);
-    const recordsOf = async (gateway: string) =>
-      federation
-        .gatewayDb(gateway)
-        .selectFrom('audit_record')
-        .select(['message_id', 'side', 'outcome', 'status'])
-        .where('message_id', 'in', okIds)
-        .execute();
-    const consumer = new Map((await recordsOf(CONSUMER)).map((r) => [r.message_id, r]));
-    const provider = new Map((await recordsOf(PROVIDER)).map((r) => [r.message_id, r]));
-    const unrecorded = okIds.filter(
-      (id) =>
-        consumer.get(id)?.outcome !== 'ok' ||
-        consumer.get(id)?.side !== 'consumer' ||
-        provider.get(id)?.outcome !== 'ok' ||
-        provider.get(id)?.side !== 'provider',
+    const unrecorded = await unrecordedExchanges(
+      ok.map((a) => a.messageId),
+      federation.gatewayDb(CONSUMER),
+      federation.gatewayDb(PROVIDER),
     );
     expect(unrecorded, 'answered with data but not recorded on both sides').toEqual([]);
 
@@ -230,9 +187,3 @@ describe('a PostgreSQL crash under load', () => {
     }
   }, 90_000);
 });
-
-function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-  return counts;
-}

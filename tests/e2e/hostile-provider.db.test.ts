@@ -15,7 +15,7 @@ import {
 import type { ErrorCode } from '../../core/index.ts';
 import { storyCitizen, testCitizens } from '../../dev/citizens.ts';
 import { addRevocation } from '../../registry/index.ts';
-import { parseMemberId, type RequestClaims } from '../../schemas/index.ts';
+import { auditRecordSchema, parseMemberId, type RequestClaims } from '../../schemas/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 import { acrOf, type EidTokenForge, openEidTokenForge } from '../support/forge-eid-token.ts';
 import {
@@ -217,6 +217,96 @@ describe('the provider gateway refuses hostile peer requests', () => {
     });
   });
 
+  describe('the envelope: what the log must hold as it was signed (§5 check 2)', () => {
+    it('refuses a validly signed request whose header carries a member of 6,000 characters', async () => {
+      const claims = addressClaims();
+      const jws = signForged(claims, city, { note: 'x'.repeat(6_000) });
+      const answer = await expectRefused('Server.ServerProxy.MalformedSignature', () =>
+        forge.send(PROVIDER, { as: cityTls, claims, jws, headers: { 'einmal-eid-token': token } }),
+      );
+      expect(answer.status).toBe(400);
+      // Too large to keep, it is still named by its digest.
+      const [record] = await providerLog()
+        .where('error_code', '=', 'Server.ServerProxy.MalformedSignature')
+        .orderBy('idx', 'desc')
+        .limit(1)
+        .execute();
+      const stored = auditRecordSchema.parse(JSON.parse(Buffer.from(record!.canonical).toString('utf8')));
+      expect(stored.requestSignature).toBeNull();
+      expect(stored.requestDigest).toBe(digest(jws));
+    });
+
+    it.each([
+      ['a key id', { kid: 'k1' }],
+      ['a critical extension', { crit: ['exp'], exp: 1 }],
+      ['a JWK set URL', { jku: 'https://attacker.example/jwks' }],
+      ['five certificates in x5c', 'five'],
+      ['another type', { typ: 'JWT' }],
+    ] as const)('refuses a request JWS header with %s', async (_what, change) => {
+      const claims = addressClaims();
+      const header = change === 'five' ? { x5c: [...city.x5c, ...city.x5c, city.x5c[0]!] } : change;
+      const jws = signForged(claims, city, header);
+      await expectRefused('Server.ServerProxy.MalformedSignature', () =>
+        forge.send(PROVIDER, { as: cityTls, claims, jws, headers: { 'einmal-eid-token': token } }),
+      );
+      // Small enough to keep: the refusal record holds the envelope as received.
+      const [record] = await providerLog()
+        .where('error_code', '=', 'Server.ServerProxy.MalformedSignature')
+        .orderBy('idx', 'desc')
+        .limit(1)
+        .execute();
+      expect(JSON.parse(Buffer.from(record!.canonical).toString('utf8')).requestSignature).toBe(jws);
+    });
+
+    it('refuses an envelope longer than the log holds, however it is padded', async () => {
+      const claims = addressClaims({
+        userId: 'u'.repeat(200),
+        issue: 'i'.repeat(200),
+        hiddenReason: 'r'.repeat(200),
+      });
+      const padded = { x5c: [...city.x5c, 'A'.repeat(4000)] };
+      await expectRefused('Server.ServerProxy.MalformedSignature', () =>
+        forge.send(PROVIDER, {
+          as: cityTls,
+          claims,
+          jws: signForged(claims, city, padded),
+          headers: { 'einmal-eid-token': token },
+        }),
+      );
+    });
+
+    it.each([
+      ['the raw query instead of its digest', { query: 'name=Anna+Huber' }],
+      ['an upper-case message id', 'upper'],
+      ['a hiding date in the year 0000', { hiddenUntil: '0000-01-01T00:00:00.000Z', hiddenReason: 'x' }],
+      ['a hiding date with an offset', { hiddenUntil: '2099-01-01T00:00:00+01:00', hiddenReason: 'x' }],
+      ['an extra claim', { admin: true }],
+      ['a lower-case subject', { subject: 'DEabcd12345' }],
+    ] as const)(
+      'refuses validly signed claims with %s as InvalidClaims, not InvalidSignature',
+      async (_what, change) => {
+        const base = addressClaims();
+        const claims = (
+          change === 'upper' ? { ...base, id: base.id.toUpperCase() } : { ...base, ...change }
+        ) as RequestClaims;
+        await expectRefused('Server.ServerProxy.InvalidClaims', () => send(claims));
+      },
+    );
+
+    it('refuses a path that is not in its canonical form, although signed as sent', async () => {
+      const claims = addressClaims({ path: '/r1/DEMO/GOV/residents-office/register/%61ddress/v1' });
+      await expectRefused('Server.ServerProxy.NonCanonicalPath', () => send(claims));
+    });
+
+    it('refuses hiding on a service whose records may not be hidden', async () => {
+      const claims = addressClaims({
+        hiddenUntil: '9999-12-31T23:59:59.999Z',
+        hiddenReason: 'Investigation',
+      });
+      await expectRefused('Server.ServerProxy.HidingNotAllowed', () => send(claims), claims.id);
+    });
+  });
+
   describe('TLS peer (§5 check 1)', () => {
     it('drops a client certificate from a foreign CA at the TLS handshake', async () => {
       const foreign = await foreignCredentials('auth');
@@ -290,7 +380,7 @@ describe('the provider gateway refuses hostile peer requests', () => {
     });
 
     it('refuses a query changed after signing', async () => {
-      const claims = addressClaims({ query: 'at=2026-01-01' });
+      const claims = addressClaims({ query: digest('at=2026-01-01') });
       await expectRefused(
         'Server.ServerProxy.BindingMismatch',
         () => send(claims, { query: 'at=2020-01-01' }),
@@ -385,6 +475,22 @@ describe('the provider gateway refuses hostile peer requests', () => {
       await withToken('Server.ServerProxy.TokenLevel', minted);
     });
 
+    it('refuses a token whose nbf lies in the future as not yet valid, not as expired', async () => {
+      const early = await tokens.real({ sub: storyCitizen.id, nbf: now() + 600 });
+      await withToken('Server.ServerProxy.TokenNotYetValid', early);
+    });
+
+    it('refuses a token of the trusted issuer whose subject the log could not hold', async () => {
+      for (const sub of ['DEabcd12345', 'DE6540213879a']) {
+        await withToken('Server.ServerProxy.TokenSubject', await tokens.real({ sub }));
+      }
+      // Every record the provider wrote stays valid for the offline verifier.
+      for (const row of await providerLog().execute()) {
+        const record = JSON.parse(Buffer.from(row.canonical).toString('utf8'));
+        expect(auditRecordSchema.safeParse(record).success, JSON.stringify(record)).toBe(true);
+      }
+    });
+
     it('refuses a token whose scope does not cover the service', async () => {
       const vehiclesOnly = await federation.citizenToken('vehicles.holder');
       await withToken('Server.ServerProxy.TokenScope', vehiclesOnly);
@@ -434,4 +540,17 @@ describe('the provider gateway refuses hostile peer requests', () => {
       ca: toPem(root.certificate),
     };
   }
+
+  it('leaves every record of every gateway valid for the offline verifier', async () => {
+    for (const gateway of federation.endpoints.gateways) {
+      for (const row of await federation
+        .gatewayDb(gateway.id)
+        .selectFrom('audit_record')
+        .selectAll()
+        .execute()) {
+        const record = JSON.parse(Buffer.from(row.canonical).toString('utf8'));
+        expect(auditRecordSchema.safeParse(record).success, JSON.stringify(record)).toBe(true);
+      }
+    }
+  });
 });

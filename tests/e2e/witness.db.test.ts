@@ -103,11 +103,11 @@ describe('checkpoints witnessed by the registry', () => {
     expect(
       await verifyCosignature(served.body.cosignature, { certificate: witnessCertificate }, checkpoint),
     ).toEqual(checkpoint);
-    // The cosigner is the registry's directory-signing certificate.
-    const directorySigner = parseCertificatePem(
-      await readFile(join(federation.dir, federation.manifest.registry.directorySigning.cert), 'utf8'),
+    // The cosigner is the registry's own witness certificate, not its directory-signing key.
+    const witnessSigner = parseCertificatePem(
+      await readFile(join(federation.dir, federation.manifest.registry.witness.cert), 'utf8'),
     );
-    expect(witnessCertificate).toBe(Buffer.from(certificateDer(directorySigner)).toString('base64'));
+    expect(witnessCertificate).toBe(Buffer.from(certificateDer(witnessSigner)).toString('base64'));
   });
 
   it('refuses the gateway’s checkpoints once it rewrites a witnessed record', async () => {
@@ -185,5 +185,18 @@ describe('checkpoints witnessed by the registry', () => {
     });
     expect(response.status).toBe(409);
     expect(JSON.parse(await response.text()).type).toBe('Witness.Fork');
+
+    // Auditors see both contradictions, each with the member's signed checkpoint as evidence.
+    const forks = await registry.fetch(`${witnessUrl}/forks/${encodeURIComponent(MUNICH_GATEWAY)}`, {
+      headers: {},
+      signal: AbortSignal.timeout(5_000),
+    });
+    const { forks: kept } = JSON.parse(await forks.text()) as { forks: Record<string, any>[] };
+    expect(kept.map((fork) => [fork.code, fork.size, fork.witnessed.size])).toEqual([
+      ['Witness.InconsistentCheckpoint', size + 1, size],
+      ['Witness.Fork', size, size],
+    ]);
+    expect(kept[0]!.checkpoint).toBe(newest.jws);
+    expect(kept[1]!.checkpoint).toBe(forked);
   });
 });

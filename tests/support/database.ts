@@ -14,19 +14,38 @@ import { type Database, openDatabase } from '../../core/index.ts';
 export async function createTestDatabase(): Promise<Database> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) return openDatabase({});
-  const name = `einmal_test_${randomBytes(6).toString('hex')}`;
-  await withAdminClient(serverUrl, (client) => client.query(`create database ${name}`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), poolSize: 10 });
+  const created = await createServerDatabase(serverUrl);
+  const database = await openDatabase({ url: created.url, poolSize: 10 });
   return {
     ...database,
     async close() {
       await database.close();
-      await withAdminClient(serverUrl, (client) =>
-        client.query(`drop database if exists ${name} with (force)`),
-      );
+      await created.drop();
     },
+  };
+}
+
+/**
+ * A new, empty database on the PostgreSQL server at `serverUrl`, for a test whose components run in
+ * several processes and so need a real server; `drop` removes it, even with clients still connected.
+ *
+ * @example
+ * const created = await createServerDatabase('postgres://postgres@127.0.0.1:5432/postgres');
+ * await created.drop();
+ */
+export async function createServerDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `einmal_test_${randomBytes(6).toString('hex')}`;
+  await withAdminClient(serverUrl, (client) => client.query(`create database ${name}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () =>
+      withAdminClient(serverUrl, (client) =>
+        client.query(`drop database if exists ${name} with (force)`),
+      ).then(() => undefined),
   };
 }
 

@@ -5,7 +5,11 @@ import { createLogger, type Database, type Logger, openDatabase } from '../../co
 import { storyCitizen } from '../../dev/citizens.ts';
 import { obtainCitizenToken } from '../../dev/eid/index.ts';
 import { writeDevelopmentFederation } from '../../dev/federation-files.ts';
-import { type RunningFederation, startFederation } from '../../dev/federation-runtime.ts';
+import {
+  type GatewayLauncher,
+  type RunningFederation,
+  startFederation,
+} from '../../dev/federation-runtime.ts';
 import { createTestDatabase } from './database.ts';
 
 export interface TestFederation extends RunningFederation {
@@ -22,10 +26,16 @@ export interface TestFederation extends RunningFederation {
  * A complete federation for one test file: fresh PKI from `dev init` in a temporary folder, one
  * fresh database (PGlite, or a new PostgreSQL database when DATABASE_URL is set), every component
  * on free ports. The components' log lines are kept for assertions. With `databaseUrl`, the
- * federation uses that PostgreSQL database as it is (e.g. a test's private server) instead.
+ * federation uses that PostgreSQL database as it is (e.g. a test's private server) instead;
+ * `launchGateway` may start some gateways elsewhere, e.g. in processes of their own.
  */
 export async function startTestFederation(
-  options: { directoryTtlSeconds?: number; portalSessionIdleSeconds?: number; databaseUrl?: string } = {},
+  options: {
+    directoryTtlSeconds?: number;
+    portalSessionIdleSeconds?: number;
+    databaseUrl?: string;
+    launchGateway?: GatewayLauncher;
+  } = {},
 ): Promise<TestFederation> {
   const { databaseUrl, ...federationOptions } = options;
   const dir = await mkdtemp(join(tmpdir(), 'einmal-federation-'));

@@ -61,7 +61,7 @@ export function requestClaims(
     iat: Math.floor(Date.now() / 1000),
     method: 'GET',
     path: `/r1/${overrides.service}`,
-    query: '',
+    query: digest(''),
     body: digest(''),
     userId: null,
     issue: null,
@@ -170,9 +170,10 @@ export async function openForgeKit(federation: ForgeFederation) {
     /** The peer URL of a gateway. */
     peerUrl,
     /**
-     * Sends a request to a gateway's peer port as if from a consumer gateway. Method, path, query and
-     * body default to what `claims` say; any of them may be changed to differ from the signature.
-     * `jws` is sent as `Einmal-Request` (omit it to send none).
+     * Sends a request to a gateway's peer port as if from a consumer gateway. Method, path and body
+     * default to what `claims` say; any of them may be changed to differ from the signature. The raw
+     * `query` (the claims hold only its digest) is empty unless given. `jws` is sent as
+     * `Einmal-Request` (omit it to send none).
      */
     async send(
       gatewayId: string,
@@ -191,7 +192,7 @@ export async function openForgeKit(federation: ForgeFederation) {
     ): Promise<ForgedAnswer> {
       const { claims } = options;
       const path = options.path ?? claims.path;
-      const query = options.query ?? claims.query;
+      const query = options.query ?? '';
       const body = options.body;
       const response = await request(`${peerUrl(gatewayId)}${path}${query ? `?${query}` : ''}`, {
         method: (options.method ?? claims.method) as 'GET',

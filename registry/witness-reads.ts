@@ -1,0 +1,127 @@
+import { Hono } from 'hono';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { parseCheckpointOrigin } from '../audit/index.ts';
+import { EinmalError, type Logger } from '../core/index.ts';
+import { registryErrorHandler, registryNotFound } from './http-errors.ts';
+import {
+  cosignedView,
+  findCheckpointAt,
+  findWitnessedCheckpoint,
+  listCheckpoints,
+  listForks,
+  type RecordedFork,
+} from './witness-store.ts';
+import type { WitnessDb } from './witness-table.ts';
+
+const count = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,14})$/, 'Must be a whole number')
+  .transform(Number);
+
+const pageQuerySchema = z.strictObject({
+  after: count.default(0),
+  limit: count.pipe(z.number().min(1).max(1000)).default(100),
+});
+
+function parsePage(query: Record<string, string>): z.output<typeof pageQuerySchema> {
+  const parsed = pageQuerySchema.safeParse(query);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join('.') || (issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : '');
+    throw new EinmalError('Client.BadRequest', {
+      message: `Invalid query parameter ${name}: ${issue?.message ?? 'invalid'}`,
+    });
+  }
+  return parsed.data;
+}
+
+/** An origin from the path; anything that is not one (a NUL byte, a stray name) is not witnessed. */
+function originParam(text: string): string {
+  if (text.length > 255 || !parseCheckpointOrigin(text)) {
+    throw new EinmalError('Witness.NotWitnessed', { detail: { origin: text.slice(0, 255) } });
+  }
+  return text;
+}
+
+function forkView(fork: RecordedFork) {
+  return {
+    id: fork.id,
+    origin: fork.origin,
+    code: fork.code,
+    size: fork.size,
+    root: fork.root,
+    time: fork.time.toISOString(),
+    checkpoint: fork.checkpoint,
+    fromSize: fork.fromSize,
+    consistencyProof: fork.consistencyProof,
+    witnessed: fork.witnessed,
+    detectedAt: fork.detectedAt.toISOString(),
+  };
+}
+
+/**
+ * What the witness serves auditors and gateways (DESIGN.md §11), all public (checkpoints and
+ * hashes hold no personal data):
+ *
+ * - `GET /checkpoints/:origin` (origin URL-encoded): the latest cosigned checkpoint,
+ *   `{checkpoint, cosignature}`; the file a verifier takes as its trusted checkpoint.
+ * - `GET /checkpoints/:origin/:size`: the one cosigned at that size.
+ * - `GET /checkpoints/:origin/history?after=SIZE&limit=N`: every cosigned checkpoint above `after`,
+ *   smallest first, `{origin, checkpoints: [{size, witnessedAt, checkpoint, cosignature}], next}`.
+ * - `GET /forks?after=ID&limit=N` and `GET /forks/:origin?…`: refused checkpoints that contradict
+ *   the witnessed log, oldest first, `{forks: [...], next}`, each with the signed checkpoint, its
+ *   proof and the witnessed size and root it contradicts.
+ *
+ * Unknown origins and sizes are `Witness.NotWitnessed` (404); bad paging is `Client.BadRequest`.
+ */
+export function createWitnessReadRoutes(deps: { db: Kysely<WitnessDb>; log: Logger }): Hono {
+  const { db } = deps;
+  const app = new Hono();
+  app.onError(registryErrorHandler(deps.log));
+  app.notFound(registryNotFound(deps.log));
+
+  app.get('/checkpoints/:origin', async (c) => {
+    const origin = originParam(c.req.param('origin'));
+    const witnessed = await findWitnessedCheckpoint(db, origin);
+    if (!witnessed) throw new EinmalError('Witness.NotWitnessed', { detail: { origin } });
+    return c.json(cosignedView(witnessed));
+  });
+
+  app.get('/checkpoints/:origin/history', async (c) => {
+    const origin = originParam(c.req.param('origin'));
+    const page = await listCheckpoints(db, origin, parsePage(c.req.query()));
+    return c.json({
+      origin,
+      checkpoints: page.items.map((w) => ({
+        size: w.size,
+        witnessedAt: w.witnessedAt.toISOString(),
+        ...cosignedView(w),
+      })),
+      next: page.next,
+    });
+  });
+
+  app.get('/checkpoints/:origin/:size', async (c) => {
+    const origin = originParam(c.req.param('origin'));
+    const size = count.safeParse(c.req.param('size'));
+    if (!size.success) {
+      throw new EinmalError('Client.BadRequest', { message: 'The size must be a whole number' });
+    }
+    const witnessed = await findCheckpointAt(db, origin, size.data);
+    if (!witnessed) throw new EinmalError('Witness.NotWitnessed', { detail: { origin, size: size.data } });
+    return c.json(cosignedView(witnessed));
+  });
+
+  app.get('/forks', async (c) => {
+    const page = await listForks(db, parsePage(c.req.query()));
+    return c.json({ forks: page.items.map(forkView), next: page.next });
+  });
+
+  app.get('/forks/:origin', async (c) => {
+    const origin = originParam(c.req.param('origin'));
+    const page = await listForks(db, { ...parsePage(c.req.query()), origin });
+    return c.json({ origin, forks: page.items.map(forkView), next: page.next });
+  });
+  return app;
+}
