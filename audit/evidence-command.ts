@@ -4,6 +4,7 @@ import { type Command, type CommandInput, requireOption, requirePositional } fro
 import { EinmalError, isEinmalError } from '../core/index.ts';
 import { checkpointCertificates } from './checkpoint.ts';
 import { type Evidence, parseEvidence, verifyEvidenceItem } from './evidence.ts';
+import { createSignatureTrust } from './signature-trust.ts';
 
 async function readText(path: string, what: string): Promise<string> {
   try {
@@ -33,14 +34,16 @@ async function runVerifyEvidence(input: CommandInput): Promise<number> {
   const anchorPem = await readText(requireOption(input, 'anchor'), 'anchor certificate file');
   const evidence = parseEvidence(await readText(file, 'evidence file'));
   // The carried certificates only link a signer to the anchor; they are trusted for nothing else.
-  const verifier = createChainVerifier({
-    anchors: parseCertificateBundle(anchorPem),
-    intermediates: carriedCertificates(evidence),
+  const trust = createSignatureTrust({
+    verifier: createChainVerifier({
+      anchors: parseCertificateBundle(anchorPem),
+      intermediates: carriedCertificates(evidence),
+    }),
   });
   let failures = 0;
   for (const [i, item] of evidence.items.entries()) {
     try {
-      const { record, witnessed } = await verifyEvidenceItem(item, verifier);
+      const { record, witnessed } = await verifyEvidenceItem(item, trust);
       const { checkpoint } = witnessed;
       input.print(
         `record ${i + 1}: OK: the ${record.side} record of ${record.gateway} for message ${record.messageId}` +

@@ -18,6 +18,7 @@ import { auditCommands } from './cli.ts';
 import { EVIDENCE_FORMAT, type EvidenceItem, parseEvidence, verifyEvidenceItem } from './evidence.ts';
 import { hashToBase64 } from './hash-codec.ts';
 import { inclusionProof, leafHash, rootHash } from './merkle.ts';
+import { createSignatureTrust, type SignatureTrust } from './signature-trust.ts';
 
 const GATEWAY = 'DEMO/GOV/munich/gw1';
 
@@ -25,7 +26,8 @@ let pki: TestPki;
 let munich: IssuedCredential;
 let other: IssuedCredential;
 let witness: IssuedCredential;
-let verifier: ReturnType<typeof createChainVerifier>;
+let directorySigner: IssuedCredential;
+let trust: SignatureTrust;
 const records = [0, 1, 2].map((i) => canonicalJson(sampleAuditRecord({ issue: `case-${i}` })));
 
 const chainOf = (credential: IssuedCredential) => [
@@ -80,15 +82,18 @@ beforeAll(async () => {
   munich = await pki.issue({ profile: 'signing', subject: 'CN=munich', member: 'DEMO/GOV/munich' });
   other = await pki.issue({ profile: 'signing', subject: 'CN=other', member: 'DEMO/GOV/vehicle-authority' });
   witness = await pki.issue({ profile: 'witness', subject: 'CN=DEMO witness' });
-  verifier = createChainVerifier({
-    anchors: [pki.root.certificate],
-    intermediates: [pki.issuing.certificate],
+  directorySigner = await pki.issue({ profile: 'directory', subject: 'CN=DEMO directory signing' });
+  trust = createSignatureTrust({
+    verifier: createChainVerifier({
+      anchors: [pki.root.certificate],
+      intermediates: [pki.issuing.certificate],
+    }),
   });
 });
 
 describe('evidence of one record', () => {
   it('verifies a record in the log of its gateway under a checkpoint of its member, cosigned by the witness', async () => {
-    const verified = await verifyEvidenceItem(await evidenceFor(1), verifier);
+    const verified = await verifyEvidenceItem(await evidenceFor(1), trust);
     expect(verified.record).toMatchObject({ gateway: GATEWAY, issue: 'case-1' });
     expect(verified.witnessed.checkpoint).toMatchObject({ origin: GATEWAY, size: 3 });
     expect(verified.witnessed.signer.member).toMatchObject({ memberCode: 'munich' });
@@ -98,48 +103,60 @@ describe('evidence of one record', () => {
   it('refuses a record changed after it was logged, and a proof for another log size', async () => {
     const item = await evidenceFor(2);
     const changed = { ...item, record: item.record.replace('case-2', 'case-9') };
-    await expect(verifyEvidenceItem(changed, verifier)).rejects.toMatchObject({
+    await expect(verifyEvidenceItem(changed, trust)).rejects.toMatchObject({
       code: 'Audit.InvalidProof',
       message: expect.stringMatching(/not in the log at the checkpoint/),
     });
-    await expect(verifyEvidenceItem({ ...item, treeSize: 4 }, verifier)).rejects.toMatchObject({
+    await expect(verifyEvidenceItem({ ...item, treeSize: 4 }, trust)).rejects.toMatchObject({
       code: 'Audit.InvalidProof',
     });
     const spaced = { ...item, record: JSON.stringify(JSON.parse(item.record), null, 1) };
-    await expect(verifyEvidenceItem(spaced, verifier)).rejects.toMatchObject({
+    await expect(verifyEvidenceItem(spaced, trust)).rejects.toMatchObject({
       code: 'Audit.InvalidEvidence',
     });
   });
 
   it('refuses a checkpoint signed by another member, or of another gateway’s log', async () => {
-    await expect(verifyEvidenceItem(await evidenceFor(0, { signer: other }), verifier)).rejects.toMatchObject(
-      {
-        code: 'Audit.InvalidCheckpoint',
-        message: 'the checkpoint is not signed by DEMO/GOV/munich, the member that owns the gateway',
-      },
-    );
+    await expect(verifyEvidenceItem(await evidenceFor(0, { signer: other }), trust)).rejects.toMatchObject({
+      code: 'Audit.InvalidCheckpoint',
+      message:
+        'checkpoint signature: signed by member DEMO/GOV/vehicle-authority; only a signing certificate of DEMO/GOV/munich, the member of gateway DEMO/GOV/munich/gw1, counts',
+    });
     const foreign = await evidenceFor(0, { origin: 'DEMO/GOV/vehicle-authority/gw1', signer: other });
-    await expect(verifyEvidenceItem(foreign, verifier)).rejects.toMatchObject({
+    await expect(verifyEvidenceItem(foreign, trust)).rejects.toMatchObject({
       message: 'the checkpoint is of the log of DEMO/GOV/vehicle-authority/gw1, not of DEMO/GOV/munich/gw1',
+    });
+    const nobody = await evidenceFor(0, { origin: 'DEMO/GOV/munich' });
+    await expect(verifyEvidenceItem(nobody, trust)).rejects.toMatchObject({
+      message: "signed for 'DEMO/GOV/munich', which is not the log of a gateway",
     });
   });
 
-  it('refuses a cosignature the operator made with its own member key, or over another checkpoint', async () => {
+  it('refuses a cosignature made with the operator’s member key or the directory key, or over another checkpoint', async () => {
     const forged = await evidenceFor(0, { cosigner: munich });
-    await expect(verifyEvidenceItem(forged, verifier)).rejects.toMatchObject({
+    await expect(verifyEvidenceItem(forged, trust)).rejects.toMatchObject({
       code: 'Audit.InvalidCheckpoint',
-      message: 'the certificate of the witness is not trusted (Pki.WrongUsage)',
+      message:
+        "witness cosignature: the signer's certificate (CN=munich) was not issued for witness (Pki.WrongUsage); only the registry's witness certificate counts",
+    });
+    const byDirectoryKey = await evidenceFor(0, { cosigner: directorySigner });
+    await expect(verifyEvidenceItem(byDirectoryKey, trust)).rejects.toMatchObject({
+      code: 'Audit.InvalidCheckpoint',
+      message: expect.stringContaining('(CN=DEMO directory signing) was not issued for witness'),
     });
     const elsewhere = await evidenceFor(0, { cosignSize: 2 });
-    await expect(verifyEvidenceItem(elsewhere, verifier)).rejects.toMatchObject({
-      message: 'the witness cosignature does not verify or covers another checkpoint',
+    await expect(verifyEvidenceItem(elsewhere, trust)).rejects.toMatchObject({
+      message: 'witness cosignature: it covers another checkpoint',
     });
   });
 
   it('refuses signers that do not chain to the anchor', async () => {
-    const stranger = createChainVerifier({ anchors: [(await createTestPki('OTHER')).root.certificate] });
+    const stranger = createSignatureTrust({
+      verifier: createChainVerifier({ anchors: [(await createTestPki('OTHER')).root.certificate] }),
+    });
     await expect(verifyEvidenceItem(await evidenceFor(0), stranger)).rejects.toMatchObject({
-      message: 'the certificate of the checkpoint signer is not trusted (Pki.UntrustedChain)',
+      message:
+        "checkpoint signature: the signer's certificate (CN=munich) does not chain to the anchor (Pki.UntrustedChain)",
     });
   });
 

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ChainVerifier } from '../certs/index.ts';
 import { EinmalError } from '../core/index.ts';
 import { type AuditRecord, auditRecordSchema } from '../schemas/index.ts';
 import { MAX_RECORD_LINE } from './bundle-format.ts';
+import { checkCosignedCheckpoint, type WitnessedCheckpoint } from './checkpoint-checks.ts';
 import { base64HashSchema, hashFromBase64, toPlainBytes } from './hash-codec.ts';
 import { verifyInclusion } from './merkle-verify.ts';
 import { isCanonical } from './record-checks.ts';
 import { validateAuditRecord } from './record-validate.ts';
-import { checkWitnessedCheckpoint, type WitnessedCheckpoint } from './witnessed-checkpoint.ts';
+import type { SignatureTrust } from './signature-trust.ts';
 
 /** Version of the evidence file layout; a verifier refuses versions it does not know. */
 export const EVIDENCE_FORMAT = 'einmal-evidence/1';
@@ -92,19 +92,20 @@ export function parseEvidence(text: string): Evidence {
 
 /**
  * Verifies one evidence item: the record is a valid audit record in canonical form; the checkpoint
- * is of the record's gateway, signed by its member and cosigned by the witness, both chaining to
- * the anchor ({@link checkWitnessedCheckpoint}); the proof leads from the record's leaf hash to the
+ * is of the record's gateway and counts by the trust rules of offline verification
+ * ({@link checkCosignedCheckpoint}: signed by the gateway's member, cosigned by the registry's
+ * witness, both chaining to the anchor); the proof leads from the record's leaf hash to the
  * checkpoint's root at the checkpoint's size (RFC 9162 §2.1.3.2). Refuses with
  * `Audit.InvalidEvidence`, `Audit.InvalidCheckpoint` or `Audit.InvalidProof`, each with a message
  * naming what is wrong. `checkpoints` caches the checkpoint checks across items.
  *
  * @example
- * const verifier = createChainVerifier({ anchors: [anchorPem], intermediates });
- * const { record, witnessed } = await verifyEvidenceItem(item, verifier);
+ * const trust = createSignatureTrust({ anchorsPem, intermediatesPem });
+ * const { record, witnessed } = await verifyEvidenceItem(item, trust);
  */
 export async function verifyEvidenceItem(
   item: EvidenceItem,
-  verifier: ChainVerifier,
+  trust: SignatureTrust,
   checkpoints?: CheckpointCache,
 ): Promise<VerifiedEvidence> {
   const record = readCanonicalRecord(item.record);
@@ -116,13 +117,13 @@ export async function verifyEvidenceItem(
   );
   let checked = checkpoints?.get(item.checkpoint, item.cosignature);
   if (!checked) {
-    checked = checkWitnessedCheckpoint({ jws: item.checkpoint, cosignature: item.cosignature, verifier });
+    checked = checkCheckpointOf(item, trust);
     checkpoints?.set(item.checkpoint, item.cosignature, checked);
   }
   const witnessed = await checked;
-  if (witnessed.gateway !== record.gateway) {
+  if (witnessed.log.gatewayId !== record.gateway) {
     throw new EinmalError('Audit.InvalidCheckpoint', {
-      message: `the checkpoint is of the log of ${witnessed.gateway}, not of ${record.gateway}`,
+      message: `the checkpoint is of the log of ${witnessed.log.gatewayId}, not of ${record.gateway}`,
     });
   }
   if (witnessed.checkpoint.size !== item.treeSize) {
@@ -145,6 +146,13 @@ export async function verifyEvidenceItem(
     });
   }
   return { record, leafHash, witnessed };
+}
+
+/** The evidence's checkpoint if it counts, else `Audit.InvalidCheckpoint` naming why. */
+async function checkCheckpointOf(item: EvidenceItem, trust: SignatureTrust): Promise<WitnessedCheckpoint> {
+  const checked = checkCosignedCheckpoint(item, { trust });
+  if (typeof checked === 'string') throw new EinmalError('Audit.InvalidCheckpoint', { message: checked });
+  return checked;
 }
 
 /** The audit record a canonical text holds, or `Audit.InvalidEvidence`. */

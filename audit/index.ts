@@ -24,6 +24,12 @@ export {
   verifyCheckpoint,
   verifyCosignature,
 } from './checkpoint.ts';
+export {
+  type CosignedCheckpoint,
+  checkCosignedCheckpoint,
+  type TrustedCheckpoint,
+  type WitnessedCheckpoint,
+} from './checkpoint-checks.ts';
 export { type CheckpointOrigin, logOrigin, parseCheckpointOrigin } from './checkpoint-origin.ts';
 export {
   type CheckpointCache,
@@ -93,9 +99,4 @@ export {
   type TreeHeadTable,
   type TreeTip,
 } from './tree-store.ts';
-export {
-  checkWitnessedCheckpoint,
-  gatewayOfOrigin,
-  WITNESS_COSIGNER_PROFILE,
-  type WitnessedCheckpoint,
-} from './witnessed-checkpoint.ts';
+export { createWitnessReader } from './trusted-checkpoint.ts';

@@ -81,6 +81,7 @@ export async function startPortal(config: PortalConfig, log: Logger): Promise<Ru
     verifications: createLogVerifications({
       client: gateways,
       log: log.child({ component: 'verification' }),
+      witnessTimeoutMs: config.PORTAL_GATEWAY_TIMEOUT_MS,
     }),
   });
 

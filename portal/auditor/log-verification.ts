@@ -1,27 +1,23 @@
-import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   BUNDLE_FILES,
-  checkWitnessedCheckpoint,
-  createTreeBuilder,
+  type CosignedCheckpoint,
+  createWitnessReader,
   describeFailure,
   extractBundleArchive,
-  hashFromBase64,
-  hashToBase64,
-  leafHash,
+  logOrigin,
+  type TrustedCheckpoint,
   verifyBundles,
 } from '../../audit/index.ts';
 import { isEinmalError, type Logger } from '../../core/index.ts';
 import type { FederationView, PortalGateway } from '../federation/federation-view.ts';
 import type { GatewayClient } from '../federation/gateway-client.ts';
 import { randomToken } from '../session/session-store.ts';
-import { auditorLogsSchema, witnessCheckpointSchema } from './auditor-answers.ts';
 
 /** The steps of a log verification, in order. */
-export type VerificationPhase = 'queued' | 'witness' | 'download' | 'verify' | 'compare' | 'done';
+export type VerificationPhase = 'queued' | 'witness' | 'download' | 'verify' | 'done';
 
 /** A log verification as the auditor follows it. */
 export interface LogVerification {
@@ -36,7 +32,7 @@ export interface LogVerification {
   result?: {
     readonly ok: boolean;
     readonly records: number;
-    /** The size of the witness's checkpoint the log was compared with. */
+    /** The size of the witness's checkpoint the log was verified against. */
     readonly witnessedSize: number | null;
     readonly problems: readonly string[];
   };
@@ -64,12 +60,14 @@ class Refusal extends Error {}
 
 /**
  * "Verify this gateway's log" (DESIGN.md §9): for one log tree, (1) the witness's latest cosigned
- * checkpoint of it, checked against the anchor; (2) the gateway's export bundle, downloaded with
- * the auditor's own token; (3) the offline verifier over the bundle (records, signatures, chains,
- * checkpoints, consistency between them); (4) the root of the bundle's first records at the
- * witness's size must be the root the witness cosigned, so the log the gateway hands out is the
- * log the witness saw grow, not a rewritten or truncated one. Runs in the background, at most two
- * at a time, with progress.
+ * checkpoint of it, asked before the download so that the bundle reaches it; (2) the gateway's
+ * export bundle, downloaded with the auditor's own token; (3) the offline verifier over the bundle
+ * with the witness's checkpoint as the trusted checkpoint, exactly as
+ * `einmal audit verify --witness` does: records, signatures, chains, checkpoints and consistency
+ * between them by the trust rules against the anchor, and the bundle must reach the witness's
+ * checkpoint and reproduce its root, so the log the gateway hands out is the log the witness saw
+ * grow, not a rewritten, truncated or rolled-back one. Runs in the background, at most two at a
+ * time, with progress.
  *
  * @example
  * const job = verifications.start({ owner, token, view, gateway, tree });
@@ -78,6 +76,8 @@ class Refusal extends Error {}
 export function createLogVerifications(deps: {
   readonly client: GatewayClient;
   readonly log: Logger;
+  /** How long the witness may take to answer. */
+  readonly witnessTimeoutMs?: number;
   readonly concurrency?: number;
 }): LogVerifications {
   const jobs = new Map<string, LogVerification>();
@@ -96,39 +96,32 @@ export function createLogVerifications(deps: {
     }
   }
 
-  async function witnessed(job: LogVerification, token: string, view: FederationView) {
+  /** The witness's latest cosigned checkpoint of the job's log, as the trusted checkpoint. */
+  async function witnessed(job: LogVerification, view: FederationView): Promise<TrustedCheckpoint> {
     job.phase = 'witness';
-    const logs = await deps.client.getJson(`${job.gateway.publicAddress}/audit/v1/logs`, token);
-    const parsed = logs.ok ? auditorLogsSchema.safeParse(logs.body) : undefined;
-    if (!parsed?.success) throw new Refusal('the gateway did not list its logs');
-    const latest = parsed.data.logs.find((log) => log.tree === job.tree)?.checkpoint;
-    if (!latest) throw new Refusal('the log has no witnessed checkpoint yet');
-    const own = await checkWitnessedCheckpoint({
-      ...latest,
-      verifier: view.verifier,
-      gateway: job.gateway.id,
+    const url = view.directory.witness?.url;
+    if (!url) throw new Refusal('the directory names no witness');
+    const witness = createWitnessReader({
+      url,
+      anchorPem: view.anchorPem,
+      ...(deps.witnessTimeoutMs ? { timeoutMs: deps.witnessTimeoutMs } : {}),
     });
-    const witnessUrl = view.directory.witness?.url;
-    if (!witnessUrl) throw new Refusal('the directory names no witness');
-    const origin = encodeURIComponent(own.checkpoint.origin);
-    const answer = await deps.client.getJson(`${witnessUrl.replace(/\/+$/, '')}/checkpoints/${origin}`, null);
-    const held = answer.ok ? witnessCheckpointSchema.safeParse(answer.body) : undefined;
-    if (!held?.success) throw new Refusal('the witness did not answer with a checkpoint of this log');
-    const checked = await checkWitnessedCheckpoint({
-      jws: held.data.checkpoint,
-      cosignature: held.data.cosignature,
-      verifier: view.verifier,
-      gateway: job.gateway.id,
-    });
-    if (checked.checkpoint.origin !== own.checkpoint.origin)
-      throw new Refusal('the witness answered for another log');
-    return checked.checkpoint;
+    let latest: CosignedCheckpoint | undefined;
+    try {
+      latest = await witness.latest(logOrigin(job.gateway.id, job.tree));
+    } catch (error) {
+      throw new Refusal(
+        `${witness.source} cannot be asked for its latest checkpoint: ${(error as Error).message}`,
+      );
+    }
+    if (!latest) throw new Refusal('the witness has not cosigned a checkpoint of this log yet');
+    return { ...latest, source: witness.source };
   }
 
   async function run(job: LogVerification, token: string, view: FederationView): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'einmal-verify-'));
     try {
-      const witness = await witnessed(job, token, view);
+      const trusted = await witnessed(job, view);
 
       job.phase = 'download';
       const query = new URLSearchParams({ tree: job.tree });
@@ -154,30 +147,24 @@ export function createLogVerifications(deps: {
       const report = await verifyBundles({
         bundles: [dir],
         anchorPem: view.anchorPem,
+        trustedCheckpoints: [trusted],
         progressEvery: 1000,
         onProgress: (progress) => {
           job.records = { done: progress.records, total: progress.total };
         },
       });
       job.records = { done: job.records.total, total: job.records.total };
-
-      job.phase = 'compare';
       const problems = report.failures.map(describeFailure);
       if (report.failureCount > report.failures.length) {
         problems.push(`... and ${report.failureCount - report.failures.length} more`);
       }
-      const root = await rootOfFirst(join(dir, BUNDLE_FILES.records), witness.size);
-      if (root === null) {
-        problems.push(
-          `the log holds fewer records than the ${witness.size} the witness has seen: it was truncated`,
-        );
-      } else if (root !== witness.root) {
-        problems.push(
-          `the log's first ${witness.size} records are not the ones the witness saw: it was rewritten`,
-        );
-      }
-      const records = report.bundles.reduce((n, b) => n + b.records, 0);
-      job.result = { ok: problems.length === 0, records, witnessedSize: witness.size, problems };
+      const summary = report.bundles[0];
+      job.result = {
+        ok: report.ok,
+        records: summary?.records ?? 0,
+        witnessedSize: summary?.trusted[0]?.size ?? null,
+        problems,
+      };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -220,25 +207,4 @@ export function createLogVerifications(deps: {
       return job && job.owner === owner ? job : undefined;
     },
   };
-}
-
-/** The root (base64) of the first `size` leaves of a bundle's records file; `null` if it holds fewer. */
-async function rootOfFirst(recordsFile: string, size: number): Promise<string | null> {
-  const tree = createTreeBuilder();
-  const lines = createInterface({
-    input: createReadStream(recordsFile),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  try {
-    for await (const line of lines) {
-      if (tree.size >= size) break;
-      const { leaf, canonical } = JSON.parse(line) as { leaf?: unknown; canonical?: unknown };
-      if (typeof leaf === 'string') tree.append(hashFromBase64(leaf));
-      else if (typeof canonical === 'string') tree.append(leafHash(new TextEncoder().encode(canonical)));
-      else return null;
-    }
-  } finally {
-    lines.close();
-  }
-  return tree.size === size ? hashToBase64(tree.root()) : null;
 }

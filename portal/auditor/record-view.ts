@@ -2,7 +2,6 @@ import { X509Certificate } from 'node:crypto';
 import {
   checkpointCertificates,
   checkRecord,
-  createSignatureTrust,
   type EvidenceItem,
   readCanonicalRecord,
   verifyEvidenceItem,
@@ -82,10 +81,7 @@ export async function readRecordView(input: {
     return { kind: 'invalid' };
   }
   const { canonical, proof, checkpoint } = parsed.data;
-  const trust = createSignatureTrust({
-    anchorsPem: input.view.anchorPem,
-    intermediatesPem: input.view.caPems.join('\n'),
-  });
+  const { trust } = input.view;
   const checked = checkRecord({ canonical, storedLeaf: proof?.leafHash ?? null, trust });
   const problems = checked.problems.map((p) => `${p.field}: ${p.message}`);
   let record: AuditRecord | null = null;
@@ -110,7 +106,7 @@ export async function readRecordView(input: {
       checkpoint: { size: checkpoint.size, root: checkpoint.root, time: checkpoint.time },
     };
     try {
-      const verified = await verifyEvidenceItem(evidence, input.view.verifier);
+      const verified = await verifyEvidenceItem(evidence, trust);
       proofView = {
         ...base,
         verified: verified.record.gateway === input.gateway.id,

@@ -2,9 +2,9 @@ import {
   type CheckpointCache,
   type EvidenceItem,
   hashToBase64,
+  type SignatureTrust,
   verifyEvidenceItem,
 } from '../../audit/index.ts';
-import type { ChainVerifier } from '../../certs/index.ts';
 import { isEinmalError } from '../../core/index.ts';
 import type { AuditRecord } from '../../schemas/index.ts';
 import type { CitizenPage, CitizenRecord } from './citizen-answer.ts';
@@ -58,14 +58,14 @@ function disagreement(described: CitizenRecord, logged: AuditRecord): string | n
  * pending. A logged record about someone other than `subject` is `foreign`: never shown.
  *
  * @example
- * const checked = await checkCitizenRecord({ described, page, gatewayId, subject, verifier, checkpoints });
+ * const checked = await checkCitizenRecord({ described, page, gatewayId, subject, trust, checkpoints });
  */
 export async function checkCitizenRecord(input: {
   readonly described: CitizenRecord;
   readonly page: CitizenPage;
   readonly gatewayId: string;
   readonly subject: string;
-  readonly verifier: ChainVerifier;
+  readonly trust: SignatureTrust;
   readonly checkpoints: CheckpointCache;
 }): Promise<CheckedRecord | 'foreign'> {
   const { described } = input;
@@ -87,7 +87,7 @@ export async function checkCitizenRecord(input: {
     cosignature: checkpoint.cosignature,
   };
   try {
-    const verified = await verifyEvidenceItem(evidence, input.verifier, input.checkpoints);
+    const verified = await verifyEvidenceItem(evidence, input.trust, input.checkpoints);
     const logged = verified.record;
     if (logged.subject !== input.subject) return 'foreign';
     if (logged.gateway !== input.gatewayId)

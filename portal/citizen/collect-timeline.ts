@@ -122,7 +122,7 @@ async function collectFromGateway(
           page,
           gatewayId: gateway.id,
           subject: options.subject,
-          verifier: options.view.verifier,
+          trust: options.view.trust,
           checkpoints: options.checkpoints,
         }),
       );

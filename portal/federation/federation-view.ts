@@ -1,4 +1,5 @@
-import { type ChainVerifier, createChainVerifier } from '../../certs/index.ts';
+import { createSignatureTrust, type SignatureTrust } from '../../audit/index.ts';
+import { createChainVerifier } from '../../certs/index.ts';
 import type { Directory, DirectoryEidIssuer, DirectoryService } from '../../schemas/index.ts';
 
 /** A gateway whose public listener (citizen and auditor APIs) the portal asks. */
@@ -23,14 +24,15 @@ export interface FederationView {
   /** The agency name of a member id, `null` when unknown. */
   memberName(member: string | null): string | null;
   service(id: string | null): DirectoryService | undefined;
-  /** Checks certificates against the anchor, the approved CAs and the revocations of this directory. */
-  readonly verifier: ChainVerifier;
+  /**
+   * Checks signatures (records, checkpoints, cosignatures) and their certificates against the
+   * anchor, the approved CAs and the revocations of this directory.
+   */
+  readonly trust: SignatureTrust;
   /** PEM certificates to trust for the gateways' and the registry's TLS: the anchor and approved CAs. */
   readonly tlsCas: readonly string[];
   /** The configuration anchor (PEM). */
   readonly anchorPem: string;
-  /** The directory's approved CAs (PEM). */
-  readonly caPems: readonly string[];
 }
 
 /** The member part of a client, service or gateway id. */
@@ -67,13 +69,14 @@ export function createFederationView(directory: Directory, anchorPem: string): F
     auditorIssuers: directory.eidIssuers.filter((issuer) => issuer.roles?.includes('auditor')),
     memberName: (member) => (member ? (names.get(member) ?? null) : null),
     service: (id) => (id ? services.get(id) : undefined),
-    verifier: createChainVerifier({
-      anchors: [anchorPem],
-      intermediates: cas,
-      revokedSerials: directory.revokedCertificates,
+    trust: createSignatureTrust({
+      verifier: createChainVerifier({
+        anchors: [anchorPem],
+        intermediates: cas,
+        revokedSerials: directory.revokedCertificates,
+      }),
     }),
     tlsCas: [anchorPem, ...cas],
     anchorPem,
-    caPems: cas,
   };
 }

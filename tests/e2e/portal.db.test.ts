@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditCommands } from '../../audit/cli.ts';
-import { extractBundleArchive, verifyBundles } from '../../audit/index.ts';
+import { appendLeaves, extractBundleArchive, leafHash, verifyBundles } from '../../audit/index.ts';
 import { runCli } from '../../cli/run.ts';
 import { silentLogger } from '../../core/index.ts';
 import { testAuditors } from '../../dev/auditors.ts';
@@ -401,6 +401,82 @@ describe('the portal over HTTP: login, the merged timeline, evidence, and every 
     const lines = federation.logLines().map((line) => JSON.stringify(line));
     for (const text of [page.body, page.url.href, ...lines]) {
       expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\./);
+    }
+  });
+
+  it('finds a gateway’s log rolled back behind the witness’s latest checkpoint when an auditor verifies it', async () => {
+    // The residents' office restores its log from an older backup: its last record and the
+    // checkpoints covering it are gone, and what remains is consistent in itself.
+    const residents = 'DEMO/GOV/residents-office/gw1';
+    const db = federation.gatewayDb(residents);
+    const size = Number(
+      (
+        await db
+          .selectFrom('tree_head')
+          .select('size')
+          .where('tree', '=', residents)
+          .executeTakeFirstOrThrow()
+      ).size,
+    );
+    expect(size).toBe(2);
+    for (let i = 0; i < 40; i += 1) {
+      const witnessed = await db
+        .selectFrom('checkpoint')
+        .select((eb) => eb.fn.max('size').as('size'))
+        .where('tree', '=', residents)
+        .where('cosignature', 'is not', null)
+        .executeTakeFirst();
+      if (Number(witnessed?.size ?? 0) >= size) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const saved = {
+      record: await db
+        .selectFrom('audit_record')
+        .selectAll()
+        .where('tree', '=', residents)
+        .where('idx', '=', 1)
+        .execute(),
+      nodes: await db.selectFrom('merkle_node').selectAll().where('tree', '=', residents).execute(),
+      head: await db.selectFrom('tree_head').selectAll().where('tree', '=', residents).execute(),
+      checkpoints: await db.selectFrom('checkpoint').selectAll().where('tree', '=', residents).execute(),
+    };
+    await db.transaction().execute(async (trx) => {
+      const first = await trx
+        .selectFrom('audit_record')
+        .select('canonical')
+        .where('tree', '=', residents)
+        .where('idx', '=', 0)
+        .executeTakeFirstOrThrow();
+      await trx.deleteFrom('audit_record').where('tree', '=', residents).where('idx', '=', 1).execute();
+      await trx.deleteFrom('merkle_node').where('tree', '=', residents).execute();
+      await trx.deleteFrom('tree_head').where('tree', '=', residents).execute();
+      await appendLeaves(trx, residents, [leafHash(new Uint8Array(first.canonical))]);
+      await trx.deleteFrom('checkpoint').where('tree', '=', residents).where('size', '>', 1).execute();
+    });
+    try {
+      const b = browser();
+      await b.login(PETRA.id, 'auditor');
+      const logs = await b.get('/auditor/logs');
+      const job = await b.submit('/auditor/logs/verify', { gateway: residents, tree: residents }, logs);
+      expect(job.url.pathname).toMatch(/^\/auditor\/jobs\//);
+      for (let i = 0; i < 60; i += 1) {
+        if ((JSON.parse((await b.get(`${job.url.pathname}/status`)).body) as { done: boolean }).done) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      const result = (await b.get(job.url.pathname)).body;
+      expect(result).toContain('Das Protokoll ist NICHT in Ordnung');
+      // Only the witness's checkpoint, asked for before the download, shows what is missing.
+      expect(result).toMatch(/trusted checkpoint size 2: the bundle ends after [01] records/);
+      expect(result).toContain('a rollback');
+    } finally {
+      await db.transaction().execute(async (trx) => {
+        for (const table of ['merkle_node', 'tree_head', 'checkpoint'] as const)
+          await trx.deleteFrom(table).where('tree', '=', residents).execute();
+        await trx.insertInto('audit_record').values(saved.record).execute();
+        await trx.insertInto('merkle_node').values(saved.nodes).execute();
+        await trx.insertInto('tree_head').values(saved.head).execute();
+        await trx.insertInto('checkpoint').values(saved.checkpoints).execute();
+      });
     }
   });
 
