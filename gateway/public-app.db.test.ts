@@ -654,11 +654,13 @@ describe('auditor API with a staff login (Bearer token)', () => {
     expect((await asStaff('/audit/v1/record?tree=x&index=-1', bearer)).status).toBe(400);
   });
 
-  it('lists the logs with their size and latest witnessed checkpoint', async () => {
+  it('lists the logs with their origin, size and latest witnessed checkpoint', async () => {
     const { body } = await asStaff('/audit/v1/logs', await staffToken());
     expect(body.logs).toHaveLength(1);
-    expect(body.logs[0]).toMatchObject({ tree: TREE, size: 6, checkpoint: { size: 4 } });
-    expect(body.logs[0].checkpoint.cosignature.split('.')).toHaveLength(3);
+    expect(body.logs[0]).toMatchObject({ tree: TREE, origin: TREE, size: 6, witnessed: { size: 4 } });
+    const served = await app.request('/log/v1/checkpoints');
+    const { checkpoints } = (await served.json()) as { checkpoints: { size: number; root: string }[] };
+    expect(checkpoints.find((c) => c.size === 4)?.root).toBe(body.logs[0].witnessed.root);
   });
 
   it('exports a log up to its latest witnessed checkpoint as a tar archive that unpacks to the bundle', async () => {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { exportBundle, writeBundleArchive } from '../../audit/index.ts';
+import { exportBundle, logOrigin, writeBundleArchive } from '../../audit/index.ts';
 import { EinmalError, type Logger } from '../../core/index.ts';
 import type { Directory } from '../../schemas/index.ts';
 import { latestWitnessedCheckpoints } from '../audit/record-query.ts';
@@ -17,6 +17,8 @@ import { auditorView } from './auditor-view.ts';
 export interface AuditorLogRoutesDeps {
   readonly db: Kysely<GatewayDb>;
   readonly log: Logger;
+  /** The printed gateway id, whose logs' origins are listed. */
+  readonly gatewayId: string;
   readonly directory: () => Directory | undefined;
   readonly anchorPem: string;
 }
@@ -41,9 +43,11 @@ const archiveFolder = (tree: string) =>
  *
  * - `GET /audit/v1/record?tree=&index=`: one record with the canonical text its leaf covers and its
  *   inclusion proof against the latest witnessed checkpoint (`proof: null` while pending).
- * - `GET /audit/v1/logs`: this gateway's log trees, each with its size and latest witnessed checkpoint.
- * - `GET /audit/v1/bundle?tree=`: the export bundle of one tree (`einmal audit export`), as a tar
- *   archive for `einmal audit verify`.
+ * - `GET /audit/v1/logs`: this gateway's log trees the auditor may verify, each with its checkpoint
+ *   origin, size and latest witnessed checkpoint (size, root, time). The signed checkpoints
+ *   themselves are public: `GET /log/v1/checkpoints?origin=` and the witness serve them.
+ * - `GET /audit/v1/bundle?tree=`: the export bundle of one tree (`einmal audit export`, ending at
+ *   its latest witnessed checkpoint), as a tar archive for `einmal audit verify`.
  */
 export function createAuditorLogRoutes(deps: AuditorLogRoutesDeps): Hono {
   const app = new Hono();
@@ -81,14 +85,13 @@ export function createAuditorLogRoutes(deps: AuditorLogRoutesDeps): Hono {
         const checkpoint = witnessed.get(head.tree);
         return {
           tree: head.tree,
+          origin: logOrigin(deps.gatewayId, head.tree),
           size: Number(head.size),
-          checkpoint: checkpoint
+          witnessed: checkpoint
             ? {
                 size: Number(checkpoint.size),
                 root: checkpoint.root,
                 time: new Date(checkpoint.time).toISOString(),
-                jws: checkpoint.jws,
-                cosignature: checkpoint.cosignature,
               }
             : null,
         };

@@ -75,14 +75,8 @@ export const auditorLogsSchema = z.object({
       z.object({
         tree: text(255),
         size: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
-        checkpoint: checkpointSchema.nullable(),
+        witnessed: checkpointSchema.pick({ size: true, root: true, time: true }).nullable(),
       }),
     )
     .max(100),
-});
-
-/** The witness's `GET /witness/checkpoints/:origin`. */
-export const witnessCheckpointSchema = z.object({
-  checkpoint: text(64 * 1024),
-  cosignature: text(64 * 1024),
 });

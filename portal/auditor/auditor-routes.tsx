@@ -206,7 +206,7 @@ export function createAuditorRoutes(deps: AuditorRoutesDeps): Hono<PortalEnv> {
             gateway,
             tree: log.tree,
             size: log.size,
-            witnessed: log.checkpoint ? { size: log.checkpoint.size, time: log.checkpoint.time } : null,
+            witnessed: log.witnessed ? { size: log.witnessed.size, time: log.witnessed.time } : null,
           }));
         }),
       )
