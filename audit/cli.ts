@@ -5,6 +5,7 @@ import { requireOption, requirePositional } from '../cli/command.ts';
 import { EinmalError, openDatabase } from '../core/index.ts';
 import { exportBundle } from './bundle-export.ts';
 import { describeFailure, verifyBundles } from './bundle-verify.ts';
+import { verifyEvidenceCommand } from './evidence-command.ts';
 import { createWitnessReader, readTrustedCheckpointFile } from './trusted-checkpoint.ts';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -140,7 +141,10 @@ async function runVerify(input: CommandInput): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-/** `einmal audit ...`: export a gateway node's log as a bundle, and verify bundles offline (DESIGN §9). */
+/**
+ * `einmal audit ...`: export a gateway node's log as a bundle, verify bundles offline, and verify
+ * the portal's evidence files (DESIGN §9).
+ */
 export const auditCommands: CommandGroup = {
   name: 'audit',
   summary: 'Export and verify tamper-evident audit log bundles',
@@ -223,5 +227,6 @@ export const auditCommands: CommandGroup = {
       },
       run: runVerify,
     },
+    verifyEvidenceCommand,
   ],
 };

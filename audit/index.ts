@@ -1,3 +1,13 @@
+export { extractBundleArchive, writeBundleArchive } from './bundle-archive.ts';
+export { type ExportBundleOptions, exportBundle } from './bundle-export.ts';
+export { BUNDLE_FILES, type BundleManifest } from './bundle-format.ts';
+export {
+  type BundleFailure,
+  describeFailure,
+  type VerifyProgress,
+  type VerifyReport,
+  verifyBundles,
+} from './bundle-verify.ts';
 export { canonicalJson, canonicalRecord, type JsonValue } from './canonical.ts';
 export {
   CHECKPOINT_TYPE,
@@ -14,7 +24,25 @@ export {
   verifyCheckpoint,
   verifyCosignature,
 } from './checkpoint.ts';
+export {
+  type CosignedCheckpoint,
+  checkCosignedCheckpoint,
+  type TrustedCheckpoint,
+  type WitnessedCheckpoint,
+} from './checkpoint-checks.ts';
 export { type CheckpointOrigin, logOrigin, parseCheckpointOrigin } from './checkpoint-origin.ts';
+export {
+  type CheckpointCache,
+  EVIDENCE_FORMAT,
+  type Evidence,
+  type EvidenceItem,
+  evidenceItemSchema,
+  evidenceSchema,
+  parseEvidence,
+  readCanonicalRecord,
+  type VerifiedEvidence,
+  verifyEvidenceItem,
+} from './evidence.ts';
 export {
   base64HashSchema,
   equalHashes,
@@ -52,6 +80,8 @@ export {
   verifyConsistency,
   verifyInclusion,
 } from './merkle-verify.ts';
+export { type CheckedRecord, checkRecord, type RecordProblem } from './record-checks.ts';
+export { createSignatureTrust, type SignatureTrust } from './signature-trust.ts';
 export {
   type AppendPlan,
   type AppendResult,
@@ -69,3 +99,4 @@ export {
   type TreeHeadTable,
   type TreeTip,
 } from './tree-store.ts';
+export { createWitnessReader } from './trusted-checkpoint.ts';

@@ -83,7 +83,7 @@ export function checkRecord(input: {
  * escapes (what every audit record is) is canonical exactly when `JSON.stringify` reproduces the
  * text, several times faster than re-serialising; anything else takes the full path.
  */
-function isCanonical(text: string, parsed: unknown): boolean {
+export function isCanonical(text: string, parsed: unknown): boolean {
   if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && !text.includes('\\')) {
     const keys = Object.keys(parsed);
     let flat = true;
@@ -203,7 +203,7 @@ function checkSigner(
   whose: string,
   problems: RecordProblem[],
 ): void {
-  const signer = parsed.member ? printMemberId(parsed.member) : null;
+  const signer = parsed.certificate.member ? printMemberId(parsed.certificate.member) : null;
   if (signer === null || signer !== expected) {
     problems.push({
       field,

@@ -3,6 +3,7 @@ import { auditCommands } from '../audit/cli.ts';
 import { pkiCommands } from '../certs/index.ts';
 import { devCommands } from '../dev/cli.ts';
 import { gatewayCommands } from '../gateway/index.ts';
+import { portalCommands } from '../portal/cli.ts';
 import { registryCommands } from '../registry/index.ts';
 import type { CommandGroup } from './command.ts';
 
@@ -14,4 +15,5 @@ export const commandGroups: readonly CommandGroup[] = [
   registryCommands,
   gatewayCommands,
   auditCommands,
+  portalCommands,
 ];

@@ -164,6 +164,7 @@ export function createGateway(deps: GatewayDeps) {
     verifyCertificate: (der, usage) => chainVerifier.verify(der, { usage, at: new Date(clock()) }),
     adminToken: deps.adminToken,
     gatewayId: deps.gatewayId,
+    anchorPem: deps.anchorPem,
     tree: deps.nodeId,
   });
 

@@ -31,6 +31,12 @@ export function loaRank(level: Loa): number {
   return LOA_LEVELS.indexOf(level);
 }
 
+/** Staff roles an eID issuer may be trusted to assert (DESIGN.md §9). */
+export const STAFF_ROLES = ['auditor'] as const;
+
+/** A staff role. */
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
 const isoDateTime = z.iso.datetime({ offset: true });
 /** A name or title: one line, no control characters (PostgreSQL text cannot even hold NUL). */
 const text = (max: number) =>
@@ -82,6 +88,11 @@ const memberSchema = z.strictObject({
 const gatewaySchema = z.strictObject({
   id: printedGatewayIdSchema,
   address: httpsUrl,
+  /**
+   * The gateway's public listener (citizen, Data Tracker and auditor APIs, DESIGN.md §9), so the
+   * portal finds every log it must ask; absent when the gateway offers none.
+   */
+  publicAddress: httpsUrl.optional(),
   authCertificateFingerprints: z.array(sha256HexSchema).min(1),
   clients: z.array(printedClientIdSchema),
 });
@@ -118,6 +129,12 @@ const eidIssuerSchema = z
     jwksUri: webUrl.optional(),
     jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
     acr: z.record(text(256), loaSchema),
+    /**
+     * Staff roles the federation lets this issuer assert in its access tokens' `roles` claim
+     * (RFC 9068 §7.2.1.1); `auditor` admits its auditors to the gateways' auditor APIs (DESIGN.md §9).
+     * Absent: the issuer's tokens identify citizens only.
+     */
+    roles: z.array(z.enum(STAFF_ROLES)).max(STAFF_ROLES.length).optional(),
   })
   .refine((issuer) => issuer.jwksUri !== undefined || issuer.jwks !== undefined, {
     message: 'An eID issuer needs jwksUri or inline jwks',

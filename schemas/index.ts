@@ -14,6 +14,8 @@ export {
   loaRank,
   loaSchema,
   pemCertificateSchema,
+  STAFF_ROLES,
+  type StaffRole,
   sha256HexSchema,
 } from './directory.ts';
 export { type DirectoryIndex, indexDirectory } from './directory-index.ts';
