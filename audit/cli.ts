@@ -10,6 +10,7 @@ import {
   readTrustedCheckpointFile,
   verifyBundles,
 } from './bundle/index.ts';
+import { verifyEvidenceCommand } from './evidence-command.ts';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -100,11 +101,20 @@ async function runVerify(input: CommandInput): Promise<number> {
     },
   });
   let unverified = 0;
+  let unanchored = 0;
   for (const b of report.bundles) {
     const trusted = b.trusted.map((t) => `; trusted checkpoint size ${t.size} (${t.source})`).join('');
     input.print(
       `${b.bundle}: log ${b.origin ?? b.tree ?? '?'}, ${b.records} records, ${b.checkpoints} checkpoints (${b.witnessed} witnessed), ${b.signatures} exchange signatures${trusted}`,
     );
+    if (b.trusted.length === 0) {
+      unanchored += 1;
+      // A log cut back to an earlier witnessed checkpoint is consistent with itself: only a
+      // checkpoint known to be recent shows it went on.
+      input.print(
+        `NOT CHECKED ${b.bundle}: no trusted recent checkpoint (--witness or --trusted-checkpoint), so nothing shows the log did not go on past its last checkpoint (a rollback or a cut would verify too)`,
+      );
+    }
     if (b.unwitnessedFrom !== null && allowUnwitnessed) {
       unverified += b.records - b.unwitnessedFrom;
       input.print(
@@ -123,8 +133,12 @@ async function runVerify(input: CommandInput): Promise<number> {
   }
   const total = report.bundles.reduce((n, b) => n + b.records, 0);
   const rate = report.seconds > 0 ? Math.round(total / report.seconds) : total;
-  const caveat =
-    unverified > 0 ? `; ${unverified} of them UNVERIFIED (past the last witnessed checkpoint)` : '';
+  const caveat = [
+    ...(unverified > 0 ? [`; ${unverified} of them UNVERIFIED (past the last witnessed checkpoint)`] : []),
+    ...(unanchored > 0
+      ? [`; ${unanchored} of the logs NOT CHECKED against a trusted recent checkpoint`]
+      : []),
+  ].join('');
   input.print(
     report.ok
       ? `OK: verified ${total} records in ${report.seconds.toFixed(1)} s (${rate} records/s)${caveat}`
@@ -133,7 +147,10 @@ async function runVerify(input: CommandInput): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-/** `einmal audit ...`: export a gateway node's log as a bundle, and verify bundles offline (docs/protocol.md §12.3). */
+/**
+ * `einmal audit ...`: export a gateway node's log as a bundle, verify bundles offline, and verify
+ * the portal's evidence files (docs/protocol.md §12.3).
+ */
 export const auditCommands: CommandGroup = {
   name: 'audit',
   summary: 'Export and verify tamper-evident audit log bundles',
@@ -216,5 +233,6 @@ export const auditCommands: CommandGroup = {
       },
       run: runVerify,
     },
+    verifyEvidenceCommand,
   ],
 };

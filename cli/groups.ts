@@ -4,6 +4,7 @@ import { pkiCommands } from '../certs/cli.ts';
 import { devCommands } from '../dev/cli.ts';
 import { federationFolder } from '../dev/index.ts';
 import { gatewayCommands } from '../gateway/cli.ts';
+import { portalCommands } from '../portal/cli.ts';
 import { registryCommands } from '../registry/cli.ts';
 import type { CommandGroup } from './command.ts';
 
@@ -19,4 +20,5 @@ export const commandGroups: readonly CommandGroup[] = [
   registryCommands({ federationFolder }),
   gatewayCommands({ federationFolder }),
   auditCommands,
+  portalCommands,
 ];

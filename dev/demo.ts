@@ -7,6 +7,7 @@ import { obtainCitizenToken } from './eid/index.ts';
 import { writeDevelopmentFederation } from './federation-files.ts';
 import { type RunningFederation, startFederation } from './federation-runtime.ts';
 import { connectInformationSystem } from './information-system.ts';
+import { createPortalBrowser } from './portal-browser.ts';
 
 export interface DemoOptions {
   /** Where the demo keeps its federation files and embedded database. */
@@ -25,7 +26,8 @@ const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1'
  * Starts the whole local federation (first run: creates it with `dev init`), then plays the
  * parking-permit story of the README's demo once: the citizen logs in with eID, the city's permit system
  * asks the residents' office for the registered address and the vehicle authority for the vehicles
- * held, and both gateways log each exchange. Returns the running federation.
+ * held, and both gateways log each exchange; then the citizen opens the portal and sees both
+ * accesses, each verified against the witnessed logs. Returns the running federation.
  */
 export async function startDemo(
   options: DemoOptions,
@@ -58,6 +60,7 @@ export async function startDemo(
   );
   print(`  registry directory  ${endpoints.registry.directory}`);
   print(`  eID provider        ${endpoints.eid.issuer}`);
+  print(`  portal              ${endpoints.portal}`);
   for (const gateway of endpoints.gateways)
     print(`  gateway ${gateway.id.padEnd(30)} client API ${gateway.client}`);
   for (const [member, url] of Object.entries(endpoints.adapters))
@@ -114,8 +117,49 @@ async function playParkingPermitStory(
       .execute();
     print('4. Both exchanges are in the audit logs of the city’s and the providers’ gateways:');
     for (const record of logged) print(`   ${record.message_id}  ${record.service}  ${record.status}`);
-    return address.status === 200 && vehicles.status === 200 && logged.length === 2;
+    const made = [address, vehicles].map((answer) => String(answer.headers['x-road-id']).toLowerCase());
+    const seen = await openPortalAsCitizen(endpoints.portal, made, print);
+    return address.status === 200 && vehicles.status === 200 && logged.length === 2 && seen;
   } finally {
     await permits.close();
   }
+}
+
+interface PortalEntry {
+  readonly messageId: string;
+  readonly time: string;
+  readonly agency: { readonly name: string | null };
+  readonly data: { readonly title: string | null };
+  readonly check: string;
+}
+
+/**
+ * The end of the story: the citizen logs in to the portal with eID and sees both accesses, merged
+ * from the city's and the providers' logs. Waits (a few seconds) until the witness has sealed them.
+ */
+async function openPortalAsCitizen(
+  portal: string,
+  messageIds: readonly string[],
+  print: (line: string) => void,
+): Promise<boolean> {
+  print(`5. ${storyCitizen.givenName} opens the portal at ${portal} and logs in with eID. She sees:`);
+  const browser = createPortalBrowser(portal);
+  await browser.login(storyCitizen.id);
+  let entries: PortalEntry[] = [];
+  const done = () =>
+    entries.length === messageIds.length && entries.every((entry) => entry.check === 'verified');
+  for (let attempt = 0; attempt < 20 && !done(); attempt += 1) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Reloading asks every gateway again, so checkpoints the witness sealed meanwhile count.
+    await browser.get(attempt > 0 ? '/timeline?reload=1' : '/timeline');
+    const list = await browser.get('/timeline/export.json');
+    if (list.status !== 200) break;
+    const all = (JSON.parse(list.body) as { entries: PortalEntry[] }).entries;
+    entries = all.filter((entry) => messageIds.includes(entry.messageId));
+  }
+  for (const entry of entries) {
+    print(`   ${entry.time}  ${entry.agency.name} requested "${entry.data.title}"  (${entry.check})`);
+  }
+  print(`   Open ${portal} in a browser and log in as ${storyCitizen.givenName} ${storyCitizen.familyName}.`);
+  return done();
 }

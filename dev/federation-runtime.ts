@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,7 @@ import {
   registerIsCertificate,
   startGateway,
 } from '../gateway/index.ts';
+import { type RunningPortal, readPortalConfig, startPortal } from '../portal/index.ts';
 import { type PublishedDirectory, type RegistryDb, startRegistry } from '../registry/index.ts';
 import { parseMemberId } from '../schemas/index.ts';
 import { DEMO_AUDIENCE, demoAccessRules, demoPorts, demoServices } from './demo-federation.ts';
@@ -30,6 +32,8 @@ export interface FederationEndpoints {
   readonly audience: string;
   readonly registry: { readonly directory: string; readonly admin: string };
   readonly eid: { readonly issuer: string };
+  /** The portal people open: citizens' data log, auditors' search and verification. */
+  readonly portal: string;
   /**
    * Each provider member's adapter (member id -> base URL). It serves HTTPS to its own gateway only:
    * mutual TLS with the gateway's TLS certificate.
@@ -66,6 +70,8 @@ export interface StartFederationOptions {
   readonly ports: 'demo' | 'ephemeral';
   /** Directory lifetime in seconds (tests shorten it). */
   readonly directoryTtlSeconds?: number;
+  /** How long a portal session may be idle (tests shorten it); default the portal's. */
+  readonly portalSessionIdleSeconds?: number;
   /**
    * Starts one gateway from its configuration. By default it runs in this process on `database`;
    * crash tests start some gateways as processes of their own.
@@ -103,19 +109,23 @@ export interface RunningFederation {
     stop(): Promise<void>;
     start(): Promise<void>;
   };
-  /** Makes every gateway that offers it fetch the directory now rather than at its next poll. */
+  /** Makes the portal and every gateway that offers it fetch the directory now, not at their next poll. */
   refreshDirectories(): Promise<void>;
   /** Stops a gateway and starts it again with the same configuration, as an operator's restart. */
   restartGateway(gatewayId: string): Promise<void>;
+  /** Takes a gateway off the network (an outage) until `startGateway`. */
+  stopGateway(gatewayId: string): Promise<void>;
+  /** Starts a gateway stopped with `stopGateway`, with the same configuration and ports. */
+  startGateway(gatewayId: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
  * Starts a complete local federation from a `einmal dev init` folder: the registry (seeded with the
  * demo story), the development eID provider, each provider's adapter (mutual TLS that admits only
- * that provider's gateway), and a gateway per member with its access rules and information-system
- * certificates. Writes
- * `DIR/endpoints.json`, the machine-readable list of every endpoint and credential file.
+ * that provider's gateway), a gateway per member with its access rules and information-system
+ * certificates, and the portal. Writes `DIR/endpoints.json`, the machine-readable list of every
+ * endpoint and credential file.
  */
 export async function startFederation(options: StartFederationOptions): Promise<RunningFederation> {
   const dir = resolve(options.dir);
@@ -140,18 +150,22 @@ export async function startFederation(options: StartFederationOptions): Promise<
 
   const gatewayCount = manifest.members.length;
   const free =
-    options.ports === 'ephemeral' ? await findFreePorts(3 + gatewayCount * 4 + providers.length) : undefined;
+    options.ports === 'ephemeral' ? await findFreePorts(4 + gatewayCount * 4 + providers.length) : undefined;
   const port = (demo: number, index: number) => (free ? free[index]! : demo);
   const registryPort = port(demoPorts.registry, 0);
   const registryAdminPort = port(demoPorts.registryAdmin, 1);
   const eidPort = port(demoPorts.eid, 2);
+  const portalPort = port(demoPorts.portal, 3);
+  const portalUrl = `http://127.0.0.1:${portalPort}`;
+  // The portal is a confidential client of the eID provider; its secret lives as long as this run.
+  const portalClientSecret = randomBytes(24).toString('base64url');
   const gatewayPorts = manifest.members.map((m, i) => ({
-    peer: port(m.gateway.port, 3 + i * 4),
-    client: port(m.gateway.clientPort, 4 + i * 4),
-    admin: port(m.gateway.clientPort + 100, 5 + i * 4),
-    public: port(m.gateway.clientPort + 200, 6 + i * 4),
+    peer: port(m.gateway.port, 4 + i * 4),
+    client: port(m.gateway.clientPort, 5 + i * 4),
+    admin: port(m.gateway.clientPort + 100, 6 + i * 4),
+    public: port(m.gateway.clientPort + 200, 7 + i * 4),
   }));
-  const adapterPorts = providers.map(({ adapter }, i) => port(adapter.port, 3 + gatewayCount * 4 + i));
+  const adapterPorts = providers.map(({ adapter }, i) => port(adapter.port, 4 + gatewayCount * 4 + i));
 
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -162,6 +176,8 @@ export async function startFederation(options: StartFederationOptions): Promise<
       port: eidPort,
       stateDir: join(stateDir, 'eid'),
       log: log.child({ component: 'eid' }),
+      portalRedirectUris: [`${portalUrl}/auth/callback`],
+      portalClientSecret,
     });
     stops.push(() => eid.close());
 
@@ -208,6 +224,9 @@ export async function startFederation(options: StartFederationOptions): Promise<
       db: registry.db,
       federationDir: dir,
       gatewayAddresses,
+      gatewayPublicAddresses: Object.fromEntries(
+        manifest.members.map((m, i) => [m.gateway.id, `https://localhost:${gatewayPorts[i]!.public}`]),
+      ),
       eidIssuer: eid.issuer,
     });
     await registry.publish();
@@ -263,7 +282,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
       gatewayStarts.set(member.gateway.id, start);
       const running = await start();
       runningGateways.set(member.gateway.id, running);
-      stops.push(() => runningGateways.get(member.gateway.id)!.close());
+      stops.push(async () => runningGateways.get(member.gateway.id)?.close());
       gateways.push({
         id: member.gateway.id,
         member: member.id,
@@ -275,11 +294,28 @@ export async function startFederation(options: StartFederationOptions): Promise<
       });
     }
 
+    const portal: RunningPortal = await startPortal(
+      readPortalConfig({
+        PORTAL_HOST: '127.0.0.1',
+        PORTAL_PORT: String(portalPort),
+        PORTAL_PUBLIC_URL: portalUrl,
+        PORTAL_ANCHOR: file(manifest.rootCa),
+        PORTAL_CA: caBundle,
+        PORTAL_DIRECTORY_URL: `${registryUrl}/directory`,
+        PORTAL_DIRECTORY_CACHE: join(stateDir, 'portal-directory.jws'),
+        PORTAL_OIDC_CLIENT_SECRET: portalClientSecret,
+        PORTAL_SESSION_IDLE_SECONDS: options.portalSessionIdleSeconds?.toString(),
+      }),
+      log.child({ component: 'portal' }),
+    );
+    stops.push(() => portal.close());
+
     const endpoints: FederationEndpoints = {
       instance: manifest.instance,
       audience: DEMO_AUDIENCE,
       registry: { directory: `${registryUrl}/directory`, admin: `https://localhost:${registry.adminPort}` },
       eid: { issuer: eid.issuer },
+      portal: portal.url,
       adapters: adapterUrls,
       gateways,
       clients: manifest.members.flatMap((m) =>
@@ -313,13 +349,26 @@ export async function startFederation(options: StartFederationOptions): Promise<
         },
       },
       refreshDirectories: async () => {
-        await Promise.all([...runningGateways.values()].map((gateway) => gateway.refreshDirectory?.()));
+        await Promise.all([
+          ...[...runningGateways.values()].map((gateway) => gateway.refreshDirectory?.()),
+          portal.refreshDirectory(),
+        ]);
       },
       async restartGateway(id) {
         const start = gatewayStarts.get(id);
         if (!start) throw new TypeError(`unknown gateway ${id}`);
         await runningGateways.get(id)!.close();
         runningGateways.set(id, await start());
+      },
+      async stopGateway(id) {
+        if (!gatewayStarts.has(id)) throw new TypeError(`unknown gateway ${id}`);
+        await runningGateways.get(id)?.close();
+        runningGateways.delete(id);
+      },
+      async startGateway(id) {
+        const start = gatewayStarts.get(id);
+        if (!start) throw new TypeError(`unknown gateway ${id}`);
+        if (!runningGateways.has(id)) runningGateways.set(id, await start());
       },
       stop,
     };

@@ -35,6 +35,8 @@ export interface SeedOptions {
   readonly federationDir: string;
   /** Gateway id → address peers use; default `https://localhost:PORT` from the manifest. */
   readonly gatewayAddresses?: Readonly<Record<string, string>> | undefined;
+  /** Gateway id → base URL of its public listener (citizen and auditor APIs), listed for the portal. */
+  readonly gatewayPublicAddresses?: Readonly<Record<string, string>> | undefined;
   /** The eID issuer URL; default {@link DEV_EID_ISSUER}. Its JWKS is at `ISSUER/jwks`. */
   readonly eidIssuer?: string | undefined;
 }
@@ -48,7 +50,7 @@ export interface SeedResult {
 /**
  * Loads the demo federation (dev/demo-federation.ts, with the certificates `einmal dev init` wrote)
  * into the registry: members, subsystems, gateways with their auth certificate fingerprints,
- * services, the issuing CA and the development eID issuer. One transaction: all or nothing.
+ * services, the issuing CA and the development eID issuer (trusted for citizens and for auditors). One transaction: all or nothing.
  *
  * @example
  * await seedDevFederation({ db, federationDir: './federation' });
@@ -92,13 +94,17 @@ export async function seedDevFederation(options: SeedOptions): Promise<SeedResul
         addGateway(trx, {
           id,
           address: options.gatewayAddresses?.[id] ?? `https://localhost:${port}`,
+          publicAddress: options.gatewayPublicAddresses?.[id],
           authCertificateFingerprints: [gatewayFingerprints.get(id)!],
           clients: member.subsystems.map((s) => s.id),
         }),
       );
     }
     for (const service of demoServices) await step(() => addService(trx, service));
-    await step(() => addEidIssuer(trx, { issuer, jwksUri: `${issuer}/jwks`, acr: EIDAS_ACR }));
+    // The development provider also logs in the demo's auditors (staff accounts with the auditor role).
+    await step(() =>
+      addEidIssuer(trx, { issuer, jwksUri: `${issuer}/jwks`, acr: EIDAS_ACR, roles: ['auditor'] }),
+    );
   });
   return { added, skipped };
 }

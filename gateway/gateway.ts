@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely';
 import { createChainVerifier } from '../certs/index.ts';
 import type { Clock, Logger } from '../core/index.ts';
-import { createSignerCache, type SigningIdentity } from '../protocol/index.ts';
+import {
+  createSignerCache,
+  type DirectoryClient,
+  type RegistryRequest,
+  type SigningIdentity,
+} from '../protocol/index.ts';
 import { type Directory, subsystemOfPrinted } from '../schemas/index.ts';
 import { createAccessRuleCache } from './access/access-rule-store.ts';
 import { createAdminApp } from './admin/admin-app.ts';
@@ -12,7 +17,6 @@ import { createIsAuthenticator } from './consumer/information-systems.ts';
 import { createMessageIdClaims } from './consumer/message-id-claims.ts';
 import { createPeerClient, type PeerTls } from './consumer/peer-client.ts';
 import type { GatewayDb } from './db/tables.ts';
-import type { DirectoryClient, RegistryRequest } from './directory/index.ts';
 import { createDirectoryView, type DirectoryView } from './directory-view.ts';
 import { createEidVerifier } from './eid/index.ts';
 import { createAdapterClient } from './provider/adapter-client.ts';
@@ -163,6 +167,7 @@ export function createGateway(deps: GatewayDeps) {
     verifyCertificate: (der, usage) => chainVerifier.verify(der, { usage, at: new Date(clock()) }),
     adminToken: deps.adminToken,
     gatewayId: deps.gatewayId,
+    anchorPem: deps.anchorPem,
     tree: deps.nodeId,
   });
 

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractBundleArchive } from '../audit/bundle/index.ts';
 import { getRoot, verifyInclusion } from '../audit/index.ts';
 import { sampleAuditRecord } from '../bench/sample-audit-record.ts';
 import {
@@ -9,6 +14,7 @@ import {
   createChainVerifier,
   exportPrivateKeyPem,
   privateKeyObject,
+  toPem,
 } from '../certs/index.ts';
 import { type Database, migrateToLatest } from '../core/database/index.ts';
 import { silentLogger } from '../core/index.ts';
@@ -43,6 +49,8 @@ const now = T0 + 60 * MINUTE;
 let eidKey: CryptoKey;
 let auditor: IssuedCredential;
 let client: IssuedCredential;
+let directory: Directory;
+let anchorPem: string;
 /** message ids by fixture position */
 const ids: string[] = [];
 
@@ -161,10 +169,12 @@ beforeAll(async () => {
     audience: DEMO_AUDIENCE,
     clock: () => now,
   });
-  const directory: Directory = {
+  directory = {
     ...demoDirectory({ version: 1, issuedAt: new Date(T0) }),
     services: demoServices.map((s) => ({ ...s, purposes: [...s.purposes], legalBases: [...s.legalBases] })),
+    eidIssuers: [{ issuer: ISSUER, jwks: { keys: [jwk] }, acr: eidasAcrLevels(), roles: ['auditor'] }],
   };
+  anchorPem = toPem(pki.root.certificate);
   app = createPublicApp({
     db,
     log: silentLogger,
@@ -174,6 +184,7 @@ beforeAll(async () => {
     verifyCertificate: (der, usage) => verifier.verify(der, { usage, at: new Date(now) }),
     adminToken: 'test-admin-token-0123456789',
     gatewayId: TREE,
+    anchorPem,
     tree: TREE,
   });
   tracker = createOpenApiValidator(await (await app.request('/v3/openapi.json')).json());
@@ -506,7 +517,7 @@ describe('auditor API', () => {
     const wrong = await asHolder(client, '/audit/v1/records');
     expect([wrong.status, wrong.body.type]).toEqual([403, 'Audit.NotAuditor']);
     const citizen = await asCitizen('/audit/v1/records');
-    expect(citizen.status).toBe(401);
+    expect([citizen.status, citizen.body.type]).toEqual([403, 'Server.ServerProxy.TokenScope']);
   });
 
   it('filters by member, service, subject, time, status and outcome, hidden records included', async () => {
@@ -550,5 +561,123 @@ describe('auditor API', () => {
     expect((await asHolder(auditor, '/audit/v1/exchanges/not-a-uuid')).body.type).toBe(
       'Client.InvalidMessageId',
     );
+  });
+});
+
+describe('auditor API with a staff login (Bearer token)', () => {
+  const staffToken = (claims: JWTPayload = {}) =>
+    token({
+      sub: 'DESTAFF00001',
+      scope: 'openid audit.search',
+      roles: ['auditor'],
+      entitlements: ['urn:einmal:DEMO'],
+      ...claims,
+    });
+  const asStaff = async (path: string, bearer: string) => {
+    const response = await app.request(path, { headers: { authorization: `Bearer ${bearer}` } });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+
+  it('admits an auditor entitled to this member or the whole instance', async () => {
+    for (const entitlements of [['urn:einmal:DEMO'], ['urn:einmal:DEMO:GOV:munich']]) {
+      const { status, body } = await asStaff('/audit/v1/records', await staffToken({ entitlements }));
+      expect(status, JSON.stringify(entitlements)).toBe(200);
+      expect(body.records).toHaveLength(6);
+    }
+  });
+
+  it('refuses a staff token without the role, entitled elsewhere, or from an issuer not trusted for auditors', async () => {
+    const refused = async (bearer: string) => {
+      const { status, body } = await asStaff('/audit/v1/records', bearer);
+      return [status, body.type];
+    };
+    expect(await refused(await staffToken({ roles: [] }))).toEqual([403, 'Audit.NotAuditor']);
+    expect(
+      await refused(await staffToken({ entitlements: ['urn:einmal:DEMO:GOV:vehicle-authority'] })),
+    ).toEqual([403, 'Audit.NotAuditor']);
+    expect(await refused(await staffToken({ scope: 'openid audit.read' }))).toEqual([
+      403,
+      'Server.ServerProxy.TokenScope',
+    ]);
+    expect(await refused(await staffToken({ exp: Math.floor(now / 1000) - 120 }))).toEqual([
+      401,
+      'Server.ServerProxy.TokenExpired',
+    ]);
+    const trusted = directory;
+    directory = { ...trusted, eidIssuers: trusted.eidIssuers.map(({ roles: _roles, ...issuer }) => issuer) };
+    try {
+      expect(await refused(await staffToken())).toEqual([403, 'Audit.NotAuditor']);
+    } finally {
+      directory = trusted;
+    }
+  });
+
+  it('filters by client and error code and hands out a cursor per record', async () => {
+    const bearer = await staffToken();
+    const byError = await asStaff('/audit/v1/records?errorCode=Server.ServerProxy.AccessDenied', bearer);
+    expect(byError.body.records.map((r: any) => r.record.messageId)).toEqual([ids[4]]);
+    const byClient = await asStaff(`/audit/v1/records?client=${PERMITS}`, bearer);
+    expect(byClient.body.records).toHaveLength(6);
+    expect((await asStaff('/audit/v1/records?client=DEMO/GOV/other/app', bearer)).body.records).toEqual([]);
+    expect((await asStaff('/audit/v1/records?errorCode=Made.Up', bearer)).status).toBe(400);
+    const all = await asStaff('/audit/v1/records', bearer);
+    const after = await asStaff(`/audit/v1/records?cursor=${all.body.records[1].cursor}`, bearer);
+    expect(after.body.records.map((r: any) => r.record.messageId)).toEqual([3, 2, 1, 0].map((i) => ids[i]));
+  });
+
+  it('serves one record with the canonical text and its proof; a pending record has none', async () => {
+    const bearer = await staffToken();
+    const { status, body } = await asStaff(
+      `/audit/v1/record?tree=${encodeURIComponent(TREE)}&index=2`,
+      bearer,
+    );
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ tree: TREE, leafIndex: 2, record: { messageId: ids[2] } });
+    expect(body.checkpoint.size).toBe(4);
+    verifyInclusion({
+      leafIndex: 2,
+      treeSize: body.proof.treeSize,
+      leafHash: hashFromBase64(createHash('sha256').update('\0').update(body.canonical).digest('base64')),
+      proof: body.proof.inclusionProof.map((h: string) => hashFromBase64(h)),
+      root: hashFromBase64(body.checkpoint.root),
+    });
+    const pending = await asStaff(`/audit/v1/record?tree=${encodeURIComponent(TREE)}&index=5`, bearer);
+    expect([pending.body.proof, pending.body.checkpoint]).toEqual([null, null]);
+    expect((await asStaff(`/audit/v1/record?tree=${encodeURIComponent(TREE)}&index=99`, bearer)).status).toBe(
+      404,
+    );
+    expect((await asStaff('/audit/v1/record?tree=x&index=-1', bearer)).status).toBe(400);
+  });
+
+  it('lists the logs with their origin, size and latest witnessed checkpoint', async () => {
+    const { body } = await asStaff('/audit/v1/logs', await staffToken());
+    expect(body.logs).toHaveLength(1);
+    expect(body.logs[0]).toMatchObject({ tree: TREE, origin: TREE, size: 6, witnessed: { size: 4 } });
+    const served = await app.request('/log/v1/checkpoints');
+    const { checkpoints } = (await served.json()) as { checkpoints: { size: number; root: string }[] };
+    expect(checkpoints.find((c) => c.size === 4)?.root).toBe(body.logs[0].witnessed.root);
+  });
+
+  it('exports a log up to its latest witnessed checkpoint as a tar archive that unpacks to the bundle', async () => {
+    const response = await app.request(`/audit/v1/bundle?tree=${encodeURIComponent(TREE)}`, {
+      headers: { authorization: `Bearer ${await staffToken()}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/x-tar');
+    const dir = await mkdtemp(join(tmpdir(), 'einmal-archive-'));
+    try {
+      await extractBundleArchive(Readable.fromWeb(response.body as never), dir, { maxBytes: 1 << 24 });
+      const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+      // Six records are logged, four of them witnessed: an honest export verifies cleanly.
+      expect(manifest).toMatchObject({ tree: TREE, records: 4, treeSize: 4 });
+      const lines = (await readFile(join(dir, 'records.ndjson'), 'utf8')).trim().split('\n');
+      expect(lines.map((line) => JSON.parse(line).index)).toEqual([0, 1, 2, 3]);
+      expect(await readFile(join(dir, 'certificates.pem'), 'utf8')).toContain(
+        anchorPem.trim().split('\n')[1],
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect((await asStaff('/audit/v1/bundle?tree=unknown', await staffToken())).status).toBe(404);
   });
 });

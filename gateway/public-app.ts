@@ -20,15 +20,19 @@ export interface PublicAppDeps {
   /** Checks a TLS client certificate against the federation's CAs for a profile. */
   readonly verifyCertificate: VerifyCertificate;
   readonly adminToken: string | undefined;
-  /** The printed gateway id and this node's log tree, whose checkpoints and proofs are served. */
+  /** The printed gateway id: auditors' staff tokens must entitle them to its member. */
   readonly gatewayId: string;
+  /** This node's log tree, whose checkpoints and proofs are served. */
   readonly tree: string;
+  /** The configuration anchor (PEM), included in the export bundles auditors download. */
+  readonly anchorPem: string;
 }
 
 /**
  * The gateway's public listener (docs/protocol.md §12): the citizen API, the Data Tracker v3 endpoints,
  * the auditor API and the log's checkpoints and consistency proofs. Citizens authenticate with
- * their eID token, auditors with their certificate; the log's hashes are public.
+ * their eID token, auditors with their certificate or the token of their staff login; the log's
+ * hashes are public.
  */
 export function createPublicApp(deps: PublicAppDeps): Hono<{ Bindings: Partial<HttpBindings> }> {
   const app = new Hono<{ Bindings: Partial<HttpBindings> }>();

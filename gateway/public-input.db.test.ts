@@ -3,7 +3,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleAuditRecord } from '../bench/sample-audit-record.ts';
-import { certificateDer, createChainVerifier } from '../certs/index.ts';
+import { certificateDer, createChainVerifier, toPem } from '../certs/index.ts';
 import { type Database, migrateToLatest } from '../core/database/index.ts';
 import { silentLogger } from '../core/index.ts';
 import { DEMO_AUDIENCE } from '../dev/demo-federation.ts';
@@ -81,6 +81,7 @@ beforeAll(async () => {
     }),
     verifyCertificate: (der, usage) => verifier.verify(der, { usage, at: new Date(now) }),
     adminToken: 'test-admin-token-0123456789',
+    anchorPem: toPem(pki.root.certificate),
   });
   const log = createAuditLog({ db, tree: TREE, log: silentLogger });
   for (let i = 0; i < 3; i++) {
@@ -219,6 +220,10 @@ describe('the public APIs answer bad input with 4xx, never 5xx', () => {
     member: ['DEMO/GOV/munich'],
     service: ['DEMO/GOV/residents-office/register/address/v1'],
     subject: [ANNA],
+    client: ['DEMO/GOV/munich/parking-permits'],
+    errorCode: ['Server.ServerProxy.AccessDenied', 'Client.BadRequest'],
+    tree: [TREE],
+    index: ['0', '2', '3'],
     from: ['2020-01-01T00:00:00Z', '0001-01-01T00:00:00Z'],
     to: ['9999-12-31T23:59:59.999Z'],
     status: ['200', '403'],
@@ -264,9 +269,23 @@ describe('the public APIs answer bad input with 4xx, never 5xx', () => {
     ],
     [
       '/audit/v1/records',
-      ['member', 'service', 'subject', 'from', 'to', 'status', 'outcome', 'limit', 'cursor'],
+      [
+        'member',
+        'client',
+        'service',
+        'subject',
+        'from',
+        'to',
+        'status',
+        'outcome',
+        'errorCode',
+        'limit',
+        'cursor',
+      ],
       asAuditor,
     ],
+    ['/audit/v1/record', ['tree', 'index'], asAuditor],
+    ['/audit/v1/bundle', ['tree'], asAuditor],
   ] as const)('%s never answers 5xx to any query (property)', async (path, names, as) => {
     await fc.assert(
       fc.asyncProperty(query(names), async (qs) => {

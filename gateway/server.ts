@@ -13,12 +13,12 @@ import {
 } from '../certs/index.ts';
 import { type Database, migrateToLatest, openDatabase } from '../core/database/index.ts';
 import { type Logger, loadConfig, systemClock } from '../core/index.ts';
+import { createDirectoryClient, createRegistryFetch } from '../protocol/index.ts';
 import { parseGatewayId, printMemberId } from '../schemas/index.ts';
 import type { GatewayConfig } from './config.ts';
 import { gatewayConfigSchema } from './config.ts';
 import { gatewayMigrations } from './db/migrations.ts';
 import type { GatewayDb } from './db/tables.ts';
-import { createDirectoryClient, createRegistryFetch } from './directory/index.ts';
 import { createGateway } from './gateway.ts';
 import { answerParserRefusal } from './http/parser-refusal.ts';
 

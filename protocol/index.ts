@@ -29,6 +29,16 @@ export {
   verifyEs256,
   verifyJwsSignature,
 } from './compact-jws.ts';
+export { readCachedDirectory, writeCachedDirectory } from './directory-cache.ts';
+export {
+  createDirectoryClient,
+  type DirectoryClient,
+  type DirectoryClientOptions,
+  type DirectoryFetch,
+  type DirectoryFreshness,
+  type DirectoryResponse,
+  type ExchangeSide,
+} from './directory-client.ts';
 export {
   DIRECTORY_JWS_TYPE,
   type DirectorySigner,
@@ -67,6 +77,7 @@ export {
   type VerifiedRegistration,
   verifyRegistrationRequest,
 } from './registration-request.ts';
+export { createRegistryFetch, type RegistryFetch, type RegistryRequest } from './registry-fetch.ts';
 export {
   createSignerCache,
   type SignerCache,

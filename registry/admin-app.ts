@@ -45,7 +45,7 @@ function parseInput<S extends z.ZodType>(schema: S, input: unknown, code: ErrorC
  */
 export function createAdminApp(deps: AdminAppDeps): Hono<AdminEnv> {
   const app = new Hono<AdminEnv>();
-  const errors = errorHandlers({ log: deps.log });
+  const errors = errorHandlers({ log: deps.log, pathInLog: (path) => path });
   app.onError(errors.onError);
   app.notFound(errors.notFound);
   app.use('*', async function countAdminRequest(c, next) {

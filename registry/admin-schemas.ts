@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { directorySchema, printedSubsystemIdSchema } from '../schemas/index.ts';
+import { directorySchema, hasControlCharacter, printedSubsystemIdSchema } from '../schemas/index.ts';
 
 /*
  * Admin API bodies reuse the directory's entry schemas, so whatever the operator may enter is what
@@ -36,9 +36,17 @@ export const eidIssuerBodySchema = entries.eidIssuers.element;
 /** `POST /admin/cas`. */
 export const caBodySchema = entries.approvedCas.element;
 
+/** A value naming an entry: no control characters, which no entry holds (nor PostgreSQL, NUL). */
+const name = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !hasControlCharacter(value), 'Must not contain control characters');
+
 /** `POST /admin/revocations`; `revokedAt` defaults to now. */
 export const revocationBodySchema = z.strictObject({
-  issuer: z.string().min(1).max(1024),
+  issuer: name(1024),
   serialNumber: z
     .string()
     .regex(/^[0-9a-fA-F]{1,64}$/, 'Must be hex')
@@ -47,13 +55,13 @@ export const revocationBodySchema = z.strictObject({
 });
 
 /** The query naming an entry to remove: `?id=` for identified entries. */
-export const idQuerySchema = z.strictObject({ id: z.string().min(1).max(1200) });
+export const idQuerySchema = z.strictObject({ id: name(1200) });
 /** `DELETE /admin/eid-issuers?issuer=`. */
-export const issuerQuerySchema = z.strictObject({ issuer: z.string().min(1).max(2048) });
+export const issuerQuerySchema = z.strictObject({ issuer: name(2048) });
 /** `DELETE /admin/cas?name=`. */
-export const caQuerySchema = z.strictObject({ name: z.string().min(1).max(200) });
+export const caQuerySchema = z.strictObject({ name: name(200) });
 /** `DELETE /admin/revocations?issuer=&serialNumber=`. */
 export const revocationQuerySchema = z.strictObject({
-  issuer: z.string().min(1).max(1024),
+  issuer: name(1024),
   serialNumber: z.string().regex(/^[0-9a-fA-F]{1,64}$/, 'Must be hex'),
 });

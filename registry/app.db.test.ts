@@ -196,6 +196,45 @@ describe('registry admin API and directory', () => {
     }
   });
 
+  it('refuses a control character in any name, text or query value with 400, never 500', async () => {
+    // PostgreSQL text cannot hold NUL: what the admin API accepts must be storable.
+    const nul = 'x\u0000y';
+    const bodies: [string, unknown][] = [
+      ['members', { id: 'DEMO/GOV/nul-test', name: nul }],
+      ['services', { ...address, id: 'DEMO/GOV/residents-office/register/nul/v1', title: nul }],
+      ['services', { ...address, id: 'DEMO/GOV/residents-office/register/nul/v1', description: nul }],
+      ['groups', { id: 'DEMO/nul-test', description: nul, members: [] }],
+      ['revocations', { issuer: nul, serialNumber: 'ab' }],
+      ['cas', { name: nul, certificate: federation.rootPem }],
+    ];
+    for (const [kind, body] of bodies) {
+      const response = await post(`/admin/${kind}`, body);
+      expect([response.status, response.headers.get('x-road-error')], kind).toEqual([
+        400,
+        'Client.InvalidBody',
+      ]);
+    }
+    for (const query of [
+      'members?id=%00',
+      'subsystems?id=%00',
+      'gateways?id=%00',
+      'services?id=%00',
+      'groups?id=%00',
+      'eid-issuers?issuer=%00',
+      'cas?name=%00',
+      'revocations?issuer=%00&serialNumber=ab',
+    ]) {
+      const response = await admin(`/admin/${query}`, { method: 'DELETE' });
+      expect([response.status, response.headers.get('x-road-error')], query).toEqual([
+        400,
+        'Client.BadRequest',
+      ]);
+    }
+    // Line breaks in a description for people are text, not control.
+    const described = await post('/admin/groups', { id: 'DEMO/lines', description: 'one\ntwo', members: [] });
+    expect(described.status).toBe(201);
+  });
+
   it('never answers arbitrary JSON with a server error', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -58,6 +58,7 @@ const RESOURCES: readonly ResourceCli[] = [
     fields: [
       f('id', 'id', 'text', 'INSTANCE/CLASS/MEMBER/SERVERCODE'),
       f('address', 'address', 'text', 'https://HOST:PORT peers use'),
+      f('public-address', 'publicAddress', 'text', 'https://HOST:PORT of its citizen and auditor APIs'),
       f('fingerprint', 'authCertificateFingerprints', 'list', 'Auth certificate SHA-256 (repeatable)'),
       f('client', 'clients', 'list', 'Hosted client id (repeatable)'),
     ],
@@ -96,6 +97,7 @@ const RESOURCES: readonly ResourceCli[] = [
       f('issuer', 'issuer', 'text', 'Issuer URL (iss)'),
       f('jwks-uri', 'jwksUri', 'text', 'JWKS URL'),
       f('acr', 'acr', 'pairs', 'Accepted acr ACR=low|substantial|high (repeatable)'),
+      f('role', 'roles', 'list', 'Staff role it may assert: auditor (repeatable)'),
     ],
     key: [{ flag: 'issuer', param: 'issuer' }],
   },

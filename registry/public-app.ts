@@ -32,7 +32,7 @@ function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
  */
 export function createPublicApp(deps: PublicAppDeps): Hono {
   const app = new Hono();
-  const errors = errorHandlers({ log: deps.log });
+  const errors = errorHandlers({ log: deps.log, pathInLog: (path) => path });
   app.onError(errors.onError);
   app.notFound(errors.notFound);
   app.use('*', async function countPublicRequest(c, next) {

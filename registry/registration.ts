@@ -75,7 +75,7 @@ export function createRegistrationRoutes(deps: RegistrationRoutesDeps): Registra
 
 function createPublicRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistryDb>): Hono {
   const app = new Hono();
-  const errors = errorHandlers({ log: deps.log });
+  const errors = errorHandlers({ log: deps.log, pathInLog: (path) => path });
   app.onError(errors.onError);
   app.notFound(errors.notFound);
   app.use(
@@ -131,7 +131,7 @@ function createPublicRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistryDb>
 
 function createAdminRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistryDb>): Hono {
   const app = new Hono();
-  const errors = errorHandlers({ log: deps.log });
+  const errors = errorHandlers({ log: deps.log, pathInLog: (path) => path });
   app.onError(errors.onError);
   app.notFound(errors.notFound);
 

@@ -77,7 +77,7 @@ function forkView(fork: RecordedFork) {
 export function createWitnessReadRoutes(deps: { db: Kysely<RegistryDb>; log: Logger }): Hono {
   const { db } = deps;
   const app = new Hono();
-  const errors = errorHandlers({ log: deps.log });
+  const errors = errorHandlers({ log: deps.log, pathInLog: (path) => path });
   app.onError(errors.onError);
   app.notFound(errors.notFound);
 

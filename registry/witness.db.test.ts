@@ -73,7 +73,13 @@ const submit = (body: unknown) =>
 async function push(
   log: Uint8Array[],
   fromSize: number,
-  options: { origin?: string; signer?: IssuedCredential; chain?: string[]; proofLog?: Uint8Array[] } = {},
+  options: {
+    origin?: string;
+    signer?: IssuedCredential;
+    chain?: string[];
+    proofLog?: Uint8Array[];
+    time?: Date;
+  } = {},
 ) {
   const checkpoint = await signed({ log, ...options });
   const proofLog = options.proofLog ?? log;
@@ -158,6 +164,30 @@ describe('registry witness', () => {
   it('refuses a smaller log as shrunk', async () => {
     const response = await push(leaves(12), 0);
     expect(await codeOf(response)).toBe('Witness.LogShrunk');
+  });
+
+  it('refuses an old checkpoint sent again as shrunk, and keeps it as a fork only if it contradicts', async () => {
+    // Every checkpoint is public (the witness's history, the gateway's log endpoint): anyone can
+    // send one again. The one cosigned at size 5, and one signed before the witnessed one but
+    // never cosigned, say nothing against the log.
+    const cosigned = await app.request(`/witness/checkpoints/${encodeURIComponent(GATEWAY)}/5`);
+    const { checkpoint } = (await cosigned.json()) as { checkpoint: string };
+    const again = await submit({ checkpoint, consistencyProof: [], fromSize: 0 });
+    expect([again.status, await codeOf(again)]).toEqual([409, 'Witness.LogShrunk']);
+    const earlier = new Date(now.getTime() - 1_000);
+    const stale = await push(leaves(9), 0, { time: earlier });
+    expect([stale.status, await codeOf(stale)]).toEqual([409, 'Witness.LogShrunk']);
+    // Another root at a size the witness cosigned is a contradiction, however old it claims to be.
+    const rewritten = await push(leaves(5, 'rewritten'), 0, { time: earlier });
+    expect(await codeOf(rewritten)).toBe('Witness.LogShrunk');
+    const { forks } = (await (await app.request(`/witness/forks/${encodeURIComponent(GATEWAY)}`)).json()) as {
+      forks: { size: number; root: string }[];
+    };
+    expect(forks.map((f) => [f.size, f.root])).toEqual([
+      [13, hashToBase64(rootHash(leaves(13, 'rewritten')))],
+      [12, hashToBase64(rootHash(leaves(12)))],
+      [5, hashToBase64(rootHash(leaves(5, 'rewritten')))],
+    ]);
   });
 
   it('refuses a grown log whose history differs from the witnessed one', async () => {
@@ -295,6 +325,7 @@ describe('registry witness', () => {
     expect(forks.map((f) => [f.code, f.size, f.fromSize, f.witnessed.size])).toEqual([
       ['Witness.Fork', 13, 0, 13],
       ['Witness.LogShrunk', 12, 0, 13],
+      ['Witness.LogShrunk', 5, 0, 13],
       ['Witness.InconsistentCheckpoint', 20, 13, 13],
       // The tampered and the missing proof of one checkpoint are one entry; the proof from another
       // size (5) shows a stale gateway, not a contradiction, and is not kept.
@@ -308,7 +339,7 @@ describe('registry witness', () => {
     expect(signedFork).toMatchObject({ origin: GATEWAY, size: 13, root: fork.root });
     // Refusals before the signature and owner are established are not forks.
     const everything = (await (await app.request('/witness/forks')).json()) as { forks: any[] };
-    expect(everything.forks).toHaveLength(4);
+    expect(everything.forks).toHaveLength(5);
     const paged = (await (await app.request('/witness/forks?limit=3')).json()) as {
       forks: any[];
       next: number;
@@ -317,7 +348,7 @@ describe('registry witness', () => {
     const rest = (await (await app.request(`/witness/forks?after=${paged.next}`)).json()) as {
       forks: any[];
     };
-    expect(rest.forks.map((f) => f.size)).toEqual([17]);
+    expect(rest.forks.map((f) => f.size)).toEqual([20, 17]);
     const other = (await (
       await app.request(`/witness/forks/${encodeURIComponent(`${GATEWAY}#node2`)}`)
     ).json()) as {
@@ -354,7 +385,10 @@ describe('witness migration', () => {
   it('keeps the checkpoints witnessed before the history existed', async () => {
     const old = await createTestDatabase();
     try {
-      const { '0300_witness_history': _history, ...before } = registryMigrations.migrations;
+      // The registry as it was deployed before the history: every migration that sorts before it.
+      const before = Object.fromEntries(
+        Object.entries(registryMigrations.migrations).filter(([name]) => name < '0300_witness_history'),
+      );
       await migrateToLatest(old.db, { ...registryMigrations, migrations: before });
       const scoped = old.db.withSchema(registryMigrations.schema) as Kysely<any>;
       const row = {

@@ -16,6 +16,7 @@ import { checkExtendsWitnessed, parseOrigin, verifySignedCheckpoint } from './wi
 import { createWitnessReadRoutes } from './witness-reads.ts';
 import {
   cosignedView,
+  findCheckpointAt,
   findWitnessedCheckpoint,
   recordFork,
   saveWitnessedCheckpoint,
@@ -52,8 +53,9 @@ const CONTRADICTIONS = new Set(['Witness.Fork', 'Witness.LogShrunk', 'Witness.In
  *   witness key, keeps it and answers `{checkpoint, cosignature}`. The same size with the same root
  *   again answers the pair already witnessed. Refuses with `Witness.InvalidCheckpoint`,
  *   `Witness.UntrustedSigner`, `Witness.UnknownOrigin`, `Witness.ForeignSigner`, `Witness.Fork`,
- *   `Witness.LogShrunk` or `Witness.InconsistentCheckpoint`; a fork, a shrunk log and a proof from
- *   the witnessed size that does not verify are also recorded and served under `/forks`.
+ *   `Witness.LogShrunk` or `Witness.InconsistentCheckpoint`; a fork, a shrunk log (not an old
+ *   checkpoint sent again) and a proof from the witnessed size that does not verify are also
+ *   recorded and served under `/forks`.
  * - the reads of {@link createWitnessReadRoutes}: latest, by size, history, forks.
  *
  * @example
@@ -64,7 +66,7 @@ export function createWitnessRoutes(deps: WitnessRoutesDeps): Hono {
   const db = deps.db;
   const witnessChain = deps.signer.chain.map((cert) => Buffer.from(certificateDer(cert)).toString('base64'));
   const app = new Hono();
-  const errors = errorHandlers({ log: deps.log });
+  const errors = errorHandlers({ log: deps.log, pathInLog: (path) => path });
   app.onError(errors.onError);
   app.notFound(errors.notFound);
   app.use(
@@ -134,10 +136,10 @@ export function createWitnessRoutes(deps: WitnessRoutesDeps): Hono {
       // A concurrent first submission for the same origin may have landed in between: check again.
       accepted = (await accept()) ?? (await accept());
     } catch (error) {
-      if (contradicted && isContradiction(error, contradicted, submission)) {
+      if (contradicted && error instanceof EinmalError && CONTRADICTIONS.has(error.code)) {
         const refused = { checkpoint, gatewayId, submission, witnessed: contradicted, now, error };
         // The gateway hears of the refusal even when the evidence cannot be kept right now.
-        await keepFork(db, deps.log, refused).catch((failure) =>
+        await keepIfContradiction(db, deps.log, refused).catch((failure) =>
           deps.log.error(
             { err: failure, origin: checkpoint.origin },
             'a refused checkpoint could not be kept as a fork',
@@ -161,32 +163,42 @@ export function createWitnessRoutes(deps: WitnessRoutesDeps): Hono {
   return app;
 }
 
-/**
- * Whether a refusal shows the log is not the one witnessed: a fork, a shrunk log, or a proof from
- * the witnessed size that fails. A proof from another size only shows the gateway did not know
- * what was witnessed (e.g. it lost the answer), so it is refused without being kept.
- */
-function isContradiction(
-  error: unknown,
-  witnessed: WitnessedCheckpoint,
-  submission: CheckpointSubmission,
-): error is EinmalError {
-  if (!(error instanceof EinmalError) || !CONTRADICTIONS.has(error.code)) return false;
-  return error.code !== 'Witness.InconsistentCheckpoint' || submission.fromSize === witnessed.size;
+/** A checkpoint refused with one of {@link CONTRADICTIONS}, and what it was checked against. */
+interface RefusedCheckpoint {
+  readonly checkpoint: Checkpoint;
+  readonly gatewayId: string;
+  readonly submission: CheckpointSubmission;
+  readonly witnessed: WitnessedCheckpoint;
+  readonly now: Date;
+  readonly error: EinmalError;
 }
 
-async function keepFork(
+/**
+ * Keeps a refusal as a fork when it shows the log is not the one witnessed: a fork, a shrunk log,
+ * or a proof from the witnessed size that fails. A proof from another size only shows the gateway
+ * did not know what was witnessed (e.g. it lost the answer). A smaller checkpoint contradicts the
+ * witnessed one only if it is dated no earlier, or the witness cosigned another root at its size:
+ * every checkpoint ever signed is served publicly, so anyone can send an old one again, and that
+ * shows nothing about the log.
+ */
+async function keepIfContradiction(
   db: Kysely<RegistryDb>,
   log: Logger,
-  refused: {
-    checkpoint: Checkpoint;
-    gatewayId: string;
-    submission: CheckpointSubmission;
-    witnessed: WitnessedCheckpoint;
-    now: Date;
-    error: EinmalError;
-  },
+  refused: RefusedCheckpoint,
 ): Promise<void> {
+  const { checkpoint, submission, witnessed, error } = refused;
+  if (error.code === 'Witness.InconsistentCheckpoint' && submission.fromSize !== witnessed.size) return;
+  if (error.code === 'Witness.LogShrunk') {
+    const cosigned = await findCheckpointAt(db, checkpoint.origin, checkpoint.size);
+    const contradicts = cosigned
+      ? cosigned.root !== checkpoint.root
+      : Date.parse(checkpoint.time) >= witnessed.time.getTime();
+    if (!contradicts) return;
+  }
+  await keepFork(db, log, refused);
+}
+
+async function keepFork(db: Kysely<RegistryDb>, log: Logger, refused: RefusedCheckpoint): Promise<void> {
   const { checkpoint, submission, witnessed } = refused;
   await recordFork(db, {
     origin: checkpoint.origin,

@@ -11,10 +11,32 @@ import {
   printedServiceIdSchema,
   printMemberId,
 } from './identifiers.ts';
+import { hasControlCharacter } from './instant.ts';
 import { loaSchema, servicePolicySchema } from './service-policy.ts';
 
+/** Staff roles an eID issuer may be trusted to assert (docs/protocol.md §12). */
+export const STAFF_ROLES = ['auditor'] as const;
+
+/** A staff role. */
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
 const isoDateTime = z.iso.datetime({ offset: true });
-const text = (max: number) => z.string().min(1).max(max);
+/** A name or title: one line, no control characters (PostgreSQL text cannot even hold NUL). */
+const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !hasControlCharacter(value), 'Must not contain control characters');
+/** Prose for people: may run over lines, but holds no other control character. */
+const prose = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine(
+      (value) => !hasControlCharacter(value.replace(/[\t\n\r]/g, '')),
+      'Must not contain control characters other than line breaks and tabs',
+    );
 
 /** A PEM certificate (one `CERTIFICATE` block). The bytes are checked by certs/ where used. */
 export const pemCertificateSchema = z
@@ -49,6 +71,11 @@ const memberSchema = z.strictObject({
 const gatewaySchema = z.strictObject({
   id: printedGatewayIdSchema,
   address: httpsUrl,
+  /**
+   * The gateway's public listener (citizen, Data Tracker and auditor APIs, docs/protocol.md §12), so the
+   * portal finds every log it must ask; absent when the gateway offers none.
+   */
+  publicAddress: httpsUrl.optional(),
   authCertificateFingerprints: z.array(sha256HexSchema).min(1),
   clients: z.array(printedClientIdSchema),
 });
@@ -60,7 +87,7 @@ const groupSchema = z.strictObject({
     const parts = id.split('/');
     return parts.length === 2 && parts.every((part) => identifierPartSchema.safeParse(part).success);
   }, 'Group id must have the form INSTANCE/GROUPCODE'),
-  description: z.string().max(500),
+  description: prose(500),
   members: z.array(printedClientIdSchema),
 });
 
@@ -69,7 +96,13 @@ const eidIssuerSchema = z
     issuer: webUrl,
     jwksUri: webUrl.optional(),
     jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
-    acr: z.record(z.string().min(1).max(256), loaSchema),
+    acr: z.record(text(256), loaSchema),
+    /**
+     * Staff roles the federation lets this issuer assert in its access tokens' `roles` claim
+     * (RFC 9068 §7.2.1.1); `auditor` admits its auditors to the gateways' auditor APIs (docs/protocol.md §12).
+     * Absent: the issuer's tokens identify citizens only.
+     */
+    roles: z.array(z.enum(STAFF_ROLES)).max(STAFF_ROLES.length).optional(),
   })
   .refine((issuer) => issuer.jwksUri !== undefined || issuer.jwks !== undefined, {
     message: 'An eID issuer needs jwksUri or inline jwks',

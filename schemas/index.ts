@@ -10,6 +10,8 @@ export {
   type DirectoryService,
   directorySchema,
   pemCertificateSchema,
+  STAFF_ROLES,
+  type StaffRole,
   sha256HexSchema,
 } from './directory.ts';
 export { type DirectoryIndex, indexDirectory } from './directory-index.ts';

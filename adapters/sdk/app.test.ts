@@ -306,6 +306,15 @@ describe('adapter app', () => {
     expect(((await wrongMethod.json()) as { type: string }).type).toBe('Client.MethodNotAllowed');
   });
 
+  it('logs a refused path only as far as its service: what follows may name a citizen', async () => {
+    const { app, lines } = build();
+    const refused = await app.request(`/note/v1/${anna}`);
+    expect(refused.status).toBe(404);
+    const logged = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request refused');
+    expect(logged).toEqual([expect.objectContaining({ code: 'Client.UnknownService', path: '/note/v1/…' })]);
+    expect(lines.join('')).not.toContain(anna);
+  });
+
   it('lists its services and derives an OpenAPI 3.1 document from the schemas', async () => {
     const { kit } = build();
     const listed = await kit.request('/_einmal/services');

@@ -44,7 +44,12 @@ export function createAdapterApp(options: AdapterAppOptions): Hono {
 
   const app = new Hono({ strict: false });
   // A registry database that cannot be reached is `Server.Unavailable` (503: try again later).
-  const errors = errorHandlers({ log, unavailable: 'Server.Unavailable', notFound: 'Client.UnknownService' });
+  const errors = errorHandlers({
+    log,
+    unavailable: 'Server.Unavailable',
+    notFound: 'Client.UnknownService',
+    pathInLog: servicePart,
+  });
   app.onError(errors.onError);
   app.notFound(errors.notFound);
 
@@ -58,7 +63,9 @@ export function createAdapterApp(options: AdapterAppOptions): Hono {
 
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
-    onError: (c) => respondError(new EinmalError('Client.BodyTooLarge'), { log, request: c.req }).response,
+    onError: (c) =>
+      respondError(new EinmalError('Client.BodyTooLarge'), { log, request: c.req, pathInLog: servicePart })
+        .response,
   });
   for (const service of services) {
     app.all(serviceRoute(service), limit, (c) => answer(c, service, log));
@@ -159,3 +166,12 @@ function printablePath(path: readonly PropertyKey[]): string {
     .map((key) => (typeof key === 'number' || /^[A-Za-z0-9_-]{1,64}$/.test(String(key)) ? String(key) : '?'))
     .join('.');
 }
+
+/**
+ * The service part of a refused path, `/CODE/VERSION`: what follows is the caller's (a REST path
+ * may name a citizen, `/persons/DE…`), and no personal data belongs in the log.
+ */
+const servicePart = (path: string): string => {
+  const parts = path.split('/');
+  return parts.length > 3 ? `${parts.slice(0, 3).join('/')}/…` : path;
+};

@@ -1,10 +1,20 @@
+import { KeyObject, randomUUID } from 'node:crypto';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificateDer, toPem } from '../../certs/index.ts';
 import { commandGroups } from '../../cli/groups.ts';
 import { runCli } from '../../cli/run.ts';
-import { cosignCheckpoint, createCheckpoint, hashToBase64, signCheckpoint } from '../../protocol/index.ts';
+import {
+  canonicalJson,
+  cosignCheckpoint,
+  createCheckpoint,
+  hashToBase64,
+  signCheckpoint,
+  signRequestClaims,
+  signResponse,
+} from '../../protocol/index.ts';
+import type { AuditRecord } from '../../schemas/index.ts';
 import {
   type BundleFixture,
   type ChainedKey,
@@ -18,6 +28,7 @@ import { exportBundle } from './bundle-export.ts';
 import { BUNDLE_FILES, type BundleCheckpoint } from './bundle-format.ts';
 import { type BundleFailure, verifyBundles } from './bundle-verify.ts';
 import type { TrustedCheckpoint } from './checkpoint-checks.ts';
+import { jwsDigest } from './signature-trust.ts';
 
 const MUNICH_SIGNING = 'CN=DEMO/GOV/munich, O=DEMO/GOV/munich';
 
@@ -252,10 +263,97 @@ describe('offline verification trusts only the log owner, the witness and the an
     );
   });
 
+  it('refuses exchanges logged with an envelope the wrong member signed, or other than signed, although witnessed', async () => {
+    // What the log's owner can write before its checkpoint is cosigned: the witness sees only roots.
+    const record = JSON.parse((await canonicalsOf(honest))[0]!) as AuditRecord;
+    const claims = JSON.parse(Buffer.from(record.requestSignature!.split('.')[1]!, 'base64url').toString());
+    const signer = (key: ChainedKey, member: string) => ({
+      member,
+      privateKey: KeyObject.from(key.credential.keys.privateKey),
+      x5c: key.chain,
+    });
+    const munich = signer(fixture.keys.munich, 'DEMO/GOV/munich');
+    const residents = signer(fixture.keys.residents, 'DEMO/GOV/residents-office');
+    const exchange = (
+      requestSigner: typeof munich,
+      responseSigner: typeof munich,
+      edit: (r: AuditRecord) => AuditRecord = (r) => r,
+    ) => {
+      const id = randomUUID();
+      const requestJws = signRequestClaims({ ...claims, id }, requestSigner);
+      const response = signResponse(
+        { id, requestJws, status: 200, body: Buffer.from('{}'), now: Date.parse(record.logTime) },
+        responseSigner,
+      );
+      return canonicalJson(
+        edit({
+          ...record,
+          messageId: id,
+          requestSignature: requestJws,
+          requestDigest: jwsDigest(requestJws),
+          responseSignature: response.jws,
+          responseDigest: jwsDigest(response.jws),
+        }),
+      );
+    };
+    const fabricated = [
+      // an answer the consumer's operator signed itself, for an exchange that never took place
+      exchange(munich, munich),
+      // a request the provider's operator signed itself in the client's name
+      exchange(residents, residents),
+      // a real exchange logged under another citizen, for another purpose, hidden
+      exchange(munich, residents, (r) => ({ ...r, subject: 'DE99999' })),
+      exchange(munich, residents, (r) => ({
+        ...r,
+        purpose: 'traffic-offence',
+        hiddenUntil: '2030-01-01T00:00:00.000Z',
+      })),
+      // a successful exchange kept without its envelopes, or with another status than answered
+      exchange(munich, residents, (r) => ({
+        ...r,
+        requestSignature: null,
+        requestDigest: null,
+        responseSignature: null,
+        responseDigest: null,
+      })),
+      exchange(munich, residents, (r) => ({ ...r, status: 204 })),
+    ];
+    const dir = await forge({
+      records: (canonicals) => [...canonicals, ...fabricated],
+      sizes: (n) => [8, 16, 24, n],
+      signer: fixture.keys.munich,
+      cosigner: fixture.keys.witness,
+    });
+    const failures = await failuresOf(dir);
+    expect(failures.map((f) => [f.check, f.index, f.field, f.message])).toEqual([
+      [
+        'record',
+        24,
+        'responseSignature',
+        "signed by member DEMO/GOV/munich, not by the service's member DEMO/GOV/residents-office",
+      ],
+      [
+        'record',
+        25,
+        'requestSignature',
+        "signed by member DEMO/GOV/residents-office, not by the client's member DEMO/GOV/munich",
+      ],
+      ['record', 26, 'subject', "differs from the signed request's 'subject'"],
+      ['record', 27, 'purpose', "differs from the signed request's 'purpose'"],
+      ['record', 27, 'hiddenUntil', "differs from the signed request's 'hiddenUntil'"],
+      ['record', 28, 'requestSignature', 'a successful exchange without its signed request'],
+      ['record', 28, 'responseSignature', 'a successful exchange without its signed response'],
+      ['record', 29, 'status', "differs from the signed response's 'status'"],
+    ]);
+  });
+
   it('refuses records appended after the last checkpoint, unless allowed as unverified', async () => {
     const dir = await copy(honest);
     const canonicals = await canonicalsOf(honest);
-    const extra = [3, 4].map((i) => canonicals[i]!.replace(`permit-${i}`, `permit-${i}b`));
+    // Copies of signed exchanges at another time (no signature covers the log time).
+    const extra = [3, 4].map((i) =>
+      canonicals[i]!.replace(/"logTime":"[^"]+"/, `"logTime":"${new Date().toISOString()}"`),
+    );
     await writeFile(
       join(dir, BUNDLE_FILES.records),
       `${await read(dir, BUNDLE_FILES.records)}${extra
@@ -298,7 +396,7 @@ describe('offline verification trusts only the log owner, the witness and the an
       `UNVERIFIED ${dir.split('/').at(-1)}: records 24..25 are past the last witnessed checkpoint; accepted because of --allow-unwitnessed, but nothing shows they were not changed`,
     );
     expect(out.at(-1)).toMatch(
-      /^OK: verified 26 records .*; 2 of them UNVERIFIED \(past the last witnessed checkpoint\)$/,
+      /^OK: verified 26 records .*; 2 of them UNVERIFIED \(past the last witnessed checkpoint\); 1 of the logs NOT CHECKED against a trusted recent checkpoint$/,
     );
   });
 
@@ -315,7 +413,14 @@ describe('offline verification trusts only the log owner, the witness and the an
     lines[20] = JSON.stringify(edited);
     await writeFile(join(dir, BUNDLE_FILES.records), `${lines.join('\n')}\n`);
 
+    const edit = expect.objectContaining({
+      check: 'record',
+      index: 20,
+      field: 'userId',
+      message: "differs from the signed request's 'userId'",
+    });
     expect(await failuresOf(dir)).toEqual([
+      edit,
       expect.objectContaining({
         check: 'bundle',
         message: expect.stringMatching(
@@ -324,6 +429,7 @@ describe('offline verification trusts only the log owner, the witness and the an
       }),
     ]);
     expect(await failuresOf(dir, [await trustedAt(24)])).toEqual([
+      edit,
       {
         bundle: expect.any(String),
         check: 'trusted',
@@ -341,7 +447,17 @@ describe('offline verification trusts only the log owner, the witness and the an
     // On its own, a bundle cut at an earlier witnessed checkpoint looks honest ...
     const alone = await verify(dir);
     expect(alone.ok).toBe(true);
-    expect(alone.bundles[0]).toMatchObject({ records: 16, checkpoints: 2 });
+    expect(alone.bundles[0]).toMatchObject({ records: 16, checkpoints: 2, trusted: [] });
+    // ... and the command line says what was not checked.
+    await writeFile(join(fixture.work, 'root.pem'), anchorPem);
+    const { code, out } = await cli('verify', dir, '--anchor', join(fixture.work, 'root.pem'));
+    expect(code).toBe(0);
+    expect(out).toContain(
+      'NOT CHECKED rolled-back: no trusted recent checkpoint (--witness or --trusted-checkpoint), so nothing shows the log did not go on past its last checkpoint (a rollback or a cut would verify too)',
+    );
+    expect(out.at(-1)).toMatch(
+      /^OK: verified 16 records .*; 1 of the logs NOT CHECKED against a trusted recent checkpoint$/,
+    );
     // ... but not against the witness's newer checkpoint.
     expect(await failuresOf(dir, [await trustedAt(24)])).toEqual([
       {

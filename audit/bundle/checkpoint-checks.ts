@@ -1,6 +1,8 @@
+import type { VerifiedCertificate } from '../../certs/index.ts';
 import {
   CHECKPOINT_TYPE,
   type Checkpoint,
+  type CheckpointOrigin,
   COSIGNATURE_TYPE,
   type CosignedCheckpoint,
   canonicalJson,
@@ -96,11 +98,12 @@ export function checkCheckpoints(input: {
   for (const entry of input.checkpoints) {
     const { size } = entry;
     const problem = (message: string) => problems.push({ size, message });
-    const checkpoint = checkStatement(entry.jws, input);
-    if (typeof checkpoint === 'string') {
-      problem(checkpoint);
+    const statement = checkStatement(entry.jws, input);
+    if (typeof statement === 'string') {
+      problem(statement);
       continue;
     }
+    const { checkpoint } = statement;
     if (checkpoint.size !== size || checkpoint.root !== entry.root) {
       problem(
         `the signed checkpoint says size ${checkpoint.size}, root ${checkpoint.root}; the stored row differs`,
@@ -118,7 +121,7 @@ export function checkCheckpoints(input: {
       counts = false;
     } else {
       const cosigned = checkCosignature(entry.cosignature, checkpoint, input);
-      if (cosigned !== undefined) {
+      if (typeof cosigned === 'string') {
         problem(cosigned);
         counts = false;
       }
@@ -170,6 +173,39 @@ export function checkCheckpoints(input: {
 
 type Rules = { readonly origin: string; readonly trust: SignatureTrust };
 
+/** A checkpoint that counts by rules 1, 2 and 4, with the certificates that signed and cosigned it. */
+export interface WitnessedCheckpoint {
+  readonly checkpoint: Checkpoint;
+  /** The log its origin names: the gateway, the node, the member that owns them. */
+  readonly log: CheckpointOrigin;
+  /** The log owner's signing certificate, as the chain check found it. */
+  readonly signer: VerifiedCertificate;
+  /** The witness's certificate. */
+  readonly witness: VerifiedCertificate;
+}
+
+/**
+ * Rules 1, 2 and 4 for one cosigned checkpoint on its own, e.g. the one an evidence file or a
+ * citizen's proof leads to: signed by the signing certificate of the member that owns the gateway
+ * its origin names, cosigned over exactly it by the registry's witness certificate, both chaining
+ * to the anchor at the checkpoint's time. `origin`, when given, is the log it must be of; without
+ * it, any gateway's log. A string names why it does not count.
+ *
+ * @example
+ * const checked = checkCosignedCheckpoint({ checkpoint: jws, cosignature }, { trust });
+ * if (typeof checked === 'string') throw new EinmalError('Audit.InvalidCheckpoint', { message: checked });
+ */
+export function checkCosignedCheckpoint(
+  cosigned: CosignedCheckpoint,
+  rules: { readonly trust: SignatureTrust; readonly origin?: string },
+): WitnessedCheckpoint | string {
+  const statement = checkStatement(cosigned.checkpoint, rules);
+  if (typeof statement === 'string') return statement;
+  const witness = checkCosignature(cosigned.cosignature, statement.checkpoint, rules);
+  if (typeof witness === 'string') return witness;
+  return { ...statement, witness };
+}
+
 /** Checks the trusted checkpoint by rules 1, 2 and 4, and against a bundle checkpoint of its size. */
 function checkTrusted(
   trusted: TrustedCheckpoint,
@@ -177,11 +213,12 @@ function checkTrusted(
   signed: readonly SignedRoot[],
 ): { size: number; root: Uint8Array } | { size: number; problem: string } {
   const from = `from ${trusted.source}`;
-  const checkpoint = checkStatement(trusted.checkpoint, rules);
-  if (typeof checkpoint === 'string') return { size: 0, problem: `${checkpoint} (${from})` };
+  const statement = checkStatement(trusted.checkpoint, rules);
+  if (typeof statement === 'string') return { size: 0, problem: `${statement} (${from})` };
+  const { checkpoint } = statement;
   const fail = (problem: string) => ({ size: checkpoint.size, problem: `${problem} (${from})` });
   const cosigned = checkCosignature(trusted.cosignature, checkpoint, rules);
-  if (cosigned !== undefined) return fail(cosigned);
+  if (typeof cosigned === 'string') return fail(cosigned);
   const root = hashFromBase64(checkpoint.root);
   const same = signed.find((s) => s.size === checkpoint.size);
   if (same && !equalHashes(same.root, root)) {
@@ -192,8 +229,14 @@ function checkTrusted(
   return { size: checkpoint.size, root };
 }
 
-/** Rules 1 and 2 for one checkpoint JWS; a string names why it does not count. */
-function checkStatement(jws: string, rules: Rules): Checkpoint | string {
+/**
+ * Rules 1 and 2 for one checkpoint JWS (of the log `rules.origin` when given, else of any
+ * gateway's log); a string names why it does not count.
+ */
+function checkStatement(
+  jws: string,
+  rules: { readonly trust: SignatureTrust; readonly origin?: string },
+): Pick<WitnessedCheckpoint, 'checkpoint' | 'log' | 'signer'> | string {
   const claimed = readCheckpointClaim(jws);
   if (claimed === undefined) {
     return 'checkpoint signature: not a checkpoint statement (a JWS whose payload is a canonical checkpoint)';
@@ -201,20 +244,25 @@ function checkStatement(jws: string, rules: Rules): Checkpoint | string {
   const parsed = rules.trust.check(jws, { usage: 'signing', at: new Date(claimed.time) });
   if (typeof parsed === 'string') return `checkpoint signature: ${parsed}`;
   if (parsed.typ !== CHECKPOINT_TYPE) return `checkpoint signature: typ is not ${CHECKPOINT_TYPE}`;
-  if (claimed.origin !== rules.origin) {
+  if (rules.origin !== undefined && claimed.origin !== rules.origin) {
     return `signed for log '${claimed.origin}', not this bundle's log '${rules.origin}'`;
   }
-  // The caller checked that `rules.origin` is a gateway log origin.
-  const { gatewayId, member } = parseCheckpointOrigin(rules.origin)!;
-  const signer = parsed.member ? printMemberId(parsed.member) : undefined;
-  if (signer !== member) {
-    return `checkpoint signature: signed by ${signer ? `member ${signer}` : 'a certificate naming no member'}; only a signing certificate of ${member}, the member of gateway ${gatewayId}, counts`;
+  const log = parseCheckpointOrigin(claimed.origin);
+  if (!log) return `signed for '${claimed.origin}', which is not the log of a gateway`;
+  const { member } = parsed.certificate;
+  const signer = member ? printMemberId(member) : undefined;
+  if (signer !== log.member) {
+    return `checkpoint signature: signed by ${signer ? `member ${signer}` : 'a certificate naming no member'}; only a signing certificate of ${log.member}, the member of gateway ${log.gatewayId}, counts`;
   }
-  return claimed;
+  return { checkpoint: claimed, log, signer: parsed.certificate };
 }
 
-/** Rule 4: `undefined` when `cosignature` is the witness's over exactly `checkpoint`. */
-function checkCosignature(cosignature: string, checkpoint: Checkpoint, rules: Rules): string | undefined {
+/** Rule 4: the witness's certificate when `cosignature` is the witness's over exactly `checkpoint`. */
+function checkCosignature(
+  cosignature: string,
+  checkpoint: Checkpoint,
+  rules: { readonly trust: SignatureTrust },
+): VerifiedCertificate | string {
   const parsed = rules.trust.check(cosignature, { usage: 'witness', at: new Date(checkpoint.time) });
   if (typeof parsed === 'string') {
     return `witness cosignature: ${parsed}; only the registry's witness certificate counts`;
@@ -224,7 +272,7 @@ function checkCosignature(cosignature: string, checkpoint: Checkpoint, rules: Ru
   if (!covered.success || canonicalJson(covered.data) !== canonicalJson(checkpoint)) {
     return 'witness cosignature: it covers another checkpoint';
   }
-  return undefined;
+  return parsed.certificate;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { AuditRecord } from '../../schemas/index.ts';
 /** What pairing needs of a record. */
 export type PairingFields = Pick<
   AuditRecord,
-  'outcome' | 'side' | 'messageId' | 'client' | 'service' | 'requestDigest'
+  'outcome' | 'side' | 'messageId' | 'client' | 'service' | 'subject' | 'requestDigest'
 >;
 
 /** A consumer record whose exchange has no matching provider record in the bundles given. */
@@ -19,13 +19,16 @@ interface Side {
   readonly index: number;
   readonly client: string | null;
   readonly service: string | null;
+  readonly subject: string | null;
   readonly requestDigest: string | null;
 }
 
 /**
- * Pairs the two sides of each exchange across bundles (docs/protocol.md §12.3): every successful consumer
- * record needs a successful provider record with the same message id, client, service and request
- * digest. Provider records without a consumer are not counted: their consumer may be a gateway
+ * Pairs the two sides of each exchange across bundles (docs/protocol.md §12.3): every successful
+ * consumer record needs a successful provider record with the same message id, client, service,
+ * subject and request digest. The subject of a citizen's eID token is signed by neither gateway
+ * (only the token's digest is), so the two records must at least agree on it. Provider records
+ * without a consumer are not counted: their consumer may be a gateway
  * whose bundle was not given.
  *
  * @example
@@ -45,6 +48,7 @@ export function createExchangePairing() {
         index,
         client: record.client,
         service: record.service,
+        subject: record.subject,
         requestDigest: record.requestDigest,
       };
       (record.side === 'consumer' ? consumers : providers).set(record.messageId, side);
@@ -59,7 +63,7 @@ export function createExchangePairing() {
           unpaired.push({ ...base, reason: 'no provider record with this message id' });
           continue;
         }
-        const differing = (['client', 'service', 'requestDigest'] as const).filter(
+        const differing = (['client', 'service', 'subject', 'requestDigest'] as const).filter(
           (f) => consumer[f] !== provider[f],
         );
         if (differing.length > 0) {

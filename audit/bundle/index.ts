@@ -1,3 +1,4 @@
+export { extractBundleArchive, writeBundleArchive } from './bundle-archive.ts';
 export {
   type ExportBundleOptions,
   type ExportedBundle,
@@ -21,5 +22,23 @@ export {
   type VerifyReport,
   verifyBundles,
 } from './bundle-verify.ts';
-export type { TrustedCheckpoint } from './checkpoint-checks.ts';
+export {
+  checkCosignedCheckpoint,
+  type TrustedCheckpoint,
+  type WitnessedCheckpoint,
+} from './checkpoint-checks.ts';
+export {
+  type CheckpointCache,
+  EVIDENCE_FORMAT,
+  type Evidence,
+  type EvidenceItem,
+  evidenceItemSchema,
+  evidenceSchema,
+  parseEvidence,
+  readCanonicalRecord,
+  type VerifiedEvidence,
+  verifyEvidenceItem,
+} from './evidence.ts';
+export { type CheckedRecord, checkRecord, type RecordProblem } from './record-checks.ts';
+export { createSignatureTrust, type SignatureTrust } from './signature-trust.ts';
 export { createWitnessReader, readTrustedCheckpointFile } from './trusted-checkpoint.ts';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, hashFromBase64, toPlainBytes } from '../../protocol/index.ts';
-import { type AuditRecord, auditRecordSchema } from '../../schemas/index.ts';
+import { type AuditRecord, auditRecordSchema, printMemberId } from '../../schemas/index.ts';
 import { validateAuditRecord } from './record-validate.ts';
-import { jwsDigest, type SignatureTrust } from './signature-trust.ts';
+import { jwsDigest, type ParsedJws, type SignatureTrust } from './signature-trust.ts';
 
 const LEAF_PREFIX = new Uint8Array([0x00]);
 
@@ -25,7 +25,8 @@ export interface CheckedRecord {
 /**
  * Checks one record of a bundle: its text is canonical JSON (RFC 8785) of a valid audit record,
  * its bytes hash to the leaf the tree store holds, and, for an exchange that succeeded, both JWS
- * verify with their `x5c` signer chaining to the anchor and match the record's digests and ids.
+ * are there and verify with their `x5c` signer chaining to the anchor, the request signed by the
+ * client's member and the response by the service's, and the record holds what they signed.
  * Signatures of rejected requests are not checked: a forged request is logged as it came.
  *
  * @example
@@ -81,7 +82,7 @@ export function checkRecord(input: {
  * escapes (what every audit record is) is canonical exactly when `JSON.stringify` reproduces the
  * text, several times faster than re-serialising; anything else takes the full path.
  */
-function isCanonical(text: string, parsed: unknown): boolean {
+export function isCanonical(text: string, parsed: unknown): boolean {
   if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && !text.includes('\\')) {
     const keys = Object.keys(parsed);
     let flat = true;
@@ -98,10 +99,43 @@ function isCanonical(text: string, parsed: unknown): boolean {
   }
 }
 
+/** JWS `typ` of the signed request and response (docs/protocol.md §3.2, §6.1). */
+const REQUEST_TYPE = 'einmal-req+jws';
+const RESPONSE_TYPE = 'einmal-res+jws';
+
+/** The request claims an exchange record copies, and the record field that holds each. */
+const SIGNED_FIELDS = [
+  ['id', 'messageId'],
+  ['client', 'client'],
+  ['service', 'service'],
+  ['method', 'method'],
+  ['path', 'path'],
+  ['userId', 'userId'],
+  ['issue', 'issue'],
+  ['purpose', 'purpose'],
+  ['legalBasis', 'legalBasis'],
+  ['consentRef', 'consentRef'],
+  ['hiddenUntil', 'hiddenUntil'],
+  ['hiddenReason', 'hiddenReason'],
+  ['eid', 'eidDigest'],
+] as const;
+
+/** The member (`INSTANCE/CLASS/MEMBER`) of a printed client or service id. */
+const memberPart = (id: string | null): string | null => (id === null ? null : id.split('/', 3).join('/'));
+
+/**
+ * The signatures of a successful exchange, which make its record evidence: both envelopes are
+ * there, each is signed by the member it speaks for (the request by the client's member, the
+ * response by the service's, as the gateways checked before serving), and the record says what was
+ * signed. So neither side's operator can log an exchange that did not happen, or log it under
+ * another subject, purpose or hiding than the client signed, and still pass verification.
+ */
 function checkSignatures(record: AuditRecord, trust: SignatureTrust, problems: RecordProblem[]): number {
   const at = new Date(record.logTime);
   let verified = 0;
-  if (record.requestSignature !== null) {
+  if (record.requestSignature === null) {
+    problems.push({ field: 'requestSignature', message: 'a successful exchange without its signed request' });
+  } else {
     const jws = record.requestSignature;
     if (record.requestDigest !== jwsDigest(jws)) {
       problems.push({ field: 'requestDigest', message: 'does not match the request signature' });
@@ -111,19 +145,29 @@ function checkSignatures(record: AuditRecord, trust: SignatureTrust, problems: R
       problems.push({ field: 'requestSignature', message: request });
     } else {
       verified += 1;
+      if (request.typ !== REQUEST_TYPE) {
+        problems.push({ field: 'requestSignature', message: `typ is not ${REQUEST_TYPE}` });
+      }
+      checkSigner(request, memberPart(record.client), 'requestSignature', "client's", problems);
       const claims = request.payload;
-      for (const [claim, field] of [
-        ['id', 'messageId'],
-        ['client', 'client'],
-        ['service', 'service'],
-      ] as const) {
+      for (const [claim, field] of SIGNED_FIELDS) {
         if (claims[claim] !== record[field]) {
           problems.push({ field, message: `differs from the signed request's '${claim}'` });
         }
       }
+      // With an eID token the subject is the token's, which the provider verified; a declared
+      // subject is signed, and the token's must equal it.
+      if ((claims.subject !== null || claims.eid === null) && claims.subject !== record.subject) {
+        problems.push({ field: 'subject', message: "differs from the signed request's 'subject'" });
+      }
     }
   }
-  if (record.responseSignature !== null) {
+  if (record.responseSignature === null) {
+    problems.push({
+      field: 'responseSignature',
+      message: 'a successful exchange without its signed response',
+    });
+  } else {
     const jws = record.responseSignature;
     if (record.responseDigest !== jwsDigest(jws)) {
       problems.push({ field: 'responseDigest', message: 'does not match the response signature' });
@@ -133,8 +177,15 @@ function checkSignatures(record: AuditRecord, trust: SignatureTrust, problems: R
       problems.push({ field: 'responseSignature', message: response });
     } else {
       verified += 1;
+      if (response.typ !== RESPONSE_TYPE) {
+        problems.push({ field: 'responseSignature', message: `typ is not ${RESPONSE_TYPE}` });
+      }
+      checkSigner(response, memberPart(record.service), 'responseSignature', "service's", problems);
       if (response.payload.id !== record.messageId) {
         problems.push({ field: 'messageId', message: "differs from the signed response's 'id'" });
+      }
+      if (response.payload.status !== record.status) {
+        problems.push({ field: 'status', message: "differs from the signed response's 'status'" });
       }
       if (record.requestDigest !== null && response.payload.req !== record.requestDigest) {
         problems.push({ field: 'responseSignature', message: 'the signed response answers another request' });
@@ -142,4 +193,20 @@ function checkSignatures(record: AuditRecord, trust: SignatureTrust, problems: R
     }
   }
   return verified;
+}
+
+function checkSigner(
+  parsed: ParsedJws,
+  expected: string | null,
+  field: 'requestSignature' | 'responseSignature',
+  whose: string,
+  problems: RecordProblem[],
+): void {
+  const signer = parsed.certificate.member ? printMemberId(parsed.certificate.member) : null;
+  if (signer === null || signer !== expected) {
+    problems.push({
+      field,
+      message: `signed by ${signer ? `member ${signer}` : 'a certificate naming no member'}, not by the ${whose} member${expected ? ` ${expected}` : ''}`,
+    });
+  }
 }

@@ -63,8 +63,11 @@ export function checkRecordChunk(
     signatures += checked.signatures;
     leaves.set(checked.leaf, i * 32);
     if (pairs && checked.record) {
-      const { outcome, side, messageId, client, service, requestDigest } = checked.record;
-      pairs.push({ line: i, record: { outcome, side, messageId, client, service, requestDigest } });
+      const { outcome, side, messageId, client, service, subject, requestDigest } = checked.record;
+      pairs.push({
+        line: i,
+        record: { outcome, side, messageId, client, service, subject, requestDigest },
+      });
     }
   }
   return { lines: lines.length, indices, leaves, problems, signatures, pairs };

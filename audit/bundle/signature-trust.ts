@@ -4,10 +4,10 @@ import {
   type ChainVerifier,
   createChainVerifier,
   parseCertificateBundle,
+  type VerifiedCertificate,
 } from '../../certs/index.ts';
 import { isEinmalError } from '../../core/errors/index.ts';
 import { parseJsonObject, readX5c, sha256Base64Url, verifyEs256 } from '../../protocol/index.ts';
-import type { MemberId } from '../../schemas/index.ts';
 
 /** Why a signature is not accepted, in words an auditor can act on. */
 export type SignatureProblem = string;
@@ -17,8 +17,8 @@ export interface ParsedJws {
   readonly typ: unknown;
   readonly x5c: readonly string[];
   readonly payload: Record<string, unknown>;
-  /** The member the signer's certificate names, when it names one. */
-  readonly member: MemberId | undefined;
+  /** The signer's certificate as the chain check found it (its member, its chain to the anchor). */
+  readonly certificate: VerifiedCertificate;
 }
 
 /**
@@ -48,23 +48,17 @@ const MAX_CHAIN_LENGTH = 10;
 /**
  * Builds the trust for one verification run. `anchorsPem` are the trust anchors (the federation
  * root); `intermediatesPem` the CA certificates that may link a signer to them (the bundle's
- * `certificates.pem`: a certificate there is used only if it chains to an anchor).
+ * `certificates.pem`: a certificate there is used only if it chains to an anchor). Or a chain
+ * `verifier` built elsewhere, e.g. from a verified directory with its revocations.
  *
  * @example
  * const trust = createSignatureTrust({ anchorsPem: rootPem, intermediatesPem: bundleCertificates });
  * const parsed = trust.check(record.requestSignature, { usage: 'signing', at: new Date(record.logTime) });
  */
-export function createSignatureTrust(options: {
-  anchorsPem: string;
-  intermediatesPem: string;
-}): SignatureTrust {
-  const intermediates = options.intermediatesPem.trim()
-    ? parseCertificateBundle(options.intermediatesPem)
-    : [];
-  const verifier: ChainVerifier = createChainVerifier({
-    anchors: parseCertificateBundle(options.anchorsPem),
-    intermediates,
-  });
+export function createSignatureTrust(
+  options: { anchorsPem: string; intermediatesPem: string } | { verifier: ChainVerifier },
+): SignatureTrust {
+  const verifier = 'verifier' in options ? options.verifier : verifierOf(options);
   const headers = new Map<string, { typ: unknown; x5c: string[]; signer: Signer } | SignatureProblem>();
 
   function readHeader(segment: string) {
@@ -84,9 +78,9 @@ export function createSignatureTrust(options: {
       const [h, p, s] = parts as [string, string, string];
       const header = readHeader(h);
       if (typeof header === 'string') return header;
-      let member: MemberId | undefined;
+      let certificate: VerifiedCertificate;
       try {
-        member = verifier.verify(header.signer.der, { at, ...(usage ? { usage } : {}) }).member;
+        certificate = verifier.verify(header.signer.der, { at, ...(usage ? { usage } : {}) });
       } catch (error) {
         return untrustedSigner(header.signer.subject, error, usage, at);
       }
@@ -96,9 +90,16 @@ export function createSignatureTrust(options: {
         return 'the signature does not verify';
       const payload = parseJsonObject(Buffer.from(p, 'base64url'));
       if (payload === undefined) return 'the signed payload is not a JSON object';
-      return { typ: header.typ, x5c: header.x5c, payload, member };
+      return { typ: header.typ, x5c: header.x5c, payload, certificate };
     },
   };
+}
+
+function verifierOf(options: { anchorsPem: string; intermediatesPem: string }): ChainVerifier {
+  const intermediates = options.intermediatesPem.trim()
+    ? parseCertificateBundle(options.intermediatesPem)
+    : [];
+  return createChainVerifier({ anchors: parseCertificateBundle(options.anchorsPem), intermediates });
 }
 
 function parseHeader(segment: string) {

@@ -155,8 +155,13 @@ export const ERROR_CODES = {
   'Audit.InvalidBundle': spec(400, 'The audit bundle is invalid'),
   'Audit.RangeError': spec(400, 'The requested tree size or index is out of range'),
   'Audit.InvalidRecord': spec(400, 'The audit record is not representable as canonical JSON'),
-  'Audit.NotAuditor': spec(403, 'An auditor certificate is required'),
+  'Audit.NotAuditor': spec(403, 'An auditor certificate or auditor login is required'),
+  'Audit.InvalidEvidence': spec(400, 'The evidence file is invalid'),
   'Audit.NotController': spec(403, 'Only the data controller may disclose records'),
+
+  // Portal (citizens' and auditors' web application).
+  'Portal.LoginFailed': spec(401, 'The login could not be completed'),
+  'Portal.InvalidForm': spec(403, 'The form is outdated or was not sent from the portal'),
 
   'Server.InternalError': spec(500, 'Internal error'),
   'Server.Unavailable': spec(503, 'The service is temporarily unavailable'),

@@ -99,9 +99,19 @@ describe('respondError', () => {
     ]);
   });
 
+  it('keeps the path out of the log line unless the service says what of it may be named', () => {
+    const { log, lines } = memoryLog();
+    errorHandlers({ log }).notFound({ req: { method: 'GET', path: '/persons/DE65402138797' } });
+    errorHandlers({ log, pathInLog: (path) => path.split('/').slice(0, 2).join('/') }).notFound({
+      req: { method: 'GET', path: '/persons/DE65402138797' },
+    });
+    expect(lines.map((line) => line.fields.path)).toEqual([undefined, '/persons']);
+    expect(JSON.stringify(lines)).not.toContain('DE65402138797');
+  });
+
   it('names the request in the log line, and answers unknown routes with the configured code', async () => {
     const { log, lines } = memoryLog();
-    const handlers = errorHandlers({ log, notFound: 'Client.UnknownService' });
+    const handlers = errorHandlers({ log, notFound: 'Client.UnknownService', pathInLog: (path) => path });
     const response = handlers.notFound({ req: { method: 'GET', path: '/nowhere' } });
     expect(response.status).toBe(404);
     expect(((await response.json()) as { type: string }).type).toBe('Client.UnknownService');

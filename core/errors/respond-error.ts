@@ -24,8 +24,14 @@ export interface RespondErrorOptions {
    * database behind them. Applies to unknown failures and to `*InternalError`s caused by one.
    */
   readonly unavailable?: ErrorCode;
-  /** Method and path of the request, for the log line. */
+  /** The request, for the log line: its method, and its path as far as `pathInLog` allows. */
   readonly request?: ErroredRequest;
+  /**
+   * What of a request's path the log line may name (default: nothing). A path is the caller's and
+   * may name a citizen (`/persons/DE…`), so only a service that knows its paths hold no personal
+   * data logs them, or logs the part that is its own.
+   */
+  readonly pathInLog?: (path: string) => string | undefined;
   /** Further fields for the log line, e.g. what a parser reported. */
   readonly fields?: Readonly<Record<string, unknown>>;
 }
@@ -56,7 +62,8 @@ export function respondError(thrown: unknown, options: RespondErrorOptions): Ans
   const fields = {
     code: error.code,
     errorId,
-    ...(options.request ? { method: options.request.method, path: options.request.path } : {}),
+    ...(options.request ? { method: options.request.method } : {}),
+    ...(options.request && options.pathInLog ? { path: options.pathInLog(options.request.path) } : {}),
     ...options.fields,
     detail: error.detail,
   };

@@ -3,10 +3,11 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storyCitizen, testCitizens } from '../../adapters/index.ts';
 import { EinmalError } from '../../core/index.ts';
+import { testAuditors } from '../auditors.ts';
 import { DEMO_AUDIENCE } from '../demo-federation.ts';
 import {
   CLI_REDIRECT_URI,
@@ -104,6 +105,43 @@ describe('development eID provider', () => {
       expect(html).toContain(citizen.id.slice(2));
       expect(html).toContain(citizen.familyName);
     }
+  });
+
+  it('logs an auditor in with a staff account: role auditor, entitlements and the audit.search scope', async () => {
+    const [petra, jonas] = testAuditors;
+    const token = await obtainCitizenToken({ issuer: eid.issuer, citizen: jonas!.id, scope: 'audit.search' });
+    const jwks = await fetchJwks(`${eid.issuer}/jwks`);
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { audience: DEMO_AUDIENCE });
+    expect(payload).toMatchObject({
+      sub: jonas!.id,
+      scope: 'audit.search',
+      roles: ['auditor'],
+      entitlements: ['urn:einmal:DEMO:GOV:munich'],
+      acr: EIDAS_ACR.high,
+    });
+    const instanceWide = await obtainCitizenToken({
+      issuer: eid.issuer,
+      citizen: petra!.id,
+      scope: 'audit.search',
+    });
+    expect((await jwtVerify(instanceWide, createLocalJWKSet(jwks))).payload.entitlements).toEqual([
+      'urn:einmal:DEMO',
+    ]);
+  });
+
+  it('never gives a citizen the auditor role or scope', async () => {
+    // The staff login lists staff accounts only, so a citizen cannot log in there ...
+    await expect(
+      obtainCitizenToken({ issuer: eid.issuer, citizen: storyCitizen.id, scope: 'audit.search' }),
+    ).rejects.toMatchObject({ code: 'Eid.UnknownCitizen' });
+    // ... and a citizen's own login carries no role.
+    const token = await obtainCitizenToken({
+      issuer: eid.issuer,
+      citizen: storyCitizen.id,
+      scope: 'audit.read',
+    });
+    expect(decodeJwt(token)).not.toHaveProperty('roles');
+    expect(decodeJwt(token)).not.toHaveProperty('entitlements');
   });
 
   it('refuses the login of an unknown citizen', async () => {

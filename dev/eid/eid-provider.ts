@@ -3,6 +3,7 @@ import { getRequestListener } from '@hono/node-server';
 import Provider, { type ClientMetadata, errors as oidcErrors } from 'oidc-provider';
 import type { TestCitizen } from '../../adapters/index.ts';
 import { type Logger, silentLogger } from '../../core/index.ts';
+import type { TestAuditor } from '../auditors.ts';
 import { EID_SERVICE_SCOPES, EIDAS_ACR } from './eid-scopes.ts';
 import { createInteractionApp } from './interaction-app.ts';
 import type { EidProviderKeys } from './provider-keys.ts';
@@ -13,6 +14,8 @@ export interface EidProviderOptions {
   readonly keys: EidProviderKeys;
   readonly clients: readonly ClientMetadata[];
   readonly citizens: readonly TestCitizen[];
+  /** Staff accounts with the auditor role (docs/protocol.md §12); none by default. */
+  readonly auditors?: readonly TestAuditor[];
   /** The resource indicator whose access tokens agencies' gateways accept, e.g. `urn:einmal:DEMO`. */
   readonly audience: string;
   /** Access token lifetime. Default 600 (10 min). */
@@ -31,7 +34,10 @@ export interface EidProvider {
  * Creates the development eID provider (docs/protocol.md §4.1): an OpenID provider with the code flow and
  * mandatory PKCE (S256), whose access tokens for the instance resource (RFC 8707) are JWTs
  * (RFC 9068, `typ: at+jwt`) with `sub` = the citizen id, `acr` = the citizen's eIDAS level URI
- * and `scope` = the data categories the citizen agreed to. No I/O: keys are passed in.
+ * and `scope` = the data categories the citizen agreed to. Auditors log in with a staff account;
+ * their tokens also carry `roles: ['auditor']` and `entitlements` (RFC 9068 §7.2.1.1), the members
+ * whose logs they may audit. The ID token names the person (`given_name`, `family_name`) when the
+ * `profile` scope is asked for. No I/O: keys are passed in.
  *
  * @example
  * const eid = createEidProvider({ issuer: new URL('http://127.0.0.1:4402'), keys, clients: eidClients(),
@@ -40,8 +46,10 @@ export interface EidProvider {
  */
 export function createEidProvider(options: EidProviderOptions): EidProvider {
   const { citizens, audience, accessTokenTtlSeconds = 600, log = silentLogger } = options;
+  const auditors = options.auditors ?? [];
   const issuer = options.issuer.href.replace(/\/$/, '');
   const findCitizen = (id: string | undefined) => citizens.find((c) => c.id === id);
+  const findAuditor = (id: string | undefined) => auditors.find((a) => a.id === id);
   const resourceScopes = Object.keys(EID_SERVICE_SCOPES).join(' ');
 
   const provider = new Provider(issuer, {
@@ -49,16 +57,26 @@ export function createEidProvider(options: EidProviderOptions): EidProvider {
     jwks: { keys: options.keys.jwks.keys.map((key) => ({ ...key })) },
     cookies: { keys: [...options.keys.cookieKeys] },
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
-    scopes: ['openid'],
+    scopes: ['openid', 'profile'],
+    claims: { openid: ['sub'], profile: ['given_name', 'family_name'] },
+    // The portal reads the name from the ID token: its access token is for the agencies, not userinfo.
+    conformIdTokenClaims: false,
     acrValues: Object.values(EIDAS_ACR),
     pkce: { required: () => true },
     findAccount: (_ctx, sub) => {
-      const citizen = findCitizen(sub);
-      return citizen ? { accountId: citizen.id, claims: () => ({ sub: citizen.id }) } : undefined;
+      const person = findCitizen(sub) ?? findAuditor(sub);
+      if (!person) return undefined;
+      const claims = { sub: person.id, given_name: person.givenName, family_name: person.familyName };
+      return { accountId: person.id, claims: () => claims };
     },
     extraTokenClaims: (_ctx, token) => {
-      const citizen = 'accountId' in token ? findCitizen(token.accountId) : undefined;
-      return citizen ? { acr: EIDAS_ACR[citizen.loa] } : undefined;
+      const accountId = 'accountId' in token ? token.accountId : undefined;
+      const citizen = findCitizen(accountId);
+      if (citizen) return { acr: EIDAS_ACR[citizen.loa] };
+      const auditor = findAuditor(accountId);
+      return auditor
+        ? { acr: EIDAS_ACR.high, roles: ['auditor'], entitlements: [...auditor.entitlements] }
+        : undefined;
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {
@@ -91,7 +109,7 @@ export function createEidProvider(options: EidProviderOptions): EidProvider {
   });
   provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'eID provider error'));
 
-  const interactions = getRequestListener(createInteractionApp({ provider, citizens, log }).fetch);
+  const interactions = getRequestListener(createInteractionApp({ provider, citizens, auditors, log }).fetch);
   const oidc = provider.callback();
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     if (req.url?.startsWith('/interaction/')) void interactions(req, res);

@@ -9,11 +9,16 @@ export const EID_SERVICE_SCOPES: Readonly<Record<string, string>> = {
   'population.household': 'The members of your household (residents’ register)',
   'vehicles.holder': 'The vehicles registered with you as holder (vehicle register)',
   'audit.read': 'Read the log of who accessed your data',
+  'audit.search': 'Search and verify the logs of the agencies you audit (auditors only)',
 };
+
+/** Scopes granted only to staff accounts with the auditor role. */
+export const AUDITOR_SCOPES: readonly string[] = ['audit.search'];
 
 /** Titles of OpenID scopes shown on the consent page. */
 export const OPENID_SCOPE_TITLES: Readonly<Record<string, string>> = {
   openid: 'Your identifier (tax identification number)',
+  profile: 'Your name',
 };
 
 /** eIDAS level-of-assurance URIs used as `acr` values (eIDAS SAML attribute profile §2.4). */

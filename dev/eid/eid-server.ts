@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { testCitizens } from '../../adapters/index.ts';
 import { type Logger, silentLogger } from '../../core/index.ts';
+import { testAuditors } from '../auditors.ts';
 import { DEMO_AUDIENCE } from '../demo-federation.ts';
 import { eidClients } from './eid-clients.ts';
 import { createEidProvider } from './eid-provider.ts';
@@ -30,7 +31,8 @@ export interface RunningEidServer {
 }
 
 /**
- * Starts the development eID provider with the demo's test citizens and the instance audience.
+ * Starts the development eID provider with the demo's test citizens and auditors and the instance
+ * audience.
  * Listens first, so that with port 0 the issuer names the port actually bound.
  *
  * @example
@@ -59,6 +61,7 @@ export async function startEidServer(settings: EidServerSettings): Promise<Runni
       ...(settings.portalClientSecret ? { portalClientSecret: settings.portalClientSecret } : {}),
     }),
     citizens: testCitizens,
+    auditors: testAuditors,
     audience: DEMO_AUDIENCE,
     ...(settings.accessTokenTtlSeconds ? { accessTokenTtlSeconds: settings.accessTokenTtlSeconds } : {}),
     log,

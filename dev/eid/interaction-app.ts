@@ -5,10 +5,12 @@ import { errors as oidcErrors } from 'oidc-provider';
 import { z } from 'zod';
 import type { TestCitizen } from '../../adapters/index.ts';
 import { EinmalError, type Logger } from '../../core/index.ts';
-import { EID_SERVICE_SCOPES, EIDAS_ACR, OPENID_SCOPE_TITLES } from './eid-scopes.ts';
+import type { TestAuditor } from '../auditors.ts';
+import { AUDITOR_SCOPES, EID_SERVICE_SCOPES, EIDAS_ACR, OPENID_SCOPE_TITLES } from './eid-scopes.ts';
 import { consentPage, loginPage, problemPage } from './interaction-pages.ts';
 
-const loginForm = z.object({ citizen: z.string().regex(/^[A-Z]{2}[0-9]{11}$/) });
+// Citizens' tax ids (DE + 11 digits) and staff account ids (DESTAFF + digits).
+const loginForm = z.object({ citizen: z.string().regex(/^[A-Z]{2}[A-Z0-9]{4,32}$/) });
 const missingScopes = z.object({
   missingOIDCScope: z.array(z.string()).optional(),
   missingOIDCClaims: z.array(z.string()).optional(),
@@ -18,6 +20,7 @@ const missingScopes = z.object({
 export interface InteractionAppOptions {
   readonly provider: Provider;
   readonly citizens: readonly TestCitizen[];
+  readonly auditors: readonly TestAuditor[];
   readonly log: Logger;
 }
 
@@ -25,10 +28,17 @@ export interface InteractionAppOptions {
  * The login and consent pages of the development eID provider, mounted under `/interaction/`.
  * The citizen picks a test identity (their eID level becomes the `acr`), then agrees to release
  * the requested scopes; both steps hand back to oidc-provider, which continues the code flow.
+ * A request for an auditor scope (`audit.search`) is a staff login: it lists the staff accounts,
+ * and only they are ever granted auditor scopes.
  */
-export function createInteractionApp({ provider, citizens, log }: InteractionAppOptions) {
+export function createInteractionApp({ provider, citizens, auditors, log }: InteractionAppOptions) {
   const app = new Hono<{ Bindings: HttpBindings }>();
   const findCitizen = (id: string | undefined) => citizens.find((c) => c.id === id);
+  const findAuditor = (id: string | undefined) => auditors.find((a) => a.id === id);
+  const isStaffLogin = (params: Record<string, unknown>) =>
+    String(params.scope ?? '')
+      .split(' ')
+      .some((scope) => AUDITOR_SCOPES.includes(scope));
 
   app.use('*', async (c, next) => {
     await next();
@@ -46,7 +56,8 @@ export function createInteractionApp({ provider, citizens, log }: InteractionApp
     const details = await interaction(c);
     const clientId = String(details.params.client_id);
     if (details.prompt.name === 'login') {
-      return c.html(loginPage({ uid: details.uid, clientId, citizens }));
+      const staff = isStaffLogin(details.params) ? { auditors } : {};
+      return c.html(loginPage({ uid: details.uid, clientId, citizens, ...staff }));
     }
     if (details.prompt.name === 'consent') {
       const missing = missingScopes.parse(details.prompt.details);
@@ -58,9 +69,8 @@ export function createInteractionApp({ provider, citizens, log }: InteractionApp
         scope,
         title: EID_SERVICE_SCOPES[scope] ?? OPENID_SCOPE_TITLES[scope] ?? scope,
       }));
-      return c.html(
-        consentPage({ uid: details.uid, clientId, citizen: findCitizen(details.session?.accountId), scopes }),
-      );
+      const person = findCitizen(details.session?.accountId) ?? findAuditor(details.session?.accountId);
+      return c.html(consentPage({ uid: details.uid, clientId, citizen: person, scopes }));
     }
     return c.html(problemPage(`Unsupported step ${details.prompt.name}`), 400);
   });
@@ -69,7 +79,9 @@ export function createInteractionApp({ provider, citizens, log }: InteractionApp
     const details = await interaction(c);
     if (details.prompt.name !== 'login') return c.html(problemPage('This login step is already done'), 400);
     const form = loginForm.safeParse(await c.req.parseBody());
-    const citizen = form.success ? findCitizen(form.data.citizen) : undefined;
+    const staff = isStaffLogin(details.params);
+    const id = form.success ? form.data.citizen : undefined;
+    const citizen = staff ? findAuditor(id) : findCitizen(id);
     if (!citizen) {
       const error = new EinmalError('Eid.UnknownCitizen');
       log.info({ code: error.code }, 'eID login refused');
@@ -77,6 +89,7 @@ export function createInteractionApp({ provider, citizens, log }: InteractionApp
         uid: details.uid,
         clientId: String(details.params.client_id),
         citizens,
+        ...(staff ? { auditors } : {}),
         error: error.message,
       });
       return c.html(page, 401);
@@ -84,7 +97,13 @@ export function createInteractionApp({ provider, citizens, log }: InteractionApp
     const returnTo = await provider.interactionResult(
       c.env.incoming,
       c.env.outgoing,
-      { login: { accountId: citizen.id, acr: EIDAS_ACR[citizen.loa], amr: ['eid'] } },
+      {
+        login: {
+          accountId: citizen.id,
+          acr: 'loa' in citizen ? EIDAS_ACR[citizen.loa] : EIDAS_ACR.high,
+          amr: [staff ? 'pwd' : 'eid'],
+        },
+      },
       { mergeWithLastSubmission: false },
     );
     return c.redirect(returnTo, 303);
@@ -103,8 +122,10 @@ export function createInteractionApp({ provider, citizens, log }: InteractionApp
     if (!grant) throw new oidcErrors.SessionNotFound('grant expired');
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    const auditor = findAuditor(accountId) !== undefined;
     for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-      grant.addResourceScope(resource, scopes.join(' '));
+      const granted = scopes.filter((scope) => auditor || !AUDITOR_SCOPES.includes(scope));
+      if (granted.length > 0) grant.addResourceScope(resource, granted.join(' '));
     }
     const grantId = await grant.save();
     const returnTo = await provider.interactionResult(

@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { TestCitizen } from '../../adapters/index.ts';
+import type { TestAuditor } from '../auditors.ts';
 
 type Page = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -25,13 +26,15 @@ const layout = (title: string, body: Page): Page => html`<!doctype html>
   </body>
 </html>`;
 
-/** The login page: pick one of the test citizens. */
+/** The login page: pick one of the test citizens, or with `auditors`, one of the staff accounts. */
 export function loginPage(input: {
   readonly uid: string;
   readonly clientId: string;
   readonly citizens: readonly TestCitizen[];
+  readonly auditors?: readonly TestAuditor[];
   readonly error?: string;
 }): Page {
+  if (input.auditors) return staffLoginPage({ ...input, auditors: input.auditors });
   return layout(
     'Log in with your eID',
     html`${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
@@ -49,11 +52,33 @@ export function loginPage(input: {
   );
 }
 
+function staffLoginPage(input: {
+  readonly uid: string;
+  readonly clientId: string;
+  readonly auditors: readonly TestAuditor[];
+  readonly error?: string;
+}): Page {
+  return layout(
+    'Staff login',
+    html`${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
+      <p><code>${input.clientId}</code> asks you to log in with your staff account.</p>
+      <form method="post" action="/interaction/${input.uid}/login">
+        ${input.auditors.map(
+          (auditor, index) => html`<label>
+            <input type="radio" name="citizen" value="${auditor.id}" ${index === 0 ? 'checked' : ''} />
+            ${auditor.givenName} ${auditor.familyName}, auditor: ${auditor.office} (<code>${auditor.id}</code>)
+          </label>`,
+        )}
+        <button type="submit">Log in</button>
+      </form>`,
+  );
+}
+
 /** The consent page: the data categories the client asks the citizen to release. */
 export function consentPage(input: {
   readonly uid: string;
   readonly clientId: string;
-  readonly citizen: TestCitizen | undefined;
+  readonly citizen: Pick<TestCitizen, 'givenName' | 'familyName'> | undefined;
   readonly scopes: readonly { readonly scope: string; readonly title: string }[];
 }): Page {
   return layout(

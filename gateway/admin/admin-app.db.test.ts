@@ -1,16 +1,22 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { serve } from '@hono/node-server';
 import fc from 'fast-check';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { silentLogger } from '../../core/index.ts';
+import { createDirectoryClient } from '../../protocol/index.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
 import { createTestPki } from '../../tests/support/directory-fixture.ts';
 import { createAccessRuleCache } from '../access/access-rule-store.ts';
 import { createIsAuthenticator } from '../consumer/information-systems.ts';
 import { gatewayMigrations } from '../db/migrations.ts';
 import type { GatewayDb } from '../db/tables.ts';
-import { createDirectoryClient } from '../directory/index.ts';
 import { createAdminApp } from './admin-app.ts';
 
 const TOKEN = 'operator-token-0123456789';
@@ -65,6 +71,30 @@ describe('the gateway admin API', () => {
       400,
     );
   });
+
+  it('is driven by the einmal gateway commands, which print the rules and exit 0', async () => {
+    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+    await once(server, 'listening');
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const einmal = (...argv: string[]) =>
+        promisify(execFile)(process.execPath, [
+          fileURLToPath(new URL('../../bin/einmal.js', import.meta.url)),
+          'gateway',
+          ...argv,
+          '--admin',
+          base,
+          '--token',
+          TOKEN,
+        ]);
+      const added = await einmal('acl-add', '--subject', CLIENT, '--service', VEHICLES, '--may-hide');
+      expect(JSON.parse(added.stdout)).toMatchObject({ subject: CLIENT, service: VEHICLES, mayHide: true });
+      const listed = await einmal('acl-list');
+      expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ mayHide: true }));
+    } finally {
+      server.close();
+    }
+  }, 60_000);
 
   it.each([
     ['a rule id past the integer range', 'DELETE', '/acl/2147483648'],

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { isDatabaseReachable } from '../../core/database/index.ts';
 import { EinmalError, errorHandlers, type Logger } from '../../core/index.ts';
+import type { DirectoryClient } from '../../protocol/index.ts';
 import { printedClientIdSchema, printedServiceIdSchema, sha256HexSchema } from '../../schemas/index.ts';
 import {
   type AccessRuleCache,
@@ -21,7 +22,6 @@ import {
   removeIsCertificate,
 } from '../consumer/information-systems.ts';
 import type { GatewayDb } from '../db/tables.ts';
-import type { DirectoryClient } from '../directory/index.ts';
 
 const groupCode = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/);
 /** An access rule's id: a positive PostgreSQL `serial`. */

@@ -52,7 +52,10 @@ async function callAdmin(
   return json;
 }
 
-const print = (input: CommandInput, value: unknown) => input.print(JSON.stringify(value, null, 2));
+/** Prints an answer; returns nothing, so the command's exit code stays 0 (stdout's `write` returns true). */
+const print = (input: CommandInput, value: unknown): void => {
+  input.print(JSON.stringify(value, null, 2));
+};
 
 /** `einmal gateway ...` commands for running and administering a security gateway. */
 export const gatewayAdminCommands: readonly Command[] = [

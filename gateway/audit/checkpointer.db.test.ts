@@ -9,6 +9,7 @@ import { EinmalError, errorResponse, silentLogger } from '../../core/index.ts';
 import {
   checkpointCertificates,
   cosignCheckpoint,
+  type RegistryRequest,
   verifyCheckpoint,
   verifyCosignature,
 } from '../../protocol/index.ts';
@@ -23,7 +24,6 @@ import { createTestDatabase } from '../../tests/support/database.ts';
 import { createTestPki } from '../../tests/support/directory-fixture.ts';
 import { gatewayMigrations } from '../db/migrations.ts';
 import type { GatewayDb } from '../db/tables.ts';
-import type { RegistryRequest } from '../directory/index.ts';
 import { createCheckpointer } from './checkpointer.ts';
 
 const MUNICH = 'DEMO/GOV/munich';

@@ -6,11 +6,11 @@ import {
   type Checkpoint,
   createCheckpoint,
   hashToBase64,
+  type RegistryRequest,
   type SigningIdentity,
   signCheckpoint,
 } from '../../protocol/index.ts';
 import type { GatewayDb } from '../db/tables.ts';
-import type { RegistryRequest } from '../directory/index.ts';
 import { createWitnessClient, WitnessRefusal } from './witness-client.ts';
 
 export interface CheckpointerOptions {

@@ -14,6 +14,8 @@ export interface RecordFilter {
   /** Printed member id: records whose client or service belongs to that member. */
   readonly member?: string | undefined;
   readonly service?: string | undefined;
+  /** Printed client id: records of exactly that client (member or subsystem). */
+  readonly client?: string | undefined;
   readonly messageId?: string | undefined;
   /** Inclusive lower bound of `log_time`. */
   readonly from?: Date | undefined;
@@ -23,6 +25,7 @@ export interface RecordFilter {
   readonly through?: Date | undefined;
   readonly status?: number | undefined;
   readonly outcome?: AuditRecordRow['outcome'] | undefined;
+  readonly errorCode?: string | undefined;
   readonly side?: AuditRecordRow['side'] | undefined;
   /** Leave out records still hidden at this time (`hidden_until` after it). */
   readonly visibleAt?: Date | undefined;
@@ -76,6 +79,8 @@ function applyFilter(query: RecordQuery, filter: RecordFilter): RecordQuery {
   let q = query;
   if (filter.subject !== undefined) q = q.where('subject', '=', filter.subject);
   if (filter.service !== undefined) q = q.where('service', '=', filter.service);
+  if (filter.client !== undefined) q = q.where('client', '=', filter.client);
+  if (filter.errorCode !== undefined) q = q.where('error_code', '=', filter.errorCode);
   if (filter.messageId !== undefined) q = q.where('message_id', '=', filter.messageId);
   if (filter.from !== undefined) q = q.where('log_time', '>=', filter.from);
   if (filter.to !== undefined) q = q.where('log_time', '<', filter.to);

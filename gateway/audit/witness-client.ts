@@ -7,10 +7,10 @@ import {
   canonicalJson,
   checkpointCertificates,
   cosignedCheckpointSchema,
+  type RegistryRequest,
   verifyCheckpoint,
   verifyCosignature,
 } from '../../protocol/index.ts';
-import type { RegistryRequest } from '../directory/index.ts';
 
 /** The `type` of an X-Road error body, all a refusal needs to be told apart. */
 const errorTypeSchema = z.object({ type: z.string().max(200) });

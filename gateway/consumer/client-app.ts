@@ -194,13 +194,10 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       }
 
       const responseJws = headerValue(answer, HEADER.response);
-      const providerError = headerValue(answer, HEADER.error);
-      if (!responseJws && providerError) {
+      const providerError = refusalCode(answer, responseJws);
+      if (providerError) {
         // The provider refused or failed before signing; its X-Road error passes through unchanged.
-        await exchange.record(answer.status, {
-          errorCode: knownCode(providerError),
-          failed: answer.status >= 500,
-        });
+        await exchange.record(answer.status, { errorCode: providerError, failed: answer.status >= 500 });
         return passThrough(answer, claims, requestJws);
       }
       verifyResponse({
@@ -240,7 +237,17 @@ function headerValue(answer: PeerResponse, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-const knownCode = (type: string): ErrorCode | undefined => (isErrorCode(type) ? type : undefined);
+/**
+ * The provider's unsigned refusal: an error status with a known code in `X-Road-Error` and no
+ * `Einmal-Response`. Anything else unsigned (a 2xx, an unknown code) is no refusal but a response
+ * that fails verification: passed through, it would hand the information system an answer logged
+ * as refused, or logged as a success without the provider's signature.
+ */
+function refusalCode(answer: PeerResponse, responseJws: string | undefined): ErrorCode | undefined {
+  const type = headerValue(answer, HEADER.error);
+  if (responseJws || answer.status < 400 || type === undefined || !isErrorCode(type)) return undefined;
+  return type;
+}
 
 /** The answer to the information system, with the X-Road response headers. */
 function passThrough(answer: PeerResponse, claims: RequestClaims, requestJws: string): Response {

@@ -3,7 +3,12 @@ import { EinmalError } from '../../core/index.ts';
 
 const EMPTY = new Uint8Array(0);
 
-/** Reads a request body, refusing more than `maxBytes` before buffering it all. */
+/**
+ * Reads a request body, refusing more than `maxBytes` before buffering it all. A body that stops
+ * before its end (the caller closed the connection, or Node's request timeout did) is the caller's
+ * `Client.BadRequest`, recorded as a refusal: the stream's `ECONNRESET` must not pass for a lost
+ * database connection.
+ */
 export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(c.req.header('content-length') ?? 0);
   if (declared > maxBytes) throw new EinmalError('Client.BodyTooLarge');
@@ -13,7 +18,16 @@ export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array
   let size = 0;
   const reader = c.req.raw.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch (cause) {
+      throw new EinmalError('Client.BadRequest', {
+        message: 'The request body was not received completely',
+        cause,
+      });
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {

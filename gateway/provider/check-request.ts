@@ -99,7 +99,8 @@ export async function checkPeerRequest(
   const serviceId = printServiceId(target.service);
   trace.service = serviceId;
   if (target.canonical !== request.path) {
-    throw new EinmalError('Server.ServerProxy.NonCanonicalPath', { detail: { canonical: target.canonical } });
+    // The log names the service, not the canonical path: the path after it may name a citizen.
+    throw new EinmalError('Server.ServerProxy.NonCanonicalPath', { detail: { service: serviceId } });
   }
   const metaservice =
     target.service.serviceVersion === undefined && METASERVICE_CODES.has(target.service.serviceCode)

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EinmalError, isErrorCode } from '../../core/index.ts';
-import type { RegistryRequest } from '../directory/index.ts';
+import type { RegistryRequest } from '../../protocol/index.ts';
 
 /** How the registration client reaches the registry, e.g. `createRegistryFetch(...).fetch`. */
 export type RegistrationFetch = RegistryRequest;

@@ -14,6 +14,8 @@ export interface EidIssuer {
   readonly jwks?: { readonly keys: readonly Record<string, unknown>[] } | undefined;
   /** Accepted `acr` values mapped to eIDAS levels. */
   readonly acr: Readonly<Record<string, LevelOfAssurance>>;
+  /** Staff roles the issuer may assert (`auditor`); absent for citizens' eID issuers. */
+  readonly roles?: readonly 'auditor'[] | undefined;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function addEidIssuer(db: Kysely<RegistryDb>, issuer: EidIssuer): P
         jwks_uri: issuer.jwksUri ?? null,
         jwks: JSON.stringify(issuer.jwks ?? null),
         acr: JSON.stringify(issuer.acr),
+        roles: issuer.roles ? JSON.stringify(issuer.roles) : null,
       })
       .onConflict((oc) => oc.column('issuer').doNothing())
       .returning('issuer')
@@ -50,6 +53,7 @@ export async function listEidIssuers(db: Kysely<RegistryDb>): Promise<EidIssuer[
     ...(row.jwks_uri ? { jwksUri: row.jwks_uri } : {}),
     ...(row.jwks ? { jwks: row.jwks } : {}),
     acr: row.acr,
+    ...(row.roles ? { roles: row.roles } : {}),
   }));
 }
 

@@ -11,6 +11,8 @@ export interface Gateway {
   readonly id: string;
   /** Base URL peers reach it at, e.g. `https://127.0.0.1:4410`. */
   readonly address: string;
+  /** Base URL of its public listener (citizen and auditor APIs), when it offers one. */
+  readonly publicAddress?: string | undefined;
   /** SHA-256 fingerprints (lowercase hex) of its TLS authentication certificates. */
   readonly authCertificateFingerprints: readonly string[];
   /** Client identifiers (members or subsystems) it hosts. */
@@ -43,6 +45,7 @@ export async function addGateway(db: Kysely<RegistryDb>, gateway: Gateway): Prom
         id: gateway.id,
         member_id: memberId,
         address: gateway.address,
+        public_address: gateway.publicAddress ?? null,
         auth_cert_fingerprints: JSON.stringify(unique(gateway.authCertificateFingerprints)),
         clients: JSON.stringify(unique(gateway.clients)),
       })
@@ -109,12 +112,14 @@ const unique = (values: readonly string[]): string[] => [...new Set(values)];
 function toGateway(row: {
   id: string;
   address: string;
+  public_address: string | null;
   auth_cert_fingerprints: string[];
   clients: string[];
 }): Gateway {
   return {
     id: row.id,
     address: row.address,
+    ...(row.public_address ? { publicAddress: row.public_address } : {}),
     authCertificateFingerprints: row.auth_cert_fingerprints,
     clients: row.clients,
   };

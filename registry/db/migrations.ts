@@ -93,5 +93,13 @@ export const registryMigrations: MigrationSet = {
     '0100_registrations': registrationMigration,
     '0200_witness': witnessMigration,
     '0300_witness_history': witnessHistoryMigration,
+    // The portal (docs/protocol.md §12) finds each gateway's public listener in the directory, and learns
+    // which eID issuers may assert staff roles such as `auditor`.
+    '0310_portal': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('gateway').addColumn('public_address', 'text').execute();
+        await db.schema.alterTable('eid_issuer').addColumn('roles', 'jsonb').execute();
+      },
+    },
   },
 };

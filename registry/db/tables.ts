@@ -30,6 +30,8 @@ export interface GatewayTable {
   id: string;
   member_id: string;
   address: string;
+  /** The public listener's base URL (citizen and auditor APIs), when the gateway offers one. */
+  public_address: ColumnType<string | null, string | null | undefined, string | null>;
   /** SHA-256 fingerprints (lowercase hex) of the gateway's TLS authentication certificates. */
   auth_cert_fingerprints: Json<string[]>;
   /** Client identifiers (members or subsystems) the gateway hosts. */
@@ -67,6 +69,8 @@ export interface EidIssuerTable {
   jwks: Json<{ keys: Record<string, unknown>[] } | null>;
   /** Accepted `acr` values mapped to eIDAS levels. */
   acr: Json<Record<string, LevelOfAssurance>>;
+  /** Staff roles the issuer may assert (`auditor`); null for citizens' eID issuers. */
+  roles: ColumnType<'auditor'[] | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
 }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { connect as connectTls } from 'node:tls';
 import { Agent, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { storyCitizen, testCitizens } from '../../adapters/index.ts';
 import type { ErrorCode } from '../../core/index.ts';
 import { auditRecordSchema } from '../../schemas/index.ts';
@@ -353,6 +354,53 @@ describe('the client API refuses hostile information-system calls', () => {
         { ...permits, ca },
       );
       expect(get.status, get.body).toBe(200);
+    });
+
+    it('records a call whose body stops before its end as a refusal, not as a failure of the log', async () => {
+      const refusals = () => cityLog().where('error_code', '=', 'Client.BadRequest').orderBy('idx').execute();
+      const before = await refusals();
+      const { hostname, port } = new URL(clientApi);
+      await new Promise<void>((resolve, reject) => {
+        const socket = connectTls({
+          host: hostname,
+          port: Number(port),
+          servername: 'localhost',
+          ...permits,
+          ca,
+        });
+        socket.once('error', reject);
+        socket.once('secureConnect', () => {
+          socket.write(
+            [
+              `POST ${COMPANY} HTTP/1.1`,
+              'Host: localhost',
+              `X-Road-Client: ${CLIENT}`,
+              'Content-Type: application/json',
+              'Content-Length: 100',
+              '',
+              '{"partial":',
+            ].join('\r\n'),
+          );
+          // The caller goes away with 89 bytes still owed.
+          setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 300);
+        });
+      });
+      await vi.waitFor(async () => expect(await refusals()).toHaveLength(before.length + 1), {
+        timeout: 5_000,
+      });
+      expect((await refusals()).at(-1)).toMatchObject({
+        outcome: 'rejected',
+        side: 'consumer',
+        status: 400,
+        client: CLIENT,
+        service: COMPANY.slice('/r1/'.length),
+      });
+      expect(federation.logLines().filter((line) => String(line.code).endsWith('.AuditUnavailable'))).toEqual(
+        [],
+      );
     });
 
     it('refuses a request whose signed form the log could not hold, before sending it', async () => {

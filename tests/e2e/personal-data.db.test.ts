@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storyCitizen, testCitizens } from '../../adapters/index.ts';
+import { testAuditors } from '../../dev/auditors.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
+import { createPortalBrowser } from '../../dev/portal-browser.ts';
 import { auditRecordSchema } from '../../schemas/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
+import { openForgeKit, requestClaims } from '../support/forge-request.ts';
 
 const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
 const HOUSEHOLD = '/r1/DEMO/GOV/residents-office/register/household/v1';
@@ -26,9 +29,10 @@ const jwsPayload = (jws: string): Record<string, unknown> =>
 
 /**
  * docs/protocol.md §8, and no personal data in application logs: the story and a handful of
- * refusals, end to end, then a search of every log line of every component and every stored audit
- * record for what must not be there: a test citizen's id anywhere but a record's `subject` (and the
- * signed `subject` claim it comes from),
+ * refusals, end to end, and the portal used by a citizen and an auditor; then a search of every log
+ * line of every component (the portal's among them) and every stored audit record for what must not
+ * be there: a test citizen's id anywhere but a record's `subject` (and the signed `subject` claim it
+ * comes from),
  * an eID token, a signed envelope in a log line, a value of the query string, or any value the
  * registries answered with (names, birth dates, addresses, number plates).
  */
@@ -105,11 +109,54 @@ describe('personal data stays out of logs and leaves', () => {
     expect(own.statusCode).toBe(200);
     await own.body.text();
     await agent.close();
-  }, 120_000);
+    await usePortal(federation.endpoints.portal);
+  }, 180_000);
   afterAll(async () => {
     await permits?.close();
     await federation?.close();
   });
+
+  /**
+   * The portal as its people use it, so that its log lines and what the gateways log of its calls
+   * are searched too: the citizen reads her timeline, an entry and its evidence; an auditor
+   * searches for her by id, opens a record and its evidence, and verifies a log.
+   */
+  async function usePortal(portal: string) {
+    const citizen = createPortalBrowser(portal);
+    await citizen.login(storyCitizen.id);
+    let entries: { messageId: string; check: string }[] = [];
+    for (let attempt = 0; attempt < 30; attempt += 1) {
+      await citizen.get(attempt === 0 ? '/timeline' : '/timeline?reload=1');
+      entries = JSON.parse((await citizen.get('/timeline/export.json')).body).entries;
+      if (entries.length > 0 && entries.every((entry) => entry.check === 'verified')) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(entries.map((entry) => entry.check)).toContain('verified');
+    const first = entries[0]!.messageId;
+    expect((await citizen.get(`/timeline/entry/${first}`)).status).toBe(200);
+    expect((await citizen.get(`/timeline/entry/${first}/evidence`)).status).toBe(200);
+    expect((await citizen.get('/timeline/export.csv')).status).toBe(200);
+
+    const auditor = createPortalBrowser(portal);
+    const landing = await auditor.login(testAuditors[0]!.id, 'auditor');
+    const found = await auditor.submit('/auditor/search', { subject: storyCitizen.id }, landing);
+    const record = /href="(\/auditor\/record\?[^"]+)"/.exec(found.body)?.[1]?.replaceAll('&amp;', '&');
+    expect(record, found.body.slice(0, 2000)).toBeDefined();
+    expect((await auditor.get(record!)).status).toBe(200);
+    expect((await auditor.get(record!.replace('/auditor/record?', '/auditor/record/evidence?'))).status).toBe(
+      200,
+    );
+    const logs = await auditor.get('/auditor/logs');
+    const city = 'DEMO/GOV/munich/gw1';
+    const job = await auditor.submit('/auditor/logs/verify', { gateway: city, tree: city }, logs);
+    expect(job.url.pathname).toMatch(/^\/auditor\/jobs\//);
+    for (let attempt = 0; attempt < 60; attempt += 1) {
+      const status = JSON.parse((await auditor.get(`${job.url.pathname}/status`)).body) as { done: boolean };
+      if (status.done) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect((await auditor.get(job.url.pathname)).body).toContain('Das Protokoll ist in Ordnung');
+  }
 
   /** What must never appear in a log line, with a name for the failure message. */
   const secrets = () => {
@@ -142,6 +189,9 @@ describe('personal data stays out of logs and leaves', () => {
   it('keeps every personal value, token and signed envelope out of every component’s log lines', async () => {
     const lines = federation.logLines().map((line) => JSON.stringify(line));
     expect(lines.length).toBeGreaterThan(10);
+    // The portal's own lines are among them.
+    const messages = federation.logLines().map((line) => line.msg);
+    expect(messages).toEqual(expect.arrayContaining(['portal login completed', 'log verification finished']));
     const envelopes: string[] = [];
     for (const gateway of federation.endpoints.gateways) {
       for (const row of await federation
@@ -198,5 +248,46 @@ describe('personal data stays out of logs and leaves', () => {
       }
     }
     expect(records).toBeGreaterThan(15);
+  });
+
+  it('keeps a citizen’s id out of the log lines when a path names one', async () => {
+    // REST paths may name a citizen; the audit record keeps the path, the application log must not.
+    const id = testCitizens[2]!.id;
+    const before = federation.logLines().length;
+    const forge = await openForgeKit(federation);
+    try {
+      const token = await federation.citizenToken('population.address');
+      const answers = [
+        // past the service, to the adapter, which does not serve it
+        await permits.call('GET', `${ADDRESS}/${id}`, { headers: { ...PURPOSE, 'einmal-eid-token': token } }),
+        // no route of the client API
+        await permits.call('GET', `/r2/${id}`),
+      ];
+      const peer = {
+        as: await forge.gatewayTls('DEMO/GOV/munich/gw1'),
+        claims: requestClaims({
+          client: 'DEMO/GOV/munich/parking-permits',
+          service: ADDRESS.slice('/r1/'.length),
+        }),
+      };
+      answers.push(
+        // no route of the provider's peer listener, and a path in another spelling than the canonical
+        await forge.send('DEMO/GOV/residents-office/gw1', { ...peer, method: 'GET', path: `/${id}` }),
+        await forge.send('DEMO/GOV/residents-office/gw1', {
+          ...peer,
+          method: 'GET',
+          path: `${ADDRESS}/%${id.charCodeAt(0).toString(16)}${id.slice(1)}`,
+        }),
+      );
+      expect(answers.map((a) => a.status)).toEqual([404, 404, 404, 400]);
+    } finally {
+      await forge.close();
+    }
+    const lines = federation
+      .logLines()
+      .slice(before)
+      .map((line) => JSON.stringify(line));
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) expect(line, line).not.toContain(id.slice(1));
   });
 });

@@ -6,8 +6,12 @@ import { getTreeSize, verifyConsistency } from '../../audit/index.ts';
 import { commandGroups } from '../../cli/groups.ts';
 import { runCli } from '../../cli/run.ts';
 import { connectInformationSystem } from '../../dev/information-system.ts';
-import { createRegistryFetch } from '../../gateway/index.ts';
-import { checkpointCertificates, hashFromBase64, verifyCosignature } from '../../protocol/index.ts';
+import {
+  checkpointCertificates,
+  createRegistryFetch,
+  hashFromBase64,
+  verifyCosignature,
+} from '../../protocol/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
 const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendLeaves, getRoot, getTreeSize, leafHash } from '../../audit/index.ts';
 import { certificateDer, parseCertificatePem, privateKeyObject } from '../../certs/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
-import { createRegistryFetch } from '../../gateway/index.ts';
 import {
   canonicalJson,
   checkpointCertificates,
   createCheckpoint,
+  createRegistryFetch,
   signCheckpoint,
   verifyCheckpoint,
   verifyCosignature,

@@ -31,7 +31,12 @@ export interface TestFederation extends RunningFederation {
  * `launchGateway` may start some gateways elsewhere, e.g. in processes of their own.
  */
 export async function startTestFederation(
-  options: { directoryTtlSeconds?: number; databaseUrl?: string; launchGateway?: GatewayLauncher } = {},
+  options: {
+    directoryTtlSeconds?: number;
+    portalSessionIdleSeconds?: number;
+    databaseUrl?: string;
+    launchGateway?: GatewayLauncher;
+  } = {},
 ): Promise<TestFederation> {
   const { databaseUrl, ...federationOptions } = options;
   const dir = await mkdtemp(join(tmpdir(), 'einmal-federation-'));

@@ -4,16 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { exportPrivateKeyPem, toPem } from '../../certs/index.ts';
-import { silentLogger } from '../../core/index.ts';
-import { signDirectory } from '../../protocol/index.ts';
-import type { Directory } from '../../schemas/index.ts';
+import { exportPrivateKeyPem, toPem } from '../certs/index.ts';
+import { silentLogger } from '../core/index.ts';
+import type { Directory } from '../schemas/index.ts';
 import {
   createTestPki,
   demoDirectory,
   type IssuedCredential,
   type TestPki,
-} from '../../tests/support/directory-fixture.ts';
+} from '../tests/support/directory-fixture.ts';
+import { signDirectory } from './directory-jws.ts';
 import {
   createDirectoryClient,
   createRegistryFetch,

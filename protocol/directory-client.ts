@@ -1,8 +1,9 @@
 import type { X509Certificate } from '@peculiar/x509';
-import { type Clock, EinmalError, type ErrorCode, isEinmalError, type Logger } from '../../core/index.ts';
-import { verifyDirectory } from '../../protocol/index.ts';
-import { type Directory, type DirectoryIndex, indexDirectory } from '../../schemas/index.ts';
+import type { Logger } from 'pino';
+import { EinmalError, type ErrorCode, isEinmalError } from '../core/errors/index.ts';
+import { type Directory, type DirectoryIndex, indexDirectory } from '../schemas/index.ts';
 import { readCachedDirectory, writeCachedDirectory } from './directory-cache.ts';
+import { verifyDirectory } from './directory-jws.ts';
 
 /** The part of a fetch response the client reads; global fetch and undici's fetch both fit. */
 export interface DirectoryResponse {
@@ -60,7 +61,8 @@ export interface DirectoryClientOptions {
   /** Where the last good directory JWS is kept across restarts. */
   readonly cacheFile: string;
   readonly fetch: DirectoryFetch;
-  readonly clock: Clock;
+  /** Milliseconds since the epoch (core's `Clock`). */
+  readonly clock: () => number;
   readonly log: Logger;
   /** Poll interval while the directory is fresh (default 60 s). */
   readonly pollIntervalMs?: number;
@@ -88,7 +90,7 @@ interface Held {
  * the last good one on disk, and tells exchanges when it is outdated.
  *
  * @example
- * const directory = createDirectoryClient({ url, anchor, cacheFile, fetch, clock: systemClock, log });
+ * const directory = createDirectoryClient({ url, anchor, cacheFile, fetch, clock: Date.now, log });
  * await directory.start();
  * const current = directory.ensureFresh('consumer');
  */
