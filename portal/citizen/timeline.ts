@@ -1,5 +1,5 @@
+import { memberOfPrinted } from '../../schemas/index.ts';
 import type { FederationView, PortalGateway } from '../federation/federation-view.ts';
-import { memberOf } from '../federation/federation-view.ts';
 import type { CheckedRecord } from './check-record.ts';
 import type { FirstRecords, GatewayNotice, GatewayRecords } from './collect-timeline.ts';
 
@@ -143,7 +143,7 @@ export function mergeTimeline(
     const service = view.service(main.service);
     const titled = (code: string | null, list: readonly { code: string; title: string }[] | undefined) =>
       code === null ? null : { code, title: list?.find((entry) => entry.code === code)?.title ?? null };
-    const member = main.client ? memberOf(main.client) : null;
+    const member = main.client ? memberOfPrinted(main.client) : null;
     const checks = records.map((r) => r.record.check.status);
     const outcome = records
       .map((r) => r.record.described.outcome)

@@ -1,6 +1,11 @@
 import { createSignatureTrust, type SignatureTrust } from '../../audit/bundle/index.ts';
 import { createChainVerifier } from '../../certs/index.ts';
-import type { Directory, DirectoryEidIssuer, DirectoryService } from '../../schemas/index.ts';
+import {
+  type Directory,
+  type DirectoryEidIssuer,
+  type DirectoryService,
+  memberOfPrinted,
+} from '../../schemas/index.ts';
 
 /** A gateway whose public listener (citizen and auditor APIs) the portal asks. */
 export interface PortalGateway {
@@ -35,9 +40,6 @@ export interface FederationView {
   readonly anchorPem: string;
 }
 
-/** The member part of a client, service or gateway id. */
-export const memberOf = (id: string): string => id.split('/').slice(0, 3).join('/');
-
 /**
  * Reads what the portal needs from a directory that the directory client has verified against the
  * configuration anchor.
@@ -51,7 +53,7 @@ export function createFederationView(directory: Directory, anchorPem: string): F
   const services = new Map(directory.services.map((service) => [service.id, service]));
   const gateways = directory.gateways.flatMap((gateway) => {
     if (!gateway.publicAddress) return [];
-    const member = memberOf(gateway.id);
+    const member = memberOfPrinted(gateway.id);
     return [
       {
         id: gateway.id,
