@@ -11,8 +11,8 @@ import {
   printedServiceIdSchema,
   printMemberId,
 } from './identifiers.ts';
-import { hasControlCharacter } from './instant.ts';
 import { loaSchema, servicePolicySchema } from './service-policy.ts';
+import { proseSchema as prose, nameSchema as text } from './text.ts';
 
 /** Staff roles an eID issuer may be trusted to assert (docs/protocol.md §12). */
 export const STAFF_ROLES = ['auditor'] as const;
@@ -21,23 +21,6 @@ export const STAFF_ROLES = ['auditor'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
 const isoDateTime = z.iso.datetime({ offset: true });
-/** A name or title: one line, no control characters (PostgreSQL text cannot even hold NUL). */
-const text = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .refine((value) => !hasControlCharacter(value), 'Must not contain control characters');
-/** Prose for people: may run over lines, but holds no other control character. */
-const prose = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine(
-      (value) => !hasControlCharacter(value.replace(/[\t\n\r]/g, '')),
-      'Must not contain control characters other than line breaks and tabs',
-    );
-
 /** A PEM certificate (one `CERTIFICATE` block). The bytes are checked by certs/ where used. */
 export const pemCertificateSchema = z
   .string()

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { processingCodeSchema } from './headers.ts';
+import { nameSchema, proseSchema } from './text.ts';
 
 /** eIDAS levels of assurance, lowest first (eIDAS Regulation Art. 8: low < substantial < high). */
 export const LOA_LEVELS = ['low', 'substantial', 'high'] as const;
@@ -18,8 +19,6 @@ export function loaRank(level: LevelOfAssurance): number {
   return LOA_LEVELS.indexOf(level);
 }
 
-const text = (max: number) => z.string().min(1).max(max);
-
 /** A purpose or legal basis a service accepts, with the title a citizen reads. */
 export interface CodeTitle {
   readonly code: string;
@@ -29,7 +28,7 @@ export interface CodeTitle {
 /** The schema of a {@link CodeTitle}. */
 export const codeTitleSchema = z.strictObject({
   code: processingCodeSchema,
-  title: text(300),
+  title: nameSchema(300),
 }) satisfies z.ZodType<CodeTitle>;
 
 /** An OAuth scope token (RFC 6749 §3.3) that authorizes a service at eID login. */
@@ -42,9 +41,9 @@ export const eidScopeSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'Must
  */
 export const servicePolicySchema = z.strictObject({
   /** Citizen-facing title, shown in the portal. */
-  title: text(200),
+  title: nameSchema(200),
   /** What the data is, in words a citizen understands. */
-  description: z.string().max(2000),
+  description: proseSchema(2000),
   personalData: z.boolean(),
   /** The eID level a citizen's token must reach; null when no eID is needed. */
   requiredLoa: loaSchema.nullable(),

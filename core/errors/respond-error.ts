@@ -67,8 +67,9 @@ export function respondError(thrown: unknown, options: RespondErrorOptions): Ans
     ...options.fields,
     detail: error.detail,
   };
-  if (error.status >= 500) options.log.error({ ...fields, err: error.cause ?? error }, error.message);
-  else options.log.warn({ ...fields, err: error.cause }, error.message);
+  // One message per outcome, so log searches find every refusal and failure; the code says which.
+  if (error.status >= 500) options.log.error({ ...fields, err: error.cause ?? error }, 'request failed');
+  else options.log.warn({ ...fields, err: error.cause }, 'request refused');
   const answer = errorResponse(error, errorId);
   const response = new Response(answer.body, { status: answer.status, headers: answer.headers });
   return { response, answer, error, errorId };
