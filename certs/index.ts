@@ -33,5 +33,6 @@ export {
   privateKeyObject,
   publicKeyObject,
 } from './keys.ts';
+export { type PresentedCertificate, presentedCertificateOf } from './presented-certificate.ts';
 export { CERTIFICATE_PROFILES, type CertificateProfile, EINMAL_OID } from './profiles.ts';
 export { x509 } from './x509.ts';

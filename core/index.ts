@@ -2,6 +2,7 @@ export { type Clock, systemClock } from './clock.ts';
 export { loadConfig } from './config.ts';
 export {
   type AnsweredError,
+  answerParserRefusal,
   EinmalError,
   type EinmalErrorOptions,
   ERROR_CODES,

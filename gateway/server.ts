@@ -12,7 +12,7 @@ import {
   privateKeyObject,
 } from '../certs/index.ts';
 import { type Database, migrateToLatest, openDatabase } from '../core/database/index.ts';
-import { type Logger, loadConfig, systemClock } from '../core/index.ts';
+import { answerParserRefusal, type Logger, loadConfig, systemClock } from '../core/index.ts';
 import { createDirectoryClient, createRegistryFetch } from '../protocol/index.ts';
 import { parseGatewayId, printMemberId } from '../schemas/index.ts';
 import type { GatewayConfig } from './config.ts';
@@ -20,7 +20,6 @@ import { gatewayConfigSchema } from './config.ts';
 import { gatewayMigrations } from './db/migrations.ts';
 import type { GatewayDb } from './db/tables.ts';
 import { createGateway } from './gateway.ts';
-import { answerParserRefusal } from './http/parser-refusal.ts';
 
 export interface RunningGateway {
   /** Ports actually bound (useful when configured as 0). */
@@ -79,7 +78,7 @@ export async function startGateway(
     config.GATEWAY_DB_SCHEMA,
   ) as unknown as import('kysely').Kysely<GatewayDb>;
 
-  const registry = createRegistryFetch({ ca: caBundle! });
+  const registry = createRegistryFetch({ ca: caBundle!, client: { cert: tlsCert!, key: tlsKey! } });
   const directory = createDirectoryClient({
     url: config.GATEWAY_DIRECTORY_URL,
     anchor: parseCertificatePem(anchorPem!),

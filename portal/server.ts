@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { parseCertificatePem } from '../certs/index.ts';
-import { type Logger, loadConfig, systemClock } from '../core/index.ts';
+import { answerParserRefusal, type Logger, loadConfig, systemClock } from '../core/index.ts';
 import { createDirectoryClient, createRegistryFetch } from '../protocol/index.ts';
 import { createPortalApp } from './app.tsx';
 import { createLogVerifications } from './auditor/log-verification.ts';
@@ -96,6 +96,7 @@ export async function startPortal(config: PortalConfig, log: Logger): Promise<Ru
       )
     : createHttpServer(listener);
   server.keepAliveTimeout = 30_000;
+  server.on('clientError', answerParserRefusal(log));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORTAL_PORT, config.PORTAL_HOST, () => {

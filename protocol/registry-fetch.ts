@@ -15,16 +15,21 @@ export interface RegistryFetch {
 
 /**
  * A fetch that trusts exactly the federation's CAs for the registry's TLS certificate (not the
- * system store), with a keep-alive pool.
+ * system store), with a keep-alive pool. A gateway also presents its authentication certificate
+ * (`client`), by which the registry's witness knows a checkpoint comes from the gateway itself.
  *
- * @param ca PEM of the federation root (and issuing CAs when the registry sends no chain)
+ * @param options.ca PEM of the federation root (and issuing CAs when the registry sends no chain)
  * @example
  * const registry = createRegistryFetch({ ca: await readFile('pki/root-ca.pem', 'utf8') });
  * const client = createDirectoryClient({ ..., fetch: registry.fetch });
  */
-export function createRegistryFetch(options: { ca: string | readonly string[] }): RegistryFetch {
+export function createRegistryFetch(options: {
+  ca: string | readonly string[];
+  client?: { readonly cert: string; readonly key: string } | undefined;
+}): RegistryFetch {
   const ca = typeof options.ca === 'string' ? options.ca : [...options.ca];
-  const dispatcher = new Agent({ connect: { ca }, keepAliveTimeout: 30_000 });
+  const connect = options.client ? { ca, cert: options.client.cert, key: options.client.key } : { ca };
+  const dispatcher = new Agent({ connect, keepAliveTimeout: 30_000 });
   return {
     fetch: (url, init) => fetch(url, { ...init, dispatcher }),
     close: () => dispatcher.close(),

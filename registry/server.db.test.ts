@@ -60,6 +60,7 @@ describe('registry listeners over real sockets', () => {
       host: '127.0.0.1',
       publicPort: 0,
       adminPort: 0,
+      log: silentLogger,
       allowTokenClients: false,
     });
   });

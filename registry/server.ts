@@ -15,6 +15,7 @@ import {
 } from '../certs/index.ts';
 import { type Database, migrateToLatest, openDatabase } from '../core/database/index.ts';
 import {
+  answerParserRefusal,
   createLogger,
   EinmalError,
   isEinmalError,
@@ -106,7 +107,8 @@ const closeServer = (server: Server) =>
   });
 
 /**
- * Serves the public app over HTTPS and the admin app over mutual TLS: the admin listener asks for a
+ * Serves the public app over HTTPS (asking for, not requiring, a client certificate: the witness
+ * admits checkpoints only from their gateway) and the admin app over mutual TLS: the admin listener asks for a
  * client certificate and, unless the development token is enabled, refuses a handshake without one
  * that chains to `adminCaPem`. The operator profile is then checked per request.
  *
@@ -123,10 +125,17 @@ export async function listenRegistry(options: {
   adminPort: number;
   /** Development token mode: let clients without a certificate reach the token check. */
   allowTokenClients: boolean;
+  /** Where refusals of Node's own HTTP parser are logged. */
+  log: Logger;
 }): Promise<RegistryListeners> {
   const { credentials } = options;
   const tls = { cert: credentials.tlsCertPem, key: credentials.tlsKeyPem, minVersion: 'TLSv1.2' as const };
-  const publicServer = createServer(tls, getRequestListener(options.publicApp.fetch));
+  // Anyone may read the directory and the witness; gateways present their authentication
+  // certificate, which the witness matches against the gateway's registered fingerprints.
+  const publicServer = createServer(
+    { ...tls, requestCert: true, rejectUnauthorized: false },
+    getRequestListener(options.publicApp.fetch),
+  );
   const adminServer = createServer(
     {
       ...tls,
@@ -136,6 +145,8 @@ export async function listenRegistry(options: {
     },
     getRequestListener(options.adminApp.fetch),
   );
+  for (const server of [publicServer, adminServer])
+    server.on('clientError', answerParserRefusal(options.log));
   const publicPort = await listen(publicServer, options.publicPort, options.host);
   const adminPort = await listen(adminServer, options.adminPort, options.host);
   return {
@@ -264,6 +275,7 @@ export async function startRegistry(
     publicPort: config.REGISTRY_PORT,
     adminPort: config.REGISTRY_ADMIN_PORT,
     allowTokenClients: Boolean(config.REGISTRY_DEV_MODE && config.REGISTRY_ADMIN_TOKEN),
+    log,
   });
   log.info(
     { host: config.REGISTRY_HOST, publicPort: listeners.publicPort, adminPort: listeners.adminPort },

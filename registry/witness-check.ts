@@ -90,13 +90,18 @@ export function parseOrigin(origin: string): CheckpointOrigin {
 export interface WitnessedHead {
   readonly size: number;
   readonly root: string;
+  /** The witnessed checkpoint's own `time`. */
+  readonly time: Date;
 }
 
 /**
  * Checks a new checkpoint against the witnessed one (RFC 9162 §2.1.4): the same size must have
  * the same root (`Witness.Fork`), a smaller size is `Witness.LogShrunk`, and a larger size needs
- * a consistency proof from exactly the witnessed size (`Witness.InconsistentCheckpoint`). With
- * nothing witnessed yet, any checkpoint is the first one.
+ * a consistency proof from exactly the witnessed size (`Witness.InconsistentCheckpoint`). A larger
+ * checkpoint dated before the witnessed one is `Witness.TimeWentBack`: its log is consistent, but an
+ * offline verifier refuses checkpoint times that go back, so cosigning it would make the log fail
+ * verification for ever (a gateway whose clock stepped back waits until it passes the witnessed
+ * time). With nothing witnessed yet, any checkpoint is the first one.
  *
  * @example
  * checkExtendsWitnessed(witnessed, checkpoint, { fromSize, proof });
@@ -139,6 +144,11 @@ export function checkExtendsWitnessed(
     throw new EinmalError('Witness.InconsistentCheckpoint', {
       cause,
       detail: { witnessed: witnessed.size, submitted: next.size },
+    });
+  }
+  if (Date.parse(next.time) < witnessed.time.getTime()) {
+    throw new EinmalError('Witness.TimeWentBack', {
+      detail: { witnessed: witnessed.time.toISOString(), submitted: next.time },
     });
   }
 }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { EinmalError, errorHandlers, type Logger } from '../core/index.ts';
 import { parseCheckpointOrigin } from '../protocol/index.ts';
+import { printedGatewayIdSchema } from '../schemas/index.ts';
 import type { RegistryDb } from './db/index.ts';
 import {
   cosignedView,
@@ -10,6 +11,7 @@ import {
   findWitnessedCheckpoint,
   listCheckpoints,
   listForks,
+  listOriginsOf,
   type RecordedFork,
 } from './witness-store.ts';
 
@@ -22,6 +24,8 @@ const pageQuerySchema = z.strictObject({
   after: count.default(0),
   limit: count.pipe(z.number().min(1).max(1000)).default(100),
 });
+
+const originsQuerySchema = z.strictObject({ gateway: printedGatewayIdSchema });
 
 function parsePage(query: Record<string, string>): z.output<typeof pageQuerySchema> {
   const parsed = pageQuerySchema.safeParse(query);
@@ -68,6 +72,9 @@ function forkView(fork: RecordedFork) {
  * - `GET /checkpoints/:origin/:size`: the one cosigned at that size.
  * - `GET /checkpoints/:origin/history?after=SIZE&limit=N`: every cosigned checkpoint above `after`,
  *   smallest first, `{origin, checkpoints: [{size, witnessedAt, checkpoint, cosignature}], next}`.
+ * - `GET /origins?gateway=GATEWAY`: every log (origin) of that gateway the witness has cosigned, its
+ *   nodes included, with the latest witnessed size, root and time: `{gateway, origins: [...]}`. An
+ *   auditor checks here that an export covers every node log of a gateway, not only the one shown.
  * - `GET /forks?after=ID&limit=N` and `GET /forks/:origin?…`: refused checkpoints that contradict
  *   the witnessed log, oldest first, `{forks: [...], next}`, each with the signed checkpoint, its
  *   proof and the witnessed size and root it contradicts.
@@ -111,6 +118,27 @@ export function createWitnessReadRoutes(deps: { db: Kysely<RegistryDb>; log: Log
     const witnessed = await findCheckpointAt(db, origin, size.data);
     if (!witnessed) throw new EinmalError('Witness.NotWitnessed', { detail: { origin, size: size.data } });
     return c.json(cosignedView(witnessed));
+  });
+
+  app.get('/origins', async (c) => {
+    const query = originsQuerySchema.safeParse(c.req.query());
+    if (!query.success) {
+      throw new EinmalError('Client.BadRequest', {
+        message: 'The query must be gateway=INSTANCE/CLASS/MEMBER/SERVERCODE',
+      });
+    }
+    const gateway = query.data.gateway;
+    const origins = await listOriginsOf(db, gateway);
+    return c.json({
+      gateway,
+      origins: origins.map((w) => ({
+        origin: w.origin,
+        size: w.size,
+        root: w.root,
+        time: w.time.toISOString(),
+        witnessedAt: w.witnessedAt.toISOString(),
+      })),
+    });
   });
 
   app.get('/forks', async (c) => {

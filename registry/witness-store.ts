@@ -100,6 +100,20 @@ export async function findCheckpointAt(
   return row && toWitnessed(row);
 }
 
+/** The latest witnessed checkpoint of every log (origin) of one gateway, by origin. */
+export async function listOriginsOf(
+  db: Kysely<RegistryDb>,
+  gatewayId: string,
+): Promise<WitnessedCheckpoint[]> {
+  const rows = await db
+    .selectFrom('witnessed_checkpoint')
+    .selectAll()
+    .where('gateway_id', '=', gatewayId)
+    .orderBy('origin')
+    .execute();
+  return rows.map(toWitnessed);
+}
+
 /** Cosigned checkpoints of `origin` with a size above `after`, smallest first. */
 export async function listCheckpoints(
   db: Kysely<RegistryDb>,

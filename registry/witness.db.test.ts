@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consistencyProof, leafHash, rootHash } from '../audit/index.ts';
-import { certificateDer } from '../certs/index.ts';
+import { certificateDer, certificateFingerprint, type PresentedCertificate } from '../certs/index.ts';
 import { type Database, migrateToLatest } from '../core/database/index.ts';
 import { silentLogger } from '../core/index.ts';
 import {
@@ -15,7 +15,7 @@ import {
 } from '../protocol/index.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
 import { createTestPki, type IssuedCredential, type TestPki } from '../tests/support/directory-fixture.ts';
-import { addGateway, addMember, type RegistryDb, registryMigrations } from './db/index.ts';
+import { addGateway, addMember, addRevocation, type RegistryDb, registryMigrations } from './db/index.ts';
 import { createWitnessRoutes } from './witness.ts';
 
 const MUNICH = 'DEMO/GOV/munich';
@@ -28,8 +28,18 @@ let pki: TestPki;
 let munich: IssuedCredential;
 let vehicles: IssuedCredential;
 let witness: IssuedCredential;
+/** The gateway's TLS authentication certificate, and another gateway's. */
+let gatewayTls: IssuedCredential;
+let otherTls: IssuedCredential;
+/** The certificate the next submission comes with over TLS (the gateway's unless a test says). */
+let submitter: PresentedCertificate | null;
 let app: Hono;
 let now = new Date();
+
+const presentedOf = (credential: IssuedCredential): PresentedCertificate => ({
+  fingerprint: certificateFingerprint(credential.certificate),
+  serialNumber: credential.certificate.serialNumber.toLowerCase().replace(/^0+(?=.)/, ''),
+});
 
 const der = (credential: IssuedCredential) =>
   Buffer.from(certificateDer(credential.certificate)).toString('base64');
@@ -91,6 +101,9 @@ async function codeOf(response: Response): Promise<string> {
   return ((await response.json()) as { type: string }).type;
 }
 
+const forkCount = async () =>
+  ((await (await app.request('/witness/forks')).json()) as { forks: unknown[] }).forks.length;
+
 const latest = async (origin = GATEWAY) => {
   const response = await app.request(`/witness/checkpoints/${encodeURIComponent(origin)}`);
   return { status: response.status, body: (await response.json()) as Record<string, string> };
@@ -104,12 +117,22 @@ beforeAll(async () => {
   munich = await pki.issue({ profile: 'signing', subject: `CN=${MUNICH}`, member: MUNICH });
   vehicles = await pki.issue({ profile: 'signing', subject: `CN=${VEHICLES}`, member: VEHICLES });
   witness = await pki.issue({ profile: 'witness', subject: 'CN=DEMO registry witness' });
+  gatewayTls = await pki.issue({ profile: 'auth', subject: 'CN=localhost', host: ['localhost'] });
+  otherTls = await pki.issue({ profile: 'auth', subject: 'CN=localhost', host: ['localhost'] });
+  submitter = presentedOf(gatewayTls);
   await addMember(db, { id: MUNICH, name: 'Landeshauptstadt München' });
   await addMember(db, { id: VEHICLES, name: 'Vehicle registration authority' });
   await addGateway(db, {
     id: GATEWAY,
     address: 'https://localhost:4410',
-    authCertificateFingerprints: [],
+    authCertificateFingerprints: [certificateFingerprint(gatewayTls.certificate)],
+    clients: [],
+  });
+  await addMember(db, { id: 'DEMO/GOV/residents-office', name: 'Residents office' });
+  await addGateway(db, {
+    id: 'DEMO/GOV/residents-office/gw1',
+    address: 'https://localhost:4411',
+    authCertificateFingerprints: [certificateFingerprint(otherTls.certificate)],
     clients: [],
   });
   app = new Hono();
@@ -124,6 +147,7 @@ beforeAll(async () => {
       },
       clock: () => now.getTime(),
       log: silentLogger,
+      submitterOf: () => submitter,
     }),
   );
 });
@@ -252,6 +276,52 @@ describe('registry witness', () => {
     ).toBe(17);
   });
 
+  it("accepts checkpoints only from the origin gateway's TLS certificate, and keeps nothing else", async () => {
+    const forksBefore = await forkCount();
+    // A third party holds every signed checkpoint (they are public) but not the gateway's key.
+    for (const [who, certificate] of [
+      ['no certificate', null],
+      ["another gateway's certificate", presentedOf(otherTls)],
+      ["the member's signing certificate", presentedOf(munich)],
+    ] as const) {
+      submitter = certificate;
+      const response = await push(leaves(20, 'bogus'), 17, { proofLog: leaves(20, 'bogus') });
+      expect(response.status, who).toBe(403);
+      expect(await codeOf(response), who).toBe('Witness.NotOriginGateway');
+    }
+    submitter = presentedOf(gatewayTls);
+    expect(await forkCount()).toBe(forksBefore);
+  });
+
+  it('refuses a checkpoint dated before the witnessed one, and keeps no fork for it', async () => {
+    const forksBefore = await forkCount();
+    const log = [...leaves(13), ...leaves(5, 'next')];
+    const before = new Date(now.getTime() - 60_000);
+    const response = await push(log, 17, { time: before });
+    expect(response.status).toBe(409);
+    expect(await codeOf(response)).toBe('Witness.TimeWentBack');
+    expect(await forkCount()).toBe(forksBefore);
+    expect(
+      (await verifyCosignature((await latest()).body.cosignature, { certificate: der(witness) })).size,
+    ).toBe(17);
+  });
+
+  it('lists every log of a gateway the witness holds, its nodes included', async () => {
+    const response = await app.request(`/witness/origins?gateway=${encodeURIComponent(GATEWAY)}`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { gateway: string; origins: { origin: string; size: number }[] };
+    expect(body.gateway).toBe(GATEWAY);
+    expect(body.origins.map((o) => [o.origin, o.size])).toEqual([
+      [GATEWAY, 17],
+      [`${GATEWAY}#node2`, 2],
+    ]);
+    for (const query of ['', '?gateway=', '?gateway=DEMO%2FGOV', '?gateway=x&y=1']) {
+      expect((await app.request(`/witness/origins${query}`)).status, query).toBe(400);
+    }
+    const none = await app.request('/witness/origins?gateway=DEMO%2FGOV%2Fmunich%2Fgw9');
+    expect(((await none.json()) as { origins: unknown[] }).origins).toEqual([]);
+  });
+
   it('refuses a bad JWS, a tampered signature and malformed bodies with their codes', async () => {
     const good = await signed({ log: leaves(17) });
     const [header, payload, signature] = good.split('.');
@@ -355,6 +425,17 @@ describe('registry witness', () => {
       forks: any[];
     };
     expect(other.forks).toEqual([]);
+  });
+
+  it("refuses the gateway's revoked authentication certificate", async () => {
+    await addRevocation(db, {
+      issuer: pki.issuing.certificate.subject,
+      serialNumber: gatewayTls.certificate.serialNumber,
+      revokedAt: now,
+    });
+    const response = await push(leaves(25), 17);
+    expect(response.status).toBe(403);
+    expect(await codeOf(response)).toBe('Witness.NotOriginGateway');
   });
 });
 

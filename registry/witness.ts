@@ -1,9 +1,15 @@
 import type { KeyObject } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { X509Certificate } from '@peculiar/x509';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Kysely } from 'kysely';
-import { type CryptoKey, certificateDer } from '../certs/index.ts';
+import {
+  type CryptoKey,
+  certificateDer,
+  type PresentedCertificate,
+  presentedCertificateOf,
+} from '../certs/index.ts';
 import { type Clock, EinmalError, errorHandlers, type Logger } from '../core/index.ts';
 import {
   type Checkpoint,
@@ -11,7 +17,14 @@ import {
   checkpointSubmissionSchema,
   cosignCheckpoint,
 } from '../protocol/index.ts';
-import { findGateway, listApprovedCas, listRevocations, type RegistryDb } from './db/index.ts';
+import {
+  findGateway,
+  type Gateway,
+  listApprovedCas,
+  listRevocations,
+  type RegistryDb,
+  type Revocation,
+} from './db/index.ts';
 import { checkExtendsWitnessed, parseOrigin, verifySignedCheckpoint } from './witness-check.ts';
 import { createWitnessReadRoutes } from './witness-reads.ts';
 import {
@@ -37,6 +50,39 @@ export interface WitnessRoutesDeps {
   readonly signer: WitnessSigner;
   readonly clock: Clock;
   readonly log: Logger;
+  /**
+   * The TLS client certificate a submission came with (default: read from the Node socket of the
+   * request). Only the origin gateway may submit its checkpoints.
+   */
+  readonly submitterOf?: ((c: Context) => PresentedCertificate | null) | undefined;
+}
+
+/** The certificate on the Node socket a request came in on (`@hono/node-server` bindings). */
+const socketCertificate = (c: Context): PresentedCertificate | null =>
+  presentedCertificateOf((c.env as { incoming?: { socket?: Socket } } | undefined)?.incoming?.socket);
+
+/**
+ * Refuses a submission that did not come over TLS with an unrevoked authentication certificate the
+ * registry holds for the origin's gateway. A checkpoint is public once signed (gateways serve them),
+ * so without this anyone could send one with a bad proof, or an old one, and have an honest log
+ * recorded as forked. With it, a contradiction comes from the gateway itself and is evidence.
+ */
+function checkSubmitter(
+  presented: PresentedCertificate | null,
+  gateway: Gateway,
+  revocations: readonly Revocation[],
+): void {
+  const refuse = (reason: string) =>
+    new EinmalError('Witness.NotOriginGateway', { detail: { gateway: gateway.id, reason } });
+  if (!presented) throw refuse('no client certificate');
+  if (!gateway.authCertificateFingerprints.includes(presented.fingerprint)) {
+    throw refuse('not an authentication certificate of the gateway');
+  }
+  if (
+    revocations.some((r) => r.serialNumber.toLowerCase().replace(/^0+(?=.)/, '') === presented.serialNumber)
+  ) {
+    throw refuse('revoked authentication certificate');
+  }
 }
 
 const MAX_BODY_BYTES = 128 * 1024;
@@ -47,7 +93,8 @@ const CONTRADICTIONS = new Set(['Witness.Fork', 'Witness.LogShrunk', 'Witness.In
 /**
  * The registry's witness (docs/protocol.md §11.3), mounted under `/witness` on the public listener:
  *
- * - `POST /checkpoints` `{checkpoint, consistencyProof, fromSize}`: verifies the checkpoint's
+ * - `POST /checkpoints` `{checkpoint, consistencyProof, fromSize}`, only over TLS with the origin
+ *   gateway's authentication certificate (`Witness.NotOriginGateway` otherwise): verifies the checkpoint's
  *   signature (a trusted signing certificate of the member owning the registered gateway named by
  *   `origin`), checks it extends the witnessed checkpoint of that origin, cosigns it with the
  *   witness key, keeps it and answers `{checkpoint, cosignature}`. The same size with the same root
@@ -79,19 +126,28 @@ export function createWitnessRoutes(deps: WitnessRoutesDeps): Hono {
     }),
   );
 
+  const submitterOf = deps.submitterOf ?? socketCertificate;
+
   app.post('/checkpoints', async (c) => {
+    const presented = submitterOf(c);
+    if (!presented) {
+      throw new EinmalError('Witness.NotOriginGateway', { detail: { reason: 'no client certificate' } });
+    }
     const submission = await readSubmission(() => c.req.text());
     const now = new Date(deps.clock());
+    const revocations = await listRevocations(deps.db);
     const { checkpoint, signer } = await verifySignedCheckpoint(submission.checkpoint, {
       anchor: deps.anchor,
       approvedCas: (await listApprovedCas(deps.db)).map((ca) => ca.certificate),
-      revokedSerials: await listRevocations(deps.db),
+      revokedSerials: revocations,
       now,
     });
     const { gatewayId, member } = parseOrigin(checkpoint.origin);
-    if (!(await findGateway(deps.db, gatewayId))) {
+    const gateway = await findGateway(deps.db, gatewayId);
+    if (!gateway) {
       throw new EinmalError('Witness.UnknownOrigin', { detail: { origin: checkpoint.origin } });
     }
+    checkSubmitter(presented, gateway, revocations);
     if (signer !== member) {
       throw new EinmalError('Witness.ForeignSigner', { detail: { origin: checkpoint.origin, signer } });
     }

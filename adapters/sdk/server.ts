@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
-import { EinmalError, errorResponse } from '../../core/errors/index.ts';
+import { answerParserRefusal, EinmalError, errorResponse } from '../../core/errors/index.ts';
 import { createGatewayAdmission } from './gateway-admission.ts';
 
 /**
@@ -108,6 +108,7 @@ export function serveAdapter(options: ServeAdapterOptions): Promise<RunningAdapt
     }
     server = createHttpServer(listener);
   }
+  server.on('clientError', answerParserRefusal(options.log));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => {

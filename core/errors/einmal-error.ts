@@ -81,6 +81,11 @@ export const ERROR_CODES = {
   'Witness.ForeignSigner': spec(403, 'The checkpoint is not signed by the member of its gateway'),
   'Witness.UnknownOrigin': spec(404, 'The checkpoint origin is not a registered gateway'),
   'Witness.NotWitnessed': spec(404, 'No checkpoint of this origin has been witnessed'),
+  'Witness.NotOriginGateway': spec(
+    403,
+    "Checkpoints are accepted only over TLS with the origin gateway's authentication certificate",
+  ),
+  'Witness.TimeWentBack': spec(409, 'The checkpoint is dated before the witnessed one'),
 
   // Consumer gateway (the client's own gateway).
   'Server.ClientProxy.OutdatedDirectory': spec(500, 'The gateway directory is outdated'),

@@ -9,6 +9,7 @@ export {
   toEinmalError,
 } from './einmal-error.ts';
 export { type ErrorBody, type ErrorResponse, errorResponse, toErrorBody } from './error-response.ts';
+export { answerParserRefusal } from './parser-refusal.ts';
 export {
   type AnsweredError,
   type ErroredRequest,

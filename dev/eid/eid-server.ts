@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { testCitizens } from '../../adapters/index.ts';
-import { type Logger, silentLogger } from '../../core/index.ts';
+import { answerParserRefusal, type Logger, silentLogger } from '../../core/index.ts';
 import { testAuditors } from '../auditors.ts';
 import { DEMO_AUDIENCE } from '../demo-federation.ts';
 import { eidClients } from './eid-clients.ts';
@@ -44,6 +44,7 @@ export async function startEidServer(settings: EidServerSettings): Promise<Runni
   const log = settings.log ?? silentLogger;
   const keys = await loadOrCreateEidProviderKeys(settings.stateDir);
   const server = createServer();
+  server.on('clientError', answerParserRefusal(log));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, host, () => {

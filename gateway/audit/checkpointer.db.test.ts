@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendLeaves, leafHash } from '../../audit/index.ts';
-import { type ChainVerifier, certificateDer, createChainVerifier } from '../../certs/index.ts';
+import { type ChainVerifier, certificateDer, certificateFingerprint, createChainVerifier } from '../../certs/index.ts';
 import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { EinmalError, errorResponse, silentLogger } from '../../core/index.ts';
 import {
@@ -79,10 +79,14 @@ beforeAll(async () => {
     x5c: [b64(certificateDer(signing.certificate)), b64(certificateDer(pki.issuing.certificate))],
   };
   await addMember(registry, { id: MUNICH, name: 'Landeshauptstadt München' });
+  // The checkpointer's requests reach the witness app without a socket: it is told which
+  // certificate they came with, the gateway's own (tests/e2e/witness.db.test.ts has the TLS).
+  const gatewayTls = await pki.issue({ profile: 'auth', subject: 'CN=localhost', host: ['localhost'] });
+  const fingerprint = certificateFingerprint(gatewayTls.certificate);
   await addGateway(registry, {
     id: GATEWAY,
     address: 'https://localhost:4410',
-    authCertificateFingerprints: [],
+    authCertificateFingerprints: [fingerprint],
     clients: [],
   });
   witnessApp = new Hono();
@@ -94,6 +98,7 @@ beforeAll(async () => {
       signer: { privateKey: witness.keys.privateKey, chain: [witness.certificate, pki.issuing.certificate] },
       clock: Date.now,
       log: silentLogger,
+      submitterOf: () => ({ fingerprint, serialNumber: gatewayTls.certificate.serialNumber.toLowerCase() }),
     }),
   );
   // A witness cosigning with the registry's directory-signing key: trusted by the federation for

@@ -81,17 +81,20 @@ export function createCheckpointer(options: CheckpointerOptions) {
     const size = await getTreeSize(db, tree);
     const last = await db
       .selectFrom('checkpoint')
-      .select('size')
+      .select(['size', 'time'])
       .where('tree', '=', tree)
       .orderBy('size', 'desc')
       .limit(1)
       .executeTakeFirst();
     if (size === 0 || (last && Number(last.size) >= size)) return undefined;
+    // Checkpoint times never go back, even when the clock steps back: verifiers and the witness
+    // refuse a log whose checkpoints do.
+    const lastTime = last ? new Date(last.time).getTime() : Number.NEGATIVE_INFINITY;
     const checkpoint = createCheckpoint({
       origin,
       size,
       root: await getRoot(db, tree, size),
-      now: new Date(options.clock()),
+      now: new Date(Math.max(options.clock(), lastTime)),
     });
     const jws = await signCheckpoint({
       checkpoint,

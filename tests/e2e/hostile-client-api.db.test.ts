@@ -475,6 +475,18 @@ describe('the client API refuses hostile information-system calls', () => {
     });
   });
 
+  /** A request whose framing Node's parser refuses: a length and chunked encoding at once. */
+  const framing = [
+    'POST /r1/x HTTP/1.1',
+    'Host: localhost',
+    'Content-Length: 3',
+    'Transfer-Encoding: chunked',
+    '',
+    '0',
+    '',
+    '',
+  ].join('\r\n');
+
   describe('requests Node’s HTTP parser refuses, on every listener of the gateway', () => {
     const listeners = () => {
       const city = federation.endpoints.gateways.find((g) => g.id === CITY_GATEWAY)!;
@@ -485,16 +497,6 @@ describe('the client API refuses hostile information-system calls', () => {
         ['public', city.public, { ca }],
       ] as const;
     };
-    const framing = [
-      'POST /r1/x HTTP/1.1',
-      'Host: localhost',
-      'Content-Length: 3',
-      'Transfer-Encoding: chunked',
-      '',
-      '0',
-      '',
-      '',
-    ].join('\r\n');
     const oversized = [
       'GET /r1/x HTTP/1.1',
       'Host: localhost',
@@ -520,6 +522,32 @@ describe('the client API refuses hostile information-system calls', () => {
           message: expect.any(String),
           detail: expect.stringMatching(/^[0-9a-f-]{36}$/),
         });
+      }
+    });
+  });
+
+  describe('requests Node’s HTTP parser refuses, on the registry, eID provider, portal and adapters', () => {
+    it('answers each with the X-Road error body', async () => {
+      const forge = await openForgeKit(federation);
+      const providerTls = await forge.gatewayTls('DEMO/GOV/residents-office/gw1');
+      const cityTls = await forge.gatewayTls(CITY_GATEWAY);
+      await forge.close();
+      const { endpoints } = federation;
+      const targets = [
+        ['registry (public)', new URL(endpoints.registry.directory).origin, { ca }],
+        // Any federation certificate gets through the admin listener's handshake; the parser refuses
+        // the request before an operator check could.
+        ['registry (admin)', new URL(endpoints.registry.admin).origin, { ...cityTls, ca }],
+        ['eID provider', endpoints.eid.issuer, { ca }],
+        ['portal', endpoints.portal, { ca }],
+        ['adapter', endpoints.adapters['DEMO/GOV/residents-office']!, { ...providerTls, ca }],
+      ] as const;
+      for (const [name, origin, tls] of targets) {
+        const answer = await sendRaw(origin, framing, tls);
+        expect(answer.status, `${name}: ${answer.raw.slice(0, 200)}`).toBe(400);
+        expect(answer.headers['x-road-error'], name).toBe('Client.BadRequest');
+        expect(answer.headers['content-type'], name).toBe('application/json; charset=utf-8');
+        expect(JSON.parse(answer.body), name).toMatchObject({ type: 'Client.BadRequest' });
       }
     });
   });

@@ -9,6 +9,7 @@ import {
   checkpointCertificates,
   createCheckpoint,
   createRegistryFetch,
+  type RegistryFetch,
   signCheckpoint,
   verifyCheckpoint,
   verifyCosignature,
@@ -66,6 +67,16 @@ describe('checkpoints witnessed by the registry', () => {
     federation
       .logLines()
       .filter((line) => line.msg === 'checkpoint not witnessed; retrying next round' && line.code === code);
+
+  /** HTTPS to the registry presenting the TLS credentials `tls` (files of the federation folder). */
+  async function registryFetchWith(tls: { cert: string; key: string } | undefined): Promise<RegistryFetch> {
+    const ca = await readFile(federation.endpoints.pki.caBundle, 'utf8');
+    if (!tls) return createRegistryFetch({ ca });
+    const [cert, key] = await Promise.all(
+      [tls.cert, tls.key].map((path) => readFile(join(federation.dir, path), 'utf8')),
+    );
+    return createRegistryFetch({ ca, client: { cert: cert!, key: key! } });
+  }
 
   beforeAll(async () => {
     federation = await startTestFederation();
@@ -174,12 +185,29 @@ describe('checkpoints witnessed by the registry', () => {
         Buffer.from(certificateDer(parseCertificatePem(pem))).toString('base64'),
       ),
     });
-    const response = await registry.fetch(`${witnessUrl}/checkpoints`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ checkpoint: forked, consistencyProof: [], fromSize: size }),
-      signal: AbortSignal.timeout(5_000),
-    });
+    const submit = (transport: RegistryFetch) =>
+      transport.fetch(`${witnessUrl}/checkpoints`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ checkpoint: forked, consistencyProof: [], fromSize: size }),
+        signal: AbortSignal.timeout(5_000),
+      });
+    // Only the gateway itself may submit: over TLS without a certificate, or with another
+    // gateway's, the signed checkpoint is refused before it is judged (and kept as no fork).
+    const vehicles = federation.manifest.members.find((m) => m.id === 'DEMO/GOV/vehicle-authority')!;
+    for (const tls of [undefined, vehicles.gateway!.tls]) {
+      const transport = await registryFetchWith(tls);
+      try {
+        const refused = await submit(transport);
+        expect(refused.status).toBe(403);
+        expect(JSON.parse(await refused.text()).type).toBe('Witness.NotOriginGateway');
+      } finally {
+        await transport.close();
+      }
+    }
+    // The operator of Munich's gateway holds its TLS key as well as the member's signing key.
+    const operator = await registryFetchWith(munich.gateway!.tls);
+    const response = await submit(operator).finally(() => operator.close());
     expect(response.status).toBe(409);
     expect(JSON.parse(await response.text()).type).toBe('Witness.Fork');
 

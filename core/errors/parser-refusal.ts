@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { EinmalError, type ErrorCode, type Logger, respondError } from '../../core/index.ts';
+import { EinmalError, type ErrorCode } from './einmal-error.ts';
+import { type ErrorLog, respondError } from './respond-error.ts';
 
 /** What Node's HTTP parser reports, by its error code, as the X-Road error a caller sees. */
 function refusalCode(parserCode: string | undefined): ErrorCode {
@@ -10,7 +11,8 @@ function refusalCode(parserCode: string | undefined): ErrorCode {
 }
 
 /**
- * A `clientError` listener for a gateway's HTTP servers: a request Node's own parser refuses
+ * A `clientError` listener for every HTTP server einmal runs (gateway, registry, adapters, portal,
+ * eID provider): a request Node's own parser refuses
  * (broken framing, a header block over the size limit, a request not received in time) is answered
  * like every other refusal, with the X-Road error body (`{type, message, detail}`), the
  * `X-Road-Error` header and a JSON content type with its charset, instead of Node's bare 400 or 431.
@@ -19,7 +21,7 @@ function refusalCode(parserCode: string | undefined): ErrorCode {
  *
  * @example server.on('clientError', answerParserRefusal(log));
  */
-export function answerParserRefusal(log: Logger) {
+export function answerParserRefusal(log: ErrorLog) {
   return function onClientError(error: Error & { code?: string }, socket: Duplex): void {
     const answering = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (error.code === 'ECONNRESET' || !socket.writable || answering?.headersSent) {
