@@ -3,7 +3,12 @@ import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendLeaves, leafHash } from '../../audit/index.ts';
-import { type ChainVerifier, certificateDer, certificateFingerprint, createChainVerifier } from '../../certs/index.ts';
+import {
+  type ChainVerifier,
+  certificateDer,
+  certificateFingerprint,
+  createChainVerifier,
+} from '../../certs/index.ts';
 import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { EinmalError, errorResponse, silentLogger } from '../../core/index.ts';
 import {
