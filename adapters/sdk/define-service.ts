@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { ServicePolicy } from '../../schemas/index.ts';
+import { isServiceVersion, type ServicePolicy, versionedServiceCode } from '../../schemas/index.ts';
 
 /** The verified context the provider gateway hands to the adapter after all its checks. */
 export interface ServiceContext {
@@ -8,7 +8,7 @@ export interface ServiceContext {
   readonly subject: string | null;
   /** Printed client id, e.g. `DEMO/GOV/munich/parking-permits`. */
   readonly client: string;
-  /** Printed service id, e.g. `DEMO/GOV/residents-office/register/address/v1`. */
+  /** Printed service id, e.g. `DEMO/GOV/residents-office/register/address-v1`. */
   readonly service: string;
   readonly purpose: string | null;
   readonly legalBasis: string | null;
@@ -29,12 +29,12 @@ export interface ServiceContext {
  * See {@link defineService}.
  */
 export interface ServiceSpec<Req extends z.ZodType, Res extends z.ZodType> extends Readonly<ServicePolicy> {
-  /** Service code, the last-but-one part of the service id, e.g. `address`. */
+  /** Service name, e.g. `address`; with the version it makes the X-Road service code `address-v1`. */
   readonly code: string;
-  /** Service version, e.g. `v1`. */
+  /** Major version, `v1`, `v2`, …: a new version is a new service code (docs/protocol.md §1.1). */
   readonly version: string;
   readonly method: 'GET' | 'POST';
-  /** Path below `/{code}/{version}`; `/` by default. */
+  /** Endpoint path below the service, `/` by default: called as `/r1/{service id}{path}`. */
   readonly path?: string;
   /** Schema of the query (GET) or of the JSON body (POST). */
   readonly request: Req;
@@ -47,10 +47,13 @@ export interface ServiceSpec<Req extends z.ZodType, Res extends z.ZodType> exten
 export interface ServiceDefinition<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType>
   extends ServiceSpec<Req, Res> {
   readonly path: string;
+  /** The X-Road service code, the last part of the service id: `{code}-{version}`, e.g. `address-v1`. */
+  readonly serviceCode: string;
 }
 
 /** The public metadata of a service, as listed by `GET /_einmal/services`. */
 export interface ServiceMetadata extends Readonly<ServicePolicy> {
+  readonly serviceCode: string;
   readonly code: string;
   readonly version: string;
   readonly method: 'GET' | 'POST';
@@ -81,9 +84,11 @@ export function defineService<Req extends z.ZodType, Res extends z.ZodType>(
   if (!SERVICE_PART.test(spec.code) || spec.code === '.' || spec.code === '..') {
     throw new TypeError(`invalid service code '${spec.code}'`);
   }
-  if (!SERVICE_PART.test(spec.version) || spec.version === '.' || spec.version === '..') {
-    throw new TypeError(`invalid service version '${spec.version}'`);
+  if (!isServiceVersion(spec.version)) {
+    throw new TypeError(`invalid service version '${spec.version}': must be v<major>, e.g. v1`);
   }
+  const serviceCode = versionedServiceCode(spec.code, spec.version);
+  if (serviceCode.length > 64) throw new TypeError(`service code '${serviceCode}' is longer than 64`);
   if (!SERVICE_PATH.test(path) || path.split('/').some((part) => part === '.' || part === '..')) {
     throw new TypeError(`invalid service path '${path}'`);
   }
@@ -95,12 +100,13 @@ export function defineService<Req extends z.ZodType, Res extends z.ZodType>(
       `service '${spec.code}' needs both an eID scope and a level of assurance, or neither`,
     );
   }
-  return { ...spec, path };
+  return { ...spec, path, serviceCode };
 }
 
 /** The metadata of a service, without its schemas and handler. */
 export function describeService(service: ServiceDefinition): ServiceMetadata {
   return {
+    serviceCode: service.serviceCode,
     code: service.code,
     version: service.version,
     title: service.title,
@@ -116,7 +122,11 @@ export function describeService(service: ServiceDefinition): ServiceMetadata {
   };
 }
 
-/** The route of a service on the adapter: `/{code}/{version}{path}` without a trailing slash. */
-export function serviceRoute(service: Pick<ServiceDefinition, 'code' | 'version' | 'path'>): string {
-  return `/${service.code}/${service.version}${service.path === '/' ? '' : service.path}`;
+/**
+ * The route of a service on the adapter: `/{service code}{path}` without a trailing slash, the
+ * part of the client API path after the subsystem (`/r1/DEMO/GOV/ro/register/address-v1` is
+ * `/address-v1` on the adapter).
+ */
+export function serviceRoute(service: Pick<ServiceDefinition, 'serviceCode' | 'path'>): string {
+  return `/${service.serviceCode}${service.path === '/' ? '' : service.path}`;
 }

@@ -58,7 +58,7 @@ const addressService = defineService({
 const forgedContext = () =>
   verifiedContextHeaders({
     client: 'DEMO/GOV/munich/parking-permits',
-    service: 'DEMO/GOV/residents-office/register/address/v1',
+    service: 'DEMO/GOV/residents-office/register/address-v1',
     messageId: randomUUID(),
     subject: storyCitizen.id,
     purpose: 'parking-permit',
@@ -103,7 +103,7 @@ describe('an adapter behind mutual TLS admits only its provider gateway', () => 
   });
   afterAll(() => adapter?.close());
 
-  const address = () => `${adapter.url}/address/v1`;
+  const address = () => `${adapter.url}/address-v1`;
 
   it('listens on loopback over https', () => {
     expect(adapter.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);

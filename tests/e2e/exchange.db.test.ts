@@ -4,9 +4,9 @@ import { storyCitizen, testCitizens } from '../../adapters/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
-const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
-const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
-const COMPANY = '/r1/DEMO/GOV/business-register/companies/company/v1';
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address-v1';
+const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1';
+const COMPANY = '/r1/DEMO/GOV/business-register/companies/company-v1';
 
 describe('the signed once-only exchange, end to end', () => {
   let federation: TestFederation;
@@ -32,7 +32,7 @@ describe('the signed once-only exchange, end to end', () => {
     expect(answer.json).toMatchObject({ subject: storyCitizen.id, address: { city: 'München' } });
     expect(answer.headers['x-road-id']).toBe(messageId);
     expect(answer.headers['x-road-client']).toBe('DEMO/GOV/munich/parking-permits');
-    expect(answer.headers['x-road-service']).toBe('DEMO/GOV/residents-office/register/address/v1');
+    expect(answer.headers['x-road-service']).toBe('DEMO/GOV/residents-office/register/address-v1');
     expect(answer.headers['x-road-request-hash']).toMatch(/^[A-Za-z0-9+/]{86}==$/);
 
     // One record per side, committed before the answer came back, paired by message id.
@@ -102,7 +102,7 @@ describe('the signed once-only exchange, end to end', () => {
       '/r1/DEMO/GOV/residents-office/register/getOpenAPI?serviceCode=address',
     );
     expect(openapi.status).toBe(200);
-    expect(Object.keys((openapi.json as { paths: object }).paths).join()).toContain('/address/v1');
+    expect(Object.keys((openapi.json as { paths: object }).paths).join()).toContain('/address-v1');
     const clients = await permits.call('GET', '/listClients');
     expect(JSON.stringify(clients.json)).toContain('residents-office');
   });
