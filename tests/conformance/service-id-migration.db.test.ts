@@ -6,7 +6,7 @@ import { registryMigrations } from '../../registry/index.ts';
 import { createTestDatabase } from '../support/database.ts';
 
 /** The migration set as it was before `newest`: what an existing federation runs today. */
-const before = (set: MigrationSet, newest: string): MigrationSet => ({
+const migrationsBefore = (set: MigrationSet, newest: string): MigrationSet => ({
   schema: set.schema,
   migrations: Object.fromEntries(Object.entries(set.migrations).filter(([name]) => name < newest)),
 });
@@ -20,7 +20,7 @@ afterAll(() => database.close());
 describe('an existing federation migrates to five-part service ids', () => {
   it('the registry rewrites its services and publishes a new directory version', async () => {
     const set = { ...registryMigrations, schema: 'registry_migration' };
-    await migrateToLatest(database.db, before(set, '0400_xroad_service_ids'));
+    await migrateToLatest(database.db, migrationsBefore(set, '0400_xroad_service_ids'));
     const db = database.db.withSchema(set.schema) as Kysely<any>;
     await db
       .insertInto('member')
@@ -62,7 +62,7 @@ describe('an existing federation migrates to five-part service ids', () => {
 
   it('a gateway rewrites access rules and hiding grants, never the signed record it logged', async () => {
     const set = { schema: 'gateway_migration', migrations: gatewayMigrations };
-    await migrateToLatest(database.db, before(set, 'gateway_0006_xroad_service_ids'));
+    await migrateToLatest(database.db, migrationsBefore(set, 'gateway_0006_xroad_service_ids'));
     const db = database.db.withSchema(set.schema) as Kysely<any>;
     const legacy = 'DEMO/GOV/residents-office/register/address/v1';
     await db
