@@ -95,6 +95,7 @@ describe('population adapter', () => {
     const { body } = await kit.request('/_einmal/services');
     expect(body.services).toEqual([
       expect.objectContaining({
+        serviceCode: 'address-v1',
         code: 'address',
         version: 'v1',
         title: 'Registered address',
@@ -108,7 +109,7 @@ describe('population adapter', () => {
     ]);
     const openapi = await kit.request('/_einmal/openapi');
     expect(Object.keys(openapi.body.paths)).toEqual(['/address-v1', '/household-v1']);
-    expect(openapi.body.components.schemas['address.v1.Response'].properties.address.required).toEqual([
+    expect(openapi.body.components.schemas['address-v1.Response'].properties.address.required).toEqual([
       'street',
       'houseNumber',
       'postalCode',
