@@ -1,7 +1,7 @@
 /**
  * The one error type of einmal. Every failure that can reach a caller, a log or the CLI is an
  * `EinmalError` with a stable `code`. The code doubles as the X-Road error `type`
- * (X-Road pr-rest §4.4: `Client.*` = the client broke the protocol, `Server.ClientProxy.*` = the
+ * (X-Road pr-rest §4.6: `Client.*` = the client broke the protocol, `Server.ClientProxy.*` = the
  * consumer gateway failed, `Server.ServerProxy.*` = the provider gateway refused or failed).
  * The HTTP status and the safe message come from one exhaustive map, so a security failure never
  * leaks detail to the caller; `detail` is for the log only.
@@ -205,7 +205,7 @@ export class EinmalError extends Error {
     return ERROR_CODES[this.code].status;
   }
 
-  /** The X-Road error `type` string (X-Road pr-rest §4.4). */
+  /** The X-Road error `type` string (X-Road pr-rest §4.6). */
   get type(): string {
     return this.code;
   }
