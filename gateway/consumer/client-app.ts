@@ -89,12 +89,14 @@ export function createClientApp(deps: ClientAppDeps): Hono {
   app.get('/listClients', (c) => {
     deps.ensureDirectoryFresh();
     const directory = deps.directory().directory;
-    // pr-meta: the federation's own instance unless `xRoadInstance` names another (which lists none).
-    const instance = c.req.query('xRoadInstance') ?? directory.instance;
+    // pr-meta: the federation's own instance unless `xRoadInstance` names another (which lists
+    // none); a blank one is absent, as an X-Road security server reads it.
+    const instance = c.req.query('xRoadInstance')?.trim() || directory.instance;
     const clients = listClients(directory, instance);
-    return preferredFormat(c.req.header('accept'), 'xml') === 'json'
+    // pr-meta: JSON when asked for, otherwise `text/xml` (whichever XML type was asked for).
+    return preferredFormat(c.req.header('accept'), 'text/xml') === 'application/json'
       ? c.body(listClientsJson(clients), 200, { 'content-type': 'application/json; charset=utf-8' })
-      : c.body(listClientsXml(clients), 200, { 'content-type': 'application/xml; charset=utf-8' });
+      : c.body(listClientsXml(clients), 200, { 'content-type': 'text/xml; charset=utf-8' });
   });
 
   const exchanges = exchangePipeline(

@@ -77,7 +77,9 @@ describe('X-Road clients against an einmal federation', () => {
   });
 
   it('replays a catalogue harvest: listClients, then per subsystem listMethods and getOpenAPI', async () => {
-    const clients = await call('/listClients?xRoadInstance=DEMO', { accept: 'application/json' });
+    // The catalogue's clients send `Accept: application/json` on every call and no `xRoadInstance`.
+    const asCatalogue = { accept: 'application/json' };
+    const clients = await call('/listClients', asCatalogue);
     expect(clients.status).toBe(200);
     expect(jsonProblems(clientListSchema, clients.json)).toEqual([]);
     const subsystems = (clients.json as { member: ClientEntry[] }).member
@@ -88,7 +90,7 @@ describe('X-Road clients against an einmal federation', () => {
 
     const harvested: string[] = [];
     for (const subsystem of subsystems) {
-      const list = await call(`/r1/${subsystem}/listMethods`);
+      const list = await call(`/r1/${subsystem}/listMethods`, asCatalogue);
       expect(list.status, `${subsystem}: ${list.body}`).toBe(200);
       expect(jsonProblems(methodListSchema, list.json)).toEqual([]);
       for (const service of (list.json as { service: ServiceEntry[] }).service) {
@@ -97,10 +99,17 @@ describe('X-Road clients against an einmal federation', () => {
         expect(id.startsWith(`${subsystem}/`), id).toBe(true);
         harvested.push(id);
         expect(service.service_type).toBe('OPENAPI');
-        const openapi = await call(`/r1/${subsystem}/getOpenAPI?serviceCode=${service.service_code}`);
+        const openapi = await call(
+          `/r1/${subsystem}/getOpenAPI?serviceCode=${encodeURIComponent(service.service_code)}`,
+          asCatalogue,
+        );
         expect(openapi.status, openapi.body).toBe(200);
-        expect(jsonProblems(openapiDocumentSchema, openapi.json)).toEqual([]);
-        const document = openapi.json as { info: { title: string }; paths: Record<string, object> };
+        // The catalogue reads the answer as text and parses it as YAML; a JSON text is YAML 1.2.
+        const document = JSON.parse(openapi.body) as {
+          info: { title: string };
+          paths: Record<string, object>;
+        };
+        expect(jsonProblems(openapiDocumentSchema, document)).toEqual([]);
         // The service's own document: its title, only its operations.
         expect(document.info.title).toBe(demoServices.find((s) => s.id === id)?.title);
         const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
@@ -167,24 +176,43 @@ describe('X-Road clients against an einmal federation', () => {
       [`/r1/${REGISTER}/getOpenAPI`, 400, 'Server.ServerProxy.InvalidRequest'],
       ['/r1/DEMO/GOV/residents-office', 400, 'Client.InvalidIdentifier'],
     ];
+    // The XML type asked for is the type answered, as an X-Road security server answers.
+    const xmlTypes: [string, string][] = [
+      ['application/xml', 'application/xml; charset=utf-8'],
+      ['text/xml', 'text/xml; charset=utf-8'],
+      ['text/*', 'text/xml; charset=utf-8'],
+    ];
     for (const [path, status, type] of cases) {
       const json = await call(path);
       expect([json.status, header(json, 'x-road-error')], path).toEqual([status, type]);
       expect(jsonProblems(errorBodySchema, json.json)).toEqual([]);
       expect((json.json as { type: string }).type).toBe(type);
-      const asXml = await call(path, { accept: 'application/xml' });
-      expect([asXml.status, header(asXml, 'x-road-error')], path).toEqual([status, type]);
-      expect(header(asXml, 'content-type')).toBe('application/xml; charset=utf-8');
-      expect(await xml.problems('error', asXml.body)).toEqual([]);
-      expect(asXml.body).toContain(`<type>${type}</type>`);
+      for (const [accept, contentType] of xmlTypes) {
+        const asXml = await call(path, { accept });
+        expect([asXml.status, header(asXml, 'x-road-error')], `${path} ${accept}`).toEqual([status, type]);
+        expect(header(asXml, 'content-type'), `${path} ${accept}`).toBe(contentType);
+        expect(await xml.problems('error', asXml.body)).toEqual([]);
+        expect(asXml.body).toContain(`<type>${type}</type>`);
+      }
     }
   });
 
   it('lists clients as XML clientList unless JSON is asked for, and only of the instance asked', async () => {
+    // pr-meta: `text/xml` unless JSON is asked for, whatever else the client accepts.
     const plain = await call('/listClients');
-    expect(header(plain, 'content-type')).toBe('application/xml; charset=utf-8');
+    for (const accept of ['*/*', 'application/xml', 'text/xml']) {
+      const answer = await call('/listClients', { accept });
+      expect(header(answer, 'content-type'), accept).toBe('text/xml; charset=utf-8');
+      expect(answer.body, accept).toBe(plain.body);
+    }
+    expect(header(plain, 'content-type')).toBe('text/xml; charset=utf-8');
     expect(await xml.problems('client-list', plain.body)).toEqual([]);
     expect(plain.body).toContain('<id:subsystemCode>register</id:subsystemCode>');
+    // A blank instance is the federation's own, as X-Road reads it.
+    const own = await call('/listClients?xRoadInstance=DEMO', { accept: 'application/json' });
+    const blank = await call('/listClients?xRoadInstance=', { accept: 'application/json' });
+    expect(blank.json).toEqual(own.json);
+    expect((own.json as { member: unknown[] }).member.length).toBeGreaterThan(0);
     const json = await call('/listClients', { accept: 'application/json' });
     expect((json.json as { member: unknown[] }).member.length).toBe(
       plain.body.split('<xroad:member>').length - 1,
