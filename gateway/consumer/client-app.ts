@@ -36,7 +36,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { checkLoggable } from '../audit/exchange-record.ts';
 import type { DirectoryView } from '../directory-view.ts';
 import { exchangePipeline } from '../exchange/exchange-pipeline.ts';
-import { METASERVICE_CODES } from '../provider/metaservices.ts';
+import { metaserviceCalled } from '../provider/metaservices.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { IsAuthenticator } from './information-systems.ts';
 import { listClients, listClientsJson, listClientsXml } from './list-clients.ts';
@@ -139,7 +139,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       const provider = view.gatewayHosting(printSubsystemId(target.service));
       // X-Road names a provider subsystem no gateway hosts an unknown member, whatever the service.
       if (!provider) throw new EinmalError('Server.ClientProxy.UnknownMember');
-      if (!serviceEntry && !METASERVICE_CODES.has(target.service.serviceCode))
+      if (!serviceEntry && !metaserviceCalled(target.service.serviceCode, c.req.method))
         throw new EinmalError('Server.ClientProxy.UnknownService');
       // The directory says which services' records may be hidden; whether this client may hide
       // them is the provider's access rule, checked there.

@@ -10,7 +10,16 @@ import { type AccessRule, isAccessGranted } from '../access/access-rule.ts';
 import type { AdapterClient } from './adapter-client.ts';
 
 /** X-Road's REST metaservices (pr-mrest), answered by the provider gateway itself. */
-export const METASERVICE_CODES = new Set(['listMethods', 'allowedMethods', 'getOpenAPI']);
+const METASERVICE_CODES = new Set(['listMethods', 'allowedMethods', 'getOpenAPI']);
+
+/**
+ * The metaservice a call of `serviceCode` with `method` is, or `null`. pr-mrest defines them for
+ * `GET` only; an X-Road security server reads any other method as a call of a service of that code,
+ * which no subsystem has (the directory reserves the codes), so it is an unknown service.
+ */
+export function metaserviceCalled(serviceCode: string, method: string): string | null {
+  return method === 'GET' && METASERVICE_CODES.has(serviceCode) ? serviceCode : null;
+}
 
 const adapterServicesSchema = z.object({
   services: z.array(

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccessRules, demoServices } from '../../dev/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
+import { openForgeKit, requestClaims, signForged } from '../support/forge-request.ts';
 import {
   clientListSchema,
   createXmlValidator,
@@ -151,6 +152,42 @@ describe('X-Road clients against an einmal federation', () => {
       const answer = await call(`/r1/${CATALOGUE}/${metaservice}`);
       expect(answer.status, answer.body).toBe(200);
       expect(answer.json).toEqual({ service: [] });
+    }
+  });
+
+  it('answers metaservices to GET only: any other method calls a service of that code, which is unknown', async () => {
+    // pr-mrest defines the metaservices for GET; an X-Road security server reads `POST …/listMethods`
+    // as a call of a service `listMethods`, which no subsystem has.
+    for (const [method, metaservice] of [
+      ['POST', 'listMethods'],
+      ['PUT', 'allowedMethods'],
+      ['DELETE', 'getOpenAPI?serviceCode=address-v1'],
+    ] as const) {
+      const answer = await catalogue.call(method, `/r1/${REGISTER}/${metaservice}`, { body: '{}' });
+      expect([answer.status, header(answer, 'x-road-error')], `${method} ${metaservice}`).toEqual([
+        404,
+        'Server.ClientProxy.UnknownService',
+      ]);
+    }
+    // A consumer gateway that signs such a call anyway finds the provider gateway refusing it too.
+    const forge = await openForgeKit(federation);
+    try {
+      const claims = requestClaims({
+        client: CATALOGUE,
+        service: `${REGISTER}/listMethods`,
+        method: 'POST',
+      });
+      const answer = await forge.send('DEMO/GOV/residents-office/gw1', {
+        as: await forge.gatewayTls('DEMO/GOV/munich/gw1'),
+        claims,
+        jws: signForged(claims, await forge.memberSigner('DEMO/GOV/munich')),
+      });
+      expect([answer.status, header(answer, 'x-road-error')]).toEqual([
+        404,
+        'Server.ServerProxy.UnknownService',
+      ]);
+    } finally {
+      await forge.close();
     }
   });
 
