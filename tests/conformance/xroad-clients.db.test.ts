@@ -1,3 +1,4 @@
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccessRules, demoServices } from '../../dev/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
@@ -260,6 +261,20 @@ describe('X-Road clients against an einmal federation', () => {
     const otherXml = await call('/listClients?xRoadInstance=NOSUCH');
     expect(await xml.problems('client-list', otherXml.body)).toEqual([]);
     expect(otherXml.body).not.toContain('<xroad:member>');
+  });
+
+  it('refuses several X-Road-Client headers, which pr-rest forbids a client to send', async () => {
+    const dispatcher = new Agent({ connect: catalogue.tls });
+    try {
+      const answer = await request(`${catalogue.gateway}/r1/${REGISTER}/listMethods`, {
+        headers: ['x-road-client', 'DEMO/GOV/vehicle-authority/vehicles', 'x-road-client', CATALOGUE],
+        dispatcher,
+      });
+      await answer.body.text();
+      expect([answer.statusCode, answer.headers['x-road-error']]).toEqual([400, 'Client.InvalidIdentifier']);
+    } finally {
+      await dispatcher.close();
+    }
   });
 
   it('takes client-chosen message ids of any safe form, unique per client', async () => {
