@@ -137,15 +137,12 @@ export function createMetaservices(options: {
           : described.flatMap((s) => {
               const allowed = (rules: readonly AccessRule[], endpoint: Endpoint) =>
                 isAccessGranted(rules, { ...input.access, service: s.id, ...endpoint });
-              if (s.endpoints.length === 0) {
-                // A service the adapter does not describe: listed when any rule grants it at all.
-                const anyEndpoint = input.rules.map((r) => ({ ...r, method: null, pathPattern: null }));
-                return allowed(anyEndpoint, { method: 'GET', path: '/' })
-                  ? [entry(input.subsystem, s, [])]
-                  : [];
-              }
+              // As an X-Road security server answers: every service any rule grants the caller at
+              // all, with the described endpoints its rules grant (none, where they grant others).
+              const anyEndpoint = input.rules.map((r) => ({ ...r, method: null, pathPattern: null }));
+              if (!allowed(anyEndpoint, { method: 'GET', path: '/' })) return [];
               const endpoints = s.endpoints.filter((endpoint) => allowed(input.rules, endpoint));
-              return endpoints.length === 0 ? [] : [entry(input.subsystem, s, endpoints)];
+              return [entry(input.subsystem, s, endpoints)];
             });
       return { status: 200, body: Buffer.from(JSON.stringify({ service: listed })), contentType: JSON_TYPE };
     },
