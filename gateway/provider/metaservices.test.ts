@@ -132,6 +132,13 @@ describe('metaservices of one subsystem', () => {
     expect(other.body).toEqual({ service: [] });
   });
 
+  it('reads getOpenAPI’s serviceCode parameter in any case, the last one given', async () => {
+    for (const query of ['servicecode=search-v1', 'serviceCode=companies-v1&SERVICECODE=search-v1']) {
+      const { body } = await ask('getOpenAPI', [], query);
+      expect(Object.keys(body.paths), query).toEqual(['/by-name']);
+    }
+  });
+
   it('answers getOpenAPI with the one service’s document, relative to its URL', async () => {
     const { body } = await ask('getOpenAPI', [], 'serviceCode=search-v1');
     expect(body.info.title).toBe('search /by-name');

@@ -154,7 +154,10 @@ export function createMetaservices(options: {
     adapterUrl: string | undefined;
     query: string;
   }): Promise<MetaserviceAnswer> {
-    const wanted = new URLSearchParams(input.query).get('serviceCode');
+    // As an X-Road security server reads it: the parameter's name in any case, the last one given.
+    const wanted = [...new URLSearchParams(input.query)].findLast(
+      ([name]) => name.toLowerCase() === 'servicecode',
+    )?.[1];
     if (!wanted) {
       throw new EinmalError('Server.ServerProxy.InvalidRequest', {
         message: 'getOpenAPI needs the serviceCode query parameter',
