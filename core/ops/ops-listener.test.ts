@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Counter } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.ts';
@@ -47,8 +48,23 @@ describe('the operations listener', () => {
       // Gauges named like counters fail `promtool check metrics`; they are left out.
       expect(text).not.toContain('nodejs_active_handles_total');
       expect((await fetch(`http://127.0.0.1:${ops.port}/nowhere`)).status).toBe(404);
+      // A load balancer's check: HTTP/1.0, no Host header.
+      const answer = await rawRequest(ops.port, 'GET /readyz HTTP/1.0\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
     } finally {
       await ops.close();
     }
   });
 });
+
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    socket.on('data', (chunk) => {
+      answer += chunk;
+    });
+    socket.once('end', () => resolve(answer));
+    socket.once('error', reject);
+  });
+}

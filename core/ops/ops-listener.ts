@@ -94,7 +94,13 @@ export async function startOpsListener(
   options: OpsAppOptions,
   log: Logger,
 ): Promise<RunningOpsListener> {
-  const server: Server = createServer(getRequestListener(createOpsApp(options).fetch));
+  const listener = getRequestListener(createOpsApp(options).fetch);
+  // Load balancers' health checks (HAProxy's `option httpchk`) speak HTTP/1.0 without a Host header,
+  // which the request listener would refuse: the listener names itself.
+  const server: Server = createServer((request, response) => {
+    request.headers.host ??= `${settings.host}:${settings.port}`;
+    return listener(request, response);
+  });
   server.on('clientError', answerParserRefusal(log));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
