@@ -301,6 +301,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
         GATEWAY_MAX_BODY_BYTES: 1_048_576,
         GATEWAY_CLOCK_SKEW_SECONDS: 60,
         GATEWAY_DB_SCHEMA: schema,
+        GATEWAY_RETENTION_DAYS: undefined,
         DATABASE_URL: undefined,
         EINMAL_DATA_DIR: undefined,
         GATEWAY_LOG_LEVEL: 'info',

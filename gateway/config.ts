@@ -64,6 +64,12 @@ export const gatewayConfigSchema = z
     GATEWAY_ADAPTER_PLAIN_HTTP: bool,
     GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
     GATEWAY_CLOCK_SKEW_SECONDS: z.coerce.number().int().positive().default(60),
+    /**
+     * Days an audit record keeps its content (the German IDNrG: two years, 730). Older records are
+     * pruned daily to their leaf hashes, which keep every proof and checkpoint verifiable. Unset:
+     * records are kept for good.
+     */
+    GATEWAY_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
     GATEWAY_DB_SCHEMA: z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/)
