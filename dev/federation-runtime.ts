@@ -159,8 +159,13 @@ export async function startFederation(options: StartFederationOptions): Promise<
   await writeFile(caBundle, caBundlePem);
 
   const gatewayCount = manifest.members.length;
+  // One call for every port (the operations listeners' after the others): ports asked for in
+  // separate calls may come back twice.
+  const opsOffset = 4 + gatewayCount * 4 + providers.length;
   const free =
-    options.ports === 'ephemeral' ? await findFreePorts(4 + gatewayCount * 4 + providers.length) : undefined;
+    options.ports === 'ephemeral'
+      ? await findFreePorts(opsOffset + 3 + gatewayCount + providers.length)
+      : undefined;
   const port = (demo: number, index: number) => (free ? free[index]! : demo);
   const registryPort = port(demoPorts.registry, 0);
   const registryAdminPort = port(demoPorts.registryAdmin, 1);
@@ -177,9 +182,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
   }));
   const adapterPorts = providers.map(({ adapter }, i) => port(adapter.port, 4 + gatewayCount * 4 + i));
   // Operations listeners: the demo's next to each service's ports, or free ones.
-  const freeOps =
-    options.ports === 'ephemeral' ? await findFreePorts(3 + gatewayCount + providers.length) : undefined;
-  const opsPort = (demo: number, index: number) => (freeOps ? freeOps[index]! : demo);
+  const opsPort = (demo: number, index: number) => port(demo, opsOffset + index);
   const opsPorts = {
     registry: opsPort(demoPorts.registryOps, 0),
     eid: opsPort(demoPorts.eidOps, 1),
