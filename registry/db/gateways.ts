@@ -95,6 +95,38 @@ export async function addGatewayAuthCertificate(
 }
 
 /**
+ * Withdraws one auth certificate of a gateway (the old one, once its renewed certificate serves):
+ * peers stop accepting it with the next directory. The last one cannot go (`Client.Conflict`): a
+ * gateway without a certificate is removed instead.
+ *
+ * @example
+ * await removeGatewayAuthCertificate(db, 'DEMO/GOV/munich/gw1', oldFingerprint);
+ */
+export async function removeGatewayAuthCertificate(
+  db: Kysely<RegistryDb>,
+  id: string,
+  fingerprint: string,
+): Promise<void> {
+  await recordChange(db, async (trx) => {
+    const gateway = await findGateway(trx, id);
+    if (!gateway) throw notFound('Gateway', id);
+    if (!gateway.authCertificateFingerprints.includes(fingerprint))
+      throw notFound('Certificate', fingerprint);
+    const fingerprints = gateway.authCertificateFingerprints.filter((f) => f !== fingerprint);
+    if (fingerprints.length === 0) {
+      throw new EinmalError('Client.Conflict', {
+        message: `${fingerprint} is the only auth certificate of ${id}; add its successor first`,
+      });
+    }
+    await trx
+      .updateTable('gateway')
+      .set({ auth_cert_fingerprints: JSON.stringify(fingerprints) })
+      .where('id', '=', id)
+      .execute();
+  });
+}
+
+/**
  * Removes a gateway; peers stop trusting its certificates with the next directory.
  *
  * @example
