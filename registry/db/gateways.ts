@@ -82,16 +82,7 @@ export async function addGatewayAuthCertificate(
   id: string,
   fingerprint: string,
 ): Promise<void> {
-  await recordChange(db, async (trx) => {
-    const gateway = await findGateway(trx, id);
-    if (!gateway) throw notFound('Gateway', id);
-    const fingerprints = unique([...gateway.authCertificateFingerprints, fingerprint]);
-    await trx
-      .updateTable('gateway')
-      .set({ auth_cert_fingerprints: JSON.stringify(fingerprints) })
-      .where('id', '=', id)
-      .execute();
-  });
+  await changeFingerprints(db, id, (fingerprints) => unique([...fingerprints, fingerprint]));
 }
 
 /**
@@ -107,20 +98,29 @@ export async function removeGatewayAuthCertificate(
   id: string,
   fingerprint: string,
 ): Promise<void> {
-  await recordChange(db, async (trx) => {
-    const gateway = await findGateway(trx, id);
-    if (!gateway) throw notFound('Gateway', id);
-    if (!gateway.authCertificateFingerprints.includes(fingerprint))
-      throw notFound('Certificate', fingerprint);
-    const fingerprints = gateway.authCertificateFingerprints.filter((f) => f !== fingerprint);
-    if (fingerprints.length === 0) {
+  await changeFingerprints(db, id, (fingerprints) => {
+    if (!fingerprints.includes(fingerprint)) throw notFound('Certificate', fingerprint);
+    if (fingerprints.length === 1) {
       throw new EinmalError('Client.Conflict', {
         message: `${fingerprint} is the only auth certificate of ${id}; add its successor first`,
       });
     }
+    return fingerprints.filter((f) => f !== fingerprint);
+  });
+}
+
+/** Replaces a gateway's auth certificate fingerprints with what `change` makes of them. */
+async function changeFingerprints(
+  db: Kysely<RegistryDb>,
+  id: string,
+  change: (fingerprints: readonly string[]) => string[],
+): Promise<void> {
+  await recordChange(db, async (trx) => {
+    const gateway = await findGateway(trx, id);
+    if (!gateway) throw notFound('Gateway', id);
     await trx
       .updateTable('gateway')
-      .set({ auth_cert_fingerprints: JSON.stringify(fingerprints) })
+      .set({ auth_cert_fingerprints: JSON.stringify(change(gateway.authCertificateFingerprints)) })
       .where('id', '=', id)
       .execute();
   });

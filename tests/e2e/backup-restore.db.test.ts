@@ -12,6 +12,7 @@ import { addressCaller } from '../support/address-calls.ts';
 import { createServerDatabase } from '../support/database.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 import { sampleValue } from '../support/metrics-text.ts';
+import { waitUntilWitnessed } from '../support/witnessed.ts';
 
 const execFileAsync = promisify(execFile);
 const MUNICH = 'DEMO/GOV/munich/gw1';
@@ -55,21 +56,7 @@ describe('a gateway restored from an older backup', () => {
     for (let i = 0; i < count; i++) expect((await callAddress()).status).toBe(200);
   };
   /** Waits until the witness has cosigned Munich's whole log; resolves to its size. */
-  const witnessed = async () => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const size = await getTreeSize(db(), MUNICH);
-      const row = await db()
-        .selectFrom('checkpoint')
-        .select((eb) => eb.fn.max('size').as('size'))
-        .where('tree', '=', MUNICH)
-        .where('cosignature', 'is not', null)
-        .executeTakeFirst();
-      if (size > 0 && Number(row?.size) === size) return size;
-      if (Date.now() > deadline) throw new Error(`no witnessed checkpoint of size ${size}`);
-      await sleep(200);
-    }
-  };
+  const witnessed = async () => Number((await waitUntilWitnessed(db(), MUNICH)).size);
   const backup = async (name: string) => {
     const file = join(work, `${name}.dump`);
     await execFileAsync('pg_dump', ['--format=custom', `--schema=${schema}`, `--file=${file}`, created.url]);

@@ -1,11 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailure, verifyBundles } from '../../audit/bundle/bundle-verify.ts';
 import { exportBundle } from '../../audit/bundle/index.ts';
-import { getTreeSize } from '../../audit/index.ts';
 import {
   certificateDer,
   certificateFingerprint,
@@ -21,6 +19,7 @@ import { checkpointCertificates } from '../../protocol/index.ts';
 import { parseMemberId } from '../../schemas/index.ts';
 import { addressCaller } from '../support/address-calls.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
+import { waitUntilWitnessed } from '../support/witnessed.ts';
 
 const RESIDENTS = 'DEMO/GOV/residents-office/gw1';
 const MEMBER = 'DEMO/GOV/residents-office';
@@ -82,24 +81,7 @@ describe('renewing a gateway’s certificates and its checkpoint key', () => {
       expect(answer.city).toBe('München');
     }
   };
-  /** Waits until the witness has cosigned the residents' office's whole log. */
-  const witnessed = async () => {
-    const db = federation.gatewayDb(RESIDENTS);
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const size = await getTreeSize(db, RESIDENTS);
-      const newest = await db
-        .selectFrom('checkpoint')
-        .selectAll()
-        .where('tree', '=', RESIDENTS)
-        .where('cosignature', 'is not', null)
-        .orderBy('size', 'desc')
-        .executeTakeFirst();
-      if (newest && Number(newest.size) === size) return newest;
-      if (Date.now() > deadline) throw new Error(`no witnessed checkpoint of size ${size}`);
-      await sleep(200);
-    }
-  };
+  const witnessed = () => waitUntilWitnessed(federation.gatewayDb(RESIDENTS), RESIDENTS);
 
   it('overlaps old and new certificates in the directory, switches, withdraws the old, and the log verifies', async () => {
     await served();
