@@ -451,7 +451,11 @@ describe('the portal over HTTP: login, the merged timeline, evidence, and every 
       // The backup predates the record, and so the id it served (restored with the record below).
       await trx
         .deleteFrom('served_message')
-        .where('message_id', 'in', saved.record.map((r) => r.message_id))
+        .where(
+          'message_id',
+          'in',
+          saved.record.map((r) => r.message_id),
+        )
         .where('side', '=', 'provider')
         .execute();
       await trx.deleteFrom('audit_record').where('tree', '=', residents).where('idx', '=', 1).execute();
