@@ -1,5 +1,6 @@
 import type { CommandGroup } from '../cli/command.ts';
 import { gatewayAdminCommands } from './admin/admin-commands.ts';
+import { pruneCommand } from './audit/prune-command.ts';
 import type { FederationFolder } from './registration/index.ts';
 import { gatewayRegistrationCommands } from './registration/registration-commands.ts';
 
@@ -11,6 +12,10 @@ export function gatewayCommands(options: { federationFolder?: FederationFolder }
   return {
     name: 'gateway',
     summary: 'Security gateway: init and register, serve, access rules, information-system certificates',
-    commands: [...gatewayRegistrationCommands(options.federationFolder), ...gatewayAdminCommands],
+    commands: [
+      ...gatewayRegistrationCommands(options.federationFolder),
+      ...gatewayAdminCommands,
+      pruneCommand,
+    ],
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { opsListenerConfig } from '../core/ops/index.ts';
 
 const loopbackHosts = new Set(['127.0.0.1', '::1', 'localhost']);
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -40,6 +41,8 @@ export const gatewayConfigSchema = z
     GATEWAY_ADMIN_HOST: z.string().default('127.0.0.1'),
     GATEWAY_ADMIN_PORT: port.optional(),
     GATEWAY_ADMIN_TOKEN: z.string().min(16).optional(),
+    /** The operations listener (plain HTTP): `/healthz`, `/readyz`, `/metrics`; none without a port. */
+    ...opsListenerConfig('GATEWAY'),
     /** The public HTTPS listener: citizen API, Data Tracker v3, auditor API (optional). */
     GATEWAY_PUBLIC_HOST: z.string().default('0.0.0.0'),
     GATEWAY_PUBLIC_PORT: port.optional(),
@@ -61,6 +64,12 @@ export const gatewayConfigSchema = z
     GATEWAY_ADAPTER_PLAIN_HTTP: bool,
     GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
     GATEWAY_CLOCK_SKEW_SECONDS: z.coerce.number().int().positive().default(60),
+    /**
+     * Days an audit record keeps its content (the German IDNrG: two years, 730). Older records are
+     * pruned daily to their leaf hashes, which keep every proof and checkpoint verifiable. Unset:
+     * records are kept for good.
+     */
+    GATEWAY_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
     GATEWAY_DB_SCHEMA: z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,62}$/)

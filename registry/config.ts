@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { opsListenerConfig } from '../core/ops/index.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const flag = z
@@ -36,6 +37,8 @@ export const registryConfigSchema = z
     REGISTRY_HOST: z.string().min(1).default('127.0.0.1'),
     REGISTRY_PORT: port.default(REGISTRY_DEFAULT_PORTS.public),
     REGISTRY_ADMIN_PORT: port.default(REGISTRY_DEFAULT_PORTS.admin),
+    /** The operations listener (plain HTTP): `/healthz`, `/readyz`, `/metrics`; none without a port. */
+    ...opsListenerConfig('REGISTRY'),
     /** TLS certificate chain (PEM) and key of both listeners. */
     REGISTRY_TLS_CERT: optionalText,
     REGISTRY_TLS_KEY: optionalText,

@@ -46,6 +46,7 @@ export {
   removeApprovedCa,
   removeEidIssuer,
   removeGateway,
+  removeGatewayAuthCertificate,
   removeGlobalGroup,
   removeMember,
   removeRevocation,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Command } from '../../cli/command.ts';
 import { requireOption } from '../../cli/command.ts';
-import { createLogger, EinmalError } from '../../core/index.ts';
+import { createLogger, EinmalError, loadConfig } from '../../core/index.ts';
 import { demoPorts } from '../demo-federation.ts';
+import { eidConfigSchema } from './eid-config.ts';
 import { EID_SERVICE_SCOPES } from './eid-scopes.ts';
 import { obtainCitizenToken } from './obtain-citizen-token.ts';
 
@@ -57,6 +58,7 @@ const eidServe: Command = {
   },
   async run({ options, print }) {
     const settings = parseOptions(serveOptions, options);
+    const config = loadConfig(eidConfigSchema, process.env);
     // Loaded on use: oidc-provider warns on import, which other commands should not print.
     const { startEidServer } = await import('./eid-server.ts');
     const eid = await startEidServer({
@@ -67,6 +69,10 @@ const eidServe: Command = {
       ...(settings['portal-redirect-uri'] ? { portalRedirectUris: settings['portal-redirect-uri'] } : {}),
       ...(settings['portal-secret'] ? { portalClientSecret: settings['portal-secret'] } : {}),
       log: createLogger({ name: 'eid' }),
+      ops:
+        config.EID_OPS_PORT === undefined
+          ? undefined
+          : { host: config.EID_OPS_HOST, port: config.EID_OPS_PORT },
     });
     print(`eID provider ${eid.issuer} (discovery ${eid.issuer}/.well-known/openid-configuration)`);
     await new Promise<void>((resolve) => {

@@ -35,7 +35,7 @@ import {
 import type { AuditLog } from '../audit/audit-log.ts';
 import { checkLoggable } from '../audit/exchange-record.ts';
 import type { DirectoryView } from '../directory-view.ts';
-import { exchangePipeline } from '../exchange/exchange-pipeline.ts';
+import { type ExchangePipelineOptions, exchangePipeline } from '../exchange/exchange-pipeline.ts';
 import { metaserviceCalled } from '../provider/metaservices.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { IsAuthenticator } from './information-systems.ts';
@@ -57,6 +57,8 @@ export interface ClientAppDeps {
   readonly log: Logger;
   readonly clock: Clock;
   readonly maxBodyBytes: number;
+  /** Told of every exchange once answered (the gateway's metrics). */
+  readonly observe?: ExchangePipelineOptions['observe'];
   /** Longest accepted request target (X-Road lets servers cap the URI). */
   readonly maxUriLength?: number;
 }
@@ -107,6 +109,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       log,
       clock: deps.clock,
       maxBodyBytes: deps.maxBodyBytes,
+      observe: deps.observe,
     },
     async (exchange, c) => {
       const { trace, query } = exchange;
