@@ -139,7 +139,7 @@ export const gatewayTableMigrations: MigrationSet['migrations'] = {
   },
   gateway_0010_audit_partitions: {
     /**
-     * The audit table partitioned by month of `log_time` (DESIGN.md §13), so that queries by time
+     * The audit table partitioned by month of `log_time` (docs/operations/scaling-retention-keys.md), so that queries by time
      * read only their months and retention drops whole months. A unique index of a partitioned
      * table must hold the partition key, so "a message id is served once" moves to a table of its
      * own, `served_message`, filled by a trigger in the same statement that stores the record: a

@@ -41,7 +41,7 @@ if (!HAS_HAPROXY) {
 }
 
 /**
- * Scaling one gateway out (DESIGN.md §13, docs/operations/scaling-retention-keys.md): the residents'
+ * Scaling one gateway out (docs/operations/scaling-retention-keys.md): the residents'
  * office runs two nodes of its gateway, processes of their own, each with its own log tree and
  * checkpoints (GATEWAY_NODE_ID), sharing one PostgreSQL database behind HAProxy in TCP mode, which
  * checks each node's `/readyz`. Under load one node is killed with SIGKILL: traffic continues
