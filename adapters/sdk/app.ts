@@ -91,7 +91,7 @@ export function createAdapterApp(options: AdapterAppOptions): Hono {
         const started = performance.now();
         await next();
         observe({
-          service: `${service.code}/${service.version}`,
+          service: service.serviceCode,
           status: c.res.status,
           seconds: (performance.now() - started) / 1000,
         });

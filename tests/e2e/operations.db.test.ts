@@ -6,7 +6,7 @@ import { connectInformationSystem, type InformationSystem } from '../../dev/info
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 import { promtoolAvailable, promtoolCheck, sampleValue } from '../support/metrics-text.ts';
 
-const ADDRESS_SERVICE = 'DEMO/GOV/residents-office/register/address/v1';
+const ADDRESS_SERVICE = 'DEMO/GOV/residents-office/register/address-v1';
 const CONSUMER = 'DEMO/GOV/munich/gw1';
 const PROVIDER = 'DEMO/GOV/residents-office/gw1';
 const RESIDENTS = 'DEMO/GOV/residents-office';
@@ -138,7 +138,7 @@ describe('operations listeners: health, readiness and metrics of every service',
     expect(sampleValue(consumer, 'einmal_audit_queue_depth')).toBe(0);
     expect(sampleValue(provider, 'einmal_replay_guard_message_ids')).toBeGreaterThanOrEqual(3);
     expect(
-      moved(adapter, adapterBefore, 'einmal_adapter_answers_total', { service: 'address/v1', status: '200' }),
+      moved(adapter, adapterBefore, 'einmal_adapter_answers_total', { service: 'address-v1', status: '200' }),
     ).toBe(3);
   });
 
