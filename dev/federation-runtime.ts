@@ -202,6 +202,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
       manifest.members.map((m, i) => [m.gateway.id, `https://localhost:${gatewayPorts[i]!.peer}`]),
     );
     const registryEnv = {
+      REGISTRY_INSTANCE: manifest.instance,
       REGISTRY_PORT: String(registryPort),
       REGISTRY_ADMIN_PORT: String(registryAdminPort),
       REGISTRY_DIRECTORY_TTL: String(options.directoryTtlSeconds ?? 600),

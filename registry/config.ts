@@ -10,9 +10,6 @@ const optionalText = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 
-/** The registry's listeners' ports when none are configured. */
-export const REGISTRY_DEFAULT_PORTS = { public: 4400, admin: 4401 } as const;
-
 /** The credential files `startRegistry` reads unless its caller hands the credentials in. */
 export const REGISTRY_CREDENTIAL_FILES = [
   'REGISTRY_TLS_CERT',
@@ -29,13 +26,13 @@ export const REGISTRY_CREDENTIAL_FILES = [
  */
 export const registryConfigSchema = z
   .object({
-    REGISTRY_INSTANCE: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,64}$/)
-      .default('DEMO'),
+    /** The federation's instance identifier, the first part of every member id (X-Road instance). */
+    REGISTRY_INSTANCE: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
     REGISTRY_HOST: z.string().min(1).default('127.0.0.1'),
-    REGISTRY_PORT: port.default(REGISTRY_DEFAULT_PORTS.public),
-    REGISTRY_ADMIN_PORT: port.default(REGISTRY_DEFAULT_PORTS.admin),
+    /** The public listener: directory, registrations, witness. */
+    REGISTRY_PORT: port,
+    /** The admin listener (mutual TLS, operator certificates). */
+    REGISTRY_ADMIN_PORT: port,
     /** TLS certificate chain (PEM) and key of both listeners. */
     REGISTRY_TLS_CERT: optionalText,
     REGISTRY_TLS_KEY: optionalText,

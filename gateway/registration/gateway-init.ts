@@ -5,6 +5,7 @@ import {
   exportPrivateKeyPem,
   generateKeyPair,
   importPrivateKeyPem,
+  memberOfCertificate,
   parseCertificateBundle,
 } from '../../certs/index.ts';
 import { EinmalError } from '../../core/index.ts';
@@ -85,6 +86,12 @@ export async function initGateway(options: GatewayInitOptions): Promise<GatewayI
   }
 
   const memberChain = parseCertificateBundle(options.signing.chainPem);
+  const signer = printMemberId(memberOfCertificate(memberChain[0]!));
+  if (signer !== printMemberId(memberId)) {
+    throw new EinmalError('Cli.Usage', {
+      message: `The signing certificate is ${signer}'s, not ${printMemberId(memberId)}'s`,
+    });
+  }
   const memberKey = await importPrivateKeyPem(options.signing.keyPem);
 
   const keys = await generateKeyPair();
