@@ -321,6 +321,26 @@ const directoryCommand: Command = {
   },
 };
 
+/** `--id`, or the id of the one pending registration of `--gateway`. */
+async function registrationId(
+  input: CommandInput,
+  client: ReturnType<typeof createRegistryAdminClient>,
+): Promise<string> {
+  const gateway = input.options.gateway;
+  if (typeof gateway !== 'string') return requireOption(input, 'id');
+  const pending = (await client.list('registrations?status=pending')) as { id: string; gateway: string }[];
+  const matching = pending.filter((registration) => registration.gateway === gateway);
+  if (matching.length !== 1) {
+    throw new EinmalError(matching.length === 0 ? 'Client.NotFound' : 'Cli.Usage', {
+      message:
+        matching.length === 0
+          ? `No pending registration of ${gateway}`
+          : `${matching.length} pending registrations of ${gateway}: name one with --id`,
+    });
+  }
+  return matching[0]!.id;
+}
+
 /**
  * `registration-list` and `registration-approve`: the operator's side of a gateway's registration
  * (docs/protocol.md §10). Approving a gateway the registry does not know yet may name the clients it
@@ -350,6 +370,12 @@ const registrationCommands: Command[] = [
     options: {
       ...connectionOptions,
       id: { type: 'string', description: 'Registration id (registration-list)', placeholder: 'UUID' },
+      gateway: {
+        type: 'string',
+        description:
+          'Or: the gateway INSTANCE/CLASS/MEMBER/SERVERCODE whose one pending registration to approve',
+        placeholder: 'ID',
+      },
       client: {
         type: 'string',
         multiple: true,
@@ -364,7 +390,7 @@ const registrationCommands: Command[] = [
     },
     run: (input) =>
       withAdminClient(input, async (client) => {
-        const id = requireOption(input, 'id');
+        const id = await registrationId(input, client);
         const publicAddress = input.options['public-address'];
         const body = {
           clients: strings(input.options.client),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Command } from '../../cli/command.ts';
 import { requireOption } from '../../cli/command.ts';
 import { createLogger, EinmalError } from '../../core/index.ts';
-import { demoPorts } from '../demo-federation.ts';
+import { DEMO_INSTANCE, demoPorts } from '../demo-federation.ts';
 import { EID_SERVICE_SCOPES } from './eid-scopes.ts';
 import { obtainCitizenToken } from './obtain-citizen-token.ts';
 
@@ -15,7 +15,19 @@ const serveOptions = z.object({
   issuer: z.url().optional(),
   'portal-redirect-uri': z.array(z.url()).optional(),
   'portal-secret': z.string().min(16).optional(),
+  instance: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .optional(),
 });
+
+const instanceOption = {
+  type: 'string',
+  description: `The federation instance its tokens are for (audience urn:einmal:INSTANCE; default ${DEMO_INSTANCE})`,
+  placeholder: 'INSTANCE',
+} as const;
+
+const audienceOf = (instance: string | undefined) => (instance ? `urn:einmal:${instance}` : undefined);
 
 /** Parses command options with a zod schema; every problem becomes one usage error. */
 function parseOptions<T extends z.ZodType>(schema: T, options: unknown): z.infer<T> {
@@ -54,6 +66,7 @@ const eidServe: Command = {
       description: 'Make einmal-portal a confidential client with this secret',
       placeholder: 'SECRET',
     },
+    instance: instanceOption,
   },
   async run({ options, print }) {
     const settings = parseOptions(serveOptions, options);
@@ -66,6 +79,7 @@ const eidServe: Command = {
       ...(settings.issuer ? { issuer: new URL(settings.issuer) } : {}),
       ...(settings['portal-redirect-uri'] ? { portalRedirectUris: settings['portal-redirect-uri'] } : {}),
       ...(settings['portal-secret'] ? { portalClientSecret: settings['portal-secret'] } : {}),
+      ...(settings.instance ? { audience: `urn:einmal:${settings.instance}` } : {}),
       log: createLogger({ name: 'eid' }),
     });
     print(`eID provider ${eid.issuer} (discovery ${eid.issuer}/.well-known/openid-configuration)`);
@@ -95,6 +109,7 @@ const token: Command = {
       placeholder: 'URL',
     },
     client: { type: 'string', default: 'einmal-cli', description: 'OAuth client id', placeholder: 'ID' },
+    instance: instanceOption,
   },
   async run(input) {
     const accessToken = await obtainCitizenToken({
@@ -102,6 +117,7 @@ const token: Command = {
       citizen: requireOption(input, 'citizen'),
       scope: requireOption(input, 'scope'),
       clientId: requireOption(input, 'client'),
+      resource: audienceOf(input.options.instance as string | undefined),
     });
     input.print(accessToken);
     return 0;

@@ -114,6 +114,9 @@ export async function initGateway(options: GatewayInitOptions): Promise<GatewayI
   // A replaced key file is removed first: writeFile's mode applies only to a file it creates.
   await rm(files.authKey, { force: true });
   await writeFile(files.authKey, await exportPrivateKeyPem(keys.privateKey), { mode: 0o600 });
+  // What an earlier registration of another key left behind belongs to that key.
+  await rm(join(options.outDir, GATEWAY_INIT_FILES.registration), { force: true });
+  await rm(join(options.outDir, GATEWAY_INIT_FILES.authCertificate), { force: true });
   await writeFile(files.authCsr, csr);
   await writeFile(files.request, `${request}\n`);
   return { gateway, address, files };

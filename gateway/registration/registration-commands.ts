@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { type Command, type CommandInput, requireOption } from '../../cli/command.ts';
 import { EinmalError } from '../../core/index.ts';
 import { createRegistryFetch } from '../../protocol/index.ts';
@@ -36,6 +37,35 @@ async function readOptionFile(input: CommandInput, name: string): Promise<string
     return await readFile(path, 'utf8');
   } catch (cause) {
     throw new EinmalError('Config.FileMissing', { message: `--${name}: cannot read ${path}`, cause });
+  }
+}
+
+/** The registration an earlier `register` submitted from this folder, if any: a rerun waits for it. */
+async function readSubmitted(
+  dir: string,
+): Promise<{ id: string; gateway: string; status: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, GATEWAY_INIT_FILES.registration), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const parsed = submittedSchema.safeParse(parseJsonText(text));
+  if (!parsed.success) {
+    throw new EinmalError('Config.Invalid', {
+      message: `${join(dir, GATEWAY_INIT_FILES.registration)} is damaged; remove it to submit the request again`,
+    });
+  }
+  return { ...parsed.data, status: 'submitted' };
+}
+
+const submittedSchema = z.object({ id: z.uuid(), gateway: z.string().min(1) });
+
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 
@@ -101,7 +131,7 @@ export function gatewayRegistrationCommands(): readonly Command[] {
   const registerCommand: Command = {
     name: 'register',
     summary:
-      'Submit the registration request to the registry; with --wait, save the certificate once approved',
+      'Submit the registration request to the registry (once; a rerun waits for it); with --wait, save the certificate once approved',
     options: {
       registry: {
         type: 'string',
@@ -136,11 +166,14 @@ export function gatewayRegistrationCommands(): readonly Command[] {
             cause,
           });
         }
-        const submitted = await submitRegistration({ registry, request, fetch: transport.fetch });
-        await writeFile(
-          join(dir, GATEWAY_INIT_FILES.registration),
-          `${JSON.stringify(submitted, null, 2)}\n`,
-        );
+        let submitted = await readSubmitted(dir);
+        if (!submitted) {
+          submitted = await submitRegistration({ registry, request, fetch: transport.fetch });
+          await writeFile(
+            join(dir, GATEWAY_INIT_FILES.registration),
+            `${JSON.stringify(submitted, null, 2)}\n`,
+          );
+        }
         input.print(`Registration ${submitted.id} for ${submitted.gateway} is ${submitted.status}`);
         if (waitSeconds === undefined) return 0;
 

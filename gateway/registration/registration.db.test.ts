@@ -165,9 +165,22 @@ describe('einmal gateway init / register', () => {
       id: pending.id,
     });
 
-    const duplicate = await einmal('register', '--registry', registryUrl, '--dir', out, ...caArgs);
-    expect(duplicate.code).toBe(1);
-    expect(duplicate.err).toContain('Registry.DuplicateRegistration');
+    // A rerun submits nothing new: it waits for the same registration and fetches its certificate.
+    await rm(join(out, 'auth.pem'));
+    const rerun = await einmal('register', '--registry', registryUrl, '--dir', out, ...caArgs, '--wait', '5');
+    expect(rerun).toMatchObject({ code: 0, err: '' });
+    expect(rerun.out).toContain(`Registration ${pending.id} for DEMO/GOV/munich/gw2`);
+    expect(rerun.out).toContain('Approved');
+    expect(parseCertificateBundle(await readFile(join(out, 'auth.pem'), 'utf8'))[0]!.serialNumber).toBe(
+      certificate!.serialNumber,
+    );
+    // The request itself cannot be submitted twice.
+    const resubmitted = await routes.publicRoutes.request('/registrations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/jose' },
+      body: (await readFile(join(out, 'registration.jws'), 'utf8')).trim(),
+    });
+    expect(((await resubmitted.json()) as { type: string }).type).toBe('Registry.DuplicateRegistration');
   });
 
   it('prepares a registration from the member signing files alone, as an operator without a dev folder does', async () => {
@@ -250,7 +263,7 @@ describe('einmal gateway init / register', () => {
       '--registry',
       'https://localhost:1',
       '--dir',
-      join(federationDir, 'gw2'),
+      join(federationDir, 'gw3'),
       ...caArgs,
     );
     expect(noRegistry.code).toBe(1);
