@@ -100,7 +100,7 @@ const RESOURCES: readonly ResourceCli[] = [
     noun: 'ca',
     fields: [
       f('name', 'name', 'text', 'CA name'),
-      f('cert', 'certificate', 'file', 'CA certificate PEM file'),
+      f('certificate', 'certificate', 'file', 'CA certificate PEM file'),
     ],
     key: [{ flag: 'name', param: 'name' }],
   },
@@ -194,6 +194,9 @@ async function bodyFromFlags(resource: ResourceCli, input: CommandInput): Promis
 
 function resourceCommands(resource: ResourceCli): Command[] {
   const connection = connectionOptions;
+  const clash = resource.fields.find((field) => field.flag in connection);
+  // One flag cannot name both the operator's connection and a field of the entry.
+  if (clash) throw new TypeError(`--${clash.flag} of ${resource.noun}-add is a connection option`);
   const fieldOptions = Object.fromEntries(
     resource.fields.map((field) => [
       field.flag,

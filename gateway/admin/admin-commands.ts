@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
-import { certificateFingerprint, parseCertificatePem } from '../../certs/index.ts';
+import { certificateFingerprint, parseCertificateBundle } from '../../certs/index.ts';
 import type { Command, CommandInput } from '../../cli/command.ts';
 import { requireOption } from '../../cli/command.ts';
 import { createLogger, EinmalError, isErrorCode } from '../../core/index.ts';
@@ -64,7 +64,8 @@ async function fingerprintOption(input: CommandInput): Promise<string> {
   } catch (cause) {
     throw new EinmalError('Config.FileMissing', { message: `--cert: cannot read ${file}`, cause });
   }
-  return certificateFingerprint(parseCertificatePem(pem));
+  // The certificate first; a chain after it is allowed.
+  return certificateFingerprint(parseCertificateBundle(pem)[0]!);
 }
 
 /** Prints an answer; returns nothing, so the command's exit code stays 0 (stdout's `write` returns true). */
