@@ -139,7 +139,7 @@ module.exports = {
         pathNot: [
           '^$1/',
           `^${MODULES}/index\\.ts$`,
-          '^core/(errors|database)/index\\.ts$',
+          '^core/(errors|database|ops)/index\\.ts$',
           '^audit/bundle/index\\.ts$',
           '^adapters/sdk/index\\.ts$',
           '^cli/command\\.ts$',

@@ -46,6 +46,23 @@ function readPort(input: CommandInput): number {
   return port;
 }
 
+/** The operations listener asked for with `--ops-port` (and `--ops-host`), if any. */
+function readOps(input: CommandInput): { host: string; port: number } | undefined {
+  const raw = input.options['ops-port'];
+  const host = (input.options['ops-host'] as string | undefined) ?? '127.0.0.1';
+  if (raw === undefined) {
+    if (input.options['ops-host'] !== undefined) {
+      throw new EinmalError('Cli.Usage', { message: '--ops-host needs --ops-port' });
+    }
+    return undefined;
+  }
+  const port = Number(raw);
+  if (typeof raw !== 'string' || !/^\d{1,5}$/.test(raw) || port > 65_535) {
+    throw new EinmalError('Cli.Usage', { message: '--ops-port must be a number from 0 to 65535' });
+  }
+  return { host, port };
+}
+
 function readFile(path: string, option: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -113,6 +130,16 @@ const serveCommand: Command = {
       description: `Port to listen on (default ${DEFAULT_ADAPTER_PORT})`,
     },
     host: { type: 'string', placeholder: 'HOST', description: 'Address to bind (default 127.0.0.1)' },
+    'ops-port': {
+      type: 'string',
+      placeholder: 'PORT',
+      description: 'Operations listener (plain HTTP: /healthz, /readyz, /metrics); none without it',
+    },
+    'ops-host': {
+      type: 'string',
+      placeholder: 'HOST',
+      description: 'Address of the operations listener (default 127.0.0.1)',
+    },
     'database-url': {
       type: 'string',
       placeholder: 'URL',
@@ -149,6 +176,7 @@ const serveCommand: Command = {
     const registries = readRegistries(input);
     const port = readPort(input);
     const listening = readListening(input);
+    const ops = readOps(input);
     const log = createLogger({
       name: 'adapter',
       level: typeof input.options['log-level'] === 'string' ? input.options['log-level'] : 'info',
@@ -164,9 +192,16 @@ const serveCommand: Command = {
         log,
         port,
         host: input.options.host as string | undefined,
+        ops,
+        pool: database.poolUse,
         ...listening,
       });
       input.print(`einmal adapter (${registries.join(', ')}) listening on ${adapter.url}`);
+      if (adapter.opsPort !== undefined) {
+        input.print(
+          `operations listener on http://${ops!.host}:${adapter.opsPort} (/healthz, /readyz, /metrics)`,
+        );
+      }
       await untilStopped();
       await adapter.close();
     } finally {

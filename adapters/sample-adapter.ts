@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
-import { isDatabaseReachable, migrateToLatest } from '../core/database/index.ts';
+import { isDatabaseReachable, migrateToLatest, type PoolUse } from '../core/database/index.ts';
 import type { Logger } from '../core/index.ts';
+import { type OpsListenerSettings, startOpsListener } from '../core/ops/index.ts';
+import { createAdapterMetrics } from './adapter-metrics.ts';
 import { type SampleRegistryName, sampleRegistries } from './sample-registries.ts';
 import { type AdapterListening, createAdapterApp, type RunningAdapter, serveAdapter } from './sdk/index.ts';
 
@@ -13,7 +15,16 @@ export type StartSampleAdapterOptions = AdapterListening & {
   readonly log: Logger;
   readonly port: number;
   readonly host?: string;
+  /** The operations listener (`/healthz`, `/readyz`, `/metrics`); none when absent. */
+  readonly ops?: OpsListenerSettings | undefined;
+  /** How the database's connection pool is used, for the metrics. */
+  readonly pool?: (() => PoolUse) | undefined;
 };
+
+/** A running sample adapter, with its operations listener's port when it has one. */
+export interface RunningSampleAdapter extends RunningAdapter {
+  readonly opsPort: number | undefined;
+}
 
 /**
  * Migrates and seeds the chosen sample registries, then serves their services from one adapter.
@@ -24,8 +35,8 @@ export type StartSampleAdapterOptions = AdapterListening & {
  *   registries: ['population'], db, log, port: 4420, tls: { cert, key, ca, gatewayCert },
  * });
  */
-export async function startSampleAdapter(options: StartSampleAdapterOptions): Promise<RunningAdapter> {
-  const { registries, db, ...listening } = options;
+export async function startSampleAdapter(options: StartSampleAdapterOptions): Promise<RunningSampleAdapter> {
+  const { registries, db, ops, pool, ...listening } = options;
   const { log } = options;
   const titles: string[] = [];
   const services = [];
@@ -38,11 +49,27 @@ export async function startSampleAdapter(options: StartSampleAdapterOptions): Pr
     titles.push(adapter.title);
     services.push(...adapter.services);
   }
+  const metrics = createAdapterMetrics(pool);
   const app = createAdapterApp({
     services,
     log,
     title: titles.join(', '),
     isReady: () => isDatabaseReachable(db),
+    observe: metrics.answered,
   });
-  return serveAdapter({ ...listening, app });
+  const running = await serveAdapter({ ...listening, app });
+  const opsListener =
+    ops &&
+    (await startOpsListener(
+      ops,
+      { metrics: metrics.registry, checks: { database: () => isDatabaseReachable(db) } },
+      log,
+    ));
+  return {
+    ...running,
+    opsPort: opsListener?.port,
+    async close() {
+      await Promise.all([running.close(), opsListener?.close()]);
+    },
+  };
 }

@@ -58,6 +58,16 @@ export interface FederationEndpoints {
     readonly ca: string;
   }[];
   readonly pki: { readonly rootCa: string; readonly caBundle: string };
+  /** Each service's operations listener (plain HTTP: `/healthz`, `/readyz`, `/metrics`). */
+  readonly ops: {
+    readonly registry: string;
+    readonly eid: string;
+    readonly portal: string;
+    /** By gateway id. */
+    readonly gateways: Readonly<Record<string, string>>;
+    /** By provider member id. */
+    readonly adapters: Readonly<Record<string, string>>;
+  };
 }
 
 export interface StartFederationOptions {
@@ -166,6 +176,18 @@ export async function startFederation(options: StartFederationOptions): Promise<
     public: port(m.gateway.clientPort + 200, 7 + i * 4),
   }));
   const adapterPorts = providers.map(({ adapter }, i) => port(adapter.port, 4 + gatewayCount * 4 + i));
+  // Operations listeners: the demo's next to each service's ports, or free ones.
+  const freeOps =
+    options.ports === 'ephemeral' ? await findFreePorts(3 + gatewayCount + providers.length) : undefined;
+  const opsPort = (demo: number, index: number) => (freeOps ? freeOps[index]! : demo);
+  const opsPorts = {
+    registry: opsPort(demoPorts.registryOps, 0),
+    eid: opsPort(demoPorts.eidOps, 1),
+    portal: opsPort(demoPorts.portalOps, 2),
+    gateways: manifest.members.map((m, i) => opsPort(m.gateway.clientPort + 300, 3 + i)),
+    adapters: providers.map(({ adapter }, i) => opsPort(adapter.port + 100, 3 + gatewayCount + i)),
+  };
+  const opsUrl = (at: number) => `http://127.0.0.1:${at}`;
 
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -178,6 +200,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
       log: log.child({ component: 'eid' }),
       portalRedirectUris: [`${portalUrl}/auth/callback`],
       portalClientSecret,
+      ops: { host: '127.0.0.1', port: opsPorts.eid },
     });
     stops.push(() => eid.close());
 
@@ -193,6 +216,8 @@ export async function startFederation(options: StartFederationOptions): Promise<
         log: log.child({ component: 'adapter', member: member.id }),
         port: adapterPorts[i]!,
         tls: { cert: cert!, key: key!, ca: caBundlePem, gatewayCert: gatewayCert! },
+        ops: { host: '127.0.0.1', port: opsPorts.adapters[i]! },
+        pool: database.poolUse,
       });
       stops.push(() => running.close());
       adapterUrls[member.id] = running.url;
@@ -205,6 +230,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
       REGISTRY_INSTANCE: manifest.instance,
       REGISTRY_PORT: String(registryPort),
       REGISTRY_ADMIN_PORT: String(registryAdminPort),
+      REGISTRY_OPS_PORT: String(opsPorts.registry),
       REGISTRY_DIRECTORY_TTL: String(options.directoryTtlSeconds ?? 600),
       REGISTRY_LOG_LEVEL: 'warn',
     };
@@ -259,6 +285,8 @@ export async function startFederation(options: StartFederationOptions): Promise<
         GATEWAY_ADMIN_HOST: '127.0.0.1',
         GATEWAY_ADMIN_PORT: ports.admin,
         GATEWAY_ADMIN_TOKEN: adminToken,
+        GATEWAY_OPS_HOST: '127.0.0.1',
+        GATEWAY_OPS_PORT: opsPorts.gateways[i],
         GATEWAY_PUBLIC_HOST: '127.0.0.1',
         GATEWAY_PUBLIC_PORT: ports.public,
         GATEWAY_TLS_CERT: file(member.gateway.tls.cert),
@@ -299,6 +327,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
       readPortalConfig({
         PORTAL_HOST: '127.0.0.1',
         PORTAL_PORT: String(portalPort),
+        PORTAL_OPS_PORT: String(opsPorts.portal),
         PORTAL_PUBLIC_URL: portalUrl,
         PORTAL_ANCHOR: file(manifest.rootCa),
         PORTAL_CA: caBundle,
@@ -329,6 +358,17 @@ export async function startFederation(options: StartFederationOptions): Promise<
         })),
       ),
       pki: { rootCa: file(manifest.rootCa), caBundle },
+      ops: {
+        registry: opsUrl(opsPorts.registry),
+        eid: opsUrl(opsPorts.eid),
+        portal: opsUrl(opsPorts.portal),
+        gateways: Object.fromEntries(
+          manifest.members.map((m, i) => [m.gateway.id, opsUrl(opsPorts.gateways[i]!)]),
+        ),
+        adapters: Object.fromEntries(
+          providers.map(({ member }, i) => [member.id, opsUrl(opsPorts.adapters[i]!)]),
+        ),
+      },
     };
     await writeFile(join(dir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
     return {

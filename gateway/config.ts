@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { opsListenerConfig } from '../core/ops/index.ts';
 
 const loopbackHosts = new Set(['127.0.0.1', '::1', 'localhost']);
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -40,6 +41,8 @@ export const gatewayConfigSchema = z
     GATEWAY_ADMIN_HOST: z.string().default('127.0.0.1'),
     GATEWAY_ADMIN_PORT: port.optional(),
     GATEWAY_ADMIN_TOKEN: z.string().min(16).optional(),
+    /** The operations listener (plain HTTP): `/healthz`, `/readyz`, `/metrics`; none without a port. */
+    ...opsListenerConfig('GATEWAY'),
     /** The public HTTPS listener: citizen API, Data Tracker v3, auditor API (optional). */
     GATEWAY_PUBLIC_HOST: z.string().default('0.0.0.0'),
     GATEWAY_PUBLIC_PORT: port.optional(),

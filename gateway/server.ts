@@ -13,6 +13,7 @@ import {
 } from '../certs/index.ts';
 import { type Database, migrateToLatest, openDatabase } from '../core/database/index.ts';
 import { answerParserRefusal, type Logger, loadConfig, systemClock } from '../core/index.ts';
+import { createMetricsRegistry, observeDatabasePool, startOpsListener } from '../core/ops/index.ts';
 import { createDirectoryClient, createRegistryFetch } from '../protocol/index.ts';
 import { parseGatewayId, printMemberId } from '../schemas/index.ts';
 import type { GatewayConfig } from './config.ts';
@@ -29,6 +30,8 @@ export interface RunningGateway {
     readonly admin: number | undefined;
     /** The public listener (citizen, Data Tracker and auditor APIs), when configured. */
     readonly public: number | undefined;
+    /** The operations listener (`/healthz`, `/readyz`, `/metrics`), when configured. */
+    readonly ops: number | undefined;
   };
   /** Fetches the directory now instead of at the next poll (e.g. right after a revocation). */
   refreshDirectory(): Promise<void>;
@@ -79,6 +82,9 @@ export async function startGateway(
     config.GATEWAY_DB_SCHEMA,
   ) as unknown as import('kysely').Kysely<GatewayDb>;
 
+  const metrics = createMetricsRegistry();
+  observeDatabasePool(metrics, database.poolUse);
+
   const registry = createRegistryFetch({ ca: caBundle!, client: { cert: tlsCert!, key: tlsKey! } });
   const directory = createDirectoryClient({
     url: config.GATEWAY_DIRECTORY_URL,
@@ -108,6 +114,11 @@ export async function startGateway(
     maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
     skewSeconds: config.GATEWAY_CLOCK_SKEW_SECONDS,
     eidAudience: `urn:einmal:${instance}`,
+    metrics,
+    certificates: [
+      { name: 'tls', notAfter: parseCertificateBundle(tlsCert!)[0]!.notAfter },
+      { name: 'signing', notAfter: signingCertificate.notAfter },
+    ],
   });
 
   const tls = { cert: tlsCert!, key: tlsKey!, ca: caBundle!, requestCert: true };
@@ -135,6 +146,14 @@ export async function startGateway(
   await listen(clientServer, config.GATEWAY_CLIENT_PORT, config.GATEWAY_CLIENT_HOST);
   if (adminServer) await listen(adminServer, config.GATEWAY_ADMIN_PORT!, config.GATEWAY_ADMIN_HOST);
   if (publicServer) await listen(publicServer, config.GATEWAY_PUBLIC_PORT!, config.GATEWAY_PUBLIC_HOST);
+  const ops =
+    config.GATEWAY_OPS_PORT === undefined
+      ? undefined
+      : await startOpsListener(
+          { host: config.GATEWAY_OPS_HOST, port: config.GATEWAY_OPS_PORT },
+          gateway.ops,
+          log,
+        );
   log.info({ gateway: config.GATEWAY_ID }, 'gateway listening');
 
   return {
@@ -143,12 +162,14 @@ export async function startGateway(
       client: (clientServer.address() as AddressInfo).port,
       admin: adminServer ? (adminServer.address() as AddressInfo).port : undefined,
       public: publicServer ? (publicServer.address() as AddressInfo).port : undefined,
+      ops: ops?.port,
     },
     refreshDirectory: () => directory.refresh(),
     async close() {
       await Promise.all(
         [peerServer, clientServer, adminServer, publicServer].map((s) => (s ? closeServer(s) : undefined)),
       );
+      await ops?.close();
       directory.stop();
       await gateway.close();
       await registry.close();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { opsListenerConfig } from '../core/ops/index.ts';
 
 const loopbackHosts = new Set(['127.0.0.1', '[::1]', 'localhost']);
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -12,6 +13,8 @@ export const portalConfigSchema = z
   .object({
     PORTAL_HOST: z.string().default('127.0.0.1'),
     PORTAL_PORT: port,
+    /** The operations listener (plain HTTP): `/healthz`, `/readyz`, `/metrics`; none without a port. */
+    ...opsListenerConfig('PORTAL'),
     /**
      * The address people open, e.g. `https://portal.example.org`; the OIDC redirect URI is this plus
      * `/auth/callback`. Plain HTTP only on a loopback host (development): cookies are `Secure`.

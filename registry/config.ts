@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { opsListenerConfig } from '../core/ops/index.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const flag = z
@@ -33,6 +34,8 @@ export const registryConfigSchema = z
     REGISTRY_PORT: port,
     /** The admin listener (mutual TLS, operator certificates). */
     REGISTRY_ADMIN_PORT: port,
+    /** The operations listener (plain HTTP): `/healthz`, `/readyz`, `/metrics`; none without a port. */
+    ...opsListenerConfig('REGISTRY'),
     /** TLS certificate chain (PEM) and key of both listeners. */
     REGISTRY_TLS_CERT: optionalText,
     REGISTRY_TLS_KEY: optionalText,

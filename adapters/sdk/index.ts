@@ -1,5 +1,5 @@
 export type { CodeTitle, LevelOfAssurance, ServicePolicy } from '../../schemas/index.ts';
-export { type AdapterAppOptions, createAdapterApp } from './app.ts';
+export { type AdapterAnswered, type AdapterAppOptions, createAdapterApp } from './app.ts';
 export {
   defineService,
   describeService,

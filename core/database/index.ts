@@ -2,7 +2,9 @@ export {
   type Database,
   type DatabaseSettings,
   isDatabaseReachable,
+  isDatabaseWritable,
   type MigrationSet,
   migrateToLatest,
   openDatabase,
+  type PoolUse,
 } from './database.ts';

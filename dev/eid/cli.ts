@@ -1,8 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Command } from '../../cli/command.ts';
 import { requireOption } from '../../cli/command.ts';
-import { createLogger, EinmalError } from '../../core/index.ts';
+import { createLogger, EinmalError, loadConfig } from '../../core/index.ts';
 import { DEMO_INSTANCE, demoPorts } from '../demo-federation.ts';
+import { eidConfigSchema } from './eid-config.ts';
 import { EID_SERVICE_SCOPES } from './eid-scopes.ts';
 import { obtainCitizenToken } from './obtain-citizen-token.ts';
 
@@ -15,6 +17,7 @@ const serveOptions = z.object({
   issuer: z.url().optional(),
   'portal-redirect-uri': z.array(z.url()).optional(),
   'portal-secret': z.string().min(16).optional(),
+  'portal-secret-file': z.string().min(1).optional(),
   instance: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/)
@@ -66,10 +69,29 @@ const eidServe: Command = {
       description: 'Make einmal-portal a confidential client with this secret',
       placeholder: 'SECRET',
     },
+    'portal-secret-file': {
+      type: 'string',
+      description: 'Or: read that secret from FILE',
+      placeholder: 'FILE',
+    },
     instance: instanceOption,
   },
   async run({ options, print }) {
     const settings = parseOptions(serveOptions, options);
+    const config = loadConfig(eidConfigSchema, process.env);
+    const portalSecret = settings['portal-secret-file']
+      ? (
+          await readFile(settings['portal-secret-file'], 'utf8').catch((cause: Error) => {
+            throw new EinmalError('Config.FileMissing', {
+              message: `--portal-secret-file: cannot read ${settings['portal-secret-file']}`,
+              cause,
+            });
+          })
+        ).trim()
+      : settings['portal-secret'];
+    if (portalSecret !== undefined && portalSecret.length < 16) {
+      throw new EinmalError('Cli.Usage', { message: 'The portal secret needs at least 16 characters' });
+    }
     // Loaded on use: oidc-provider warns on import, which other commands should not print.
     const { startEidServer } = await import('./eid-server.ts');
     const eid = await startEidServer({
@@ -78,9 +100,13 @@ const eidServe: Command = {
       stateDir: settings.state,
       ...(settings.issuer ? { issuer: new URL(settings.issuer) } : {}),
       ...(settings['portal-redirect-uri'] ? { portalRedirectUris: settings['portal-redirect-uri'] } : {}),
-      ...(settings['portal-secret'] ? { portalClientSecret: settings['portal-secret'] } : {}),
+      ...(portalSecret ? { portalClientSecret: portalSecret } : {}),
       ...(settings.instance ? { audience: `urn:einmal:${settings.instance}` } : {}),
       log: createLogger({ name: 'eid' }),
+      ops:
+        config.EID_OPS_PORT === undefined
+          ? undefined
+          : { host: config.EID_OPS_HOST, port: config.EID_OPS_PORT },
     });
     print(`eID provider ${eid.issuer} (discovery ${eid.issuer}/.well-known/openid-configuration)`);
     await new Promise<void>((resolve) => {

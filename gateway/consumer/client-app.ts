@@ -33,7 +33,7 @@ import {
 import type { AuditLog } from '../audit/audit-log.ts';
 import { checkLoggable } from '../audit/exchange-record.ts';
 import type { DirectoryView } from '../directory-view.ts';
-import { exchangePipeline } from '../exchange/exchange-pipeline.ts';
+import { type ExchangePipelineOptions, exchangePipeline } from '../exchange/exchange-pipeline.ts';
 import { METASERVICE_CODES } from '../provider/metaservices.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { IsAuthenticator } from './information-systems.ts';
@@ -55,6 +55,8 @@ export interface ClientAppDeps {
   readonly log: Logger;
   readonly clock: Clock;
   readonly maxBodyBytes: number;
+  /** Told of every exchange once answered (the gateway's metrics). */
+  readonly observe?: ExchangePipelineOptions['observe'];
   /** Longest accepted request target (X-Road lets servers cap the URI). */
   readonly maxUriLength?: number;
 }
@@ -91,6 +93,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       log,
       clock: deps.clock,
       maxBodyBytes: deps.maxBodyBytes,
+      observe: deps.observe,
     },
     async (exchange, c) => {
       const { trace, query } = exchange;
