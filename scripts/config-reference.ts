@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { eidConfigSchema } from '../dev/eid/eid-config.ts';
 import { gatewayConfigSchema } from '../gateway/config.ts';
 import { portalConfigSchema } from '../portal/config.ts';
-import { registryConfigSchema } from '../registry/config.ts';
+import { REGISTRY_CREDENTIAL_FILES, registryConfigSchema } from '../registry/config.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CONFIGURATION_FILE = `${ROOT}docs/configuration.md`;
@@ -22,6 +22,8 @@ const SERVICES = [
     command: 'einmal registry serve',
     schema: registryConfigSchema,
     sources: ['registry/config.ts', 'core/ops/ops-config.ts'],
+    /** Optional in the schema for a registry embedded in another process; `serve` needs them. */
+    alsoRequired: REGISTRY_CREDENTIAL_FILES as readonly string[],
   },
   {
     name: 'Gateway',
@@ -62,7 +64,7 @@ function docComments(files: readonly string[]): Map<string, string> {
   const comments = new Map<string, string>();
   for (const file of files) {
     const text = readFileSync(`${ROOT}${file}`, 'utf8');
-    for (const match of text.matchAll(/\/\*\*([\s\S]*?)\*\/\s*\n\s*([A-Z][A-Z0-9_]*)\s*:/g)) {
+    for (const match of text.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*\n\s*([A-Z][A-Z0-9_]*)\s*:/g)) {
       comments.set(match[2]!, oneLine(match[1]!));
     }
   }
@@ -127,10 +129,14 @@ export function renderConfigReference(): string {
     'instead: `einmal adapter serve --help`.',
     '',
   ];
+  const missing: string[] = [];
   for (const service of SERVICES) {
     const json = z.toJSONSchema(service.schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
     const comments = docComments(service.sources);
-    const required = new Set(json.required ?? []);
+    const required = new Set([
+      ...(json.required ?? []),
+      ...('alsoRequired' in service ? service.alsoRequired : []),
+    ]);
     lines.push(`## ${service.name}`, '', `\`${service.command}\``, '');
     lines.push('| Variable | Required | Default | Accepts | Meaning |', '| --- | --- | --- | --- | --- |');
     for (const [name, property] of Object.entries(json.properties ?? {})) {
@@ -139,13 +145,16 @@ export function renderConfigReference(): string {
         opsDescription(name) ??
         SHARED[name] ??
         (LOG_LEVEL.test(name) ? "Log level of the service's JSON log lines (pino)." : '');
-      if (!meaning) throw new Error(`${name} has no description: give it a doc comment in its schema`);
+      if (!meaning) missing.push(name);
       const fallback = property.default === undefined ? '' : `\`${String(property.default)}\``;
       lines.push(
         `| \`${name}\` | ${required.has(name) && property.default === undefined ? 'yes' : ''} | ${cell(fallback)} | ${cell(accepts(property))} | ${cell(meaning)} |`,
       );
     }
     lines.push('');
+  }
+  if (missing.length > 0) {
+    throw new Error(`No description for ${missing.join(', ')}: give each a doc comment in its schema`);
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }
