@@ -55,9 +55,7 @@ function script(blocks: readonly DocBlock[]): string {
   blocks.forEach((block, i) => {
     parts.push(`echo "::block ${i}"`);
     parts.push(
-      block.service
-        ? `{\n${block.text}\n} > out/${i}.log 2>&1 &`
-        : `{\n${block.text}\n} > out/${i}.log 2>&1`,
+      block.service ? `{\n${block.text}\n} > out/${i}.log 2>&1 &` : `{\n${block.text}\n} > out/${i}.log 2>&1`,
     );
   });
   parts.push('echo "::done"', 'wait');
