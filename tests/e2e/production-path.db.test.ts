@@ -122,7 +122,7 @@ describe('docs/operations.md, the production path', () => {
     await mkdir(bin);
     await writeFile(join(bin, 'einmal'), `#!/bin/sh\nexec node ${join(REPO, 'bin/einmal.js')} "$@"\n`);
     await chmod(join(bin, 'einmal'), 0o755);
-    const ports = await findFreePorts(13);
+    const ports = await findFreePorts(15);
     const env = {
       ...process.env,
       DATABASE_URL: undefined,
@@ -133,11 +133,14 @@ describe('docs/operations.md, the production path', () => {
       FED_REGISTRY_ADMIN_PORT: String(ports[1]),
       FED_EID_PORT: String(ports[2]),
       FED_PORTAL_PORT: String(ports[3]),
-      FED_MUNICH_PORTS: ports.slice(4, 8).join(' '),
-      FED_RESIDENTS_PORTS: ports.slice(8, 12).join(' '),
-      FED_ADAPTER_PORT: String(ports[12]),
+      FED_MUNICH_PORTS: ports.slice(4, 9).join(' '),
+      FED_RESIDENTS_PORTS: ports.slice(9, 14).join(' '),
+      FED_ADAPTER_PORT: String(ports[14]),
     };
     await runSession(blocks, env);
+
+    // Both gateways said they were ready, with no failing check.
+    expect((await outputOf(blocks, '/readyz')).match(/\{"status":"ready","failing":\[\]\}/g)).toHaveLength(2);
 
     // The permit system got the citizen's address through both gateways.
     const answer = JSON.parse(await outputOf(blocks, '/r1/'));
