@@ -8,4 +8,4 @@ for variable in $(env | sed -n 's/^\([A-Z][A-Z0-9_]*\)_FILE=.*/\1/p'); do
   export "$variable=$value"
   unset "${variable}_FILE"
 done
-exec node /opt/einmal/dist/cli/main.js "$@"
+exec node "${EINMAL_MAIN:-/opt/einmal/dist/cli/main.js}" "$@"
