@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePorts } from '../../dev/federation-runtime.ts';
+import { parseServiceId, printServiceId } from '../../schemas/index.ts';
 import { type DocBlock, docBlocks } from '../support/doc-blocks.ts';
 
 /*
@@ -139,6 +140,10 @@ describe('docs/operations.md, the production path', () => {
     };
     await runSession(blocks, env);
 
+    // The service as the guide registers it, in the identifier toolkit's printed form.
+    const added = /service-add \$OPERATOR --id "\$RESIDENTS\/([^"]+)"/.exec(blocks.map((b) => b.text).join('\n'));
+    const service = printServiceId(parseServiceId(`EXAMPLE/GOV/residents-office/${added![1]}`));
+
     // Both gateways said they were ready, with no failing check.
     expect((await outputOf(blocks, '/readyz')).match(/\{"status":"ready","failing":\[\]\}/g)).toHaveLength(2);
 
@@ -152,7 +157,7 @@ describe('docs/operations.md, the production path', () => {
     expect(log.records[0]).toMatchObject({
       side: 'consumer',
       agency: { member: 'EXAMPLE/GOV/munich', client: 'EXAMPLE/GOV/munich/parking-permits' },
-      data: { title: 'Registered address' },
+      data: { service, title: 'Registered address' },
     });
 
     // Both gateways hold the record in their own databases.
@@ -166,7 +171,7 @@ describe('docs/operations.md, the production path', () => {
       expect(rows).toEqual([
         {
           side: gateway === 'gw_munich' ? 'consumer' : 'provider',
-          service: 'EXAMPLE/GOV/residents-office/register/address/v1',
+          service,
           outcome: 'ok',
         },
       ]);
