@@ -183,26 +183,23 @@ describe('einmal gateway init / register', () => {
     expect(((await resubmitted.json()) as { type: string }).type).toBe('Registry.DuplicateRegistration');
   });
 
-  it('prepares a registration from the member signing files alone, as an operator without a dev folder does', async () => {
-    const member = manifest.members.find((entry) => entry.id === MUNICH)!;
-    const chain = join(federationDir, 'munich-signing-chain.pem');
-    await writeFile(
-      chain,
-      (await readFile(join(federationDir, member.signing.cert), 'utf8')) +
-        (await readFile(join(federationDir, manifest.issuingCa), 'utf8')),
-    );
+  it('prepares a registration that the registry takes as it is, and says which files it needs', async () => {
     const out = join(federationDir, 'gw3');
     const plain = { name: 'gateway', summary: 'test', commands: gatewayRegistrationCommands() };
     const lines: string[] = [];
     const code = await runCli(
-      [
-        'gateway',
-        'init',
-        '--signing-key',
-        join(federationDir, member.signing.key),
-        '--signing-cert',
-        chain,
-      ].concat(['--member', MUNICH, '--code', 'gw3', '--host', 'localhost', '--port', '4430', '--out', out]),
+      ['gateway', 'init', ...signingArgs].concat([
+        '--member',
+        MUNICH,
+        '--code',
+        'gw3',
+        '--host',
+        'localhost',
+        '--port',
+        '4430',
+        '--out',
+        out,
+      ]),
       [plain],
       { out: (line) => lines.push(line), err: (line) => lines.push(line) },
     );
