@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -53,6 +54,11 @@ export interface GatewayInitResult {
   readonly gateway: string;
   readonly address: string;
   readonly files: Readonly<Record<'authKey' | 'authCsr' | 'request', string>>;
+  /**
+   * SHA-256 of the new authentication key (SPKI DER, hex): what the registry lists for the pending
+   * registration, for the member to confirm to the operator.
+   */
+  readonly authKeyFingerprint: string;
 }
 
 /**
@@ -119,7 +125,9 @@ export async function initGateway(options: GatewayInitOptions): Promise<GatewayI
   await rm(join(options.outDir, GATEWAY_INIT_FILES.authCertificate), { force: true });
   await writeFile(files.authCsr, csr);
   await writeFile(files.request, `${request}\n`);
-  return { gateway, address, files };
+  const spki = Buffer.from(await crypto.subtle.exportKey('spki', keys.publicKey));
+  const authKeyFingerprint = createHash('sha256').update(spki).digest('hex');
+  return { gateway, address, files, authKeyFingerprint };
 }
 
 /** An IPv6 literal needs brackets in a URL. */

@@ -121,6 +121,7 @@ export function gatewayRegistrationCommands(): readonly Command[] {
       input.print(`  auth key (keep secret): ${result.files.authKey}`);
       input.print(`  CSR:                    ${result.files.authCsr}`);
       input.print(`  registration request:   ${result.files.request}`);
+      input.print(`  auth key fingerprint:   ${result.authKeyFingerprint} (the registry lists it)`);
       input.print(
         `Submit it with: einmal gateway register --registry URL --dir ${requireOption(input, 'out')}`,
       );

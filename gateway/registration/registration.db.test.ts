@@ -142,6 +142,8 @@ describe('einmal gateway init / register', () => {
       '20',
     );
     const pending = await waitForPending('DEMO/GOV/munich/gw2');
+    // What the member reads from init is what the operator sees in the pending registration.
+    expect(init.out).toContain(`auth key fingerprint:   ${pending.authKeyFingerprint}`);
     const approval = await routes.adminRoutes.request(`/admin/registrations/${pending.id}/approve`, {
       method: 'POST',
     });
@@ -268,11 +270,12 @@ describe('einmal gateway init / register', () => {
   });
 });
 
-async function waitForPending(gateway: string): Promise<{ id: string }> {
+async function waitForPending(gateway: string): Promise<{ id: string; authKeyFingerprint: string }> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const list = (await (await routes.adminRoutes.request('/admin/registrations')).json()) as {
       id: string;
       gateway: string;
+      authKeyFingerprint: string;
     }[];
     const found = list.find((entry) => entry.gateway === gateway);
     if (found) return found;
