@@ -122,6 +122,11 @@ export interface RunningFederation {
   };
   /** Makes the portal and every gateway that offers it fetch the directory now, not at their next poll. */
   refreshDirectories(): Promise<void>;
+  /**
+   * Restarts a provider member's adapter on its port, admitting the gateway TLS certificates in
+   * `gatewayCertPem` (old and new during a renewal), as its operator would.
+   */
+  restartAdapter(memberId: string, gatewayCertPem: string): Promise<void>;
   /** Stops a gateway and starts it again with the same configuration, as an operator's restart. */
   restartGateway(gatewayId: string): Promise<void>;
   /** Takes a gateway off the network (an outage) until `startGateway`. */
@@ -160,8 +165,13 @@ export async function startFederation(options: StartFederationOptions): Promise<
   await writeFile(caBundle, caBundlePem);
 
   const gatewayCount = manifest.members.length;
+  // One call for every port (the operations listeners' after the others): ports asked for in
+  // separate calls may come back twice.
+  const opsOffset = 4 + gatewayCount * 4 + providers.length;
   const free =
-    options.ports === 'ephemeral' ? await findFreePorts(4 + gatewayCount * 4 + providers.length) : undefined;
+    options.ports === 'ephemeral'
+      ? await findFreePorts(opsOffset + 3 + gatewayCount + providers.length)
+      : undefined;
   const port = (demo: number, index: number) => (free ? free[index]! : demo);
   const registryPort = port(demoPorts.registry, 0);
   const registryAdminPort = port(demoPorts.registryAdmin, 1);
@@ -178,9 +188,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
   }));
   const adapterPorts = providers.map(({ adapter }, i) => port(adapter.port, 4 + gatewayCount * 4 + i));
   // Operations listeners: the demo's next to each service's ports, or free ones.
-  const freeOps =
-    options.ports === 'ephemeral' ? await findFreePorts(3 + gatewayCount + providers.length) : undefined;
-  const opsPort = (demo: number, index: number) => (freeOps ? freeOps[index]! : demo);
+  const opsPort = (demo: number, index: number) => port(demo, opsOffset + index);
   const opsPorts = {
     registry: opsPort(demoPorts.registryOps, 0),
     eid: opsPort(demoPorts.eidOps, 1),
@@ -207,20 +215,31 @@ export async function startFederation(options: StartFederationOptions): Promise<
 
     // Each provider's adapter admits only its own gateway's TLS certificate (docs/protocol.md §5).
     const adapterUrls: Record<string, string> = {};
+    /** Each provider's running adapter and how to start it again, admitting other gateway certificates. */
+    const adapters = new Map<
+      string,
+      {
+        running: Awaited<ReturnType<typeof startSampleAdapter>>;
+        start: (gatewayCert: string) => ReturnType<typeof startSampleAdapter>;
+      }
+    >();
     for (const [i, { member, adapter }] of providers.entries()) {
       const [cert, key, gatewayCert] = await Promise.all(
         [adapter.tls.cert, adapter.tls.key, member.gateway.tls.cert].map(read),
       );
-      const running = await startSampleAdapter({
-        registries: [adapter.registry],
-        db: database.db,
-        log: log.child({ component: 'adapter', member: member.id }),
-        port: adapterPorts[i]!,
-        tls: { cert: cert!, key: key!, ca: caBundlePem, gatewayCert: gatewayCert! },
-        ops: { host: '127.0.0.1', port: opsPorts.adapters[i]! },
-        pool: database.poolUse,
-      });
-      stops.push(() => running.close());
+      const start = (admitted: string) =>
+        startSampleAdapter({
+          registries: [adapter.registry],
+          db: database.db,
+          log: log.child({ component: 'adapter', member: member.id }),
+          port: adapterPorts[i]!,
+          tls: { cert: cert!, key: key!, ca: caBundlePem, gatewayCert: admitted },
+          ops: { host: '127.0.0.1', port: opsPorts.adapters[i]! },
+          pool: database.poolUse,
+        });
+      const running = await start(gatewayCert!);
+      adapters.set(member.id, { running, start });
+      stops.push(() => adapters.get(member.id)!.running.close());
       adapterUrls[member.id] = running.url;
     }
 
@@ -389,6 +408,12 @@ export async function startFederation(options: StartFederationOptions): Promise<
           ...[...runningGateways.values()].map((gateway) => gateway.refreshDirectory?.()),
           portal.refreshDirectory(),
         ]);
+      },
+      async restartAdapter(memberId, gatewayCertPem) {
+        const adapter = adapters.get(memberId);
+        if (!adapter) throw new TypeError(`no adapter of ${memberId}`);
+        await adapter.running.close();
+        adapter.running = await adapter.start(gatewayCertPem);
       },
       async restartGateway(id) {
         const start = gatewayStarts.get(id);

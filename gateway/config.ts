@@ -82,6 +82,12 @@ export const gatewayConfigSchema = z
     GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
     /** Clock difference tolerated in signed messages and tokens, in seconds. */
     GATEWAY_CLOCK_SKEW_SECONDS: z.coerce.number().int().positive().default(60),
+    /**
+     * Days an audit record keeps its content (the German IDNrG: two years, 730). Older records are
+     * pruned daily to their leaf hashes, which keep every proof and checkpoint verifiable. Unset:
+     * records are kept for good.
+     */
+    GATEWAY_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
     /** PostgreSQL schema of the gateway's tables. */
     GATEWAY_DB_SCHEMA: z
       .string()

@@ -120,6 +120,7 @@ export function createGateway(deps: GatewayDeps) {
     knownService: (service) => view?.service(service) !== undefined,
     auditQueueDepth: () => auditQueueDepth(),
     replayGuardSize: () => replay.size(),
+    logBehindWitness: () => checkpointer.rollback() !== undefined,
     clock,
   });
   const audit = createAuditLog({ db: deps.db, tree: deps.nodeId, log, onCommit: metrics.committed });
@@ -132,7 +133,8 @@ export function createGateway(deps: GatewayDeps) {
     keys: () =>
       deps.signers.length > 0 &&
       certificates.every((certificate) => certificate.notAfter.getTime() > clock()),
-    log: async () => audit.writable() && (await isDatabaseWritable(deps.db)),
+    log: async () =>
+      audit.writable() && checkpointer.rollback() === undefined && (await isDatabaseWritable(deps.db)),
   };
   // Checkpoints are signed by the gateway's owner; the origin names the node when it has its own name.
   const checkpointer = createCheckpointer({

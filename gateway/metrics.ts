@@ -20,6 +20,8 @@ export interface GatewayMetricsOptions {
   readonly auditQueueDepth: () => number;
   /** Message ids the replay guard holds. */
   readonly replayGuardSize: () => number;
+  /** Whether the node's log went back behind what the witness cosigned (checkpoints stopped). */
+  readonly logBehindWitness: () => boolean;
   readonly clock: () => number;
 }
 
@@ -74,6 +76,14 @@ export function createGatewayMetrics(options: GatewayMetricsOptions) {
     registers,
     collect() {
       this.set(options.replayGuardSize());
+    },
+  });
+  new Gauge({
+    name: 'einmal_audit_log_behind_witness',
+    help: "1 while this node's log is behind or differs from what the witness cosigned (restored from an older backup): no checkpoint is signed.",
+    registers,
+    collect() {
+      this.set(options.logBehindWitness() ? 1 : 0);
     },
   });
   new Gauge({

@@ -16,9 +16,10 @@ import { answerParserRefusal, type Logger, loadConfig, systemClock } from '../co
 import { createMetricsRegistry, observeDatabasePool, startOpsListener } from '../core/ops/index.ts';
 import { createDirectoryClient, createRegistryFetch } from '../protocol/index.ts';
 import { parseGatewayId, printMemberId } from '../schemas/index.ts';
+import { startLogHousekeeping } from './audit/retention.ts';
 import type { GatewayConfig } from './config.ts';
 import { gatewayConfigSchema } from './config.ts';
-import { gatewayMigrations } from './db/migrations.ts';
+import { AUDIT_PARTITION_MONTHS_AHEAD, gatewayMigrations } from './db/migrations.ts';
 import type { GatewayDb } from './db/tables.ts';
 import { createGateway } from './gateway.ts';
 
@@ -78,6 +79,17 @@ export async function startGateway(
   const database =
     shared.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.EINMAL_DATA_DIR }));
   await migrateToLatest(database.db, { schema: config.GATEWAY_DB_SCHEMA, migrations: gatewayMigrations });
+  // This month's and the coming months' audit partitions before any record; then daily, with the
+  // retention period's prune.
+  const housekeeping = startLogHousekeeping({
+    db: database.db,
+    schema: config.GATEWAY_DB_SCHEMA,
+    retentionDays: config.GATEWAY_RETENTION_DAYS,
+    monthsAhead: AUDIT_PARTITION_MONTHS_AHEAD,
+    clock: systemClock,
+    log: log.child({ component: 'housekeeping' }),
+  });
+  await housekeeping.ready;
   const db = database.db.withSchema(
     config.GATEWAY_DB_SCHEMA,
   ) as unknown as import('kysely').Kysely<GatewayDb>;
@@ -171,6 +183,7 @@ export async function startGateway(
       );
       await ops?.close();
       directory.stop();
+      await housekeeping.stop();
       await gateway.close();
       await registry.close();
       if (!shared.database) await database.close();

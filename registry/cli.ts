@@ -59,6 +59,18 @@ const RESOURCES: readonly ResourceCli[] = [
     key: [{ flag: 'id', param: 'id' }],
   },
   {
+    path: 'gateway-certificates',
+    noun: 'gateway-certificate',
+    fields: [
+      f('gateway', 'gateway', 'text', 'INSTANCE/CLASS/MEMBER/SERVERCODE'),
+      f('fingerprint', 'fingerprint', 'text', 'Auth certificate SHA-256 (einmal pki whois)'),
+    ],
+    key: [
+      { flag: 'gateway', param: 'gateway' },
+      { flag: 'fingerprint', param: 'fingerprint' },
+    ],
+  },
+  {
     path: 'services',
     noun: 'service',
     fields: [

@@ -43,6 +43,7 @@ export {
   removeApprovedCa,
   removeEidIssuer,
   removeGateway,
+  removeGatewayAuthCertificate,
   removeGlobalGroup,
   removeMember,
   removeRevocation,

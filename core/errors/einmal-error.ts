@@ -163,6 +163,10 @@ export const ERROR_CODES = {
   'Audit.NotAuditor': spec(403, 'An auditor certificate or auditor login is required'),
   'Audit.InvalidEvidence': spec(400, 'The evidence file is invalid'),
   'Audit.NotController': spec(403, 'Only the data controller may disclose records'),
+  'Audit.LogBehindWitness': spec(
+    503,
+    'This log went back behind what the witness cosigned (a database restored from an older backup?)',
+  ),
 
   // Portal (citizens' and auditors' web application).
   'Portal.LoginFailed': spec(401, 'The login could not be completed'),

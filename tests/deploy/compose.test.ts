@@ -264,8 +264,8 @@ describe('Dockerfile', () => {
     const build = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: { outDir: string } };
     expect(build.compilerOptions.outDir).toBe('dist');
     expect(existsSync(join(ROOT, 'cli/main.ts'))).toBe(true);
-    expect(read('deploy/einmal.sh')).toContain(
-      'exec node "${EINMAL_MAIN:-/opt/einmal/dist/cli/main.js}" "$@"',
+    expect(read('deploy/einmal.sh')).toMatch(
+      /exec node "\$\{EINMAL_MAIN:-\/opt\/einmal\/dist\/cli\/main\.js\}" "\$@"/,
     );
     expect(dockerfile).toContain('COPY deploy/einmal.sh /usr/local/bin/einmal');
     expect(dockerfile).toContain('RUN npm run build && node dist/cli/main.js --help');

@@ -8,7 +8,6 @@ import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailure, verifyBundles } from '../../audit/bundle/bundle-verify.ts';
-import { getTreeSize } from '../../audit/index.ts';
 import { findFreePorts, type GatewayLauncher } from '../../dev/federation-runtime.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import type { GatewayConfig } from '../../gateway/index.ts';
@@ -17,6 +16,7 @@ import { createServerDatabase } from '../support/database.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 import { type GatewayProcess, spawnGateway } from '../support/gateway-process.ts';
 import { haproxyAvailable, type RunningHaproxy, startHaproxy } from '../support/haproxy.ts';
+import { waitUntilWitnessed } from '../support/witnessed.ts';
 
 const execFileAsync = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../bin/einmal.js', import.meta.url));
@@ -128,25 +128,8 @@ describe.skipIf(!HAS_HAPROXY)('two nodes of one gateway behind HAProxy', () => {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   }, 60_000);
 
-  /** Waits until the newest cosigned checkpoint of `tree` covers all of it. */
-  const waitUntilWitnessed = async (gateway: string, tree: string) => {
-    const db = federation.gatewayDb(gateway);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const [size, witnessed] = await Promise.all([
-        getTreeSize(db, tree),
-        db
-          .selectFrom('checkpoint')
-          .select((eb) => eb.fn.max('size').as('size'))
-          .where('tree', '=', tree)
-          .where('cosignature', 'is not', null)
-          .executeTakeFirst(),
-      ]);
-      if (size > 0 && Number(witnessed?.size ?? -1) === size) return size;
-      if (Date.now() > deadline) throw new Error(`${tree}: no witnessed checkpoint of size ${size}`);
-      await sleep(200);
-    }
-  };
+  const waitUntilWitnessedTree = async (gateway: string, tree: string) =>
+    Number((await waitUntilWitnessed(federation.gatewayDb(gateway), tree)).size);
 
   const exportTree = async (schema: string, tree: string, name: string) => {
     const out = join(workDir, `bundle-${name}`);
@@ -217,8 +200,8 @@ describe.skipIf(!HAS_HAPROXY)('two nodes of one gateway behind HAProxy', () => {
     // The operator restarts the killed node; its checkpointer then covers what it wrote.
     await startNode('node-a', nodes.get('node-a')!.config);
     const sizes = await Promise.all([
-      waitUntilWitnessed(CONSUMER, CONSUMER),
-      ...NODES.map((node) => waitUntilWitnessed(PROVIDER, node)),
+      waitUntilWitnessedTree(CONSUMER, CONSUMER),
+      ...NODES.map((node) => waitUntilWitnessedTree(PROVIDER, node)),
     ]);
     const bundles = [
       await exportTree(consumerSchema, CONSUMER, 'munich'),

@@ -141,7 +141,9 @@ describe('docs/operations.md, the production path', () => {
     await runSession(blocks, env);
 
     // The service as the guide registers it, in the identifier toolkit's printed form.
-    const added = /service-add \$OPERATOR --id "\$RESIDENTS\/([^"]+)"/.exec(blocks.map((b) => b.text).join('\n'));
+    const added = /service-add \$OPERATOR --id "\$RESIDENTS\/([^"]+)"/.exec(
+      blocks.map((b) => b.text).join('\n'),
+    );
     const service = printServiceId(parseServiceId(`EXAMPLE/GOV/residents-office/${added![1]}`));
 
     // Both gateways said they were ready, with no failing check.
