@@ -14,6 +14,7 @@ import {
   type GatewayDb,
   gatewayMigrations,
   type RunningGateway,
+  readGatewayConfig,
   registerIsCertificate,
   startGateway,
 } from '../gateway/index.ts';
@@ -246,6 +247,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
       manifest.members.map((m, i) => [m.gateway.id, `https://localhost:${gatewayPorts[i]!.peer}`]),
     );
     const registryEnv = {
+      REGISTRY_INSTANCE: manifest.instance,
       REGISTRY_PORT: String(registryPort),
       REGISTRY_ADMIN_PORT: String(registryAdminPort),
       REGISTRY_OPS_PORT: String(opsPorts.registry),
@@ -292,21 +294,21 @@ export async function startFederation(options: StartFederationOptions): Promise<
       const db = database.db.withSchema(schema) as Kysely<GatewayDb>;
       gatewayDbs.set(member.gateway.id, db);
       await seedDemoGateway(db, member, dir);
-      const config: GatewayConfig = {
+      // The demo's gateways are configured as an operator configures one: variables read by the
+      // gateway's own schema (docs/configuration.md), so the demo can set nothing an operator cannot.
+      const config: GatewayConfig = readGatewayConfig({
         GATEWAY_ID: member.gateway.id,
-        GATEWAY_NODE_ID: undefined,
         GATEWAY_PEER_HOST: '127.0.0.1',
-        GATEWAY_PEER_PORT: ports.peer,
+        GATEWAY_PEER_PORT: String(ports.peer),
         GATEWAY_CLIENT_HOST: '127.0.0.1',
-        GATEWAY_CLIENT_PORT: ports.client,
-        GATEWAY_CLIENT_PLAIN_HTTP: false,
+        GATEWAY_CLIENT_PORT: String(ports.client),
         GATEWAY_ADMIN_HOST: '127.0.0.1',
-        GATEWAY_ADMIN_PORT: ports.admin,
+        GATEWAY_ADMIN_PORT: String(ports.admin),
         GATEWAY_ADMIN_TOKEN: adminToken,
         GATEWAY_OPS_HOST: '127.0.0.1',
-        GATEWAY_OPS_PORT: opsPorts.gateways[i],
+        GATEWAY_OPS_PORT: opsPorts.gateways[i]?.toString(),
         GATEWAY_PUBLIC_HOST: '127.0.0.1',
-        GATEWAY_PUBLIC_PORT: ports.public,
+        GATEWAY_PUBLIC_PORT: String(ports.public),
         GATEWAY_TLS_CERT: file(member.gateway.tls.cert),
         GATEWAY_TLS_KEY: file(member.gateway.tls.key),
         GATEWAY_SIGNING_CERT: file(member.signing.cert),
@@ -315,16 +317,9 @@ export async function startFederation(options: StartFederationOptions): Promise<
         GATEWAY_ANCHOR: file(manifest.rootCa),
         GATEWAY_DIRECTORY_URL: `${registryUrl}/directory`,
         GATEWAY_DIRECTORY_CACHE: join(stateDir, `${schema}-directory.jws`),
-        GATEWAY_ADAPTERS: adapters,
-        GATEWAY_ADAPTER_PLAIN_HTTP: false,
-        GATEWAY_MAX_BODY_BYTES: 1_048_576,
-        GATEWAY_CLOCK_SKEW_SECONDS: 60,
+        GATEWAY_ADAPTERS: JSON.stringify(adapters),
         GATEWAY_DB_SCHEMA: schema,
-        GATEWAY_RETENTION_DAYS: undefined,
-        DATABASE_URL: undefined,
-        EINMAL_DATA_DIR: undefined,
-        GATEWAY_LOG_LEVEL: 'info',
-      };
+      });
       const gatewayLog = log.child({ component: 'gateway', gateway: member.gateway.id });
       const start = () => launch(config, gatewayLog, () => startGateway(config, gatewayLog, { database }));
       gatewayStarts.set(member.gateway.id, start);

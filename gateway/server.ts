@@ -65,7 +65,8 @@ export async function startGateway(
   );
   const gatewayId = parseGatewayId(config.GATEWAY_ID);
   const caCertificates = parseCertificateBundle(caBundle!);
-  const signingCertificate = parseCertificatePem(signingCert!);
+  // The signing certificate first; CA certificates after it in the file come from GATEWAY_CA anyway.
+  const signingCertificate = parseCertificateBundle(signingCert!)[0]!;
   const intermediates = caCertificates.filter((ca) => ca.subject !== ca.issuer);
   const signer = {
     member: printMemberId(memberOfCertificate(signingCertificate)),

@@ -171,9 +171,12 @@ export async function migrateToLatest(db: Kysely<any>, set: MigrationSet): Promi
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new EinmalError('Server.InternalError', {
-      message: `Migration ${set.schema}/${failed} failed`,
+      // No failed migration: the schema was refused as it is, e.g. migrated by a newer version.
+      message: failed
+        ? `Migration ${set.schema}/${failed} failed`
+        : `The ${set.schema} schema cannot be migrated: ${error instanceof Error ? error.message : String(error)}`,
       cause: error,
     });
   }

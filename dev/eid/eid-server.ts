@@ -22,6 +22,8 @@ export interface EidServerSettings {
   readonly portalRedirectUris?: readonly string[];
   readonly portalClientSecret?: string;
   readonly accessTokenTtlSeconds?: number;
+  /** The audience of its access tokens, `urn:einmal:INSTANCE`; default the demo's. */
+  readonly audience?: string;
   readonly log?: Logger;
   /** The operations listener (`/healthz`, `/readyz`, `/metrics`); none when absent. */
   readonly ops?: OpsListenerSettings | undefined;
@@ -69,7 +71,7 @@ export async function startEidServer(settings: EidServerSettings): Promise<Runni
     }),
     citizens: testCitizens,
     auditors: testAuditors,
-    audience: DEMO_AUDIENCE,
+    audience: settings.audience ?? DEMO_AUDIENCE,
     ...(settings.accessTokenTtlSeconds ? { accessTokenTtlSeconds: settings.accessTokenTtlSeconds } : {}),
     log,
   });
