@@ -68,23 +68,23 @@ EOF2
     einmal registry subsystem-add $OPERATOR --id "$INSTANCE/GOV/$code/$subsystem"
   done
   permit="parking-permit=Application for a resident parking permit"
-  einmal registry service-add $OPERATOR --id "$INSTANCE/GOV/residents-office/register/address/v1" \
+  einmal registry service-add $OPERATOR --id "$INSTANCE/GOV/residents-office/register/address-v1" \
     --title "Registered address" \
     --description "Your current registered main residence from the residents' register." \
     --personal-data --loa substantial --scope population.address --purpose "$permit" \
     --legal-basis "de-bmg-34=§ 34 Federal Registration Act (transfer to public bodies)"
-  einmal registry service-add $OPERATOR --id "$INSTANCE/GOV/residents-office/register/household/v1" \
+  einmal registry service-add $OPERATOR --id "$INSTANCE/GOV/residents-office/register/household-v1" \
     --title "Household members" \
     --description "The people registered at your address (names and dates of birth)." \
     --personal-data --loa high --scope population.household --purpose "$permit" \
     --legal-basis "de-bmg-34=§ 34 Federal Registration Act (transfer to public bodies)"
-  einmal registry service-add $OPERATOR --id "$INSTANCE/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1" \
+  einmal registry service-add $OPERATOR --id "$INSTANCE/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1" \
     --title "Vehicles held" \
     --description "Vehicles registered with you as holder (registration plate, make, emission class)." \
     --personal-data --loa substantial --scope vehicles.holder --purpose "$permit" \
     --purpose "traffic-offence=Investigation of a traffic offence" \
     --legal-basis "de-stvg-35=§ 35 Road Traffic Act (transfer of vehicle register data)" --hideable
-  einmal registry service-add $OPERATOR --id "$INSTANCE/GOV/business-register/companies/company/v1" \
+  einmal registry service-add $OPERATOR --id "$INSTANCE/GOV/business-register/companies/company-v1" \
     --title "Company record" --description "Public data of a registered company."
   for entry in $MEMBERS; do
     IFS=: read -r code subsystem port adapter <<EOF2
@@ -108,8 +108,8 @@ grant() {
   client=$INSTANCE/GOV/munich/parking-permits
   GATEWAY_ADMIN_TOKEN=$(cat members/munich/admin-token) einmal gateway is-cert-add \
     --admin http://127.0.0.1:4610 --client "$client" --cert members/munich/parking-permits-client.pem
-  for service in residents-office:4611:register/address/v1 residents-office:4611:register/household/v1 \
-    vehicle-authority:4612:vehicles/vehicles-by-holder/v1 business-register:4613:companies/company/v1; do
+  for service in residents-office:4611:register/address-v1 residents-office:4611:register/household-v1 \
+    vehicle-authority:4612:vehicles/vehicles-by-holder-v1 business-register:4613:companies/company-v1; do
     IFS=: read -r code admin path <<EOF2
 $service
 EOF2
