@@ -24,6 +24,8 @@ export interface BenchFederation {
   readonly eidIssuer: string;
   /** The permit system's client certificate, key and the federation CAs. */
   readonly informationSystemTls: TlsCredentials;
+  /** The gateways' TLS certificates and keys, for baselines that stand in for them. */
+  readonly gatewayTls: { readonly consumer: TlsCredentials; readonly provider: TlsCredentials };
   readonly adapter: ComponentProcess;
   readonly consumerGateway: ComponentProcess;
   readonly providerGateway: ComponentProcess;
@@ -204,6 +206,7 @@ export async function startBenchFederation(options: StartBenchFederationOptions)
     return {
       eidIssuer: eid.issuer,
       informationSystemTls: await tlsOf(permits.client),
+      gatewayTls: { consumer: consumerTls, provider: providerTls },
       adapter,
       consumerGateway,
       providerGateway,

@@ -1,9 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { siblingModule } from '../core/index.ts';
 import { type ComponentMessage, type ComponentSpec, componentMessageSchema } from './component-worker.ts';
+import { readCpuSeconds, readRss } from './process-stats.ts';
 
 const WORKER = siblingModule(import.meta.url, 'component-worker');
 
@@ -112,31 +112,4 @@ function ask(
     child.on('message', onMessage);
     child.send(message);
   });
-}
-
-/** VmRSS of a process in bytes, read from /proc. */
-export async function readRss(pid: number): Promise<number | undefined> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-    return kb ? Number(kb) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Clock ticks per second of /proc/PID/stat times (USER_HZ; 100 on Linux). */
-const USER_HZ = 100;
-
-/** User plus system CPU time of a process in seconds, from /proc/PID/stat. */
-export async function readCpuSeconds(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at field 3; utime and stime
-    // are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
-  } catch {
-    return undefined;
-  }
 }
