@@ -62,9 +62,11 @@ function syntheticRecord(n: number, start: number, jws?: { request: string; resp
     consentRef: null,
     hiddenUntil: null,
     hiddenReason: null,
-    status: 200,
-    outcome: 'ok',
-    errorCode: null,
+    // Without signatures a record is a refused request (a security event): the verifier checks
+    // its hash, not signatures, which only successful exchanges carry.
+    status: jws ? 200 : 403,
+    outcome: jws ? 'ok' : 'rejected',
+    errorCode: jws ? null : 'Server.ServerProxy.AccessDenied',
     requestDigest: jws ? digest(jws.request) : digest(`request ${n}`),
     responseDigest: jws ? digest(jws.response) : digest(`response ${n}`),
     requestSignature: jws?.request ?? null,

@@ -17,14 +17,21 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
-import { testCitizens } from '../adapters/index.ts';
 import { createLogger, siblingModule } from '../core/index.ts';
-import { obtainCitizenToken } from '../dev/eid/index.ts';
 import { findFreePorts } from '../dev/federation-runtime.ts';
 import { verifiedContextHeaders } from '../schemas/index.ts';
 import { createBenchDatabase } from './bench-database.ts';
-import { type BenchFederation, CLIENT_ID, SERVICE_ID, startBenchFederation } from './bench-federation.ts';
-import type { ComponentProcess } from './component-process.ts';
+import {
+  ADAPTER_PATH,
+  type BenchFederation,
+  CLIENT_ID,
+  citizenTokens,
+  gatewayTarget,
+  isAddressAnswer,
+  PURPOSE,
+  SERVICE_ID,
+  startBenchFederation,
+} from './bench-federation.ts';
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile-summary.ts';
 import { type LoadSettings, type LoadTarget, runFixedRate, runLoad } from './load.ts';
 import { type NginxChain, nginxVersion, type SampledProcess, startNginxChain } from './nginx-chain.ts';
@@ -38,16 +45,6 @@ const settingsSchema = z.object({
   out: z.string().min(1).default('bench-results'),
   databaseUrl: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
 });
-
-const ADDRESS_PATH = '/r1/DEMO/GOV/residents-office/register/address/v1';
-/** The adapter's own route for the address service (serviceCode/version). */
-const ADAPTER_PATH = '/address/v1';
-const PURPOSE = 'parking-permit';
-/** Citizens whose eID reaches the address service's level (substantial). */
-const CITIZENS = testCitizens.filter((c) => c.loa !== 'low');
-
-/** An address answer about one of the bench citizens; error bodies never look like this. */
-const isAddressAnswer = (body: string) => body.includes('"address":{') && body.includes('"subject":"DE');
 
 async function main() {
   const { values } = parseArgs({
@@ -125,16 +122,7 @@ async function main() {
       });
     }
     console.log(`federation up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const tokens = await Promise.all(
-      CITIZENS.map(async (citizen) => ({
-        citizen: citizen.id,
-        token: await obtainCitizenToken({
-          issuer: federation!.eidIssuer,
-          citizen: citizen.id,
-          scope: 'population.address',
-        }),
-      })),
-    );
+    const tokens = await citizenTokens(federation);
     const targets = scenarioTargets(federation, tokens, nginxChain);
     await preflight(targets, federation.informationSystemTls);
 
@@ -297,16 +285,7 @@ function scenarioTargets(
       : {}),
     gateway: {
       description: 'IS → consumer gw → provider gw → adapter',
-      target: {
-        url: `https://localhost:${federation.consumerGateway.port}${ADDRESS_PATH}`,
-        tls,
-        headersPerConnection: tokens.map(({ token }) => ({
-          'x-road-client': CLIENT_ID,
-          'einmal-eid-token': token,
-          'einmal-purpose': PURPOSE,
-        })),
-        isExpectedBody: isAddressAnswer,
-      },
+      target: gatewayTarget(federation, tokens),
       hops: {
         'consumer gateway': federation.consumerGateway,
         'provider gateway': federation.providerGateway,

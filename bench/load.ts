@@ -121,29 +121,43 @@ export async function runFixedRate(
   target: LoadTarget,
   settings: FixedRateSettings,
 ): Promise<FixedRateResult> {
+  const client = fixedRateClient(target, settings.connections);
+  try {
+    if (settings.warmupSeconds > 0) await client.run(settings.ratePerSecond, settings.warmupSeconds);
+    return await client.run(settings.ratePerSecond, settings.durationSeconds);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Fixed-rate load over one set of keep-alive connections, phase after phase (a soak's windows). */
+export interface FixedRateClient {
+  run(ratePerSecond: number, seconds: number): Promise<FixedRateResult>;
+  close(): Promise<void>;
+}
+
+export function fixedRateClient(target: LoadTarget, connections: number): FixedRateClient {
   const url = new URL(target.url);
   const pool = new Pool(url.origin, {
-    connections: settings.connections,
+    connections,
     keepAliveTimeout: 30_000,
     ...(target.tls ? { connect: { ...target.tls } } : {}),
   });
-  try {
-    if (settings.warmupSeconds > 0) await fixedRatePhase(pool, url, target, settings, settings.warmupSeconds);
-    return await fixedRatePhase(pool, url, target, settings, settings.durationSeconds);
-  } finally {
-    await pool.close();
-  }
+  return {
+    run: (ratePerSecond, seconds) => fixedRatePhase(pool, url, target, ratePerSecond, seconds),
+    close: () => pool.close(),
+  };
 }
 
 async function fixedRatePhase(
   pool: Pool,
   url: URL,
   target: LoadTarget,
-  settings: FixedRateSettings,
+  ratePerSecond: number,
   seconds: number,
 ): Promise<FixedRateResult> {
-  const total = Math.max(1, Math.round(settings.ratePerSecond * seconds));
-  const intervalMs = 1000 / settings.ratePerSecond;
+  const total = Math.max(1, Math.round(ratePerSecond * seconds));
+  const intervalMs = 1000 / ratePerSecond;
   const latencies: number[] = [];
   const statusCodes: Record<string, number> = {};
   let non2xx = 0;
@@ -194,7 +208,7 @@ async function fixedRatePhase(
   const errors = non2xx + socketErrors + timeouts + mismatches;
   const round = (ms: number) => Math.round(ms * 10) / 10;
   return {
-    offeredPerSecond: settings.ratePerSecond,
+    offeredPerSecond: ratePerSecond,
     exchangesPerSecond: latencies.length / elapsed,
     latencyMs: {
       p50: round(percentileOf(latencies, 0.5)),

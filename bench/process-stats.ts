@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 // Kept apart from component-process.ts, whose worker module answers IPC messages when loaded in any
 // forked process (a test worker too).
@@ -25,6 +25,15 @@ export async function readCpuSeconds(pid: number): Promise<number | undefined> {
     // are fields 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The number of open file descriptors of a process, from /proc/PID/fd. */
+export async function readOpenFiles(pid: number): Promise<number | undefined> {
+  try {
+    return (await readdir(`/proc/${pid}/fd`)).length;
   } catch {
     return undefined;
   }
