@@ -1,6 +1,7 @@
 export { createGroupCommitQueue, type GroupCommitOptions, type GroupCommitQueue } from './group-commit.ts';
 export type { AuditLogTables, AuditRecordTable, CheckpointTable } from './log-tables.ts';
 export {
+  alignedSubtrees,
   consistencyProof,
   createTreeBuilder,
   emptyRootHash,
