@@ -45,7 +45,9 @@ describe('a chunk of record lines', () => {
     expect(expected.map((s) => s.width)).toEqual([1, 2, 8, 2]);
     expect(result.subtrees?.first).toBe(37);
     expect([...result.subtrees!.widths]).toEqual(expected.map((s) => s.width));
-    expect(Buffer.from(result.subtrees!.hashes).toString('hex')).toBe(expected.map((s) => hashToHex(s.hash)).join(''));
+    expect(Buffer.from(result.subtrees!.hashes).toString('hex')).toBe(
+      expected.map((s) => hashToHex(s.hash)).join(''),
+    );
   });
 
   it('leaves the tree to the caller, leaf by leaf, when an index is missing or a line is not a record', () => {

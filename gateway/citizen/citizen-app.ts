@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { type Clock, errorHandlers, type Logger } from '../../core/index.ts';
 import { createProofCache } from '../../audit/index.ts';
+import { type Clock, errorHandlers, type Logger } from '../../core/index.ts';
 import type { Directory } from '../../schemas/index.ts';
 import { findRecords } from '../audit/record-query.ts';
 import type { GatewayDb } from '../db/tables.ts';
