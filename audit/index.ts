@@ -1,6 +1,7 @@
 export { createGroupCommitQueue, type GroupCommitOptions, type GroupCommitQueue } from './group-commit.ts';
 export type { AuditLogTables, AuditRecordTable, CheckpointTable } from './log-tables.ts';
 export {
+  alignedSubtrees,
   consistencyProof,
   createTreeBuilder,
   emptyRootHash,
@@ -32,12 +33,15 @@ export {
   type AuditTreeTables,
   appendLeaves,
   auditTreeMigrations,
+  createProofCache,
   getConsistencyProof,
   getInclusionProof,
   getInclusionProofs,
   getRoot,
   getTreeSize,
   type MerkleNodeTable,
+  type ProofCache,
+  type ProofCacheOptions,
   planAppend,
   type StoredInclusionProof,
   type TreeHeadTable,

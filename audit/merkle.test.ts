@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { EinmalError } from '../core/index.ts';
 import { hashFromBase64, hashFromHex, hashToBase64, hashToHex } from '../protocol/index.ts';
 import {
+  alignedSubtrees,
   consistencyProof,
   createTreeBuilder,
   emptyRootHash,
@@ -216,6 +217,37 @@ describe('Merkle tree hashing', () => {
       expect(tree.size).toBe(n);
       expect(hex(tree.root()), `size ${n}`).toBe(hex(referenceMth(entries, 0, n)));
     }
+  });
+
+  it('builds the same tree from chunks hashed apart as aligned subtrees as from single leaves', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 70 }), { minLength: 1, maxLength: 8 }), (chunks) => {
+        const total = chunks.reduce((a, b) => a + b, 0);
+        const entries = Array.from({ length: total }, (_, i) => Buffer.from(`entry ${i}`));
+        const leaves = entries.map(leafHash);
+        const tree = createTreeBuilder();
+        let first = 0;
+        for (const count of chunks) {
+          const bytes = Buffer.concat(leaves.slice(first, first + count));
+          const subtrees = alignedSubtrees(bytes, first, count);
+          expect(subtrees.reduce((sum, s) => sum + s.width, 0)).toBe(count);
+          for (const { hash, width } of subtrees) tree.appendSubtree(hash, width);
+          first += count;
+          expect(tree.size).toBe(first);
+          expect(hex(tree.root())).toBe(hex(referenceMth(entries, 0, first)));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a subtree that is not a power of two wide or does not start at a multiple of its width', () => {
+    const tree = createTreeBuilder();
+    tree.append(leafHash(Buffer.from('a')));
+    const hash = leafHash(Buffer.from('b'));
+    expect(() => tree.appendSubtree(hash, 2)).toThrow(TypeError);
+    expect(() => tree.appendSubtree(hash, 3)).toThrow(TypeError);
+    expect(tree.size).toBe(1);
   });
 
   it('proves inclusion of every leaf in every tree up to 64 leaves, as RFC 9162 §2.1.3 defines', () => {

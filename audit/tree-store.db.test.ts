@@ -8,6 +8,7 @@ import {
   appendLeaves,
   auditTreeMigrations,
   consistencyProof,
+  createProofCache,
   createTreeBuilder,
   emptyRootHash,
   foldRight,
@@ -16,6 +17,7 @@ import {
   getInclusionProofs,
   getRoot,
   getTreeSize,
+  inclusionProof,
   leafHash,
   planAppend,
   rootHash,
@@ -248,5 +250,63 @@ describe('tree store', () => {
     const tree = newTree();
     await expect(appendLeaves(db, tree, [new Uint8Array(31)])).rejects.toThrow(TypeError);
     expect(await getTreeSize(db, tree)).toBe(0);
+  });
+
+  it('serves the same proofs from a proof cache as from the store alone, while the tree grows', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 260 }),
+        fc.array(fc.integer({ min: 1, max: 90 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 3, max: 40 }),
+        fc.array(fc.nat(), { minLength: 12, maxLength: 12 }),
+        async (first, growth, minLevel, maxNodes, picks) => {
+          const tree = newTree();
+          // A small cache that also starts over when full, used across checkpoints of a growing tree.
+          const cache = createProofCache({ minLevel, maxNodes });
+          let leaves: Uint8Array[] = [];
+          for (const added of [first, ...growth]) {
+            const more = leavesOf(tree, added, leaves.length);
+            await appendInBatches(tree, more, [added]);
+            leaves = [...leaves, ...more];
+            const size = leaves.length;
+            const indices = picks.map((p) => p % size);
+            // Twice: the second round is served from what the first one cached.
+            for (let round = 0; round < 2; round++) {
+              const cached = await getInclusionProofs(db, tree, indices, size, cache);
+              const plain = await getInclusionProofs(db, tree, indices, size);
+              expect(cached.map((p) => [p.leafIndex, hashToHex(p.leafHash), hex(p.proof)])).toEqual(
+                plain.map((p) => [p.leafIndex, hashToHex(p.leafHash), hex(p.proof)]),
+              );
+              for (const [k, index] of indices.entries()) {
+                expect(hex(cached[k]!.proof)).toEqual(hex(inclusionProof(leaves, index)));
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('reads the upper levels and the right edge once per checkpoint, not per proof', async () => {
+    const tree = newTree();
+    const leaves = leavesOf(tree, 1000);
+    await appendInBatches(tree, leaves, [1000]);
+    const cache = createProofCache({ minLevel: 4 });
+    const indices = [3, 250, 511, 777, 999];
+    const before = await getInclusionProofs(db, tree, indices, 1000, cache);
+    // Once cached, the store's upper levels are no longer read: a proof that needed them would
+    // now fail with Audit.RangeError; the cached one is still the full proof.
+    await db.deleteFrom('merkle_node').where('tree', '=', tree).where('level', '>=', 4).execute();
+    const after = await getInclusionProofs(db, tree, indices, 1000, cache);
+    expect(after.map((p) => hex(p.proof))).toEqual(before.map((p) => hex(p.proof)));
+    for (const [k, index] of indices.entries()) {
+      expect(() => verifyInclusion({ ...after[k]!, root: rootHash(leaves) })).not.toThrow();
+      expect(hex(after[k]!.proof)).toEqual(hex(inclusionProof(leaves, index)));
+    }
+    await expectCode(getInclusionProofs(db, tree, [3], 1000), 'Audit.RangeError');
+    // A size the tree has not reached is still refused, cache or not.
+    await expectCode(getInclusionProofs(db, tree, [3], 1001, cache), 'Audit.RangeError');
   });
 });

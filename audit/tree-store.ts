@@ -229,28 +229,114 @@ export async function getInclusionProof(
 
 /**
  * Inclusion proofs for several leaves against the same tree size, from one query (a page of a
- * citizen's records).
+ * citizen's records). With a `cache` (one per process, see `createProofCache`) the upper tree
+ * levels and the right edge of the checkpoint's tree are read once and served from memory to every
+ * later proof; only each leaf's own lower subtree is read. The proofs are the same either way.
  */
 export async function getInclusionProofs(
   db: Kysely<any>,
   tree: string,
   leafIndices: readonly number[],
   size: number,
+  cache?: ProofCache,
 ): Promise<StoredInclusionProof[]> {
   const plans = leafIndices.map((leafIndex) => {
     const leaf: NodeId = { level: 0, index: leafIndex };
-    const parts = inclusionRanges(leafIndex, size).map(perfectSubtrees);
-    return { leafIndex, leaf, parts };
+    const ranges = inclusionRanges(leafIndex, size);
+    return { leafIndex, leaf, ranges, parts: ranges.map(perfectSubtrees) };
   });
+  const edge = cache?.edgeOf(tree, size);
+  const known = new Map<string, Uint8Array>();
+  const wanted: NodeId[] = [];
+  const want = (id: NodeId) => {
+    const key = nodeKey(id);
+    if (known.has(key)) return;
+    const cached = cache?.node(tree, id);
+    if (cached) known.set(key, cached);
+    else wanted.push(id);
+  };
   // The leaf and its proof together cover [0, size), so their nodes exist only if the tree does.
-  const ids = plans.flatMap((plan) => [plan.leaf, ...plan.parts.flat()]);
-  const nodes = await readNodes(db as Kysely<AuditTreeTables>, tree, ids);
+  for (const plan of plans) {
+    want(plan.leaf);
+    plan.parts.forEach((part, i) => {
+      // A part of several subtrees is the tree's right edge: the same for every proof of this size.
+      if (part.length > 1 && edge?.has(plan.ranges[i]!.start)) return;
+      for (const id of part) want(id);
+    });
+  }
+  const nodes = await readNodes(db as Kysely<AuditTreeTables>, tree, wanted);
+  for (const [key, hash] of nodes) known.set(key, hash);
+  for (const id of wanted) {
+    const hash = nodes.get(nodeKey(id));
+    if (hash) cache?.keep(tree, id, hash);
+  }
   return plans.map((plan) => ({
     leafIndex: plan.leafIndex,
     treeSize: size,
-    leafHash: requireNode(nodes, plan.leaf, size),
-    proof: plan.parts.map((part) => foldRight(part.map((id) => requireNode(nodes, id, size)))),
+    leafHash: requireNode(known, plan.leaf, size),
+    proof: plan.parts.map((part, i) => {
+      if (part.length === 1) return requireNode(known, part[0]!, size);
+      const start = plan.ranges[i]!.start;
+      const folded = edge?.get(start) ?? foldRight(part.map((id) => requireNode(known, id, size)));
+      edge?.set(start, folded);
+      return folded;
+    }),
   }));
+}
+
+/**
+ * Tree hashes a process keeps between proofs: the stored nodes of the upper levels (a node never
+ * changes once stored, so these hold for every later checkpoint too) and, per tree, the folded
+ * right-edge hashes of the latest checkpoint size asked for. Bounded; when full it starts over.
+ * Hold one per process and database: like a writer's tip it assumes the store is never rolled back
+ * (restart the process after restoring the database from a backup).
+ */
+export interface ProofCache {
+  /** A stored node, if it is cached. */
+  node(tree: string, id: NodeId): Uint8Array | undefined;
+  /** Remembers a node read from the store, if it is on a cached level. */
+  keep(tree: string, id: NodeId, hash: Uint8Array): void;
+  /** The right-edge hashes of `tree` at `size`, by the start of their leaf range. */
+  edgeOf(tree: string, size: number): Map<number, Uint8Array>;
+}
+
+export interface ProofCacheOptions {
+  /** The lowest level kept: a level-L node covers 2^L leaves. Default 8 (256 leaves). */
+  readonly minLevel?: number;
+  /** Nodes kept at most (32 bytes each plus a key). Default 200,000. */
+  readonly maxNodes?: number;
+}
+
+/**
+ * A {@link ProofCache}. At the default level 8 a tree of 10 million leaves has about 78,000 such
+ * nodes (a few MB), and a proof then reads only the leaf and its eight lowest siblings.
+ *
+ * @example
+ * const cache = createProofCache();
+ * const proofs = await getInclusionProofs(db, tree, indices, checkpoint.size, cache);
+ */
+export function createProofCache(options: ProofCacheOptions = {}): ProofCache {
+  const minLevel = options.minLevel ?? 8;
+  const maxNodes = options.maxNodes ?? 200_000;
+  const nodes = new Map<string, Uint8Array>();
+  const edges = new Map<string, { size: number; hashes: Map<number, Uint8Array> }>();
+  const key = (tree: string, id: NodeId) => `${tree}\n${id.level}:${id.index}`;
+  return {
+    node: (tree, id) => (id.level >= minLevel ? nodes.get(key(tree, id)) : undefined),
+    keep(tree, id, hash) {
+      if (id.level < minLevel) return;
+      if (nodes.size >= maxNodes) nodes.clear();
+      nodes.set(key(tree, id), hash);
+    },
+    edgeOf(tree, size) {
+      let edge = edges.get(tree);
+      if (edge?.size !== size) {
+        edge = { size, hashes: new Map() };
+        edges.set(tree, edge);
+      }
+      return edge.hashes;
+    },
+  };
 }
 
 /**

@@ -8,7 +8,7 @@
  *   BENCH_RECORDS=1000000 BENCH_WORKERS=2 node --import tsx bench/audit-verify.ts
  *   BENCH_DIR=bench-results/bundles npx tsx bench/audit-verify.ts  # keeps the bundles and anchor.pem
  */
-import { createHash, KeyObject, sign } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -27,6 +27,7 @@ import {
 } from '../protocol/index.ts';
 import type { AuditRecord } from '../schemas/index.ts';
 import { createBenchPki } from './bench-pki.ts';
+import { signExchange } from './signed-exchange.ts';
 
 const config = loadConfig(
   z.object({
@@ -41,11 +42,16 @@ const config = loadConfig(
 
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
 
-const createPki = () => createBenchPki('DEMO/GOV/munich');
+const createPki = () => createBenchPki('DEMO/GOV/munich', 'DEMO/GOV/residents-office');
 type Pki = Awaited<ReturnType<typeof createPki>>;
 
-function syntheticRecord(n: number, start: number, jws?: { request: string; response: string }): AuditRecord {
-  return {
+/**
+ * Record `n` of Munich's log: a refused request (a security event, whose hash alone the verifier
+ * checks), or with `pki` a successful exchange signed by both members.
+ */
+function syntheticRecord(n: number, start: number, pki?: Pki): AuditRecord {
+  const signed = pki !== undefined;
+  const record: AuditRecord = {
     logTime: new Date(start + Math.floor(n / 1000)).toISOString(),
     messageId: `0badcafe-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
     side: 'consumer',
@@ -62,24 +68,20 @@ function syntheticRecord(n: number, start: number, jws?: { request: string; resp
     consentRef: null,
     hiddenUntil: null,
     hiddenReason: null,
-    status: 200,
-    outcome: 'ok',
-    errorCode: null,
-    requestDigest: jws ? digest(jws.request) : digest(`request ${n}`),
-    responseDigest: jws ? digest(jws.response) : digest(`response ${n}`),
-    requestSignature: jws?.request ?? null,
-    responseSignature: jws?.response ?? null,
+    status: signed ? 200 : 403,
+    outcome: signed ? 'ok' : 'rejected',
+    errorCode: signed ? null : 'Server.ServerProxy.AccessDenied',
+    requestDigest: digest(`request ${n}`),
+    responseDigest: null,
+    requestSignature: null,
+    responseSignature: null,
     eidDigest: digest(`eid ${n % 50_000}`),
   };
+  return signed ? { ...record, ...signExchange(record, { client: pki.member, service: pki.peer! }) } : record;
 }
 
 async function writeBundle(dir: string, pki: Pki, count: number, signed: boolean): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const key = KeyObject.from(pki.member.keys.privateKey);
-  const es256 = (typ: string, payload: unknown) => {
-    const input = `${Buffer.from(JSON.stringify({ alg: 'ES256', typ, x5c: pki.member.chain })).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    return `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
-  };
   // After the certificates were issued, so every signer is valid at its records' time.
   const start = Date.now();
   const tree = createTreeBuilder();
@@ -88,19 +90,7 @@ async function writeBundle(dir: string, pki: Pki, count: number, signed: boolean
   const roots = new Map<number, Uint8Array>();
   let chunk = '';
   for (let n = 0; n < count; n++) {
-    let jws: { request: string; response: string } | undefined;
-    if (signed) {
-      const template = syntheticRecord(n, start);
-      const request = es256('einmal-req+jws', {
-        v: 2,
-        id: template.messageId,
-        client: template.client,
-        service: template.service,
-      });
-      const response = es256('einmal-res+jws', { v: 1, id: template.messageId, req: digest(request) });
-      jws = { request, response };
-    }
-    const canonical = canonicalJson(syntheticRecord(n, start, jws));
+    const canonical = canonicalJson(syntheticRecord(n, start, signed ? pki : undefined));
     const leaf = leafHash(Buffer.from(canonical));
     tree.append(leaf);
     chunk += `${JSON.stringify({ index: n, canonical, leaf: hashToBase64(leaf) })}\n`;

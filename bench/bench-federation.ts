@@ -1,9 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
+import { testCitizens } from '../adapters/index.ts';
 import { migrateToLatest, openDatabase } from '../core/database/index.ts';
 import type { Logger } from '../core/index.ts';
-import { startEidServer } from '../dev/eid/index.ts';
+import { obtainCitizenToken, startEidServer } from '../dev/eid/index.ts';
 import { type FederationManifest, writeDevelopmentFederation } from '../dev/federation-files.ts';
 import { registryCredentialsFromFederation } from '../dev/federation-folder.ts';
 import { findFreePorts, seedDemoGateway } from '../dev/federation-runtime.ts';
@@ -12,18 +13,63 @@ import { type GatewayDb, gatewayMigrations } from '../gateway/index.ts';
 import { startRegistry } from '../registry/index.ts';
 import { parseMemberId } from '../schemas/index.ts';
 import { type ComponentProcess, forkComponent } from './component-process.ts';
+import type { LoadTarget } from './load.ts';
 import type { TlsCredentials } from './mtls-forwarder.ts';
 
 export const CONSUMER_MEMBER = 'DEMO/GOV/munich';
 export const PROVIDER_MEMBER = 'DEMO/GOV/residents-office';
 export const CLIENT_ID = 'DEMO/GOV/munich/parking-permits';
 export const SERVICE_ID = 'DEMO/GOV/residents-office/register/address-v1';
+/** The address service as the permit system calls it on its own (consumer) gateway. */
+export const ADDRESS_PATH = '/r1/DEMO/GOV/residents-office/register/address-v1';
+/** The adapter's own route for the address service (its X-Road service code). */
+export const ADAPTER_PATH = '/address-v1';
+export const PURPOSE = 'parking-permit';
+/** Citizens whose eID reaches the address service's level (substantial). */
+const CITIZENS = testCitizens.filter((c) => c.loa !== 'low');
+
+/** An address answer about one of the bench citizens; error bodies never look like this. */
+export const isAddressAnswer = (body: string) =>
+  body.includes('"address":{') && body.includes('"subject":"DE');
+
+/** One eID access token per bench citizen, from the federation's development eID provider. */
+export function citizenTokens(federation: BenchFederation): Promise<{ citizen: string; token: string }[]> {
+  return Promise.all(
+    CITIZENS.map(async (citizen) => ({
+      citizen: citizen.id,
+      token: await obtainCitizenToken({
+        issuer: federation.eidIssuer,
+        citizen: citizen.id,
+        scope: 'population.address',
+      }),
+    })),
+  );
+}
+
+/** The permit system asking its gateway for a citizen's address, one citizen's token per connection. */
+export function gatewayTarget(
+  federation: BenchFederation,
+  tokens: readonly { citizen: string; token: string }[],
+): LoadTarget {
+  return {
+    url: `https://localhost:${federation.consumerGateway.port}${ADDRESS_PATH}`,
+    tls: federation.informationSystemTls,
+    headersPerConnection: tokens.map(({ token }) => ({
+      'x-road-client': CLIENT_ID,
+      'einmal-eid-token': token,
+      'einmal-purpose': PURPOSE,
+    })),
+    isExpectedBody: isAddressAnswer,
+  };
+}
 
 /** The components of a benchmark run, each hop in its own process. */
 export interface BenchFederation {
   readonly eidIssuer: string;
   /** The permit system's client certificate, key and the federation CAs. */
   readonly informationSystemTls: TlsCredentials;
+  /** The gateways' TLS certificates and keys, for baselines that stand in for them. */
+  readonly gatewayTls: { readonly consumer: TlsCredentials; readonly provider: TlsCredentials };
   readonly adapter: ComponentProcess;
   readonly consumerGateway: ComponentProcess;
   readonly providerGateway: ComponentProcess;
@@ -205,6 +251,7 @@ export async function startBenchFederation(options: StartBenchFederationOptions)
     return {
       eidIssuer: eid.issuer,
       informationSystemTls: await tlsOf(permits.client),
+      gatewayTls: { consumer: consumerTls, provider: providerTls },
       adapter,
       consumerGateway,
       providerGateway,

@@ -10,9 +10,10 @@ import { parseMemberId } from '../schemas/index.ts';
 
 /**
  * The PKI of an audit benchmark run, made at start: root, issuing CA, one member's signing key and
- * the witness's key, each with its x5c chain (base64 DER, signer first).
+ * the witness's key, each with its x5c chain (base64 DER, signer first); `peer` adds a second
+ * member's signing key (the other side of the exchanges).
  */
-export async function createBenchPki(member: string) {
+export async function createBenchPki(member: string, peer?: string) {
   const root = await createRootCa({ name: 'CN=BENCH Root CA, O=BENCH' });
   const issuing = await createIssuingCa({ root, name: 'CN=BENCH Issuing CA, O=BENCH' });
   const issuingDer = Buffer.from(issuing.certificate.rawData).toString('base64');
@@ -31,6 +32,7 @@ export async function createBenchPki(member: string) {
     anchorPem: toPem(root.certificate),
     certificatesPem: `${toPem(issuing.certificate).trim()}\n`,
     member: await issue(`CN=${member}, O=DEMO`, 'signing', member),
+    peer: peer ? await issue(`CN=${peer}, O=DEMO`, 'signing', peer) : undefined,
     witness: await issue('CN=DEMO registry witness, O=DEMO', 'witness'),
   };
 }

@@ -1,9 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { siblingModule } from '../core/index.ts';
 import { type ComponentMessage, type ComponentSpec, componentMessageSchema } from './component-worker.ts';
+import { readCpuSeconds, readOpenFiles, readRss } from './process-stats.ts';
 
 const WORKER = siblingModule(import.meta.url, 'component-worker');
 
@@ -16,6 +16,10 @@ export interface ComponentProcess {
   rss(): Promise<number | undefined>;
   /** CPU time used so far (user + system), in seconds; undefined where /proc is absent. */
   cpuSeconds(): Promise<number | undefined>;
+  /** Event-loop delay (ms) since the previous call, or since start; the histogram then starts over. */
+  eventLoopDelay(): Promise<{ p50Ms: number; p99Ms: number; maxMs: number }>;
+  /** Open file descriptors (sockets, files) from /proc/PID/fd; undefined where /proc is absent. */
+  openFiles(): Promise<number | undefined>;
   /** Starts sampling this process's CPU profile (V8 inspector, 0.5 ms interval). */
   startProfile(): Promise<void>;
   /** Stops the profile and has the process write it (`.cpuprofile` JSON) to `file`. */
@@ -76,6 +80,12 @@ function handle(name: string, child: ChildProcess, port: number, exited: Promise
     port,
     rss: () => readRss(pid),
     cpuSeconds: () => readCpuSeconds(pid),
+    openFiles: () => readOpenFiles(pid),
+    async eventLoopDelay() {
+      const answer = await ask(child, { type: 'loop-delay' }, 'loop-delayed');
+      if (answer.type !== 'loop-delayed') throw new TypeError('unexpected answer');
+      return { p50Ms: answer.p50Ms, p99Ms: answer.p99Ms, maxMs: answer.maxMs };
+    },
     async startProfile() {
       await ask(child, { type: 'profile-start' }, 'profiling');
     },
@@ -97,46 +107,20 @@ function ask(
   child: ChildProcess,
   message: ComponentMessage,
   answer: ComponentMessage['type'],
-): Promise<void> {
+): Promise<ComponentMessage> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.off('message', onMessage);
       reject(new Error(`no ${answer} answer within 30 s`));
     }, 30_000);
     function onMessage(raw: unknown) {
-      if (componentMessageSchema.safeParse(raw).data?.type !== answer) return;
+      const parsed = componentMessageSchema.safeParse(raw).data;
+      if (parsed?.type !== answer) return;
       clearTimeout(timer);
       child.off('message', onMessage);
-      resolve();
+      resolve(parsed);
     }
     child.on('message', onMessage);
     child.send(message);
   });
-}
-
-/** VmRSS of a process in bytes, read from /proc. */
-export async function readRss(pid: number): Promise<number | undefined> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
-    return kb ? Number(kb) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Clock ticks per second of /proc/PID/stat times (USER_HZ; 100 on Linux). */
-const USER_HZ = 100;
-
-/** User plus system CPU time of a process in seconds, from /proc/PID/stat. */
-export async function readCpuSeconds(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at field 3; utime and stime
-    // are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
-  } catch {
-    return undefined;
-  }
 }

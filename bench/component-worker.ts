@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { z } from 'zod';
 
 const tlsSchema = z.object({ cert: z.string(), key: z.string(), ca: z.string() });
@@ -34,6 +35,14 @@ export const componentMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('profile-stop'), file: z.string().min(1) }),
   z.object({ type: z.literal('profiling') }),
   z.object({ type: z.literal('profiled'), file: z.string() }),
+  /** Asks for the event-loop delay since the last ask (the histogram then starts over). */
+  z.object({ type: z.literal('loop-delay') }),
+  z.object({
+    type: z.literal('loop-delayed'),
+    p50Ms: z.number(),
+    p99Ms: z.number(),
+    maxMs: z.number(),
+  }),
 ]);
 
 export type ComponentMessage = z.infer<typeof componentMessageSchema>;
@@ -85,6 +94,9 @@ if (process.send) {
   const send = (message: ComponentMessage) => process.send!(message);
   let running: { port: number; close: () => Promise<void> } | undefined;
   let profiler: Session | undefined;
+  // 10 ms resolution, as Node's own documentation suggests; cheap enough to leave on under load.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   process.on('message', async (raw: unknown) => {
     const message = componentMessageSchema.safeParse(raw);
     if (!message.success) return;
@@ -110,6 +122,15 @@ if (process.send) {
       profiler = undefined;
       await writeFile(message.data.file, JSON.stringify(profile));
       send({ type: 'profiled', file: message.data.file });
+    } else if (message.data.type === 'loop-delay') {
+      const ms = (ns: number) => (Number.isFinite(ns) ? ns / 1e6 : 0);
+      send({
+        type: 'loop-delayed',
+        p50Ms: ms(loopDelay.percentile(50)),
+        p99Ms: ms(loopDelay.percentile(99)),
+        maxMs: ms(loopDelay.max),
+      });
+      loopDelay.reset();
     } else if (message.data.type === 'stop') {
       await running?.close().catch(() => {});
       process.exit(0);

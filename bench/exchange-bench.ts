@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: the exchange benchmark of docs/architecture.md §6. Loads the gateway pair (IS → consumer
  * gateway → provider gateway → adapter, mutual TLS, citizen eID tokens, signed and durably logged)
- * and, in the same run, the two baselines: the IS calling the adapter directly, and a bare chain of
- * two mutual-TLS forwarders. Everything runs on a fresh database on the PostgreSQL server named by
- * DATABASE_URL. Prints a table and writes bench-results/exchange-<timestamp>.json.
+ * and, in the same run, the baselines: the IS calling the adapter directly, a bare chain of two
+ * mutual-TLS forwarders and, when nginx is installed, two nginx proxies chained over mutual TLS.
+ * Then it offers the gateway pair half its measured maximum at a fixed rate and reports the latency
+ * there. Everything runs on a fresh database on the PostgreSQL server named by DATABASE_URL. Prints a
+ * table and writes bench-results/exchange-<timestamp>.json.
  *
  *   npm run bench -- [--duration 10] [--warmup 3] [--connections 64] [--profile]
  */
@@ -15,16 +17,25 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
-import { testCitizens } from '../adapters/index.ts';
 import { createLogger, siblingModule } from '../core/index.ts';
-import { obtainCitizenToken } from '../dev/eid/index.ts';
+import { findFreePorts } from '../dev/federation-runtime.ts';
 import { verifiedContextHeaders } from '../schemas/index.ts';
 import { createBenchDatabase } from './bench-database.ts';
-import { type BenchFederation, CLIENT_ID, SERVICE_ID, startBenchFederation } from './bench-federation.ts';
-import type { ComponentProcess } from './component-process.ts';
+import {
+  ADAPTER_PATH,
+  type BenchFederation,
+  CLIENT_ID,
+  citizenTokens,
+  gatewayTarget,
+  isAddressAnswer,
+  PURPOSE,
+  SERVICE_ID,
+  startBenchFederation,
+} from './bench-federation.ts';
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile-summary.ts';
-import { type LoadSettings, type LoadTarget, runLoad } from './load.ts';
-import { formatBenchSummary, type ScenarioResult, summarizeBench } from './report.ts';
+import { type LoadSettings, type LoadTarget, runFixedRate, runLoad } from './load.ts';
+import { type NginxChain, nginxVersion, type SampledProcess, startNginxChain } from './nginx-chain.ts';
+import { formatBenchSummary, type HalfLoadResult, type ScenarioResult, summarizeBench } from './report.ts';
 
 const settingsSchema = z.object({
   duration: z.coerce.number().int().min(1).max(120).default(10),
@@ -34,16 +45,6 @@ const settingsSchema = z.object({
   out: z.string().min(1).default('bench-results'),
   databaseUrl: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
 });
-
-const ADDRESS_PATH = '/r1/DEMO/GOV/residents-office/register/address-v1';
-/** The adapter's own route for the address service (serviceCode/version). */
-const ADAPTER_PATH = '/address-v1';
-const PURPOSE = 'parking-permit';
-/** Citizens whose eID reaches the address service's level (substantial). */
-const CITIZENS = testCitizens.filter((c) => c.loa !== 'low');
-
-/** An address answer about one of the bench citizens; error bodies never look like this. */
-const isAddressAnswer = (body: string) => body.includes('"address":{') && body.includes('"subject":"DE');
 
 async function main() {
   const { values } = parseArgs({
@@ -87,12 +88,17 @@ async function main() {
   console.log(
     `PostgreSQL ${database.server.version} (synchronous_commit=${database.server.synchronousCommit}, fsync=${database.server.fsync}), database ${database.name}`,
   );
+  const nginx = await nginxVersion();
+  console.log(
+    nginx ? `nginx ${nginx} for the nginx chain` : 'nginx is not installed: the nginx chain is skipped',
+  );
   let federation: BenchFederation | undefined;
+  let nginxChain: NginxChain | undefined;
   // An interrupted run still stops its processes and drops its database.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       console.error(`\nbench: ${signal}, cleaning up`);
-      void Promise.allSettled([federation?.stop()])
+      void Promise.allSettled([federation?.stop(), nginxChain?.stop()])
         .then(() => database.drop())
         .finally(() => process.exit(130));
     });
@@ -104,23 +110,27 @@ async function main() {
       databaseUrl: database.url,
       log,
     });
+    if (nginx) {
+      const [frontPort, backPort] = await findFreePorts(2);
+      nginxChain = await startNginxChain({
+        dir,
+        upstream: `http://127.0.0.1:${federation.adapter.port}`,
+        frontTls: federation.gatewayTls.consumer,
+        backTls: federation.gatewayTls.provider,
+        frontPort: frontPort!,
+        backPort: backPort!,
+      });
+    }
     console.log(`federation up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const tokens = await Promise.all(
-      CITIZENS.map(async (citizen) => ({
-        citizen: citizen.id,
-        token: await obtainCitizenToken({
-          issuer: federation!.eidIssuer,
-          citizen: citizen.id,
-          scope: 'population.address',
-        }),
-      })),
-    );
-    const targets = scenarioTargets(federation, tokens);
+    const tokens = await citizenTokens(federation);
+    const targets = scenarioTargets(federation, tokens, nginxChain);
     await preflight(targets, federation.informationSystemTls);
 
     const scenarios: ScenarioResult[] = [];
-    for (const scenario of ['direct', 'bare', 'gateway'] as const) {
-      const { target, description, hops } = targets[scenario];
+    for (const scenario of ['direct', 'bare', 'nginx', 'gateway'] as const) {
+      const planned = targets[scenario];
+      if (!planned) continue;
+      const { target, description, hops } = planned;
       process.stdout.write(`${scenario}: ${settings.warmup} s warm-up + ${settings.duration} s … `);
       const profiled = profileDir && scenario === 'gateway' ? gatewaysOf(federation) : [];
       await Promise.all(profiled.map((gateway) => gateway.startProfile()));
@@ -136,7 +146,31 @@ async function main() {
       scenarios.push({ name: scenario, description, load: result, peakRss, cpuPercent, machineBusyPercent });
     }
 
-    const summary = summarizeBench(scenarios);
+    // Half the measured maximum, offered at a fixed rate: the latency a client sees below saturation.
+    const gatewayMax = scenarios.find((s) => s.name === 'gateway')!.load.exchangesPerSecond;
+    const halfRate = Math.max(1, Math.floor(gatewayMax / 2));
+    process.stdout.write(
+      `gateway at ${halfRate}/s offered: ${settings.warmup} s warm-up + ${settings.duration} s … `,
+    );
+    const halfSampler = sampleProcesses(targets.gateway!.hops);
+    const halfLoadResult = await runFixedRate(targets.gateway!.target, {
+      ratePerSecond: halfRate,
+      durationSeconds: settings.duration,
+      warmupSeconds: settings.warmup,
+      connections: settings.connections,
+    });
+    const halfLoad: HalfLoadResult = {
+      load: halfLoadResult,
+      cpuPercent: (await halfSampler.stop()).cpuPercent,
+    };
+    console.log(
+      `${halfLoadResult.exchangesPerSecond.toFixed(0)}/s, p50 ${halfLoadResult.latencyMs.p50} ms, p99 ${halfLoadResult.latencyMs.p99} ms, ${halfLoadResult.errors} errors`,
+    );
+
+    const summary = summarizeBench(scenarios, {
+      halfLoad,
+      ...(nginx ? {} : { nginxSkipped: 'nginx is not installed (Debian: nginx-light)' }),
+    });
     console.log(`\n${formatBenchSummary(summary)}`);
     if (!summary.pass) console.log('Some targets were missed (MISS above).');
 
@@ -167,6 +201,7 @@ async function main() {
       },
       postgres: database.server,
       settings: { ...load, citizens: tokens.length, profile: settings.profile, runtime },
+      nginx: nginx ?? null,
       service: SERVICE_ID,
       ...summary,
       adapterPeakRss: scenarios.map((s) => ({ scenario: s.name, bytes: s.peakRss.adapter })),
@@ -174,8 +209,9 @@ async function main() {
     };
     await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nresults: ${outFile}`);
-    process.exitCode = scenarios.some((s) => s.load.errors > 0) ? 1 : 0;
+    process.exitCode = scenarios.some((s) => s.load.errors > 0) || halfLoadResult.errors > 0 ? 1 : 0;
   } finally {
+    await nginxChain?.stop();
     await federation?.stop();
     await database.drop();
     if (!profileDir) await rm(dir, { recursive: true, force: true });
@@ -187,13 +223,14 @@ interface ScenarioTarget {
   readonly description: string;
   readonly target: LoadTarget;
   /** The processes this scenario's requests pass through, sampled for RSS under load. */
-  readonly hops: Record<string, ComponentProcess>;
+  readonly hops: Record<string, SampledProcess>;
 }
 
 function scenarioTargets(
   federation: BenchFederation,
   tokens: readonly { citizen: string; token: string }[],
-): Record<ScenarioResult['name'], ScenarioTarget> {
+  nginxChain: NginxChain | undefined,
+): Partial<Record<ScenarioResult['name'], ScenarioTarget>> {
   // What the provider gateway hands the adapter after its checks (docs/protocol.md §5), per citizen.
   const verified = tokens.map(({ citizen }) =>
     verifiedContextHeaders({
@@ -232,18 +269,23 @@ function scenarioTargets(
         adapter: federation.adapter,
       },
     },
+    ...(nginxChain
+      ? {
+          nginx: {
+            description: 'IS → nginx → nginx → adapter',
+            target: {
+              url: `https://localhost:${nginxChain.front.port}${ADAPTER_PATH}`,
+              tls,
+              headersPerConnection: verified,
+              isExpectedBody: isAddressAnswer,
+            },
+            hops: { 'nginx A': nginxChain.front, 'nginx B': nginxChain.back, adapter: federation.adapter },
+          },
+        }
+      : {}),
     gateway: {
       description: 'IS → consumer gw → provider gw → adapter',
-      target: {
-        url: `https://localhost:${federation.consumerGateway.port}${ADDRESS_PATH}`,
-        tls,
-        headersPerConnection: tokens.map(({ token }) => ({
-          'x-road-client': CLIENT_ID,
-          'einmal-eid-token': token,
-          'einmal-purpose': PURPOSE,
-        })),
-        isExpectedBody: isAddressAnswer,
-      },
+      target: gatewayTarget(federation, tokens),
       hops: {
         'consumer gateway': federation.consumerGateway,
         'provider gateway': federation.providerGateway,
@@ -257,12 +299,14 @@ const gatewaysOf = (federation: BenchFederation) => [federation.consumerGateway,
 
 /** One request per connection profile of every scenario, so a broken setup fails before any load. */
 async function preflight(
-  targets: Record<string, ScenarioTarget>,
+  targets: Partial<Record<string, ScenarioTarget>>,
   tls: { cert: string; key: string; ca: string },
 ): Promise<void> {
   const dispatcher = new Agent({ connect: { ...tls } });
   try {
-    for (const [name, { target }] of Object.entries(targets)) {
+    for (const [name, planned] of Object.entries(targets)) {
+      if (!planned) continue;
+      const { target } = planned;
       for (const headers of target.headersPerConnection) {
         const response = await request(target.url, { headers, dispatcher });
         const body = await response.body.text();
@@ -293,7 +337,7 @@ async function readMachineCpu(): Promise<{ idle: number; total: number } | undef
  * Samples each process's RSS every 250 ms until stopped, and measures the CPU each process (and
  * this one, the load generator) used meanwhile.
  */
-function sampleProcesses(processes: Record<string, ComponentProcess>) {
+function sampleProcesses(processes: Record<string, SampledProcess>) {
   const peaks: Record<string, number | undefined> = {};
   const startedAt = performance.now();
   const ownCpuAtStart = process.cpuUsage();

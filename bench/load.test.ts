@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLoad } from './load.ts';
+import { runFixedRate, runLoad } from './load.ts';
 
 /** A server that answers every fourth request with 503, and says which citizen a connection asked about. */
 describe('load runner', () => {
@@ -59,5 +59,77 @@ describe('load runner', () => {
     expect(result.errorBreakdown.mismatches).toBeGreaterThan(0);
     expect(result.exchangesPerSecond).toBe(0);
     expect(result.errors).toBe(result.requests);
+  });
+});
+
+/** A server that takes `delayMs` per answer and serves one request at a time per connection. */
+describe('fixed-rate load', () => {
+  let server: Server;
+  let url: string;
+  const arrivals: number[] = [];
+  let delayMs = 0;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      arrivals.push(performance.now());
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(req.url === '/wrong' ? '{"other":1}' : '{"subject":"DE1","address":{}}');
+      }, delayMs);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((done) => server.close(() => done())));
+
+  const target = (path = '/address/v1') => ({
+    url: `${url}${path}`,
+    headersPerConnection: [{}],
+    isExpectedBody: (body: string) => body.includes('"address"'),
+  });
+
+  it('spreads the requests evenly over the second rather than in bursts', async () => {
+    arrivals.length = 0;
+    delayMs = 0;
+    const result = await runFixedRate(target(), {
+      ratePerSecond: 200,
+      durationSeconds: 1,
+      warmupSeconds: 0,
+      connections: 8,
+    });
+    expect(result.requests).toBe(200);
+    expect(result.errors).toBe(0);
+    expect(result.offeredPerSecond).toBe(200);
+    const first = arrivals[0]!;
+    // Half the requests arrive in the first half of the second, not all at its start.
+    const firstHalf = arrivals.filter((t) => t - first < 500).length;
+    expect(firstHalf).toBeGreaterThan(80);
+    expect(firstHalf).toBeLessThan(130);
+  });
+
+  it('counts the time a request waited behind slow ones (no coordinated omission)', async () => {
+    delayMs = 50;
+    // One connection answering every 50 ms cannot keep up with 40/s: the queue grows.
+    const result = await runFixedRate(target(), {
+      ratePerSecond: 40,
+      durationSeconds: 1,
+      warmupSeconds: 0,
+      connections: 1,
+    });
+    expect(result.errors).toBe(0);
+    expect(result.latencyMs.p50).toBeGreaterThan(100);
+    expect(result.latencyMs.p99).toBeGreaterThan(800);
+  });
+
+  it('counts an unexpected body as an error', async () => {
+    delayMs = 0;
+    const result = await runFixedRate(target('/wrong'), {
+      ratePerSecond: 20,
+      durationSeconds: 1,
+      warmupSeconds: 0,
+      connections: 2,
+    });
+    expect(result.errorBreakdown.mismatches).toBe(20);
+    expect(result.exchangesPerSecond).toBe(0);
   });
 });

@@ -70,6 +70,13 @@ describe('canonical JSON (RFC 8785)', () => {
         expect.objectContaining({ code: 'Audit.InvalidRecord' }),
       );
     }
+    // The refusal names where in the value the problem is.
+    expect(() => canonicalJson({ a: { ok: 1, b: [1, Number.NaN] } })).toThrow(
+      expect.objectContaining({ detail: { path: '$.a.b[1]', reason: 'numbers must be finite' } }),
+    );
+    expect(() => canonicalJson({ a: [{ '\udc00': 1 }] })).toThrow(
+      expect.objectContaining({ detail: { path: '$.a[0]', reason: 'strings must be well-formed Unicode' } }),
+    );
     expect(() => canonicalRecord([] as never)).toThrow(
       expect.objectContaining({ code: 'Audit.InvalidRecord' }),
     );

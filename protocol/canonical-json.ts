@@ -9,8 +9,18 @@ export type JsonValue =
   | readonly JsonValue[]
   | { readonly [key: string]: JsonValue };
 
-/** Matches a UTF-16 code unit of a surrogate pair that has no partner (the `u` flag pairs the rest). */
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/** `String.prototype.isWellFormed` (ES2024, in Node 20): false exactly when a surrogate has no partner. */
+const isWellFormed = (value: string): boolean =>
+  (value as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * A refusal on its way up: the path is put together from the segments only when one is thrown,
+ * so the common case builds no path strings.
+ */
+class Refusal {
+  readonly segments: string[] = [];
+  constructor(readonly reason: string) {}
+}
 
 /**
  * Serialises a JSON value canonically (RFC 8785, JSON Canonicalization Scheme): object members
@@ -26,7 +36,17 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
  * canonicalJson({ b: 1, a: [true, 'x'] }); // '{"a":[true,"x"],"b":1}'
  */
 export function canonicalJson(value: unknown): string {
-  return serialise(value, '$');
+  return serialiseAt(value);
+}
+
+/** Serialises `value`, turning a refusal anywhere inside into `Audit.InvalidRecord` with its path. */
+function serialiseAt(value: unknown): string {
+  try {
+    return serialise(value);
+  } catch (error) {
+    if (error instanceof Refusal) throw refuse(`$${error.segments.reverse().join('')}`, error.reason);
+    throw error;
+  }
 }
 
 /**
@@ -40,61 +60,72 @@ export function canonicalRecord(record: Readonly<Record<string, unknown>>): Uint
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     throw refuse('$', 'an audit record must be a JSON object');
   }
-  const text = serialise(record, '$');
+  const text = serialiseAt(record);
   const bytes = Buffer.from(text, 'utf8');
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function serialise(value: unknown, path: string): string {
+function serialise(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      return serialiseString(value, path);
+      return serialiseString(value);
     case 'number':
-      if (!Number.isFinite(value)) throw refuse(path, 'numbers must be finite');
+      if (!Number.isFinite(value)) throw new Refusal('numbers must be finite');
       // ECMAScript Number::toString is the RFC 8785 §3.2.2.3 number format; it also prints -0 as 0.
       return JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
       if (value === null) return 'null';
-      if (Array.isArray(value)) return serialiseArray(value, path);
-      return serialiseObject(value, path);
+      if (Array.isArray(value)) return serialiseArray(value);
+      return serialiseObject(value);
     default:
-      throw refuse(path, `a ${typeof value} is not a JSON value`);
+      throw new Refusal(`a ${typeof value} is not a JSON value`);
   }
 }
 
-function serialiseString(value: string, path: string): string {
-  if (LONE_SURROGATE.test(value)) throw refuse(path, 'strings must be well-formed Unicode');
+function serialiseString(value: string): string {
+  if (!isWellFormed(value)) throw new Refusal('strings must be well-formed Unicode');
   // JSON.stringify escapes exactly what RFC 8785 §3.2.2.2 escapes, with lower-case \u00xx.
   return JSON.stringify(value);
 }
 
-function serialiseArray(items: readonly unknown[], path: string): string {
+function serialiseArray(items: readonly unknown[]): string {
   const parts: string[] = [];
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    if (item === undefined) throw refuse(`${path}[${i}]`, 'arrays must not hold undefined');
-    parts.push(serialise(item, `${path}[${i}]`));
+    try {
+      if (item === undefined) throw new Refusal('arrays must not hold undefined');
+      parts.push(serialise(item));
+    } catch (error) {
+      if (error instanceof Refusal) error.segments.push(`[${i}]`);
+      throw error;
+    }
   }
   return `[${parts.join(',')}]`;
 }
 
-function serialiseObject(value: object, path: string): string {
+function serialiseObject(value: object): string {
   const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) {
-    throw refuse(path, 'only plain objects are JSON objects');
+    throw new Refusal('only plain objects are JSON objects');
   }
   const record = value as Record<string, unknown>;
   // Default string order compares UTF-16 code units, which is what RFC 8785 §3.2.3 asks for.
   const keys = Object.keys(record).sort();
-  const parts: string[] = [];
+  let text = '{';
   for (const key of keys) {
     const member = record[key];
     if (member === undefined) continue;
-    parts.push(`${serialiseString(key, path)}:${serialise(member, `${path}.${key}`)}`);
+    if (!isWellFormed(key)) throw new Refusal('strings must be well-formed Unicode');
+    try {
+      text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${serialise(member)}`;
+    } catch (error) {
+      if (error instanceof Refusal) error.segments.push(`.${key}`);
+      throw error;
+    }
   }
-  return `{${parts.join(',')}}`;
+  return `${text}}`;
 }
 
 function refuse(path: string, reason: string): EinmalError {

@@ -366,6 +366,18 @@ async function streamRecords(
   const fold = (result: ChunkResult) => {
     let problem = 0;
     let pair = 0;
+    // The chunk's subtrees, hashed where it was checked, join the tree whole when they start at its
+    // size and no checkpoint falls inside them (its root must be compared at its exact size).
+    const subtrees = result.subtrees;
+    const whole =
+      subtrees !== null &&
+      subtrees.first === tree.size &&
+      subtrees.first === next &&
+      !signed.slice(pending).some((s) => s.size > tree.size && s.size < tree.size + result.lines);
+    if (whole) {
+      for (let k = 0; k < subtrees.widths.length; k++)
+        tree.appendSubtree(subtrees.hashes.subarray(k * 32, k * 32 + 32), subtrees.widths[k]!);
+    }
     for (let i = 0; i < result.lines; i++) {
       line += 1;
       const at = { bundle, check: 'record' as const, line };
@@ -397,8 +409,10 @@ async function streamRecords(
             pairing.add(bundle, index, result.pairs[pair]!.record);
           }
         }
-        tree.append(result.leaves.subarray(i * 32, i * 32 + 32));
-        compareRoots();
+        if (!whole) {
+          tree.append(result.leaves.subarray(i * 32, i * 32 + 32));
+          compareRoots();
+        }
       }
       if (options.onProgress && line % progressEvery === 0) {
         const seconds = (performance.now() - started) / 1000;
@@ -410,6 +424,7 @@ async function streamRecords(
         });
       }
     }
+    if (whole) compareRoots();
     signatures += result.signatures;
     pruned += result.pruned;
   };

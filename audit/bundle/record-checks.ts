@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson, hashFromBase64, toPlainBytes } from '../../protocol/index.ts';
 import { type AuditRecord, auditRecordSchema, printMemberId } from '../../schemas/index.ts';
 import { validateAuditRecord } from './record-validate.ts';
 import { jwsDigest, type ParsedJws, type SignatureTrust } from './signature-trust.ts';
-
-const LEAF_PREFIX = new Uint8Array([0x00]);
 
 /** One thing wrong with one record: the field it concerns and what is wrong. */
 export interface RecordProblem {
@@ -38,8 +36,8 @@ export function checkRecord(input: {
   trust: SignatureTrust | undefined;
 }): CheckedRecord {
   const problems: RecordProblem[] = [];
-  // RFC 9162 leaf hash of the text's UTF-8 bytes, hashed straight from the string.
-  const computed = createHash('sha256').update(LEAF_PREFIX).update(input.canonical, 'utf8').digest();
+  // RFC 9162 leaf hash of the text's UTF-8 bytes (U+0000 is the byte 0x00), hashed in one call.
+  const computed = hash('sha256', `\u0000${input.canonical}`, 'buffer');
   let leaf = toPlainBytes(computed);
   // Stored leaves are canonical base64 (checked with the line), so equal text means equal bytes.
   if (input.storedLeaf !== null && computed.toString('base64') !== input.storedLeaf) {

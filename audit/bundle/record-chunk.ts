@@ -1,4 +1,5 @@
 import { hashFromBase64 } from '../../protocol/index.ts';
+import { alignedSubtrees } from '../merkle.ts';
 import { MAX_RECORD_LINE } from './bundle-format.ts';
 import type { PairingFields } from './exchange-pairing.ts';
 import { checkRecord } from './record-checks.ts';
@@ -25,6 +26,17 @@ export interface ChunkResult {
   readonly pruned: number;
   /** Per record that parsed, when pairing was asked for: its line within the chunk and fields. */
   readonly pairs: { readonly line: number; readonly record: PairingFields }[] | null;
+  /**
+   * When every line is a record and their indices run on without a gap from the first line's,
+   * the chunk's leaves as the largest aligned perfect subtrees (see `alignedSubtrees`): `hashes`
+   * back to back, `widths` their leaf counts. The caller may append these instead of the leaves
+   * where the tree's size is `first`; the tree is the same. Null otherwise.
+   */
+  readonly subtrees: {
+    readonly first: number;
+    readonly hashes: Uint8Array;
+    readonly widths: Float64Array;
+  } | null;
 }
 
 /**
@@ -79,7 +91,31 @@ export function checkRecordChunk(
       });
     }
   }
-  return { lines: lines.length, indices, leaves, problems, signatures, pruned, pairs };
+  return {
+    lines: lines.length,
+    indices,
+    leaves,
+    problems,
+    signatures,
+    pruned,
+    pairs,
+    subtrees: subtreesOf(indices, leaves),
+  };
+}
+
+/** The chunk's leaves as aligned subtrees, when its lines are records with consecutive indices. */
+function subtreesOf(indices: Float64Array, leaves: Uint8Array): ChunkResult['subtrees'] {
+  if (indices.length === 0) return null;
+  const first = indices[0]!;
+  for (let i = 0; i < indices.length; i++) if (indices[i] !== first + i) return null;
+  const subtrees = alignedSubtrees(leaves, first, indices.length);
+  const hashes = new Uint8Array(subtrees.length * 32);
+  const widths = new Float64Array(subtrees.length);
+  subtrees.forEach((subtree, i) => {
+    hashes.set(subtree.hash, i * 32);
+    widths[i] = subtree.width;
+  });
+  return { first, hashes, widths };
 }
 
 function splitLines(text: string): string[] {

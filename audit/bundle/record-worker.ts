@@ -19,5 +19,8 @@ parentPort!.on('message', (message: { id: number; bytes: Uint8Array }) => {
   parentPort!.postMessage({ id: message.id, result }, [
     result.indices.buffer as ArrayBuffer,
     result.leaves.buffer as ArrayBuffer,
+    ...(result.subtrees
+      ? [result.subtrees.hashes.buffer as ArrayBuffer, result.subtrees.widths.buffer as ArrayBuffer]
+      : []),
   ]);
 });

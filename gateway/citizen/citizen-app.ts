@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { createProofCache } from '../../audit/index.ts';
 import { type Clock, errorHandlers, type Logger } from '../../core/index.ts';
 import type { Directory } from '../../schemas/index.ts';
 import { findRecords } from '../audit/record-query.ts';
@@ -35,6 +36,8 @@ const recordsQuerySchema = z.object({
 export function createCitizenApp(deps: CitizenAppDeps): Hono {
   const app = new Hono();
   app.onError(errorHandlers({ log: deps.log }).onError);
+  // Every page's proofs share the upper tree levels and the checkpoint's right edge: read them once.
+  const proofCache = createProofCache();
 
   app.get('/citizen/v1/records', async (c) => {
     const citizen = await authenticateCitizen(c.req.header('authorization'), deps.eid);
@@ -45,7 +48,7 @@ export function createCitizenApp(deps: CitizenAppDeps): Hono {
       { limit: query.limit, cursor: query.cursor },
     );
     const described = describeRecords(page.rows, deps.directory());
-    const { proofs, checkpoints } = await proveRecords(deps.db, page.rows);
+    const { proofs, checkpoints } = await proveRecords(deps.db, page.rows, proofCache);
     c.header('cache-control', 'no-store');
     return c.json({
       subject: citizen.subject,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { getInclusionProofs } from '../../audit/index.ts';
+import { getInclusionProofs, type ProofCache } from '../../audit/index.ts';
 import { hashToBase64 } from '../../protocol/index.ts';
 import {
   currentServiceId,
@@ -114,11 +114,13 @@ export function describeRecords(rows: readonly AuditRecordRow[], directory: Dire
 /**
  * Inclusion proofs of `rows` against the latest witnessed checkpoint of each row's tree: one
  * checkpoint query and one proof query per tree in the page (getInclusionProofs), never a tree
- * rebuild. Rows the checkpoint does not yet cover get `null`.
+ * rebuild; with the process's `cache` the upper tree levels come from memory. Rows the checkpoint
+ * does not yet cover get `null`.
  */
 export async function proveRecords(
   db: Kysely<GatewayDb>,
   rows: readonly AuditRecordRow[],
+  cache?: ProofCache,
 ): Promise<{ proofs: (CitizenProof | null)[]; checkpoints: WitnessedCheckpoint[] }> {
   const trees = [...new Set(rows.map((r) => r.tree))];
   const checkpoints = await latestWitnessedCheckpoints(db, trees);
@@ -135,7 +137,8 @@ export async function proveRecords(
         db,
         tree,
         positions.map((i) => Number(rows[i]!.idx)),
-        checkpoint.size,
+        Number(checkpoint.size),
+        cache,
       );
       positions.forEach((position, k) => {
         const proof = stored[k]!;

@@ -1,0 +1,40 @@
+import { readdir, readFile } from 'node:fs/promises';
+
+// Kept apart from component-process.ts, whose worker module answers IPC messages when loaded in any
+// forked process (a test worker too).
+
+/** VmRSS of a process in bytes, read from /proc. */
+export async function readRss(pid: number): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Clock ticks per second of /proc/PID/stat times (USER_HZ; 100 on Linux). */
+const USER_HZ = 100;
+
+/** User plus system CPU time of a process in seconds, from /proc/PID/stat. */
+export async function readCpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at field 3; utime and stime
+    // are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The number of open file descriptors of a process, from /proc/PID/fd. */
+export async function readOpenFiles(pid: number): Promise<number | undefined> {
+  try {
+    return (await readdir(`/proc/${pid}/fd`)).length;
+  } catch {
+    return undefined;
+  }
+}

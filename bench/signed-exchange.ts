@@ -1,0 +1,65 @@
+import { createHash, KeyObject, sign, type webcrypto } from 'node:crypto';
+import type { AuditRecord } from '../schemas/index.ts';
+
+/** A member's signing key and its `x5c` chain (base64 DER, signer first). */
+export interface BenchSigner {
+  readonly keys: { readonly privateKey: webcrypto.CryptoKey };
+  readonly chain: readonly string[];
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+/**
+ * The request and response JWS of a successful exchange as the gateways sign them (ES256, `x5c`):
+ * the request by the client's member over what the record copies from it, the response by the
+ * service's member over the message id, status and request digest. With them the record is
+ * evidence the offline verifier accepts; the record's digests are of these JWS.
+ */
+export function signExchange(
+  record: AuditRecord,
+  signers: { readonly client: BenchSigner; readonly service: BenchSigner },
+): Pick<AuditRecord, 'requestSignature' | 'responseSignature' | 'requestDigest' | 'responseDigest'> {
+  const request = es256(signers.client, 'einmal-req+jws', {
+    v: 2,
+    id: record.messageId,
+    client: record.client,
+    service: record.service,
+    method: record.method,
+    path: record.path,
+    subject: record.subject,
+    userId: record.userId,
+    issue: record.issue,
+    purpose: record.purpose,
+    legalBasis: record.legalBasis,
+    consentRef: record.consentRef,
+    hiddenUntil: record.hiddenUntil,
+    hiddenReason: record.hiddenReason,
+    eid: record.eidDigest,
+  });
+  const requestDigest = digest(request);
+  const response = es256(signers.service, 'einmal-res+jws', {
+    v: 1,
+    id: record.messageId,
+    req: requestDigest,
+    status: record.status,
+  });
+  return {
+    requestSignature: request,
+    responseSignature: response,
+    requestDigest,
+    responseDigest: digest(response),
+  };
+}
+
+const keys = new WeakMap<webcrypto.CryptoKey, KeyObject>();
+
+function es256(signer: BenchSigner, typ: string, payload: unknown): string {
+  let key = keys.get(signer.keys.privateKey);
+  if (!key) {
+    key = KeyObject.from(signer.keys.privateKey);
+    keys.set(signer.keys.privateKey, key);
+  }
+  const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ, x5c: signer.chain })).toString('base64url');
+  const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+}
