@@ -20,6 +20,15 @@ const jsonRecord = z
   .pipe(z.record(z.string(), z.string().url()));
 
 /**
+ * What `einmal gateway` admin commands take from the environment when `--admin`/`--token` are not
+ * given: the same variables, with the same rules, as the gateway they call.
+ */
+export const gatewayAdminClientSchema = z.object({
+  GATEWAY_ADMIN_PORT: port.optional(),
+  GATEWAY_ADMIN_TOKEN: z.string().min(16).optional(),
+});
+
+/**
  * The security gateway's configuration (environment variables), parsed once at start.
  * File settings name PEM files; `GATEWAY_ADAPTERS` maps each hosted subsystem
  * (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`) to the base URL of its adapter.

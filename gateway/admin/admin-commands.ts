@@ -3,7 +3,8 @@ import { request } from 'undici';
 import { certificateFingerprint, parseCertificateBundle } from '../../certs/index.ts';
 import type { Command, CommandInput } from '../../cli/command.ts';
 import { requireOption } from '../../cli/command.ts';
-import { createLogger, EinmalError, isErrorCode } from '../../core/index.ts';
+import { createLogger, EinmalError, isErrorCode, loadConfig } from '../../core/index.ts';
+import { gatewayAdminClientSchema } from '../config.ts';
 import { readGatewayConfig, startGateway } from '../server.ts';
 
 const adminOptions = {
@@ -26,11 +27,12 @@ async function callAdmin(
   path: string,
   body?: unknown,
 ): Promise<unknown> {
+  const env = loadConfig(gatewayAdminClientSchema, process.env);
   const base =
     (input.options.admin as string | undefined) ??
-    (process.env.GATEWAY_ADMIN_PORT ? `http://127.0.0.1:${process.env.GATEWAY_ADMIN_PORT}` : undefined);
+    (env.GATEWAY_ADMIN_PORT !== undefined ? `http://127.0.0.1:${env.GATEWAY_ADMIN_PORT}` : undefined);
   if (!base) throw new EinmalError('Cli.Usage', { message: '--admin URL is required' });
-  const token = (input.options.token as string | undefined) ?? process.env.GATEWAY_ADMIN_TOKEN ?? '';
+  const token = (input.options.token as string | undefined) ?? env.GATEWAY_ADMIN_TOKEN ?? '';
   let response: Awaited<ReturnType<typeof request>>;
   try {
     response = await request(`${base.replace(/\/$/, '')}/admin${path}`, {
