@@ -53,10 +53,10 @@ describe('business register adapter', () => {
     for (const registerNumber of ['', 'HRB', 'HRB 0123', "HRB 1'; drop table company; --", 'hrb 123456']) {
       const response = await kit.call({ service: company(), subject: null, input: { registerNumber } });
       expect(response.status).toBe(400);
-      expect(response.body.type).toBe('Client.InvalidBody');
+      expect(response.body.type).toBe('Client.InvalidQuery');
     }
     const missing = await kit.call({ service: company(), subject: null, input: {} });
-    expect(missing.body.type).toBe('Client.InvalidBody');
+    expect(missing.body.type).toBe('Client.InvalidQuery');
     const unknown = await kit.call({
       service: company(),
       subject: null,

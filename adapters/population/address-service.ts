@@ -34,6 +34,7 @@ export function createAddressService(db: Kysely<PopulationTables>) {
     title: 'Registered address',
     description: 'Your current registered main residence from the residents’ register.',
     personalData: true,
+    personIds: ['subject'],
     requiredLoa: 'substantial',
     eidScope: 'population.address',
     purposes: [parkingPermit],
@@ -43,10 +44,10 @@ export function createAddressService(db: Kysely<PopulationTables>) {
     request: z.object({}),
     response: addressResponseSchema,
     async handler(_input, { subject }) {
-      const residence = await findMainResidence(db, subject!);
+      const residence = await findMainResidence(db, subject);
       if (!residence) throw new EinmalError('Adapter.NotFound');
       const { householdId: _household, since, ...address } = residence;
-      return { subject: subject!, address, since };
+      return { subject: subject, address, since };
     },
   });
 }

@@ -34,6 +34,7 @@ export function createHouseholdService(db: Kysely<PopulationTables>) {
     title: 'Household members',
     description: 'The people registered at your address (names and dates of birth).',
     personalData: true,
+    personIds: ['subject'],
     requiredLoa: 'high',
     eidScope: 'population.household',
     purposes: [parkingPermit],
@@ -43,11 +44,11 @@ export function createHouseholdService(db: Kysely<PopulationTables>) {
     request: z.object({}),
     response: householdResponseSchema,
     async handler(_input, { subject }) {
-      const residence = await findMainResidence(db, subject!);
+      const residence = await findMainResidence(db, subject);
       if (!residence) throw new EinmalError('Adapter.NotFound');
       const { householdId, since: _since, ...address } = residence;
       const members = await listHouseholdMembers(db, householdId);
-      return { subject: subject!, address, members };
+      return { subject: subject, address, members };
     },
   });
 }

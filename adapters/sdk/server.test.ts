@@ -43,6 +43,7 @@ const addressService = defineService({
   title: 'Registered address',
   description: 'Your registered address.',
   personalData: true,
+  personIds: ['subject'],
   eidScope: 'population.address',
   requiredLoa: 'substantial',
   purposes: [{ code: 'parking-permit', title: 'Parking permit' }],
@@ -51,7 +52,7 @@ const addressService = defineService({
   method: 'GET',
   request: z.object({}),
   response: z.object({ subject: z.string(), city: z.string() }),
-  handler: (_input, context) => ({ subject: context.subject!, city: 'München' }),
+  handler: (_input, context) => ({ subject: context.subject, city: 'München' }),
 });
 
 /** What only the provider gateway may assert: who asks, about whom, why (docs/protocol.md §5). */

@@ -30,6 +30,7 @@ export function createVehiclesByHolderService(db: Kysely<VehiclesTables>) {
     title: 'Vehicles held',
     description: 'Vehicles registered with you as holder (registration plate, make, emission class).',
     personalData: true,
+    personIds: ['subject'],
     requiredLoa: 'substantial',
     eidScope: 'vehicles.holder',
     purposes: [
@@ -45,7 +46,7 @@ export function createVehiclesByHolderService(db: Kysely<VehiclesTables>) {
       const vehicles = await db
         .selectFrom('holding as h')
         .innerJoin('vehicle as v', 'v.vin', 'h.vin')
-        .where('h.holder_id', '=', subject!)
+        .where('h.holder_id', '=', subject)
         .where('h.until', 'is', null)
         .select([
           'v.plate',
@@ -57,7 +58,7 @@ export function createVehiclesByHolderService(db: Kysely<VehiclesTables>) {
         ])
         .orderBy('v.plate')
         .execute();
-      return { subject: subject!, vehicles };
+      return { subject: subject, vehicles };
     },
   });
 }
