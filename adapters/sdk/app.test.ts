@@ -123,7 +123,15 @@ function build() {
   });
   const log = createLogger({ name: 'adapter-test', destination });
   const app = createAdapterApp({
-    services: [noteService, brokenService, leakyService, lookupService, offlineService, publicService, closedService],
+    services: [
+      noteService,
+      brokenService,
+      leakyService,
+      lookupService,
+      offlineService,
+      publicService,
+      closedService,
+    ],
     log,
     title: 'Test adapter',
   });
@@ -243,8 +251,12 @@ describe('adapter app', () => {
     const badQuery = await kit.call({ service: noteService, subject: anna, input: { colour: 'green' } });
     expect(badQuery.status).toBe(400);
     expect(badQuery.body.type).toBe('Client.InvalidQuery');
-    expect(badQuery.body.message).toBe('The query does not match the service: colour must be one of "red", "blue"');
-    const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.code === 'Client.InvalidQuery');
+    expect(badQuery.body.message).toBe(
+      'The query does not match the service: colour must be one of "red", "blue"',
+    );
+    const logged = lines
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.code === 'Client.InvalidQuery');
     expect(logged?.detail).toEqual({
       reason: 'input outside the request schema',
       issues: [{ path: ['colour'], code: 'invalid_value' }],

@@ -105,7 +105,8 @@ async function answer(c: Context, service: ServiceDefinition, rootLog: Logger): 
   assertRequestAboutSubject(raw, verified.subject);
   if (query) assertKnownParameters(query, service);
   const input = service.request.safeParse(raw);
-  if (!input.success) throw invalidInput(input.error, service.method === 'GET' ? 'Client.InvalidQuery' : 'Client.InvalidBody');
+  if (!input.success)
+    throw invalidInput(input.error, service.method === 'GET' ? 'Client.InvalidQuery' : 'Client.InvalidBody');
 
   const output = await service.handler(input.data, { ...verified, log });
 
@@ -215,7 +216,10 @@ function invalidInput(error: z.ZodError, code: 'Client.InvalidQuery' | 'Client.I
     message: `The ${code === 'Client.InvalidQuery' ? 'query' : 'request body'} does not match the service: ${problems.slice(0, 10).join('; ')}`,
     detail: {
       reason: 'input outside the request schema',
-      issues: error.issues.map((issue) => ({ path: issue.path.map((key) => printableKey(String(key))), code: issue.code })),
+      issues: error.issues.map((issue) => ({
+        path: issue.path.map((key) => printableKey(String(key))),
+        code: issue.code,
+      })),
     },
   });
 }

@@ -79,7 +79,8 @@ export interface PersonalDataServiceSpec<Req extends z.ZodType, Res extends z.Zo
  * A service that answers about no person (opening hours, a public register). Its policy fields
  * default to "no eID, no purposes, no legal bases, not hideable".
  */
-export interface PublicServiceSpec<Req extends z.ZodType, Res extends z.ZodType> extends ServiceSpecBase<Req, Res> {
+export interface PublicServiceSpec<Req extends z.ZodType, Res extends z.ZodType>
+  extends ServiceSpecBase<Req, Res> {
   readonly personalData: false;
   readonly eidScope?: string | null;
   readonly requiredLoa?: LevelOfAssurance | null;
@@ -154,7 +155,9 @@ export function defineService<Req extends z.ZodType, Res extends z.ZodType>(
 ): ServiceDefinition<Req, Res> {
   const path = spec.path ?? '/';
   if (typeof (spec as { personalData: unknown }).personalData !== 'boolean') {
-    throw new TypeError(`service '${(spec as { code: string }).code}' must say whether it answers with personal data (personalData)`);
+    throw new TypeError(
+      `service '${(spec as { code: string }).code}' must say whether it answers with personal data (personalData)`,
+    );
   }
   if (!SERVICE_PART.test(spec.code) || spec.code === '.' || spec.code === '..') {
     throw new TypeError(`invalid service code '${spec.code}'`);

@@ -15,7 +15,8 @@ function parsePath(path: string): PathStep[] {
     if (!match) throw new TypeError(`invalid person-identifier path '${path}'`);
     return { key: match[1]!, arrays: match[2]!.length / 2 };
   });
-  if (steps.length === 0 || steps.length > 16) throw new TypeError(`invalid person-identifier path '${path}'`);
+  if (steps.length === 0 || steps.length > 16)
+    throw new TypeError(`invalid person-identifier path '${path}'`);
   return steps;
 }
 
@@ -43,7 +44,9 @@ function checkAgainstSchema(steps: readonly PathStep[], root: JsonSchema): strin
     if (next.length === 0) return `the response has no field '${step.key}' there`;
     nodes = next;
     for (let level = 0; level < step.arrays; level++) {
-      nodes = nodes.flatMap(branches).flatMap((node) => (node.type === 'array' && node.items ? [node.items as JsonSchema] : []));
+      nodes = nodes
+        .flatMap(branches)
+        .flatMap((node) => (node.type === 'array' && node.items ? [node.items as JsonSchema] : []));
       if (nodes.length === 0) return `'${step.key}' is not a list there`;
     }
   }
@@ -66,7 +69,11 @@ export interface PersonPaths {
  *
  * @example compilePersonPaths(['licences[].holderId'], responseSchema).valuesIn(body)
  */
-export function compilePersonPaths(paths: readonly string[], response: z.ZodType, service: string): PersonPaths {
+export function compilePersonPaths(
+  paths: readonly string[],
+  response: z.ZodType,
+  service: string,
+): PersonPaths {
   const schema = z.toJSONSchema(response, { io: 'output', unrepresentable: 'any' }) as JsonSchema;
   const compiled = paths.map((path) => {
     const steps = parsePath(path);
@@ -96,7 +103,9 @@ function collect(node: unknown, steps: readonly PathStep[], index: number, found
     return;
   }
   const step = steps[index]!;
-  let values: unknown[] = [Object.hasOwn(node, step.key) ? (node as Record<string, unknown>)[step.key] : undefined];
+  let values: unknown[] = [
+    Object.hasOwn(node, step.key) ? (node as Record<string, unknown>)[step.key] : undefined,
+  ];
   for (let level = 0; level < step.arrays; level++) {
     values = values.flatMap((value) => {
       if (value === undefined || value === null) return [];

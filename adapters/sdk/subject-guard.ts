@@ -39,7 +39,9 @@ export function assertRequestAboutSubject(input: unknown, subject: string | null
       detail: { reason: 'request nested too deeply to check' },
     });
   if (values.some((value) => subject === null || value !== subject)) {
-    throw new EinmalError('Adapter.SubjectMismatch', { detail: { reason: 'the request names another subject' } });
+    throw new EinmalError('Adapter.SubjectMismatch', {
+      detail: { reason: 'the request names another subject' },
+    });
   }
 }
 
@@ -49,10 +51,16 @@ export function assertRequestAboutSubject(input: unknown, subject: string | null
  * equal it. A violation is a bug in the adapter: the answer is withheld (500
  * `Adapter.ResponseWithheld`), the log says where, and the caller learns nothing more.
  */
-export function assertResponseAboutSubject(output: unknown, subject: string | null, personIds: PersonPaths): void {
+export function assertResponseAboutSubject(
+  output: unknown,
+  subject: string | null,
+  personIds: PersonPaths,
+): void {
   const named = collectSubjectValues(output, RESPONSE_SUBJECT_FIELDS);
   if (named === null) {
-    throw new EinmalError('Adapter.ResponseWithheld', { detail: { reason: 'response nested too deeply to check' } });
+    throw new EinmalError('Adapter.ResponseWithheld', {
+      detail: { reason: 'response nested too deeply to check' },
+    });
   }
   const declared = personIds.valuesIn(output);
   const others = [...declared, ...named].filter((value) => subject === null || value !== subject);

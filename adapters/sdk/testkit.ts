@@ -254,7 +254,8 @@ function personProblems(
       if (!subjects.has(node)) return;
       const at = path.join('.').replace(/\.\[\]/g, '[]') || '(root)';
       if (node !== subject) problems.push(`answers about another person at ${at}`);
-      else if (!declared.has(at)) problems.push(`names the subject at ${at}, which personIds does not declare`);
+      else if (!declared.has(at))
+        problems.push(`names the subject at ${at}, which personIds does not declare`);
       return;
     }
     if (Array.isArray(node)) {
