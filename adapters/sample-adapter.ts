@@ -2,31 +2,33 @@ import type { Kysely } from 'kysely';
 import { isDatabaseReachable, migrateToLatest } from '../core/database/index.ts';
 import type { Logger } from '../core/index.ts';
 import { type SampleRegistryName, sampleRegistries } from './sample-registries.ts';
-import { type AdapterListening, createAdapterApp, type RunningAdapter, serveAdapter } from './sdk/index.ts';
+import {
+  type AdapterDefinition,
+  type AdapterListening,
+  defineAdapter,
+  type RunningAdapter,
+  startAdapter,
+} from './sdk/index.ts';
 
-/** Mutual TLS admitting only the provider gateway, or plain HTTP for development on loopback. */
-export type StartSampleAdapterOptions = AdapterListening & {
+export interface OpenSampleAdapterOptions {
   /** The registries to serve from one adapter; their service routes never collide. */
   readonly registries: readonly SampleRegistryName[];
   /** Unscoped database handle; each registry keeps to its own schema. */
   readonly db: Kysely<any>;
   readonly log: Logger;
-  readonly port: number;
-  readonly host?: string;
-};
+  /** Releases the database when the adapter stops (its owner's `close`). */
+  readonly close?: () => Promise<void>;
+}
 
 /**
- * Migrates and seeds the chosen sample registries, then serves their services from one adapter.
- * Used by `einmal adapter serve`, the demo and the benchmark.
+ * Migrates and seeds the chosen sample registries and declares one adapter serving all their
+ * services: an adapter like any integrator's, served by the same `startAdapter`.
  *
  * @example
- * const adapter = await startSampleAdapter({
- *   registries: ['population'], db, log, port: 4420, tls: { cert, key, ca, gatewayCert },
- * });
+ * const adapter = await openSampleAdapter({ registries: ['population'], db, log, close });
  */
-export async function startSampleAdapter(options: StartSampleAdapterOptions): Promise<RunningAdapter> {
-  const { registries, db, ...listening } = options;
-  const { log } = options;
+export async function openSampleAdapter(options: OpenSampleAdapterOptions): Promise<AdapterDefinition> {
+  const { registries, db, log } = options;
   const titles: string[] = [];
   const services = [];
   for (const name of new Set(registries)) {
@@ -38,11 +40,31 @@ export async function startSampleAdapter(options: StartSampleAdapterOptions): Pr
     titles.push(adapter.title);
     services.push(...adapter.services);
   }
-  const app = createAdapterApp({
-    services,
-    log,
+  return defineAdapter({
     title: titles.join(', '),
+    services,
     isReady: () => isDatabaseReachable(db),
+    ...(options.close ? { close: options.close } : {}),
   });
-  return serveAdapter({ ...listening, app });
+}
+
+/** Mutual TLS admitting only the provider gateway, or plain HTTP for development on loopback. */
+export type StartSampleAdapterOptions = AdapterListening &
+  Omit<OpenSampleAdapterOptions, 'close'> & {
+    readonly port: number;
+    readonly host?: string;
+  };
+
+/**
+ * Migrates and seeds the chosen sample registries, then serves their services from one adapter.
+ * Used by the demo and the benchmark; the database stays its owner's to close.
+ *
+ * @example
+ * const adapter = await startSampleAdapter({
+ *   registries: ['population'], db, log, port: 4420, tls: { cert, key, ca, gatewayCert },
+ * });
+ */
+export async function startSampleAdapter(options: StartSampleAdapterOptions): Promise<RunningAdapter> {
+  const { registries, db, ...serving } = options;
+  return startAdapter(await openSampleAdapter({ registries, db, log: options.log }), serving);
 }

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The einmal CLI runs the TypeScript sources directly; tsx compiles them on load.
-import { register } from 'tsx/esm/api';
+// The einmal CLI. In a checkout it runs the TypeScript sources (tsx compiles them on load); the
+// installed package ships only the compiled JavaScript of `npm run build` and runs that.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../cli/main.ts');
+const sources = new URL('../cli/main.ts', import.meta.url);
+if (existsSync(sources)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(sources.href);
+} else {
+  await import(new URL('../dist/cli/main.js', import.meta.url).href);
+}

@@ -33,15 +33,7 @@ export interface AdapterAppOptions {
  */
 export function createAdapterApp(options: AdapterAppOptions): Hono {
   const { services, log } = options;
-  const routes = new Set<string>();
-  for (const service of services) {
-    if (typeof service.personIds?.valuesIn !== 'function') {
-      throw new TypeError(`service '${service.code}' was not declared with defineService`);
-    }
-    const route = serviceRoute(service);
-    if (routes.has(route)) throw new TypeError(`two services answer at ${route}`);
-    routes.add(route);
-  }
+  checkServices(services);
   const openapi = buildOpenApiDocument({ title: options.title ?? 'einmal adapter', version: '1' }, services);
   const metadata = { services: services.map(describeService) };
 
@@ -74,6 +66,22 @@ export function createAdapterApp(options: AdapterAppOptions): Hono {
     app.all(serviceRoute(service), limit, (c) => answer(c, service, log));
   }
   return app;
+}
+
+/**
+ * Refuses (with `TypeError`, at start-up) services that could not be served safely together: one not
+ * declared with `defineService`, or two on one route.
+ */
+export function checkServices(services: readonly ServiceDefinition[]): void {
+  const routes = new Set<string>();
+  for (const service of services) {
+    if (typeof service.personIds?.valuesIn !== 'function') {
+      throw new TypeError(`service '${service.code}' was not declared with defineService`);
+    }
+    const route = serviceRoute(service);
+    if (routes.has(route)) throw new TypeError(`two services answer at ${route}`);
+    routes.add(route);
+  }
 }
 
 async function answer(c: Context, service: ServiceDefinition, rootLog: Logger): Promise<Response> {

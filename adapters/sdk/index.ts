@@ -1,8 +1,30 @@
+/**
+ * The adapter SDK, the public entry `einmal/adapter-sdk`: declare services and an adapter, serve it
+ * to the provider gateway, and the errors a handler throws. The testkit is `einmal/adapter-sdk/testkit`.
+ */
+export {
+  EinmalError,
+  type ErrorCode,
+  isEinmalError,
+} from '../../core/errors/index.ts';
+export { createLogger, type Logger, silentLogger } from '../../core/index.ts';
 export type { CodeTitle, LevelOfAssurance, ServicePolicy } from '../../schemas/index.ts';
+export {
+  type AdapterDefinition,
+  type AdapterModule,
+  type AdapterModuleContext,
+  defineAdapter,
+  resolveAdapter,
+  type StartAdapterOptions,
+  startAdapter,
+} from './adapter.ts';
 export { type AdapterAppOptions, createAdapterApp } from './app.ts';
 export {
   defineService,
   describeService,
+  type PersonalDataContext,
+  type PersonalDataServiceSpec,
+  type PublicServiceSpec,
   type ServiceContext,
   type ServiceDefinition,
   type ServiceMetadata,
@@ -10,6 +32,7 @@ export {
   serviceRoute,
 } from './define-service.ts';
 export { buildOpenApiDocument, type OpenApiInfo } from './openapi.ts';
+export type { PersonPaths } from './person-paths.ts';
 export {
   type AdapterListening,
   type AdapterTls,
@@ -18,13 +41,3 @@ export {
   type ServeAdapterOptions,
   serveAdapter,
 } from './server.ts';
-export {
-  type AdapterTestkit,
-  type AdapterTestkitOptions,
-  type ContractCheck,
-  type ContractExample,
-  type ContractReport,
-  createAdapterTestkit,
-  type TestCall,
-  type TestResponse,
-} from './testkit.ts';
