@@ -404,6 +404,17 @@ describe('adapter app', () => {
     expect(body.components.schemas['lookup.v2.Request'].required).toEqual(['personId', 'fields']);
     expect(body.components.schemas['note.v1.Response'].properties.subject).toEqual({ type: 'string' });
     expect(body.components.parameters.subject).toMatchObject({ name: 'einmal-subject', in: 'header' });
+    expect(Object.keys(body.paths['/note/v1'].get.responses)).toEqual([
+      '200',
+      '400',
+      '403',
+      '404',
+      '405',
+      '413',
+      '500',
+      '503',
+    ]);
+    expect(body.paths['/note/v1'].get['x-einmal'].personIds).toEqual(['subject']);
   });
 
   it('answers health probes', async () => {

@@ -93,10 +93,17 @@ export function buildOpenApiDocument(info: OpenApiInfo, services: readonly Servi
           description: service.title,
           content: { 'application/json': { schema: { $ref: `#/components/schemas/${responseName}` } } },
         },
-        '400': errorResponse('Malformed context headers or input (Client.InvalidHeader, Client.InvalidBody)'),
-        '403': errorResponse('The request or response concerns another subject (Adapter.SubjectMismatch)'),
+        '400': errorResponse(
+          'Malformed context headers or input, or no verified subject (Client.InvalidHeader, Client.InvalidQuery, Client.InvalidBody, Adapter.SubjectMissing)',
+        ),
+        '403': errorResponse('The request concerns another subject (Adapter.SubjectMismatch)'),
         '404': errorResponse('No record (Adapter.NotFound)'),
-        '500': errorResponse('The adapter failed (Adapter.InvalidResponse, Server.InternalError)'),
+        '405': errorResponse(`Only ${service.method} (Client.MethodNotAllowed)`),
+        '413': errorResponse('The request body is too large (Client.BodyTooLarge)'),
+        '500': errorResponse(
+          'The adapter failed or withheld an answer about another person (Adapter.InvalidResponse, Adapter.ResponseWithheld, Server.InternalError)',
+        ),
+        '503': errorResponse('The registry behind the adapter is unavailable; try again later (Server.Unavailable)'),
       },
       'x-einmal': {
         personalData: service.personalData,
@@ -105,6 +112,7 @@ export function buildOpenApiDocument(info: OpenApiInfo, services: readonly Servi
         purposes: service.purposes,
         legalBases: service.legalBases,
         hideable: service.hideable,
+        personIds: service.personIds.declared,
       },
     };
     if (service.method === 'GET') {

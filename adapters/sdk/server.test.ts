@@ -116,6 +116,12 @@ describe('an adapter behind mutual TLS admits only its provider gateway', () => 
     expect(JSON.parse(answer.body!)).toEqual({ subject: storyCitizen.id, city: 'München' });
   });
 
+  it('answers a 20 KB query with the X-Road error body, not Node’s bare 431', async () => {
+    const answer = await get(`${address()}?filter=${'x'.repeat(20_000)}`, { ca: trust, ...gateway }, forgedContext());
+    expect(answer.status).toBe(431);
+    expect(JSON.parse(answer.body!)).toMatchObject({ type: 'Client.HeadersTooLarge' });
+  });
+
   it('cuts off a caller without a certificate in the handshake', async () => {
     const answer = await get(address(), { ca: trust }, forgedContext());
     expect(answer.status).toBeUndefined();
