@@ -40,22 +40,22 @@ describe('sample adapter', () => {
 
   it('serves all three registries over HTTP, migrated and seeded', async () => {
     const address = await call(
-      '/address/v1/',
-      'DEMO/GOV/residents-office/register/address/v1',
+      '/address-v1/',
+      'DEMO/GOV/residents-office/register/address-v1',
       storyCitizen.id,
     );
     expect(((await address.json()) as { address: { city: string } }).address.city).toBe('München');
     const vehicles = await call(
-      '/vehicles-by-holder/v1',
-      'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1',
+      '/vehicles-by-holder-v1',
+      'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1',
       storyCitizen.id,
     );
     expect(((await vehicles.json()) as { vehicles: { plate: string }[] }).vehicles[0]?.plate).toBe(
       'M-AH 1234',
     );
     const company = await call(
-      '/company/v1?registerNumber=HRB%20123456',
-      'DEMO/GOV/business-register/companies/company/v1',
+      '/company-v1?registerNumber=HRB%20123456',
+      'DEMO/GOV/business-register/companies/company-v1',
     );
     expect(((await company.json()) as { name: string }).name).toBe('Isarwerk Mobilität GmbH');
     expect((await fetch(`${adapter.url}/readyz`)).status).toBe(200);
@@ -92,7 +92,7 @@ describe('einmal adapter openapi', () => {
     );
     expect(code).toBe(0);
     const document = JSON.parse(out.join('\n'));
-    expect(Object.keys(document.paths)).toEqual(['/address/v1', '/household/v1', '/vehicles-by-holder/v1']);
+    expect(Object.keys(document.paths)).toEqual(['/address-v1', '/household-v1', '/vehicles-by-holder-v1']);
   });
 
   it('names the registries it knows when given another', async () => {

@@ -50,7 +50,7 @@ try {
     messageId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
     side: i % 2 ? 'consumer' : 'provider',
     client: 'DE/GOV/05315000/permits',
-    service: 'DE/GOV/09162000/residents/getAddress/v1',
+    service: 'DE/GOV/09162000/residents/getAddress-v1',
     subject: 'DE12345678901',
     purpose: 'resident-parking-permit',
     legalBasis: 'BayMeldDV §3',

@@ -77,7 +77,7 @@ function syntheticRecord(n: number, start: number, jws?: { request: string; resp
     side: jws ? 'consumer' : 'provider',
     gateway: jws ? SIGNED_TREE : TREE,
     client: 'DEMO/GOV/munich/parking-permits',
-    service: 'DEMO/GOV/residents-office/register/address/v1',
+    service: 'DEMO/GOV/residents-office/register/address-v1',
     method: 'GET',
     path: '/address',
     subject: citizenId(citizen),
@@ -177,7 +177,7 @@ async function fillSigned(db: Kysely<any>, pki: Pki): Promise<void> {
   const records = Array.from({ length: SIGNED_RECORDS }, (_, n) => {
     const template = syntheticRecord(n, start);
     const request = es256('einmal-req+jws', {
-      v: 1,
+      v: 2,
       id: template.messageId,
       client: template.client,
       service: template.service,

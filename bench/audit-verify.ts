@@ -51,7 +51,7 @@ function syntheticRecord(n: number, start: number, jws?: { request: string; resp
     side: 'consumer',
     gateway: 'DEMO/GOV/munich/gw1',
     client: 'DEMO/GOV/munich/parking-permits',
-    service: 'DEMO/GOV/residents-office/register/address/v1',
+    service: 'DEMO/GOV/residents-office/register/address-v1',
     method: 'GET',
     path: '/address',
     subject: `DE${String(n % 50_000).padStart(8, '0')}`,
@@ -92,7 +92,7 @@ async function writeBundle(dir: string, pki: Pki, count: number, signed: boolean
     if (signed) {
       const template = syntheticRecord(n, start);
       const request = es256('einmal-req+jws', {
-        v: 1,
+        v: 2,
         id: template.messageId,
         client: template.client,
         service: template.service,

@@ -17,7 +17,7 @@ import type { TlsCredentials } from './mtls-forwarder.ts';
 export const CONSUMER_MEMBER = 'DEMO/GOV/munich';
 export const PROVIDER_MEMBER = 'DEMO/GOV/residents-office';
 export const CLIENT_ID = 'DEMO/GOV/munich/parking-permits';
-export const SERVICE_ID = 'DEMO/GOV/residents-office/register/address/v1';
+export const SERVICE_ID = 'DEMO/GOV/residents-office/register/address-v1';
 
 /** The components of a benchmark run, each hop in its own process. */
 export interface BenchFederation {

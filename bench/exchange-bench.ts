@@ -35,9 +35,9 @@ const settingsSchema = z.object({
   databaseUrl: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
 });
 
-const ADDRESS_PATH = '/r1/DEMO/GOV/residents-office/register/address/v1';
+const ADDRESS_PATH = '/r1/DEMO/GOV/residents-office/register/address-v1';
 /** The adapter's own route for the address service (serviceCode/version). */
-const ADAPTER_PATH = '/address/v1';
+const ADAPTER_PATH = '/address-v1';
 const PURPOSE = 'parking-permit';
 /** Citizens whose eID reaches the address service's level (substantial). */
 const CITIZENS = testCitizens.filter((c) => c.loa !== 'low');

@@ -29,7 +29,7 @@ describe('load runner', () => {
   it('counts error answers and gives each connection its own headers', async () => {
     const result = await runLoad(
       {
-        url: `${url}/address/v1`,
+        url: `${url}/address-v1`,
         headersPerConnection: [{ 'einmal-subject': 'A' }, { 'einmal-subject': 'B' }],
         isExpectedBody: (body) => body.includes('"address"'),
       },

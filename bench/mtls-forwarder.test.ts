@@ -74,7 +74,7 @@ describe('mutual-TLS forwarder', () => {
   });
 
   it('forwards method, path, query, headers and body unchanged through both hops, and the answer back', async () => {
-    const response = await request(`https://localhost:${a.port}/address/v1?x=1%202`, {
+    const response = await request(`https://localhost:${a.port}/address-v1?x=1%202`, {
       method: 'POST',
       headers: { 'einmal-purpose': 'parking-permit', 'content-type': 'application/json' },
       body: '{"q":1}',
@@ -84,7 +84,7 @@ describe('mutual-TLS forwarder', () => {
     expect(response.headers['x-upstream']).toBe('yes');
     expect(await response.body.json()).toEqual({
       method: 'POST',
-      url: '/address/v1?x=1%202',
+      url: '/address-v1?x=1%202',
       purpose: 'parking-permit',
       body: '{"q":1}',
     });
@@ -99,7 +99,7 @@ describe('mutual-TLS forwarder', () => {
   it('refuses a caller without a client certificate at the TLS handshake', async () => {
     const anonymous = new Agent({ connect: { ca: is.ca } });
     await expect(
-      request(`https://localhost:${a.port}/address/v1`, { dispatcher: anonymous }),
+      request(`https://localhost:${a.port}/address-v1`, { dispatcher: anonymous }),
     ).rejects.toThrow();
     await anonymous.close();
   });
@@ -107,7 +107,7 @@ describe('mutual-TLS forwarder', () => {
   it('answers 502 with an X-Road error body when the next hop is down', async () => {
     const dead = await startMtlsForwarder({ port: 0, tls: providerTls, upstream: 'http://127.0.0.1:1' });
     try {
-      const response = await request(`https://localhost:${dead.port}/address/v1`, { dispatcher: withCert });
+      const response = await request(`https://localhost:${dead.port}/address-v1`, { dispatcher: withCert });
       expect(response.statusCode).toBe(502);
       expect(response.headers['x-road-error']).toBe('Server.ClientProxy.NetworkError');
       expect(await response.body.json()).toMatchObject({ type: 'Server.ClientProxy.NetworkError' });

@@ -38,13 +38,13 @@ const ROUTES = [
     consumer: 'DEMO/GOV/munich/gw1',
     provider: 'DEMO/GOV/residents-office/gw1',
     client: 'DEMO/GOV/munich/parking-permits',
-    service: 'DEMO/GOV/residents-office/register/address/v1',
+    service: 'DEMO/GOV/residents-office/register/address-v1',
   },
   {
     consumer: 'DEMO/GOV/business-register/gw1',
     provider: 'DEMO/GOV/vehicle-authority/gw1',
     client: 'DEMO/GOV/business-register/companies',
-    service: 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1',
+    service: 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1',
   },
 ] as const;
 const EXCHANGES_PER_ROUTE = 250;

@@ -70,8 +70,7 @@ export const demoServices: readonly DemoService[] = demoMembers.flatMap((member)
     id: printServiceId({
       ...provider,
       subsystemCode: member.subsystems[0]!,
-      serviceCode: service.code,
-      serviceVersion: service.version,
+      serviceCode: service.serviceCode,
     }),
     ...servicePolicyOf(service),
   }));
@@ -79,13 +78,13 @@ export const demoServices: readonly DemoService[] = demoMembers.flatMap((member)
 
 /** Provider access rules of the demo: the city's permit system may use the three services it needs. */
 export const demoAccessRules: readonly { readonly client: string; readonly service: string }[] = [
-  { client: 'DEMO/GOV/munich/parking-permits', service: 'DEMO/GOV/residents-office/register/address/v1' },
-  { client: 'DEMO/GOV/munich/parking-permits', service: 'DEMO/GOV/residents-office/register/household/v1' },
+  { client: 'DEMO/GOV/munich/parking-permits', service: 'DEMO/GOV/residents-office/register/address-v1' },
+  { client: 'DEMO/GOV/munich/parking-permits', service: 'DEMO/GOV/residents-office/register/household-v1' },
   {
     client: 'DEMO/GOV/munich/parking-permits',
-    service: 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1',
+    service: 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1',
   },
-  { client: 'DEMO/GOV/munich/parking-permits', service: 'DEMO/GOV/business-register/companies/company/v1' },
+  { client: 'DEMO/GOV/munich/parking-permits', service: 'DEMO/GOV/business-register/companies/company-v1' },
 ];
 
 /** Ports of the central services of the demo. */

@@ -19,8 +19,8 @@ export interface DemoOptions {
 }
 
 const PERMITS = 'DEMO/GOV/munich/parking-permits';
-const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
-const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address-v1';
+const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1';
 
 /**
  * Starts the whole local federation (first run: creates it with `dev init`), then plays the

@@ -16,7 +16,7 @@ export interface GatewayAnswer {
  *
  * @example
  * const permits = await connectInformationSystem(endpoints, 'DEMO/GOV/munich/parking-permits');
- * const answer = await permits.call('GET', '/r1/DEMO/GOV/residents-office/register/address/v1', { ... });
+ * const answer = await permits.call('GET', '/r1/DEMO/GOV/residents-office/register/address-v1', { ... });
  */
 export async function connectInformationSystem(endpoints: FederationEndpoints, clientId: string) {
   const client = endpoints.clients.find((c) => c.id === clientId);

@@ -4,6 +4,7 @@ import {
   type DirectoryService,
   parseMemberId,
   printClientId,
+  subsystemOfPrinted,
 } from '../schemas/index.ts';
 
 /**
@@ -17,6 +18,8 @@ export interface DirectoryView {
   /** The gateway that hosts `client` (printed client id). */
   gatewayHosting(client: string): DirectoryGateway | undefined;
   service(id: string): DirectoryService | undefined;
+  /** The services the directory gives a subsystem (printed `INSTANCE/CLASS/MEMBER/SUBSYSTEM`), by id. */
+  servicesOf(subsystem: string): readonly DirectoryService[];
   /** Global groups (printed `INSTANCE/CODE`) that list `client`. */
   groupsOf(client: string): readonly string[];
   isRevokedSerial(serialNumber: string): boolean;
@@ -33,6 +36,11 @@ export function createDirectoryView(directory: Directory): DirectoryView {
     for (const client of gateway.clients) if (!hosting.has(client)) hosting.set(client, gateway);
   }
   const services = new Map(directory.services.map((s) => [s.id, s]));
+  const bySubsystem = new Map<string, DirectoryService[]>();
+  for (const service of [...directory.services].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const subsystem = subsystemOfPrinted(service.id);
+    bySubsystem.set(subsystem, [...(bySubsystem.get(subsystem) ?? []), service]);
+  }
   const groups = new Map<string, string[]>();
   for (const group of directory.groups) {
     for (const member of group.members) groups.set(member, [...(groups.get(member) ?? []), group.id]);
@@ -50,6 +58,7 @@ export function createDirectoryView(directory: Directory): DirectoryView {
     gatewayByFingerprint: (fp) => byFingerprint.get(fp),
     gatewayHosting: (client) => hosting.get(client),
     service: (id) => services.get(id),
+    servicesOf: (subsystem) => bySubsystem.get(subsystem) ?? [],
     groupsOf: (client) => groups.get(client) ?? [],
     isRevokedSerial: (serial) => revoked.has(serial),
     isKnownClient: (client) => clients.has(client),

@@ -35,8 +35,8 @@ const TREE = 'DEMO/GOV/munich/gw1';
 const ANNA = 'DE65402138797';
 const LUKAS = 'DE48517309264';
 const ISSUER = 'https://eid.test.example';
-const ADDRESS = 'DEMO/GOV/residents-office/register/address/v1';
-const VEHICLES = 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
+const ADDRESS = 'DEMO/GOV/residents-office/register/address-v1';
+const VEHICLES = 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1';
 const PERMITS = 'DEMO/GOV/munich/parking-permits';
 const MINUTE = 60_000;
 // Fixture time starts now, so the certificates issued at test start are valid at the app's clock.

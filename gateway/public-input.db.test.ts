@@ -218,7 +218,7 @@ describe('the public APIs answer bad input with 4xx, never 5xx', () => {
     periodEnd: ['2099-01-01T00:00:00+01:00', '9999-12-31T23:59:59.999Z'],
     offset: ['0', '2'],
     member: ['DEMO/GOV/munich'],
-    service: ['DEMO/GOV/residents-office/register/address/v1'],
+    service: ['DEMO/GOV/residents-office/register/address-v1'],
     subject: [ANNA],
     client: ['DEMO/GOV/munich/parking-permits'],
     errorCode: ['Server.ServerProxy.AccessDenied', 'Client.BadRequest'],

@@ -201,8 +201,8 @@ describe('registry admin API and directory', () => {
     const nul = 'x\u0000y';
     const bodies: [string, unknown][] = [
       ['members', { id: 'DEMO/GOV/nul-test', name: nul }],
-      ['services', { ...address, id: 'DEMO/GOV/residents-office/register/nul/v1', title: nul }],
-      ['services', { ...address, id: 'DEMO/GOV/residents-office/register/nul/v1', description: nul }],
+      ['services', { ...address, id: 'DEMO/GOV/residents-office/register/nul-v1', title: nul }],
+      ['services', { ...address, id: 'DEMO/GOV/residents-office/register/nul-v1', description: nul }],
       ['groups', { id: 'DEMO/nul-test', description: nul, members: [] }],
       ['revocations', { issuer: nul, serialNumber: 'ab' }],
       ['cas', { name: nul, certificate: federation.rootPem }],

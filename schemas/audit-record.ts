@@ -8,7 +8,11 @@ import {
   processingCodeSchema,
   subjectIdSchema,
 } from './headers.ts';
-import { printedClientIdSchema, printedGatewayIdSchema, printedServiceIdSchema } from './identifiers.ts';
+import {
+  printedClientIdSchema,
+  printedGatewayIdSchema,
+  printedLegacyServiceIdSchema,
+} from './identifiers.ts';
 
 /** How an exchange ended for the gateway writing the record. */
 export const AUDIT_OUTCOMES = ['ok', 'rejected', 'failed'] as const;
@@ -26,7 +30,9 @@ export const auditRecordSchema = z.strictObject({
   gateway: printedGatewayIdSchema,
   // Null only on a rejection that came before the client or service could be known.
   client: printedClientIdSchema.nullable(),
-  service: printedServiceIdSchema.nullable(),
+  // Five parts; records written before five-part service ids keep the six they were signed with
+  // (readers show them with `currentServiceId`).
+  service: printedLegacyServiceIdSchema.nullable(),
   method: httpMethodSchema,
   path: requestPathSchema,
   subject: subjectIdSchema.nullable(),

@@ -59,7 +59,7 @@ function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  * have passed `directorySchema`.
  * @example
  * const index = indexDirectory(directory);
- * index.findServiceProvider(parseServiceId('DEMO/GOV/residents-office/register/address/v1'))?.address
+ * index.findServiceProvider(parseServiceId('DEMO/GOV/residents-office/register/address-v1'))?.address
  */
 export function indexDirectory(directory: Directory): DirectoryIndex {
   const members = new Map(directory.members.map((member) => [member.id, member]));

@@ -149,7 +149,7 @@ describe('directorySchema', () => {
     ],
     [
       'a service of an unregistered subsystem',
-      (d) => ({ ...d, services: [{ ...d.services[0]!, id: 'DEMO/GOV/munich/nope/address/v1' }] }),
+      (d) => ({ ...d, services: [{ ...d.services[0]!, id: 'DEMO/GOV/munich/nope/address-v1' }] }),
       'services.0.id',
     ],
     [
@@ -193,7 +193,7 @@ describe('indexDirectory', () => {
   it('finds the provider gateway of each demo service', () => {
     const index = indexDirectory(directory);
     const provider = index.findServiceProvider(
-      parseServiceId('DEMO/GOV/residents-office/register/address/v1'),
+      parseServiceId('DEMO/GOV/residents-office/register/address-v1'),
     );
     expect(provider?.id).toBe('DEMO/GOV/residents-office/gw1');
     expect(provider?.address).toBe('https://localhost:4411');
@@ -206,7 +206,7 @@ describe('indexDirectory', () => {
       index.findGateway(parseGatewayId('DEMO/GOV/munich/gw1')),
     );
     expect(index.findGateway('DEMO/GOV/munich/gw2')).toBeUndefined();
-    expect(index.findService('DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1')?.hideable).toBe(
+    expect(index.findService('DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1')?.hideable).toBe(
       true,
     );
     expect(index.findService('DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder')).toBeUndefined();

@@ -16,13 +16,13 @@ import {
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
 
 const claims: RequestClaims = {
-  v: 1,
+  v: 2,
   id: randomUUID(),
   iat: 1_767_225_600,
   client: 'DEMO/GOV/munich/parking-permits',
-  service: 'DEMO/GOV/residents-office/register/address/v1',
+  service: 'DEMO/GOV/residents-office/register/address-v1',
   method: 'GET',
-  path: '/r1/DEMO/GOV/residents-office/register/address/v1',
+  path: '/r1/DEMO/GOV/residents-office/register/address-v1',
   query: digest(''),
   body: digest(''),
   userId: null,
@@ -55,7 +55,8 @@ describe('request and response claims', () => {
   it.each([
     ['an extra claim', { ...claims, admin: true }],
     ['a missing claim', { ...claims, eid: undefined }],
-    ['version 2', { ...claims, v: 2 }],
+    ['version 1 (six-part service ids)', { ...claims, v: 1 }],
+    ['a six-part service id', { ...claims, service: 'DEMO/GOV/residents-office/register/address/v1' }],
     ['a fractional iat', { ...claims, iat: 1.5 }],
     ['a non-canonical client', { ...claims, client: 'DEMO/GOV/%6Dunich/parking-permits' }],
     ['a member as service', { ...claims, service: 'DEMO/GOV/residents-office' }],
@@ -77,7 +78,7 @@ describe('request and response claims', () => {
 describe('verified context headers', () => {
   const context: VerifiedContext = {
     client: 'DEMO/GOV/munich/parking-permits',
-    service: 'DEMO/GOV/residents-office/register/address/v1',
+    service: 'DEMO/GOV/residents-office/register/address-v1',
     messageId: claims.id,
     subject: storyCitizen.id,
     purpose: 'parking-permit',

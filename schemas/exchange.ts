@@ -66,9 +66,11 @@ export const responseJwsHeaderSchema = z.strictObject({
  * `query` is the digest of the raw query string (never its values: they may be personal data and
  * the JWS is logged); `path` is the canonical request path (see `canonicalRequestPath`), and
  * `hiddenUntil` is in the one UTC spelling, so what is signed is what is logged.
+ * Version 2 names the service with five parts (`…/address-v1`); version 1 requests, with the
+ * six-part ids of before, stay in stored records and bundles, which verify them as they were signed.
  */
 export const requestClaimsSchema = z.strictObject({
-  v: z.literal(1),
+  v: z.literal(2),
   id: z.uuid().refine((id) => id === id.toLowerCase(), 'Must be a lower-case UUID'),
   iat: z.int().nonnegative(),
   client: printedClientIdSchema,

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { storyCitizen } from '../adapters/index.ts';
 import { EinmalError } from '../core/errors/index.ts';
-import { HEADER, parseClientRequestHeaders, printClientId, subjectIdSchema } from './index.ts';
+import {
+  exchangeMessageId,
+  HEADER,
+  messageIdSchema,
+  parseClientRequestHeaders,
+  printClientId,
+  subjectIdSchema,
+} from './index.ts';
 
 const token = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJERTY1NDAyMTM4Nzk3In0.c2lnbmF0dXJl';
 
@@ -40,7 +47,7 @@ describe('parseClientRequestHeaders', () => {
     });
     expect(printClientId(context.client)).toBe('DEMO/GOV/munich/parking-permits');
     expect(context).toMatchObject({
-      messageId: '6f9619ff-8b86-4011-b42d-00c04fc964ff',
+      messageId: '6F9619FF-8B86-4011-B42D-00C04FC964FF',
       userId: 'EE:officer-17',
       issue: 'PP-2026/0042',
       representedParty: 'GOV/munich',
@@ -67,7 +74,10 @@ describe('parseClientRequestHeaders', () => {
       'Client.InvalidIdentifier',
       'X-Road-Client',
     ],
-    [{ ...client, 'x-road-id': 'not-a-uuid' }, 'Client.InvalidMessageId', 'X-Road-Id'],
+    [{ ...client, 'x-road-id': 'not a uuid' }, 'Client.InvalidMessageId', 'X-Road-Id'],
+    [{ ...client, 'x-road-id': '-starts-with-a-dash' }, 'Client.InvalidMessageId', 'X-Road-Id'],
+    [{ ...client, 'x-road-id': 'a'.repeat(129) }, 'Client.InvalidMessageId', 'X-Road-Id'],
+    [{ ...client, 'x-road-id': 'id/../x' }, 'Client.InvalidMessageId', 'X-Road-Id'],
     [{ ...client, 'x-road-id': '' }, 'Client.InvalidMessageId', 'X-Road-Id'],
     [{ ...client, 'x-road-userid': 'a\r\nX-Evil: 1' }, 'Client.InvalidHeader', 'X-Road-UserId'],
     [{ ...client, 'x-road-userid': 'x'.repeat(201) }, 'Client.InvalidHeader', 'X-Road-UserId'],
@@ -135,5 +145,30 @@ describe('subjectIdSchema', () => {
     expect(subjectIdSchema.safeParse('EE38001085718').success).toBe(true);
     expect(subjectIdSchema.safeParse(`DE${'1'.repeat(33)}`).success).toBe(false);
     expect(subjectIdSchema.safeParse('65402138797').success).toBe(false);
+  });
+});
+
+describe('client-chosen message ids', () => {
+  const munich = 'DEMO/GOV/munich/parking-permits';
+  const rosenheim = 'DEMO/GOV/rosenheim/parking-permits';
+
+  it('accepts any id of the safe form, as pr-rest only recommends UUIDs', () => {
+    const context = parseClientRequestHeaders(
+      (name) => ({ 'x-road-client': munich, 'x-road-id': 'DEMO-client-generated-id-1' })[name],
+    );
+    expect(context.messageId).toBe('DEMO-client-generated-id-1');
+  });
+
+  it('signs and logs a UUID as it is, any other id as a UUID of the client and the id', () => {
+    expect(exchangeMessageId(munich, '6F9619FF-8B86-4011-B42D-00C04FC964FF')).toBe(
+      '6f9619ff-8b86-4011-b42d-00c04fc964ff',
+    );
+    const mine = exchangeMessageId(munich, 'DEMO-client-generated-id-1');
+    expect(messageIdSchema.parse(mine)).toBe(mine);
+    expect(mine[14]).toBe('8');
+    expect(exchangeMessageId(munich, 'DEMO-client-generated-id-1')).toBe(mine);
+    // The same chosen id of another client is another exchange, never a duplicate of this one.
+    expect(exchangeMessageId(rosenheim, 'DEMO-client-generated-id-1')).not.toBe(mine);
+    expect(exchangeMessageId(munich, 'DEMO-client-generated-id-2')).not.toBe(mine);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { EinmalError, type ErrorCode } from '../core/errors/index.ts';
 import { type ClientId, identifierPartSchema, parseClientId } from './identifiers.ts';
@@ -74,12 +75,41 @@ export const compactJwtSchema = z
   .max(8192, 'Must be at most 8 KiB')
   .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'Must be a compact JWT');
 
-/** `X-Road-Id`: a UUID, normalised to lower case. */
+/** The message id of an exchange, as signed and logged: a UUID, normalised to lower case. */
 export const messageIdSchema = z
   .string()
   .max(36)
   .transform((id) => id.toLowerCase())
   .pipe(z.uuid());
+
+/**
+ * `X-Road-Id` as an information system may choose it (pr-rest recommends, not requires, a UUID):
+ * 1–128 letters, digits and `._:-`, starting with a letter or digit. The gateway signs and logs
+ * the exchange under {@link exchangeMessageId} of it.
+ */
+export const clientMessageIdSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
+    'Must be 1–128 letters, digits and ._:- starting with a letter or digit',
+  );
+
+/**
+ * The exchange's message id for a client-chosen `X-Road-Id`: a UUID in lower case as it is, any
+ * other id the name-based UUID (RFC 9562 version 8, from SHA-256) of the client and the id, so one
+ * client's id is never another's and the same id from the same client is the same exchange id (and
+ * refused as a duplicate).
+ * @example exchangeMessageId('DEMO/GOV/munich/parking-permits', 'DEMO-client-generated-id-1')
+ */
+export function exchangeMessageId(client: string, chosen: string): string {
+  const uuid = messageIdSchema.safeParse(chosen);
+  if (uuid.success) return uuid.data;
+  const hash = createHash('sha256').update(`${client}\n${chosen}`).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x80;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /** `X-Road-Represented-Party`: `[CLASS/]CODE` (X-Road pr-rest §4.3). */
 export const representedPartySchema = z
@@ -93,7 +123,7 @@ export const representedPartySchema = z
 /** What an information system declared in its request to its own gateway, validated. */
 export interface ClientRequestContext {
   readonly client: ClientId;
-  /** The `X-Road-Id` when the client sent one (the gateway generates one otherwise). */
+  /** The `X-Road-Id` as the client chose it, when it sent one (the gateway generates one otherwise). */
   readonly messageId?: string;
   readonly userId?: string;
   readonly issue?: string;
@@ -121,7 +151,7 @@ const optionalHeaders: readonly {
     key: 'messageId',
     header: HEADER.messageId,
     display: 'X-Road-Id',
-    schema: messageIdSchema,
+    schema: clientMessageIdSchema,
     code: 'Client.InvalidMessageId',
   },
   {

@@ -4,18 +4,23 @@ import { EinmalError } from '../core/errors/index.ts';
 import {
   clientIdSchema,
   clientOfService,
+  currentServiceId,
   gatewayIdSchema,
+  isServiceVersion,
   memberIdSchema,
   memberOf,
   memberUrn,
   parseClientId,
   parseGatewayId,
+  parseLegacyServiceId,
   parseMemberId,
   parseMemberUrn,
   parseServiceId,
   parseSubsystemId,
   printClientId,
   printedClientIdSchema,
+  printedLegacyServiceIdSchema,
+  printedServiceIdSchema,
   printGatewayId,
   printMemberId,
   printServiceId,
@@ -24,6 +29,7 @@ import {
   sameMember,
   serviceIdSchema,
   subsystemIdSchema,
+  versionedServiceCode,
 } from './index.ts';
 
 const partChars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-'.split('');
@@ -37,7 +43,7 @@ const kinds = [
   { name: 'member', parse: parseMemberId, print: printMemberId, valid: parts(3) },
   { name: 'client', parse: parseClientId, print: printClientId, valid: fc.oneof(parts(3), parts(4)) },
   { name: 'subsystem', parse: parseSubsystemId, print: printSubsystemId, valid: parts(4) },
-  { name: 'service', parse: parseServiceId, print: printServiceId, valid: fc.oneof(parts(5), parts(6)) },
+  { name: 'service', parse: parseServiceId, print: printServiceId, valid: parts(5) },
   { name: 'gateway', parse: parseGatewayId, print: printGatewayId, valid: parts(4) },
 ] as const;
 
@@ -104,7 +110,8 @@ describe('identifier refusals', () => {
     expect(refusal(() => parseClientId('DEMO/GOV/munich/a/b')).message).toContain('[/SUBSYSTEM]');
     expect(refusal(() => parseSubsystemId('DEMO/GOV/munich')).code).toBe('Client.InvalidIdentifier');
     expect(refusal(() => parseServiceId('DEMO/GOV/munich/register')).code).toBe('Client.InvalidIdentifier');
-    expect(refusal(() => parseServiceId('DEMO/GOV/m/r/s/v1/x')).code).toBe('Client.InvalidIdentifier');
+    // X-Road's service ids have five parts; a sixth (the version of before) is refused.
+    expect(refusal(() => parseServiceId('DEMO/GOV/m/r/s/v1')).message).toContain('SERVICECODE');
     expect(refusal(() => parseGatewayId('DEMO/GOV/munich')).code).toBe('Client.InvalidIdentifier');
   });
 
@@ -123,13 +130,12 @@ describe('identifier refusals', () => {
 
 describe('identifier zod schemas', () => {
   it('parse the text form into objects', () => {
-    expect(serviceIdSchema.parse('DEMO/GOV/residents-office/register/address/v1')).toEqual({
+    expect(serviceIdSchema.parse('DEMO/GOV/residents-office/register/address-v1')).toEqual({
       instance: 'DEMO',
       memberClass: 'GOV',
       memberCode: 'residents-office',
       subsystemCode: 'register',
-      serviceCode: 'address',
-      serviceVersion: 'v1',
+      serviceCode: 'address-v1',
     });
     expect(clientIdSchema.parse('DEMO/GOV/munich')).not.toHaveProperty('subsystemCode');
     expect(gatewayIdSchema.parse('DEMO/GOV/munich/gw1').serverCode).toBe('gw1');
@@ -167,8 +173,37 @@ describe('identifier zod schemas', () => {
   });
 });
 
+describe('service ids written before five parts', () => {
+  it('read a six-part id as the five-part id with the version in the service code', () => {
+    expect(parseLegacyServiceId('DEMO/GOV/residents-office/register/address/v1').serviceCode).toBe(
+      'address-v1',
+    );
+    expect(currentServiceId('DEMO/GOV/residents-office/register/address/v1')).toBe(
+      'DEMO/GOV/residents-office/register/address-v1',
+    );
+    expect(currentServiceId('DEMO/GOV/residents-office/register/address-v1')).toBe(
+      'DEMO/GOV/residents-office/register/address-v1',
+    );
+    expect(refusal(() => parseLegacyServiceId('DEMO/GOV/m/r/s/v1/x')).code).toBe('Client.InvalidIdentifier');
+  });
+
+  it('keep both spellings storable in records, each only canonical', () => {
+    expect(printedLegacyServiceIdSchema.parse('DEMO/GOV/m/r/address/v1')).toBe('DEMO/GOV/m/r/address/v1');
+    expect(printedLegacyServiceIdSchema.parse('DEMO/GOV/m/r/address-v1')).toBe('DEMO/GOV/m/r/address-v1');
+    expect(printedLegacyServiceIdSchema.safeParse('DEMO/GOV/m/r/address/%761').success).toBe(false);
+    expect(printedLegacyServiceIdSchema.safeParse('DEMO/GOV/m/r/a/v1/x').success).toBe(false);
+    expect(printedServiceIdSchema.safeParse('DEMO/GOV/m/r/address/v1').success).toBe(false);
+  });
+
+  it('name a version in the service code as `<code>-v<major>`', () => {
+    expect(versionedServiceCode('address', 'v1')).toBe('address-v1');
+    expect(isServiceVersion('v2')).toBe(true);
+    expect(isServiceVersion('v2.1')).toBe(false);
+  });
+});
+
 describe('identifier relations', () => {
-  const service = parseServiceId('DEMO/GOV/residents-office/register/address/v1');
+  const service = parseServiceId('DEMO/GOV/residents-office/register/address-v1');
 
   it('finds the member and the providing subsystem of a service', () => {
     expect(printMemberId(memberOf(service))).toBe('DEMO/GOV/residents-office');

@@ -3,10 +3,14 @@ import { EinmalError } from '../core/errors/index.ts';
 
 /**
  * X-Road identifiers (docs/protocol.md §1; X-Road pr-rest §4.8): `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]` for clients,
- * `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]` for services and
+ * `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE` for services and
  * `INSTANCE/CLASS/MEMBER/SERVERCODE` for gateways. Each part is percent-decoded on its own and must
  * then be 1–64 characters of `[A-Za-z0-9._-]`, never `.` or `..`. Valid parts need no encoding, so
  * printing writes them as they are and `print(parse(x)) === x` for every canonical `x`.
+ *
+ * A service's version is part of its service code, as X-Road deployments spell it: `address-v1`
+ * (docs/protocol.md §1.1). Records and bundles written before five-part service ids name services
+ * with a sixth part, `…/address/v1`; {@link currentServiceId} reads them as `…/address-v1`.
  */
 
 /** A member of the federation, e.g. `DEMO/GOV/munich`. */
@@ -22,16 +26,16 @@ export type ClientId = MemberId & { readonly subsystemCode?: string };
 /** A subsystem of a member. */
 export type SubsystemId = MemberId & { readonly subsystemCode: string };
 
-/** A service of a subsystem, e.g. `DEMO/GOV/residents-office/register/address/v1`. */
-export type ServiceId = SubsystemId & { readonly serviceCode: string; readonly serviceVersion?: string };
+/** A service of a subsystem, e.g. `DEMO/GOV/residents-office/register/address-v1`. */
+export type ServiceId = SubsystemId & { readonly serviceCode: string };
 
 /** A gateway (X-Road security server), e.g. `DEMO/GOV/munich/gw1`. */
 export type GatewayId = MemberId & { readonly serverCode: string };
 
 const PART = /^[A-Za-z0-9._-]{1,64}$/;
 const MAX_PART_LENGTH = 64;
-// Refuse long inputs before splitting them: six parts of 64 characters, each possibly
-// percent-encoded three bytes per character, plus separators.
+// Refuse long inputs before splitting them: six parts (the legacy service form) of 64 characters,
+// each possibly percent-encoded three bytes per character, plus separators.
 const MAX_ID_LENGTH = 6 * MAX_PART_LENGTH * 3 + 5;
 
 function invalid(message: string): EinmalError {
@@ -71,7 +75,7 @@ const FORMS = {
   Member: 'INSTANCE/CLASS/MEMBER',
   Client: 'INSTANCE/CLASS/MEMBER[/SUBSYSTEM]',
   Subsystem: 'INSTANCE/CLASS/MEMBER/SUBSYSTEM',
-  Service: 'INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]',
+  Service: 'INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE',
   Gateway: 'INSTANCE/CLASS/MEMBER/SERVERCODE',
 } as const;
 
@@ -154,34 +158,77 @@ export function printSubsystemId(id: SubsystemId): string {
   return `${printMemberId(id)}/${id.subsystemCode}`;
 }
 
-const SERVICE_LABELS = [...MEMBER_LABELS, 'subsystem code', 'service code', 'service version'] as const;
+const SERVICE_LABELS = [...MEMBER_LABELS, 'subsystem code', 'service code'] as const;
 
 /**
- * Parses `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]`.
+ * Parses `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE`.
  * @throws EinmalError `Client.InvalidIdentifier`
- * @example parseServiceId('DEMO/GOV/residents-office/register/address/v1').serviceVersion // 'v1'
+ * @example parseServiceId('DEMO/GOV/residents-office/register/address-v1').serviceCode // 'address-v1'
  */
 export function parseServiceId(text: string): ServiceId {
-  const [instance, memberClass, memberCode, subsystemCode, serviceCode, serviceVersion] = splitParts(
+  const [instance, memberClass, memberCode, subsystemCode, serviceCode] = splitParts(
     text,
     'Service',
     SERVICE_LABELS,
-    1,
+    0,
   );
-  const service = {
+  return {
     instance: instance!,
     memberClass: memberClass!,
     memberCode: memberCode!,
     subsystemCode: subsystemCode!,
     serviceCode: serviceCode!,
   };
-  return serviceVersion === undefined ? service : { ...service, serviceVersion };
 }
 
-/** Prints a service as `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]`. */
+/** Prints a service as `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE`. */
 export function printServiceId(id: ServiceId): string {
-  const service = `${printSubsystemId(id)}/${id.serviceCode}`;
-  return id.serviceVersion === undefined ? service : `${service}/${id.serviceVersion}`;
+  return `${printSubsystemId(id)}/${id.serviceCode}`;
+}
+
+const SERVICE_VERSION = /^v[0-9]{1,6}$/;
+
+/**
+ * The X-Road service code of a versioned service: `<code>-v<major>` (docs/protocol.md §1.1).
+ * @example versionedServiceCode('address', 'v1') // 'address-v1'
+ */
+export function versionedServiceCode(code: string, version: string): string {
+  return `${code}-${version}`;
+}
+
+/** Whether a text is a service version as service codes carry it (`v1`, `v2`). */
+export const isServiceVersion = (text: string): boolean => SERVICE_VERSION.test(text);
+
+/**
+ * Parses a service id written before five-part ids as well as a current one: a six-part
+ * `…/SERVICE/VERSION` is read as the five-part `…/SERVICE-VERSION`.
+ * @throws EinmalError `Client.InvalidIdentifier`
+ * @example parseLegacyServiceId('DEMO/GOV/residents-office/register/address/v1').serviceCode // 'address-v1'
+ */
+export function parseLegacyServiceId(text: string): ServiceId {
+  if (typeof text === 'string' && text.split('/').length === 6) {
+    const cut = text.lastIndexOf('/');
+    const service = parseServiceId(text.slice(0, cut));
+    const version = decodePart(text.slice(cut + 1), 'service version');
+    const serviceCode = versionedServiceCode(service.serviceCode, version);
+    if (serviceCode.length > MAX_PART_LENGTH) throw invalid('The service code is too long');
+    return { ...service, serviceCode };
+  }
+  return parseServiceId(text);
+}
+
+/**
+ * The current five-part spelling of a printed service id, also of one written before five-part
+ * ids (stored audit records and bundles keep what was signed; readers show them this way).
+ * Text that is no service id at all is returned as it is.
+ * @example currentServiceId('DEMO/GOV/residents-office/register/address/v1') // 'DEMO/GOV/residents-office/register/address-v1'
+ */
+export function currentServiceId(printed: string): string {
+  try {
+    return printServiceId(parseLegacyServiceId(printed));
+  } catch {
+    return printed;
+  }
 }
 
 /**
@@ -261,6 +308,25 @@ export const printedClientIdSchema = printedSchema(parseClientId, printClientId)
 export const printedSubsystemIdSchema = printedSchema(parseSubsystemId, printSubsystemId);
 /** A canonical printed {@link ServiceId}, kept as a string. */
 export const printedServiceIdSchema = printedSchema(parseServiceId, printServiceId);
+/**
+ * A canonical printed service id of either form, five-part or the six-part form written before
+ * (`…/SERVICE/VERSION`), kept as a string exactly as given: what stored audit records and signed
+ * v1 claims hold.
+ */
+export const printedLegacyServiceIdSchema = z.union([
+  printedServiceIdSchema,
+  printedSchema(
+    (text: string) => {
+      const parts = text.split('/');
+      if (parts.length !== 6) throw invalid('Service identifier must have six parts');
+      return {
+        service: parseServiceId(parts.slice(0, 5).join('/')),
+        version: decodePart(parts[5]!, 'service version'),
+      };
+    },
+    ({ service, version }) => `${printServiceId(service)}/${version}`,
+  ),
+]);
 /** A canonical printed {@link GatewayId}, kept as a string. */
 export const printedGatewayIdSchema = printedSchema(parseGatewayId, printGatewayId);
 
@@ -298,7 +364,6 @@ const PART_INDEX = {
   subsystemCode: 3,
   serverCode: 3,
   serviceCode: 4,
-  serviceVersion: 5,
 } as const;
 
 /** The first `count` parts of a printed identifier (its parts never contain `/`). */
@@ -323,12 +388,12 @@ export function partOfPrinted(printed: string, part: keyof typeof PART_INDEX): s
 
 /**
  * The printed member (`INSTANCE/CLASS/MEMBER`) of a printed client, subsystem, service or gateway id.
- * @example memberOfPrinted('DEMO/GOV/residents-office/register/address/v1') // 'DEMO/GOV/residents-office'
+ * @example memberOfPrinted('DEMO/GOV/residents-office/register/address-v1') // 'DEMO/GOV/residents-office'
  */
 export const memberOfPrinted = (printed: string): string => leadingParts(printed, 3);
 
 /**
  * The printed subsystem (`INSTANCE/CLASS/MEMBER/SUBSYSTEM`) of a printed service id.
- * @example subsystemOfPrinted('DEMO/GOV/residents-office/register/address/v1') // 'DEMO/GOV/residents-office/register'
+ * @example subsystemOfPrinted('DEMO/GOV/residents-office/register/address-v1') // 'DEMO/GOV/residents-office/register'
  */
 export const subsystemOfPrinted = (printed: string): string => leadingParts(printed, 4);

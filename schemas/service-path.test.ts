@@ -19,13 +19,14 @@ describe('parseServicePath', () => {
   it.each([
     [base, `${base}`, '/'],
     [`${base}/`, base, '/'],
-    [`${base}/v1`, `${base}/v1`, '/'],
-    [`${base}/v1/`, `${base}/v1`, '/'],
-    [`${base}/v2.1/residents/DE65402138797`, `${base}/v2.1`, '/residents/DE65402138797'],
+    [`${base}-v1`, `${base}-v1`, '/'],
+    [`${base}-v1/`, `${base}-v1`, '/'],
+    // X-Road reads what follows the service code as the endpoint path, never as a version.
+    [`${base}/v1`, base, '/v1'],
+    [`${base}-v2/residents/DE65402138797`, `${base}-v2`, '/residents/DE65402138797'],
     [`${base}/residents/DE65402138797`, base, '/residents/DE65402138797'],
-    [`${base}/version1/x`, base, '/version1/x'],
-    [`${base}/v1/a%20b/c%3Fd`, `${base}/v1`, '/a%20b/c%3Fd'],
-    [`${base}/v1/files/`, `${base}/v1`, '/files/'],
+    [`${base}-v1/a%20b/c%3Fd`, `${base}-v1`, '/a%20b/c%3Fd'],
+    [`${base}-v1/files/`, `${base}-v1`, '/files/'],
   ])('splits %j', (rest, service, path) => {
     const parsed = parseServicePath(rest);
     expect(printServiceId(parsed.service)).toBe(service);
@@ -78,12 +79,12 @@ describe('parseServicePath', () => {
   });
 
   it.each([
-    ['DEMO/GOV/residents-office/register/%61ddress/v1', '/r1/DEMO/GOV/residents-office/register/address/v1'],
+    ['DEMO/GOV/residents-office/register/%61ddress-v1', '/r1/DEMO/GOV/residents-office/register/address-v1'],
     [
-      '%44EMO/GOV/residents-office/register/address/%761',
-      '/r1/DEMO/GOV/residents-office/register/address/v1',
+      '%44EMO/GOV/residents-office/register/address-%761',
+      '/r1/DEMO/GOV/residents-office/register/address-v1',
     ],
-    [`${base}/v1/`, `/r1/${base}/v1`],
+    [`${base}-v1/`, `/r1/${base}-v1`],
     [`${base}/v1/residents/%44E65402138797`, `/r1/${base}/v1/residents/DE65402138797`],
     [`${base}/v1/a%7eb/c%2db`, `/r1/${base}/v1/a~b/c-b`],
     [`${base}/v1/a%3fb/c%3Ad`, `/r1/${base}/v1/a%3Fb/c%3Ad`],

@@ -13,7 +13,6 @@ export interface ServicePath {
   readonly canonical: string;
 }
 
-const VERSION = /^v[0-9]+(\.[0-9]+)*$/;
 // A path longer than any sane request line is refused before it is split.
 const MAX_PATH_LENGTH = 8192;
 
@@ -77,15 +76,15 @@ function checkPathSegment(raw: string): void {
 
 /**
  * Splits the client API path after `/r1/` (X-Road pr-rest §4.2), raw and still percent-encoded:
- * `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION][/path...]`. Each segment is first brought to
- * its canonical spelling; the segment right after SERVICE is the version when it looks like one
- * (`v1`, `v2.1`); what follows stays percent-encoded.
+ * `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE[/path...]`. Each segment is first brought to its
+ * canonical spelling; everything after the service code is the endpoint path inside the service,
+ * forwarded to the adapter, and stays percent-encoded.
  *
  * @throws EinmalError `Client.InvalidIdentifier` for a malformed service id,
  *   `Client.InvalidPath` for dot segments, encoded slashes or other path tricks.
  * @example
- * parseServicePath('DEMO/GOV/residents-office/register/address/v1/residents/DE65402138797')
- * // { service: {..., serviceCode: 'address', serviceVersion: 'v1'}, path: '/residents/DE65402138797' }
+ * parseServicePath('DEMO/GOV/residents-office/register/address-v1/residents/DE65402138797')
+ * // { service: {..., serviceCode: 'address-v1'}, path: '/residents/DE65402138797' }
  */
 export function parseServicePath(rest: string): ServicePath {
   if (typeof rest !== 'string') throw invalidPath('The service path must be a string');
@@ -96,16 +95,11 @@ export function parseServicePath(rest: string): ServicePath {
   const segments = rest.split('/').map(canonicalSegment);
   if (segments.length < 5) {
     throw new EinmalError('Client.InvalidIdentifier', {
-      message: 'The path must name a service as INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]',
+      message: 'The path must name a service as INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE',
     });
   }
   const idSegments = segments.slice(0, 5);
-  let pathSegments = segments.slice(5);
-  const candidate = pathSegments[0];
-  if (candidate !== undefined && VERSION.test(candidate)) {
-    idSegments.push(candidate);
-    pathSegments = pathSegments.slice(1);
-  }
+  const pathSegments = segments.slice(5);
   const service = parseServiceId(idSegments.join('/'));
   pathSegments.forEach((segment, i) => {
     // An empty segment is allowed only as a trailing slash; `a//b` is a path trick.

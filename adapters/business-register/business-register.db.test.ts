@@ -69,7 +69,7 @@ describe('business register adapter', () => {
 
   it('documents registerNumber as a required query parameter', async () => {
     const { body } = await kit.request('/_einmal/openapi');
-    const operation = body.paths['/company/v1'].get;
+    const operation = body.paths['/company-v1'].get;
     expect(operation.parameters).toContainEqual(
       expect.objectContaining({ name: 'registerNumber', in: 'query', required: true }),
     );

@@ -65,7 +65,7 @@ describe('population adapter', () => {
   });
 
   it('refuses calls without the verified-context headers', async () => {
-    const response = await kit.request('/address/v1');
+    const response = await kit.request('/address-v1');
     expect(response.status).toBe(400);
     expect(response.body.type).toBe('Client.InvalidHeader');
   });
@@ -108,8 +108,8 @@ describe('population adapter', () => {
       expect.objectContaining({ code: 'household', eidScope: 'population.household', requiredLoa: 'high' }),
     ]);
     const openapi = await kit.request('/_einmal/openapi');
-    expect(Object.keys(openapi.body.paths)).toEqual(['/address/v1', '/household/v1']);
-    expect(openapi.body.components.schemas['address.v1.Response'].properties.address.required).toEqual([
+    expect(Object.keys(openapi.body.paths)).toEqual(['/address-v1', '/household-v1']);
+    expect(openapi.body.components.schemas['address-v1.Response'].properties.address.required).toEqual([
       'street',
       'houseNumber',
       'postalCode',

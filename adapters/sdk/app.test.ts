@@ -172,7 +172,7 @@ describe('adapter app', () => {
       expect.objectContaining({
         messageId,
         client: 'TEST/GOV/testkit/client',
-        service: 'TEST/GOV/testkit/provider/note/v1',
+        service: 'TEST/GOV/testkit/provider/note-v1',
       }),
     ]);
     expect(lines.join('')).not.toContain(anna);
@@ -221,7 +221,7 @@ describe('adapter app', () => {
 
   it('refuses requests without or with malformed verified-context headers', async () => {
     const { app, kit } = build();
-    const bare = await app.request('/note/v1');
+    const bare = await app.request('/note-v1');
     expect(bare.status).toBe(400);
     const body = (await bare.json()) as Record<string, string>;
     expect(body.type).toBe('Client.InvalidHeader');
@@ -234,10 +234,10 @@ describe('adapter app', () => {
     expect(badMessageId.body.type).toBe('Client.InvalidHeader');
     const noPurpose = await kit.call({ service: noteService, subject: anna, purpose: null });
     expect(noPurpose.body.type).toBe('Client.InvalidHeader');
-    const otherService = await app.request('/note/v1', {
+    const otherService = await app.request('/note-v1', {
       headers: {
         'einmal-client': 'DEMO/GOV/munich/parking-permits',
-        'einmal-service': 'DEMO/GOV/residents-office/register/address/v1',
+        'einmal-service': 'DEMO/GOV/residents-office/register/address-v1',
         'einmal-subject': anna,
         'einmal-purpose': 'parking-permit',
         'einmal-message-id': crypto.randomUUID(),
@@ -280,12 +280,12 @@ describe('adapter app', () => {
     const { app, kit } = build();
     const badBody = await kit.call({ service: lookupService, subject: anna, input: { personId: anna } });
     expect(badBody.body.type).toBe('Client.InvalidBody');
-    const notJson = await app.request('/lookup/v2/search', {
+    const notJson = await app.request('/lookup-v2/search', {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'einmal-client': 'DEMO/GOV/munich/parking-permits',
-        'einmal-service': 'DEMO/GOV/residents-office/register/lookup/v2',
+        'einmal-service': 'DEMO/GOV/residents-office/register/lookup-v2',
         'einmal-subject': anna,
         'einmal-purpose': 'parking-permit',
         'einmal-message-id': crypto.randomUUID(),
@@ -359,20 +359,20 @@ describe('adapter app', () => {
 
   it('refuses unknown routes and wrong methods with stable codes', async () => {
     const { app } = build();
-    const unknown = await app.request('/nothing/v1');
+    const unknown = await app.request('/nothing-v1');
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { type: string }).type).toBe('Client.UnknownService');
-    const wrongMethod = await app.request('/note/v1', { method: 'DELETE' });
+    const wrongMethod = await app.request('/note-v1', { method: 'DELETE' });
     expect(wrongMethod.status).toBe(405);
     expect(((await wrongMethod.json()) as { type: string }).type).toBe('Client.MethodNotAllowed');
   });
 
   it('logs a refused path only as far as its service: what follows may name a citizen', async () => {
     const { app, lines } = build();
-    const refused = await app.request(`/note/v1/${anna}`);
+    const refused = await app.request(`/note-v1/${anna}`);
     expect(refused.status).toBe(404);
     const logged = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request refused');
-    expect(logged).toEqual([expect.objectContaining({ code: 'Client.UnknownService', path: '/note/v1/…' })]);
+    expect(logged).toEqual([expect.objectContaining({ code: 'Client.UnknownService', path: '/note-v1/…' })]);
     expect(lines.join('')).not.toContain(anna);
   });
 
@@ -391,20 +391,20 @@ describe('adapter app', () => {
     expect(listed.body.services[3]).toMatchObject({ method: 'POST', path: '/search', eidScope: 'test.data' });
     const { body } = await kit.request('/_einmal/openapi');
     expect(body.openapi).toBe('3.1.0');
-    expect(Object.keys(body.paths)).toContain('/lookup/v2/search');
-    expect(body.paths['/weather/v1'].get.parameters).toContainEqual({
+    expect(Object.keys(body.paths)).toContain('/lookup-v2/search');
+    expect(body.paths['/weather-v1'].get.parameters).toContainEqual({
       name: 'city',
       in: 'query',
       required: true,
       schema: { type: 'string', pattern: '^[A-Za-z]{1,40}$' },
     });
-    expect(body.paths['/lookup/v2/search'].post.requestBody.content['application/json'].schema.$ref).toBe(
-      '#/components/schemas/lookup.v2.Request',
+    expect(body.paths['/lookup-v2/search'].post.requestBody.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/lookup-v2.Request',
     );
-    expect(body.components.schemas['lookup.v2.Request'].required).toEqual(['personId', 'fields']);
-    expect(body.components.schemas['note.v1.Response'].properties.subject).toEqual({ type: 'string' });
+    expect(body.components.schemas['lookup-v2.Request'].required).toEqual(['personId', 'fields']);
+    expect(body.components.schemas['note-v1.Response'].properties.subject).toEqual({ type: 'string' });
     expect(body.components.parameters.subject).toMatchObject({ name: 'einmal-subject', in: 'header' });
-    expect(Object.keys(body.paths['/note/v1'].get.responses)).toEqual([
+    expect(Object.keys(body.paths['/note-v1'].get.responses)).toEqual([
       '200',
       '400',
       '403',
@@ -414,7 +414,30 @@ describe('adapter app', () => {
       '500',
       '503',
     ]);
-    expect(body.paths['/note/v1'].get['x-einmal'].personIds).toEqual(['subject']);
+    expect(body.paths['/note-v1'].get['x-einmal'].personIds).toEqual(['subject']);
+  });
+
+  it('describes each service on its own, its paths relative to the service URL', async () => {
+    const { kit } = build();
+    const listed = await kit.request('/_einmal/services');
+    expect(listed.body.services[3]).toMatchObject({
+      serviceCode: 'lookup-v2',
+      code: 'lookup',
+      version: 'v2',
+    });
+    const { status, body } = await kit.request('/_einmal/services/lookup-v2/openapi');
+    expect(status).toBe(200);
+    expect(body.info).toEqual({ title: lookupService.title, version: 'v2' });
+    // Appended to /r1/{service id}, the path is the call: `/r1/…/lookup-v2/search`.
+    expect(Object.keys(body.paths)).toEqual(['/search']);
+    expect(Object.keys(body.components.schemas).sort()).toEqual([
+      'Error',
+      'lookup-v2.Request',
+      'lookup-v2.Response',
+    ]);
+    const weather = await kit.request('/_einmal/services/weather-v1/openapi');
+    expect(Object.keys(weather.body.paths)).toEqual(['/']);
+    expect((await kit.request('/_einmal/services/company-v1/openapi')).status).toBe(404);
   });
 
   it('answers health probes', async () => {
@@ -428,6 +451,10 @@ describe('defineService', () => {
   it('rejects declarations that could not be served safely', () => {
     const base = noteSpec;
     expect(() => defineService({ ...base, code: '..' })).toThrow(TypeError);
+    // The version becomes part of the X-Road service code: a major version only.
+    expect(() => defineService({ ...base, version: 'v1.2' })).toThrow(TypeError);
+    expect(() => defineService({ ...base, version: '1' })).toThrow(TypeError);
+    expect(defineService({ ...base, version: 'v3' }).serviceCode).toBe('note-v3');
     expect(() => defineService({ ...base, path: '/a/../b' })).toThrow(TypeError);
     expect(() => defineService({ ...base, purposes: [] })).toThrow(TypeError);
     expect(() => defineService({ ...base, eidScope: null })).toThrow(TypeError);
@@ -445,7 +472,7 @@ describe('adapter testkit', () => {
       { name: 'bad input', subject: anna, input: { personId: anna }, expectError: 'Client.InvalidBody' },
     ]);
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(report.checks.map((c) => c.name)).toContain('lookup/v2 refuses to answer about another subject');
+    expect(report.checks.map((c) => c.name)).toContain('lookup-v2 refuses to answer about another subject');
     expect(report.ok).toBe(true);
   });
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { EinmalError, errorHandlers, respondError } from '../../core/errors/index.ts';
 import { parseServiceId, parseVerifiedContextHeaders } from '../../schemas/index.ts';
 import { describeService, type ServiceDefinition, serviceRoute } from './define-service.ts';
-import { buildOpenApiDocument } from './openapi.ts';
+import { buildOpenApiDocument, buildServiceOpenApiDocument } from './openapi.ts';
 import { assertRequestAboutSubject, assertResponseAboutSubject } from './subject-guard.ts';
 
 /** Largest request body an adapter reads; service inputs are small query documents. */
@@ -21,11 +21,12 @@ export interface AdapterAppOptions {
 }
 
 /**
- * Builds the adapter's HTTP app. Each service answers at `/{code}/{version}{path}` after the SDK has
+ * Builds the adapter's HTTP app. Each service answers at `/{service code}{path}` after the SDK has
  * validated the verified-context headers, checked that the request is about the verified subject,
  * validated the input, run the handler, validated the output and checked that it too is about the
- * verified subject. `GET /_einmal/services`, `GET /_einmal/openapi`, `/healthz` and `/readyz` describe
- * and probe the adapter.
+ * verified subject. `GET /_einmal/services`, `GET /_einmal/openapi` (all services),
+ * `GET /_einmal/services/{service code}/openapi` (one service, paths relative to its URL), `/healthz`
+ * and `/readyz` describe and probe the adapter.
  *
  * @example
  * const app = createAdapterApp({ services: [addressService], log });
@@ -55,6 +56,12 @@ export function createAdapterApp(options: AdapterAppOptions): Hono {
   });
   app.get('/_einmal/services', (c) => c.json(metadata));
   app.get('/_einmal/openapi', (c) => c.json(openapi));
+  const perService = new Map(services.map((s) => [s.serviceCode, buildServiceOpenApiDocument(s)]));
+  app.get('/_einmal/services/:serviceCode/openapi', (c) => {
+    const document = perService.get(c.req.param('serviceCode'));
+    if (!document) throw new EinmalError('Client.UnknownService');
+    return c.json(document);
+  });
 
   const limit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -130,13 +137,13 @@ async function answer(c: Context, service: ServiceDefinition, rootLog: Logger): 
   assertResponseAboutSubject(checked.data, verified.subject, service.personIds);
   // What the adapter released, by message id, to match against the gateway's audit records.
   log.info('answered');
-  return c.json(checked.data as object);
+  // pr-rest: the server states the character set of what it answers.
+  return c.body(JSON.stringify(checked.data), 200, { 'content-type': 'application/json; charset=utf-8' });
 }
 
 /** The gateway names the service it checked; it must be the one this route serves. */
 function assertServiceMatches(printed: string, service: ServiceDefinition): void {
-  const { serviceCode, serviceVersion } = parseServiceId(printed);
-  if (serviceCode !== service.code || (serviceVersion !== undefined && serviceVersion !== service.version)) {
+  if (parseServiceId(printed).serviceCode !== service.serviceCode) {
     throw new EinmalError('Client.InvalidHeader', {
       message: 'einmal-service names another service',
       detail: { reason: 'verified service differs from the route' },
@@ -242,10 +249,10 @@ function printablePath(path: readonly PropertyKey[]): string {
 }
 
 /**
- * The service part of a refused path, `/CODE/VERSION`: what follows is the caller's (a REST path
+ * The service part of a refused path, `/SERVICECODE`: what follows is the caller's (a REST path
  * may name a citizen, `/persons/DE…`), and no personal data belongs in the log.
  */
 const servicePart = (path: string): string => {
   const parts = path.split('/');
-  return parts.length > 3 ? `${parts.slice(0, 3).join('/')}/…` : path;
+  return parts.length > 2 ? `${parts.slice(0, 2).join('/')}/…` : path;
 };

@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { CodeTitle, LevelOfAssurance, ServicePolicy } from '../../schemas/index.ts';
+import {
+  type CodeTitle,
+  isServiceVersion,
+  type LevelOfAssurance,
+  type ServicePolicy,
+  versionedServiceCode,
+} from '../../schemas/index.ts';
 import { compilePersonPaths, type PersonPaths } from './person-paths.ts';
 
 /** The verified context the provider gateway hands to the adapter after all its checks. */
@@ -9,7 +15,7 @@ export interface ServiceContext {
   readonly subject: string | null;
   /** Printed client id, e.g. `DEMO/GOV/munich/parking-permits`. */
   readonly client: string;
-  /** Printed service id, e.g. `DEMO/GOV/residents-office/register/address/v1`. */
+  /** Printed service id, e.g. `DEMO/GOV/residents-office/register/address-v1`. */
   readonly service: string;
   readonly purpose: string | null;
   readonly legalBasis: string | null;
@@ -30,16 +36,16 @@ export interface PersonalDataContext extends ServiceContext {
 }
 
 interface ServiceSpecBase<Req extends z.ZodType, Res extends z.ZodType> {
-  /** Service code, the last-but-one part of the service id, e.g. `address`. */
+  /** Service name, e.g. `address`; with the version it makes the X-Road service code `address-v1`. */
   readonly code: string;
-  /** Service version, e.g. `v1`. */
+  /** Major version, `v1`, `v2`, …: a new version is a new service code (docs/protocol.md §1.1). */
   readonly version: string;
   /** Citizen-facing title, shown in the portal. */
   readonly title: string;
   /** What the data is, in words a citizen understands. */
   readonly description: string;
   readonly method: 'GET' | 'POST';
-  /** Path below `/{code}/{version}`; `/` by default. */
+  /** Endpoint path below the service, `/` by default: called as `/r1/{service id}{path}`. */
   readonly path?: string;
   /** Schema of the query (GET) or of the JSON body (POST). Unknown query parameters are refused. */
   readonly request: Req;
@@ -108,6 +114,8 @@ export interface ServiceDefinition<Req extends z.ZodType = z.ZodType, Res extend
   readonly version: string;
   readonly method: 'GET' | 'POST';
   readonly path: string;
+  /** The X-Road service code, the last part of the service id: `{code}-{version}`, e.g. `address-v1`. */
+  readonly serviceCode: string;
   readonly request: Req;
   readonly response: Res;
   /** Where the response names persons; empty for a public service. */
@@ -118,6 +126,7 @@ export interface ServiceDefinition<Req extends z.ZodType = z.ZodType, Res extend
 
 /** The public metadata of a service, as listed by `GET /_einmal/services`. */
 export interface ServiceMetadata extends Readonly<ServicePolicy> {
+  readonly serviceCode: string;
   readonly code: string;
   readonly version: string;
   readonly method: 'GET' | 'POST';
@@ -162,9 +171,11 @@ export function defineService<Req extends z.ZodType, Res extends z.ZodType>(
   if (!SERVICE_PART.test(spec.code) || spec.code === '.' || spec.code === '..') {
     throw new TypeError(`invalid service code '${spec.code}'`);
   }
-  if (!SERVICE_PART.test(spec.version) || spec.version === '.' || spec.version === '..') {
-    throw new TypeError(`invalid service version '${spec.version}'`);
+  if (!isServiceVersion(spec.version)) {
+    throw new TypeError(`invalid service version '${spec.version}': must be v<major>, e.g. v1`);
   }
+  const serviceCode = versionedServiceCode(spec.code, spec.version);
+  if (serviceCode.length > 64) throw new TypeError(`service code '${serviceCode}' is longer than 64`);
   if (!SERVICE_PATH.test(path) || path.split('/').some((part) => part === '.' || part === '..')) {
     throw new TypeError(`invalid service path '${path}'`);
   }
@@ -193,12 +204,13 @@ export function defineService<Req extends z.ZodType, Res extends z.ZodType>(
     throw new TypeError(`service '${spec.code}' names persons (personIds) but declares no personal data`);
   }
   const personIds = compilePersonPaths(declared, spec.response, spec.code);
-  return { ...spec, ...policy, path, personIds, handler: spec.handler };
+  return { ...spec, ...policy, path, serviceCode, personIds, handler: spec.handler };
 }
 
 /** The metadata of a service, without its schemas and handler. */
 export function describeService(service: ServiceDefinition): ServiceMetadata {
   return {
+    serviceCode: service.serviceCode,
     code: service.code,
     version: service.version,
     title: service.title,
@@ -215,7 +227,11 @@ export function describeService(service: ServiceDefinition): ServiceMetadata {
   };
 }
 
-/** The route of a service on the adapter: `/{code}/{version}{path}` without a trailing slash. */
-export function serviceRoute(service: Pick<ServiceDefinition, 'code' | 'version' | 'path'>): string {
-  return `/${service.code}/${service.version}${service.path === '/' ? '' : service.path}`;
+/**
+ * The route of a service on the adapter: `/{service code}{path}` without a trailing slash, the
+ * part of the client API path after the subsystem (`/r1/DEMO/GOV/ro/register/address-v1` is
+ * `/address-v1` on the adapter).
+ */
+export function serviceRoute(service: Pick<ServiceDefinition, 'serviceCode' | 'path'>): string {
+  return `/${service.serviceCode}${service.path === '/' ? '' : service.path}`;
 }

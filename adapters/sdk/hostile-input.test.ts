@@ -32,7 +32,7 @@ describe('adapter app under hostile input', () => {
       fc.asyncProperty(
         fc.record({
           client: fc.oneof(headerValue, fc.constant('DEMO/GOV/munich/parking-permits')),
-          service: fc.oneof(headerValue, fc.constant('DEMO/GOV/residents-office/register/record/v1')),
+          service: fc.oneof(headerValue, fc.constant('DEMO/GOV/residents-office/register/record-v1')),
           subject: fc.oneof(headerValue, fc.constant('DE65402138797')),
           purpose: fc.oneof(headerValue, fc.constant('parking-permit')),
           messageId: fc.oneof(headerValue, fc.uuid()),
@@ -43,7 +43,7 @@ describe('adapter app under hostile input', () => {
         ),
         fc.webPath(),
         async (context, body, suffix) => {
-          const response = await app.request(`/record/v1${suffix}`, {
+          const response = await app.request(`/record-v1${suffix}`, {
             method: 'POST',
             headers: {
               'content-type': 'application/json',

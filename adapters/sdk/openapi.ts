@@ -56,7 +56,7 @@ function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
 }
 
 const componentName = (service: ServiceDefinition, part: 'Request' | 'Response') =>
-  `${service.code}.${service.version}.${part}`.replace(/[^A-Za-z0-9._-]/g, '_');
+  `${service.serviceCode}.${part}`.replace(/[^A-Za-z0-9._-]/g, '_');
 
 const errorResponse = (description: string) => ({
   description,
@@ -71,7 +71,11 @@ const errorResponse = (description: string) => ({
  * @example
  * const document = buildOpenApiDocument({ title: 'Residents’ register', version: '1' }, services);
  */
-export function buildOpenApiDocument(info: OpenApiInfo, services: readonly ServiceDefinition[]) {
+export function buildOpenApiDocument(
+  info: OpenApiInfo,
+  services: readonly ServiceDefinition[],
+  routeOf: (service: ServiceDefinition) => string = serviceRoute,
+) {
   const schemas: Record<string, JsonSchema> = { Error: errorBodySchema };
   const paths: Record<string, Record<string, unknown>> = {};
   const parameterRefs = Object.keys(contextParameters).map((key) => ({
@@ -84,7 +88,7 @@ export function buildOpenApiDocument(info: OpenApiInfo, services: readonly Servi
     schemas[requestName] = requestSchema;
     schemas[responseName] = toJsonSchema(service.response, 'output');
     const operation: Record<string, unknown> = {
-      operationId: `${service.code}-${service.version}`,
+      operationId: service.serviceCode,
       summary: service.title,
       description: service.description,
       parameters: [...parameterRefs],
@@ -103,7 +107,9 @@ export function buildOpenApiDocument(info: OpenApiInfo, services: readonly Servi
         '500': errorResponse(
           'The adapter failed or withheld an answer about another person (Adapter.InvalidResponse, Adapter.ResponseWithheld, Server.InternalError)',
         ),
-        '503': errorResponse('The registry behind the adapter is unavailable; try again later (Server.Unavailable)'),
+        '503': errorResponse(
+          'The registry behind the adapter is unavailable; try again later (Server.Unavailable)',
+        ),
       },
       'x-einmal': {
         personalData: service.personalData,
@@ -127,7 +133,7 @@ export function buildOpenApiDocument(info: OpenApiInfo, services: readonly Servi
         content: { 'application/json': { schema: { $ref: `#/components/schemas/${requestName}` } } },
       };
     }
-    const route = serviceRoute(service);
+    const route = routeOf(service);
     paths[route] = { ...paths[route], [service.method.toLowerCase()]: operation };
   }
   const parameters = Object.fromEntries(
@@ -142,4 +148,15 @@ export function buildOpenApiDocument(info: OpenApiInfo, services: readonly Servi
     paths,
     components: { schemas, parameters },
   };
+}
+
+/**
+ * The OpenAPI document of one service, as X-Road's `getOpenAPI` hands it out: only this service's
+ * operations and schemas, its paths relative to the service's URL (`/r1/{service id}`), so a
+ * path from the document appended to that URL is the call.
+ *
+ * @example buildServiceOpenApiDocument(addressService).paths // { '/': { get: … } }
+ */
+export function buildServiceOpenApiDocument(service: ServiceDefinition) {
+  return buildOpenApiDocument({ title: service.title, version: service.version }, [service], (s) => s.path);
 }

@@ -195,7 +195,7 @@ describe('checkContract and a leaking handler', () => {
     });
     const report = await serve(service).checkContract(service, examples);
     expect(report.ok).toBe(false);
-    expect(report.checks.find((check) => check.name === 'dog-licences/v1 example Anna')?.problem).toBe(
+    expect(report.checks.find((check) => check.name === 'dog-licences-v1 example Anna')?.problem).toBe(
       'names the subject at licences[].holderId, which personIds does not declare; answers about another person at licences[].holderId',
     );
   });

@@ -59,7 +59,7 @@ const addressService = defineService({
 const forgedContext = () =>
   verifiedContextHeaders({
     client: 'DEMO/GOV/munich/parking-permits',
-    service: 'DEMO/GOV/residents-office/register/address/v1',
+    service: 'DEMO/GOV/residents-office/register/address-v1',
     messageId: randomUUID(),
     subject: storyCitizen.id,
     purpose: 'parking-permit',
@@ -104,7 +104,7 @@ describe('an adapter behind mutual TLS admits only its provider gateway', () => 
   });
   afterAll(() => adapter?.close());
 
-  const address = () => `${adapter.url}/address/v1`;
+  const address = () => `${adapter.url}/address-v1`;
 
   it('listens on loopback over https', () => {
     expect(adapter.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
@@ -117,7 +117,11 @@ describe('an adapter behind mutual TLS admits only its provider gateway', () => 
   });
 
   it('answers a 20 KB query with the X-Road error body, not Node’s bare 431', async () => {
-    const answer = await get(`${address()}?filter=${'x'.repeat(20_000)}`, { ca: trust, ...gateway }, forgedContext());
+    const answer = await get(
+      `${address()}?filter=${'x'.repeat(20_000)}`,
+      { ca: trust, ...gateway },
+      forgedContext(),
+    );
     expect(answer.status).toBe(431);
     expect(JSON.parse(answer.body!)).toMatchObject({ type: 'Client.HeadersTooLarge' });
   });

@@ -85,8 +85,8 @@ const STRANGER = 'ZZ00000000000';
 export function createAdapterTestkit(app: Hono, options: AdapterTestkitOptions = {}): AdapterTestkit {
   const client = options.client ?? 'TEST/GOV/testkit/client';
   const provider = parseSubsystemId(options.provider ?? 'TEST/GOV/testkit/provider');
-  const serviceIdOf = (service: Pick<ServiceDefinition, 'code' | 'version'>) =>
-    printServiceId({ ...provider, serviceCode: service.code, serviceVersion: service.version });
+  const serviceIdOf = (service: Pick<ServiceDefinition, 'serviceCode'>) =>
+    printServiceId({ ...provider, serviceCode: service.serviceCode });
 
   const request = async (path: string, init?: RequestInit): Promise<TestResponse> => {
     const response = await app.request(path, init);
@@ -135,13 +135,11 @@ export function createAdapterTestkit(app: Hono, options: AdapterTestkitOptions =
         checks.push({ name, ok: false, problem: error instanceof Error ? error.message : String(error) });
       }
     };
-    const label = `${service.code}/${service.version}`;
+    const label = service.serviceCode;
 
     await check(`${label} is listed with its metadata`, async () => {
       const { body } = await request('/_einmal/services');
-      const listed = body?.services?.find(
-        (s: any) => s.code === service.code && s.version === service.version,
-      );
+      const listed = body?.services?.find((s: any) => s.serviceCode === service.serviceCode);
       if (!listed) return 'not listed by /_einmal/services';
       return JSON.stringify(listed) === JSON.stringify(describeService(service))
         ? undefined

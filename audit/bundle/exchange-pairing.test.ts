@@ -6,7 +6,7 @@ const consumer: PairingFields = {
   side: 'consumer',
   messageId: '0b1c6a52-3c56-4f4e-9a55-6f2d1d0e8a01',
   client: 'DEMO/GOV/munich/parking-permits',
-  service: 'DEMO/GOV/residents-office/register/address/v1',
+  service: 'DEMO/GOV/residents-office/register/address-v1',
   subject: 'DE65402138797',
   requestDigest: 'ZlGeb9-AHs1Yq7oOLJHKuk4qTV4oQ7qQW_skpXkBUNI',
 };

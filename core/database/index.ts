@@ -6,3 +6,4 @@ export {
   migrateToLatest,
   openDatabase,
 } from './database.ts';
+export { rewriteServiceIds } from './service-id-migration.ts';

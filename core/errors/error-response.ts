@@ -11,14 +11,44 @@ export interface ErrorBody {
   readonly detail: string;
 }
 
-/** An error answer ready to send: status, headers and JSON body. */
+/** An error answer ready to send: status, headers and body (JSON, or XML when asked for). */
 export interface ErrorResponse {
   readonly status: number;
   readonly headers: {
     readonly 'x-road-error': string;
-    readonly 'content-type': 'application/json; charset=utf-8';
+    readonly 'content-type': 'application/json; charset=utf-8' | 'application/xml; charset=utf-8';
   };
   readonly body: string;
+}
+
+/** The two body formats X-Road's REST protocols answer in. */
+export type BodyFormat = 'json' | 'xml';
+
+/**
+ * Which of JSON and XML an `Accept` header prefers, by quality; `fallback` when it names neither
+ * (or both equally). pr-rest answers errors as JSON unless XML is asked for; pr-meta's
+ * `listClients` answers XML unless JSON is asked for.
+ * @example preferredFormat('application/xml', 'json') // 'xml'
+ */
+export function preferredFormat(accept: string | undefined, fallback: BodyFormat): BodyFormat {
+  if (!accept) return fallback;
+  let json = -1;
+  let xml = -1;
+  for (const range of accept.slice(0, 1024).split(',')) {
+    const [type = '', ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam === undefined ? 1 : Number.parseFloat(qParam.slice(2));
+    if (!(q > 0)) continue;
+    if (type === 'application/json' || type.endsWith('+json')) json = Math.max(json, q);
+    if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml')) xml = Math.max(xml, q);
+  }
+  if (json === xml) return fallback;
+  return json > xml ? 'json' : 'xml';
+}
+
+/** Text escaped for an XML element or a double-quoted attribute. */
+export function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 /**
@@ -31,15 +61,31 @@ export function toErrorBody(error: EinmalError, errorId: string): ErrorBody {
 }
 
 /**
- * The full HTTP answer for an error, with the `X-Road-Error` header carrying the type.
+ * The full HTTP answer for an error, with the `X-Road-Error` header carrying the type; the body is
+ * JSON, or pr-rest's XML `<error>` with the same three fields when `format` is `xml`.
  * @example
  * const { status, headers, body } = errorResponse(error, errorId);
  * return new Response(body, { status, headers });
  */
-export function errorResponse(error: EinmalError, errorId: string): ErrorResponse {
+export function errorResponse(
+  error: EinmalError,
+  errorId: string,
+  format: BodyFormat = 'json',
+): ErrorResponse {
+  const body = toErrorBody(error, errorId);
+  if (format === 'xml') {
+    return {
+      status: error.status,
+      headers: { 'x-road-error': error.type, 'content-type': 'application/xml; charset=utf-8' },
+      body:
+        '<?xml version="1.0" encoding="UTF-8"?>\n' +
+        `<error><type>${escapeXml(body.type)}</type><message>${escapeXml(body.message)}</message>` +
+        `<detail>${escapeXml(body.detail)}</detail></error>`,
+    };
+  }
   return {
     status: error.status,
     headers: { 'x-road-error': error.type, 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify(toErrorBody(error, errorId)),
+    body: JSON.stringify(body),
   };
 }

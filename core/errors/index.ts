@@ -8,7 +8,15 @@ export {
   isErrorCode,
   toEinmalError,
 } from './einmal-error.ts';
-export { type ErrorBody, type ErrorResponse, errorResponse, toErrorBody } from './error-response.ts';
+export {
+  type BodyFormat,
+  type ErrorBody,
+  type ErrorResponse,
+  errorResponse,
+  escapeXml,
+  preferredFormat,
+  toErrorBody,
+} from './error-response.ts';
 export { answerParserRefusal } from './parser-refusal.ts';
 export {
   type AnsweredError,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { EinmalError, type ErrorCode, toEinmalError } from './einmal-error.ts';
-import { type ErrorResponse, errorResponse } from './error-response.ts';
+import { type ErrorResponse, errorResponse, preferredFormat } from './error-response.ts';
 
 /** The part of a logger (pino's) the responder writes to; structural, so this leaf imports nothing. */
 export interface ErrorLog {
@@ -9,10 +9,11 @@ export interface ErrorLog {
   warn(fields: object, message: string): void;
 }
 
-/** The request an error answers, as far as the log may name it. */
+/** The request an error answers, as far as the log may name it, and its headers (for `Accept`). */
 export interface ErroredRequest {
   readonly method: string;
   readonly path: string;
+  header?(name: string): string | undefined;
 }
 
 export interface RespondErrorOptions {
@@ -70,7 +71,8 @@ export function respondError(thrown: unknown, options: RespondErrorOptions): Ans
   // One message per outcome, so log searches find every refusal and failure; the code says which.
   if (error.status >= 500) options.log.error({ ...fields, err: error.cause ?? error }, 'request failed');
   else options.log.warn({ ...fields, err: error.cause }, 'request refused');
-  const answer = errorResponse(error, errorId);
+  // pr-rest: the error body in XML when the caller asks for it, JSON otherwise.
+  const answer = errorResponse(error, errorId, preferredFormat(options.request?.header?.('accept'), 'json'));
   const response = new Response(answer.body, { status: answer.status, headers: answer.headers });
   return { response, answer, error, errorId };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AccessRequest, type AccessRule, accessGrant, matchesPathPattern } from './access-rule.ts';
 
-const SERVICE = 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
+const SERVICE = 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1';
 const CLIENT = 'DEMO/GOV/munich/parking-permits';
 
 const rule = (fields: Partial<AccessRule>): AccessRule => ({

@@ -21,7 +21,7 @@ import { createAdminApp } from './admin-app.ts';
 
 const TOKEN = 'operator-token-0123456789';
 const CLIENT = 'DEMO/GOV/munich/parking-permits';
-const VEHICLES = 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
+const VEHICLES = 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1';
 
 let database: Database;
 let db: Kysely<GatewayDb>;

@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely';
 import { getInclusionProofs } from '../../audit/index.ts';
 import { hashToBase64 } from '../../protocol/index.ts';
-import { type Directory, type DirectoryService, memberOfPrinted } from '../../schemas/index.ts';
+import {
+  currentServiceId,
+  type Directory,
+  type DirectoryService,
+  memberOfPrinted,
+} from '../../schemas/index.ts';
 import {
   type AuditRecordRow,
   canonicalText,
@@ -84,7 +89,8 @@ export function describeRecords(rows: readonly AuditRecordRow[], directory: Dire
   const services = new Map(directory?.services.map((s) => [s.id, s]) ?? []);
   return rows.map((row): Omit<CitizenRecord, 'proof'> => {
     const record = storedRecord(row);
-    const service = record.service ? services.get(record.service) : undefined;
+    // A record of before five-part ids names its service as it was signed; its title is the same.
+    const service = record.service ? services.get(currentServiceId(record.service)) : undefined;
     const member = memberOf(record.client);
     return {
       messageId: record.messageId,

@@ -1,4 +1,4 @@
-import { type Directory, memberOfPrinted, partOfPrinted } from '../../schemas/index.ts';
+import { currentServiceId, type Directory, memberOfPrinted, partOfPrinted } from '../../schemas/index.ts';
 import { type AuditRecordRow, storedRecord } from '../audit/record-query.ts';
 
 /**
@@ -52,7 +52,8 @@ export function logSourceSystemOf(row: Pick<AuditRecordRow, 'side' | 'client' | 
 /** A stored record in the spec's `UsageTransfer` shape, with names and titles from the directory. */
 export function toUsageTransfer(row: AuditRecordRow, directory: Directory | undefined): UsageTransfer {
   const record = storedRecord(row);
-  const service = record.service ? directory?.services.find((s) => s.id === record.service) : undefined;
+  const serviceId = record.service && currentServiceId(record.service);
+  const service = serviceId ? directory?.services.find((s) => s.id === serviceId) : undefined;
   const organization = (id: string | null): TrackerOrganization => {
     const memberClass = (id && partOfPrinted(id, 'memberClass')) ?? '';
     const memberCode = (id && partOfPrinted(id, 'memberCode')) ?? 'unknown';

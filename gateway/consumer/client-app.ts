@@ -8,6 +8,7 @@ import {
   errorHandlers,
   isErrorCode,
   type Logger,
+  preferredFormat,
 } from '../../core/index.ts';
 import {
   decodeCompactJws,
@@ -17,6 +18,7 @@ import {
   signRequestClaims,
 } from '../../protocol/index.ts';
 import {
+  exchangeMessageId,
   HEADER,
   httpMethodSchema,
   MAX_SIGNED_ENVELOPE_LENGTH,
@@ -37,7 +39,7 @@ import { exchangePipeline } from '../exchange/exchange-pipeline.ts';
 import { METASERVICE_CODES } from '../provider/metaservices.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { IsAuthenticator } from './information-systems.ts';
-import { listClientsDocument } from './list-clients.ts';
+import { listClients, listClientsJson, listClientsXml } from './list-clients.ts';
 import type { MessageIdClaims } from './message-id-claims.ts';
 import type { PeerClient, PeerResponse } from './peer-client.ts';
 import { verifyResponse } from './verify-response.ts';
@@ -78,9 +80,21 @@ export function createClientApp(deps: ClientAppDeps): Hono {
   const log = deps.log.child({ side: 'consumer' });
   const maxUri = deps.maxUriLength ?? 4096;
 
+  // pr-rest: every answer of the client API carries a request id of its own (a UUID).
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set(HEADER.requestId, randomUUID());
+  });
+
   app.get('/listClients', (c) => {
     deps.ensureDirectoryFresh();
-    return c.json(listClientsDocument(deps.directory().directory));
+    const directory = deps.directory().directory;
+    // pr-meta: the federation's own instance unless `xRoadInstance` names another (which lists none).
+    const instance = c.req.query('xRoadInstance') ?? directory.instance;
+    const clients = listClients(directory, instance);
+    return preferredFormat(c.req.header('accept'), 'xml') === 'json'
+      ? c.body(listClientsJson(clients), 200, { 'content-type': 'application/json; charset=utf-8' })
+      : c.body(listClientsXml(clients), 200, { 'content-type': 'application/xml; charset=utf-8' });
   });
 
   const exchanges = exchangePipeline(
@@ -121,9 +135,9 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       }
       const serviceEntry = view.service(service);
       const provider = view.gatewayHosting(printSubsystemId(target.service));
-      const isMetaservice =
-        target.service.serviceVersion === undefined && METASERVICE_CODES.has(target.service.serviceCode);
-      if ((!serviceEntry && !isMetaservice) || !provider)
+      // X-Road names a provider subsystem no gateway hosts an unknown member, whatever the service.
+      if (!provider) throw new EinmalError('Server.ClientProxy.UnknownMember');
+      if (!serviceEntry && !METASERVICE_CODES.has(target.service.serviceCode))
         throw new EinmalError('Server.ClientProxy.UnknownService');
       // The directory says which services' records may be hidden; whether this client may hide
       // them is the provider's access rule, checked there.
@@ -138,8 +152,8 @@ export function createClientApp(deps: ClientAppDeps): Hono {
 
       const body = await exchange.readBody();
       const claims: RequestClaims = {
-        v: 1,
-        id: context.messageId ?? randomUUID(),
+        v: 2,
+        id: context.messageId === undefined ? randomUUID() : exchangeMessageId(client, context.messageId),
         iat: Math.floor(deps.clock() / 1000),
         client,
         service,
@@ -198,7 +212,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       if (providerError) {
         // The provider refused or failed before signing; its X-Road error passes through unchanged.
         await exchange.record(answer.status, { errorCode: providerError, failed: answer.status >= 500 });
-        return passThrough(answer, claims, requestJws);
+        return passThrough(answer, claims, requestJws, context.messageId);
       }
       verifyResponse({
         signers: deps.signers,
@@ -209,7 +223,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
         providerMember: memberOfPrinted(service),
       });
       await exchange.record(answer.status, { responseJws });
-      return passThrough(answer, claims, requestJws);
+      return passThrough(answer, claims, requestJws, context.messageId);
     },
   );
   app.all('/r1/*', exchanges);
@@ -249,14 +263,22 @@ function refusalCode(answer: PeerResponse, responseJws: string | undefined): Err
   return type;
 }
 
-/** The answer to the information system, with the X-Road response headers. */
-function passThrough(answer: PeerResponse, claims: RequestClaims, requestJws: string): Response {
+/**
+ * The answer to the information system, with the X-Road response headers: `X-Road-Id` is the id
+ * the client chose, or the exchange's own when it chose none.
+ */
+function passThrough(
+  answer: PeerResponse,
+  claims: RequestClaims,
+  requestJws: string,
+  chosenId: string | undefined,
+): Response {
   const headers = new Headers();
   const contentType = headerValue(answer, 'content-type');
   if (contentType) headers.set('content-type', contentType);
   const error = headerValue(answer, HEADER.error);
   if (error) headers.set(HEADER.error, error);
-  headers.set(HEADER.messageId, claims.id);
+  headers.set(HEADER.messageId, chosenId ?? claims.id);
   headers.set(HEADER.client, claims.client);
   headers.set(HEADER.service, claims.service);
   // Binds the answer to the exact signed request (X-Road pr-rest: base64 SHA-512).

@@ -33,13 +33,13 @@ beforeAll(async () => {
 });
 
 const claims: RequestClaims = {
-  v: 1,
+  v: 2,
   id: randomUUID(),
   iat: Math.floor(Date.now() / 1000),
   client: 'DEMO/GOV/munich/parking-permits',
-  service: `${PROVIDER}/register/address/v1`,
+  service: `${PROVIDER}/register/address-v1`,
   method: 'GET',
-  path: `/r1/${PROVIDER}/register/address/v1`,
+  path: `/r1/${PROVIDER}/register/address-v1`,
   query: sha256Base64Url(''),
   body: sha256Base64Url(''),
   userId: null,

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { auditTreeMigrations } from '../../audit/index.ts';
-import type { MigrationSet } from '../../core/database/index.ts';
+import { type MigrationSet, rewriteServiceIds } from '../../core/database/index.ts';
 
 /** The gateway's tables; the Merkle tree's tables come from audit/ and share the schema. */
 export const gatewayTableMigrations: MigrationSet['migrations'] = {
@@ -105,6 +105,16 @@ export const gatewayTableMigrations: MigrationSet['migrations'] = {
         .addColumn('client', 'text', (c) => c.notNull())
         .addColumn('claimed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
         .execute();
+    },
+  },
+  gateway_0006_xroad_service_ids: {
+    async up(db: Kysely<any>) {
+      // Access rules (and with them hiding grants) name services with X-Road's five parts
+      // (docs/protocol.md §1.1). An audit record keeps the id it was signed with in its canonical
+      // bytes, the leaf of the log's Merkle tree; only its search column takes the current form, so
+      // a search by the five-part id finds the records of before too.
+      await rewriteServiceIds(db, 'access_rule', 'service');
+      await rewriteServiceIds(db, 'audit_record', 'service');
     },
   },
 };

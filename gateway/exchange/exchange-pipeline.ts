@@ -1,5 +1,11 @@
 import type { Context } from 'hono';
-import { type Clock, type ErrorCode, type Logger, respondError } from '../../core/index.ts';
+import {
+  type Clock,
+  type ErrorCode,
+  type ErroredRequest,
+  type Logger,
+  respondError,
+} from '../../core/index.ts';
 import type { RequestClaims } from '../../schemas/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { exchangeRecord, loggableRejection } from '../audit/exchange-record.ts';
@@ -107,7 +113,7 @@ export function exchangePipeline(
     try {
       return await handle(exchange, c);
     } catch (thrown) {
-      return answerRejection(thrown, { log: options.log, fallback, record });
+      return answerRejection(thrown, { log: options.log, fallback, record, request: c.req });
     }
   };
 }
@@ -124,10 +130,13 @@ async function answerRejection(
     log: Logger;
     fallback: 'Server.ClientProxy.InternalError' | 'Server.ServerProxy.InternalError';
     record: (status: number, end: ExchangeEnd) => Promise<unknown>;
+    /** The request, for the format its `Accept` asks the error in. */
+    request: ErroredRequest;
   },
 ): Promise<Response> {
   const { response, error } = respondError(thrown, {
     log: options.log,
+    request: options.request,
     fallback: options.fallback,
     unavailable:
       options.fallback === 'Server.ClientProxy.InternalError'

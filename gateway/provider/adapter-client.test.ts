@@ -35,8 +35,7 @@ async function startAdapter(credentials: TestCredentials, ca: string) {
 const callAddress = (client: AdapterClient, baseUrl: string) =>
   client.call({
     baseUrl,
-    serviceCode: 'address',
-    serviceVersion: 'v1',
+    serviceCode: 'address-v1',
     path: '/',
     query: '',
     method: 'GET',
@@ -74,7 +73,7 @@ describe('the gateway’s adapter client', () => {
     try {
       const answer = await callAddress(client, adapter.url);
       expect(answer.status).toBe(200);
-      expect(JSON.parse(answer.body.toString())).toEqual({ path: '/address/v1' });
+      expect(JSON.parse(answer.body.toString())).toEqual({ path: '/address-v1' });
       expect(await client.readJson(adapter.url, '/_einmal/services')).toEqual({ path: '/_einmal/services' });
       expect(adapter.seen).toEqual([gateway.fingerprint, gateway.fingerprint]);
     } finally {

@@ -4,8 +4,8 @@ import { EinmalError } from '../../core/index.ts';
 export interface AdapterCall {
   /** Base URL of the adapter serving the service's subsystem. */
   readonly baseUrl: string;
+  /** The X-Road service code, e.g. `address-v1`: the adapter serves it at `/{service code}{path}`. */
   readonly serviceCode: string;
-  readonly serviceVersion: string | undefined;
   /** Path inside the service, percent-encoded, starting with `/`. */
   readonly path: string;
   readonly query: string;
@@ -39,8 +39,7 @@ export function createAdapterClient(options: {
   return {
     async call(call: AdapterCall): Promise<AdapterResponse> {
       const base = call.baseUrl.replace(/\/$/, '');
-      const version = call.serviceVersion ? `/${encodeURIComponent(call.serviceVersion)}` : '';
-      const path = `/${encodeURIComponent(call.serviceCode)}${version}${call.path === '/' ? '' : call.path}`;
+      const path = `/${encodeURIComponent(call.serviceCode)}${call.path === '/' ? '' : call.path}`;
       const url = `${base}${path}${call.query ? `?${call.query}` : ''}`;
       try {
         const response = await request(url, {

@@ -10,6 +10,7 @@ import {
   HEADER,
   parseServicePath,
   printServiceId,
+  printSubsystemId,
   type RequestClaims,
   requestClaimsSchema,
   type ServicePolicy,
@@ -102,14 +103,15 @@ export async function checkPeerRequest(
     // The log names the service, not the canonical path: the path after it may name a citizen.
     throw new EinmalError('Server.ServerProxy.NonCanonicalPath', { detail: { service: serviceId } });
   }
-  const metaservice =
-    target.service.serviceVersion === undefined && METASERVICE_CODES.has(target.service.serviceCode)
-      ? target.service.serviceCode
-      : null;
   const service = view.service(serviceId) ?? null;
-  if ((!service && !metaservice) || !deps.hostsService(serviceId)) {
-    throw new EinmalError('Server.ServerProxy.UnknownService');
-  }
+  const metaservice =
+    !service && METASERVICE_CODES.has(target.service.serviceCode) ? target.service.serviceCode : null;
+  // A metaservice answers for every subsystem the directory has this gateway host (one without
+  // services too: its lists are empty); a service only where an adapter serves it.
+  const hosted = metaservice
+    ? view.gatewayHosting(printSubsystemId(target.service))?.id === deps.gatewayId
+    : service !== null && deps.hostsService(serviceId);
+  if (!hosted) throw new EinmalError('Server.ServerProxy.UnknownService');
 
   // 2. Signature: a well-formed envelope (one the log holds as it is), a valid signature by an
   //    approved, unrevoked signing certificate of the client's member, claims that match the

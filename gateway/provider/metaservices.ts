@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { type Clock, EinmalError } from '../../core/index.ts';
-import { printServiceId, type ServiceId } from '../../schemas/index.ts';
+import {
+  type DirectoryService,
+  partOfPrinted,
+  printSubsystemId,
+  type SubsystemId,
+} from '../../schemas/index.ts';
 import { type AccessRule, isAccessGranted } from '../access/access-rule.ts';
 import type { AdapterClient } from './adapter-client.ts';
 
@@ -9,14 +14,35 @@ export const METASERVICE_CODES = new Set(['listMethods', 'allowedMethods', 'getO
 
 const adapterServicesSchema = z.object({
   services: z.array(
-    z.object({ code: z.string(), version: z.string(), method: z.string(), path: z.string() }).loose(),
+    z
+      .object({
+        serviceCode: z.string(),
+        method: z.string().regex(/^[A-Z]{1,16}$/),
+        path: z.string().regex(/^\/[^?#\s]*$/),
+      })
+      .loose(),
   ),
 });
 type AdapterService = z.infer<typeof adapterServicesSchema>['services'][number];
 
+/** One endpoint of a service as pr-mrest lists it: method and path relative to the service URL. */
+interface Endpoint {
+  readonly method: string;
+  readonly path: string;
+}
+
+/** A metaservice answer: status, body and its content type (always with its charset). */
+export interface MetaserviceAnswer {
+  readonly status: number;
+  readonly body: Buffer;
+  readonly contentType: string;
+}
+
 /**
- * Reads what each adapter serves (its `/_einmal/services` and `/_einmal/openapi`), cached briefly,
- * to answer `listMethods`, `allowedMethods` and `getOpenAPI` for the subsystems this gateway hosts.
+ * Answers `listMethods`, `allowedMethods` and `getOpenAPI` (X-Road pr-mrest) for the subsystems
+ * this gateway hosts. What a subsystem offers is what the signed directory gives it, never what an
+ * adapter happens to serve (the demo's registries share one adapter): the adapter only adds each
+ * listed service's endpoints and its OpenAPI description, read over mutual TLS and cached briefly.
  */
 export function createMetaservices(options: {
   clock: Clock;
@@ -24,88 +50,129 @@ export function createMetaservices(options: {
   adapters: Pick<AdapterClient, 'readJson'>;
   maxAgeMs?: number;
 }) {
-  const cache = new Map<string, { at: number; services: AdapterService[]; openapi: unknown }>();
+  const maxAge = options.maxAgeMs ?? 30_000;
+  const cache = new Map<string, { at: number; value: unknown }>();
 
-  async function describe(adapterUrl: string) {
-    const cached = cache.get(adapterUrl);
-    if (cached && options.clock() - cached.at < (options.maxAgeMs ?? 30_000)) return cached;
+  async function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = cache.get(key);
+    if (hit && options.clock() - hit.at < maxAge) return hit.value as T;
+    const value = await load();
+    cache.set(key, { at: options.clock(), value });
+    return value;
+  }
+
+  async function adapterServices(adapterUrl: string | undefined): Promise<readonly AdapterService[]> {
+    if (adapterUrl === undefined) return [];
     try {
-      const [services, openapi] = await Promise.all(
-        ['/_einmal/services', '/_einmal/openapi'].map((path) => options.adapters.readJson(adapterUrl, path)),
+      return await cached(
+        `${adapterUrl} services`,
+        async () =>
+          adapterServicesSchema.parse(await options.adapters.readJson(adapterUrl, '/_einmal/services'))
+            .services,
       );
-      const entry = {
-        at: options.clock(),
-        services: adapterServicesSchema.parse(services).services,
-        openapi,
-      };
-      cache.set(adapterUrl, entry);
-      return entry;
     } catch (error) {
       throw new EinmalError('Server.ServerProxy.ServiceFailed', { cause: error });
     }
   }
 
-  const serviceEntry = (subsystem: ServiceId | Omit<ServiceId, 'serviceCode'>, s: AdapterService) => ({
+  /** The directory's services of the subsystem with their endpoints and whether OpenAPI describes them. */
+  async function describe(input: { services: readonly DirectoryService[]; adapterUrl: string | undefined }) {
+    const served = input.services.length === 0 ? [] : await adapterServices(input.adapterUrl);
+    return input.services.map((service) => {
+      const code = partOfPrinted(service.id, 'serviceCode')!;
+      const endpoints = served.filter((s) => s.serviceCode === code);
+      return {
+        id: service.id,
+        code,
+        openapi: endpoints.length > 0,
+        endpoints: endpoints.map((s): Endpoint => ({ method: s.method, path: s.path })),
+      };
+    });
+  }
+
+  const entry = (
+    subsystem: SubsystemId,
+    service: { code: string; openapi: boolean },
+    endpoints: readonly Endpoint[],
+  ) => ({
     object_type: 'SERVICE',
     xroad_instance: subsystem.instance,
     member_class: subsystem.memberClass,
     member_code: subsystem.memberCode,
     subsystem_code: subsystem.subsystemCode,
-    service_code: s.code,
-    service_version: s.version,
-    service_type: 'REST',
-    endpoint_list: [{ method: s.method, path: s.path }],
+    service_code: service.code,
+    service_type: service.openapi ? 'OPENAPI' : 'REST',
+    endpoint_list: endpoints,
   });
 
   return {
     /**
-     * Answers one metaservice call. `access` says whether the caller may use a service endpoint
-     * (used by `allowedMethods`).
+     * Answers one metaservice call for `subsystem`, whose services in the directory are `services`.
+     * `access` says whether the caller may use an endpoint (for `allowedMethods`). The answers are
+     * JSON, as pr-mrest defines them.
      */
     async answer(input: {
       code: string;
-      subsystem: ServiceId;
-      adapterUrl: string;
+      subsystem: SubsystemId;
+      services: readonly DirectoryService[];
+      adapterUrl: string | undefined;
       query: string;
       rules: readonly AccessRule[];
       access: Omit<Parameters<typeof isAccessGranted>[1], 'service' | 'method' | 'path'>;
-    }): Promise<{ status: number; body: Buffer }> {
-      const { services, openapi } = await describe(input.adapterUrl);
-      const json = (value: unknown) => ({ status: 200, body: Buffer.from(JSON.stringify(value)) });
-      if (input.code === 'listMethods')
-        return json({ service: services.map((s) => serviceEntry(input.subsystem, s)) });
-      if (input.code === 'allowedMethods') {
-        const allowed = services.filter((s) =>
-          isAccessGranted(input.rules, {
-            ...input.access,
-            service: printServiceId({ ...input.subsystem, serviceCode: s.code, serviceVersion: s.version }),
-            method: s.method,
-            path: s.path,
-          }),
-        );
-        return json({ service: allowed.map((s) => serviceEntry(input.subsystem, s)) });
-      }
-      const wanted = new URLSearchParams(input.query).get('serviceCode');
-      if (!wanted || !services.some((s) => s.code === wanted))
-        throw new EinmalError('Server.ServerProxy.UnknownService');
-      return json(
-        openapiForService(
-          openapi,
-          services.filter((s) => s.code === wanted),
-        ),
-      );
+    }): Promise<MetaserviceAnswer> {
+      if (input.code === 'getOpenAPI') return openapiAnswer(input);
+      const described = await describe(input);
+      const listed =
+        input.code === 'listMethods'
+          ? described.map((s) => entry(input.subsystem, s, s.endpoints))
+          : described.flatMap((s) => {
+              const allowed = (rules: readonly AccessRule[], endpoint: Endpoint) =>
+                isAccessGranted(rules, { ...input.access, service: s.id, ...endpoint });
+              if (s.endpoints.length === 0) {
+                // A service the adapter does not describe: listed when any rule grants it at all.
+                const anyEndpoint = input.rules.map((r) => ({ ...r, method: null, pathPattern: null }));
+                return allowed(anyEndpoint, { method: 'GET', path: '/' })
+                  ? [entry(input.subsystem, s, [])]
+                  : [];
+              }
+              const endpoints = s.endpoints.filter((endpoint) => allowed(input.rules, endpoint));
+              return endpoints.length === 0 ? [] : [entry(input.subsystem, s, endpoints)];
+            });
+      return { status: 200, body: Buffer.from(JSON.stringify({ service: listed })), contentType: JSON_TYPE };
     },
   };
+
+  async function openapiAnswer(input: {
+    subsystem: SubsystemId;
+    services: readonly DirectoryService[];
+    adapterUrl: string | undefined;
+    query: string;
+  }): Promise<MetaserviceAnswer> {
+    const wanted = new URLSearchParams(input.query).get('serviceCode');
+    if (!wanted) {
+      throw new EinmalError('Server.ServerProxy.InvalidRequest', {
+        message: 'getOpenAPI needs the serviceCode query parameter',
+      });
+    }
+    const known = input.services.some((s) => partOfPrinted(s.id, 'serviceCode') === wanted);
+    const served = known ? await adapterServices(input.adapterUrl) : [];
+    if (!known || !served.some((s) => s.serviceCode === wanted)) {
+      throw new EinmalError('Server.ServerProxy.UnknownService', {
+        message: `${printSubsystemId(input.subsystem)} has no service with an OpenAPI description of that code`,
+      });
+    }
+    const adapterUrl = input.adapterUrl!;
+    try {
+      const document = await cached(`${adapterUrl} openapi ${wanted}`, () =>
+        options.adapters.readJson(adapterUrl, `/_einmal/services/${encodeURIComponent(wanted)}/openapi`),
+      );
+      return { status: 200, body: Buffer.from(JSON.stringify(document)), contentType: JSON_TYPE };
+    } catch (error) {
+      throw new EinmalError('Server.ServerProxy.ServiceFailed', { cause: error });
+    }
+  }
 }
 
-/** The adapter's OpenAPI document narrowed to the paths of one service. */
-function openapiForService(openapi: unknown, services: AdapterService[]): unknown {
-  const document = openapi as { paths?: Record<string, unknown> };
-  const prefixes = services.map((s) => `/${s.code}/${s.version}`);
-  const paths = Object.fromEntries(
-    Object.entries(document.paths ?? {}).filter(([path]) => prefixes.some((p) => path.startsWith(p))),
-  );
-  return { ...document, paths };
-}
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export type Metaservices = ReturnType<typeof createMetaservices>;

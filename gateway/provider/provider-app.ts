@@ -79,7 +79,8 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
       const member = printMemberId(service);
       const adapterUrl = deps.adapterFor(subsystem);
       const signer = deps.signerFor(member);
-      if (!adapterUrl || !signer) {
+      // A metaservice needs no adapter where the subsystem has no services.
+      if ((!adapterUrl && !verified.metaservice) || !signer) {
         throw toEinmalError(
           new Error(`no adapter or signing key for ${subsystem}`),
           'Server.ServerProxy.InternalError',
@@ -88,20 +89,17 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
       const claims = verified.claims;
       const contentType = c.req.header('content-type');
       const answer = verified.metaservice
-        ? {
-            ...(await deps.metaservices.answer({
-              code: verified.metaservice,
-              subsystem: service,
-              adapterUrl,
-              query,
-              ...(await accessOf(deps, claims.client)),
-            })),
-            contentType: 'application/json',
-          }
+        ? await deps.metaservices.answer({
+            code: verified.metaservice,
+            subsystem: service,
+            services: deps.checks.directory().servicesOf(subsystem),
+            adapterUrl,
+            query,
+            ...(await accessOf(deps, claims.client)),
+          })
         : await deps.adapters.call({
-            baseUrl: adapterUrl,
+            baseUrl: adapterUrl!,
             serviceCode: service.serviceCode,
-            serviceVersion: service.serviceVersion,
             path: verified.servicePath,
             query,
             method: c.req.method,

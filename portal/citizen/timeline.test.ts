@@ -8,8 +8,8 @@ import type { CitizenRecord } from './citizen-answer.ts';
 import type { GatewayRecords } from './collect-timeline.ts';
 import { filterTimeline, mergeTimeline, provisionalTimeline } from './timeline.ts';
 
-const ADDRESS = 'DEMO/GOV/residents-office/register/address/v1';
-const VEHICLES = 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
+const ADDRESS = 'DEMO/GOV/residents-office/register/address-v1';
+const VEHICLES = 'DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1';
 let view: FederationView;
 
 beforeAll(async () => {

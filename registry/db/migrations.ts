@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { MigrationSet } from '../../core/database/index.ts';
+import { type MigrationSet, rewriteServiceIds } from '../../core/database/index.ts';
 import { registrationMigration } from './registration-migration.ts';
 import { witnessHistoryMigration, witnessMigration } from './witness-migrations.ts';
 
@@ -99,6 +99,18 @@ export const registryMigrations: MigrationSet = {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('gateway').addColumn('public_address', 'text').execute();
         await db.schema.alterTable('eid_issuer').addColumn('roles', 'jsonb').execute();
+      },
+    },
+    // Service ids have X-Road's five parts, the version in the service code (docs/protocol.md §1.1):
+    // `…/register/address/v1` becomes `…/register/address-v1`. A new directory version follows.
+    '0400_xroad_service_ids': {
+      async up(db: Kysely<any>) {
+        await rewriteServiceIds(db, 'service', 'id');
+        await db
+          .updateTable('directory_version')
+          .set({ version: sql`version + 1` })
+          .where('id', '=', 1)
+          .execute();
       },
     },
   },

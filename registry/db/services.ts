@@ -62,7 +62,7 @@ export async function listServices(db: Kysely<RegistryDb>): Promise<Service[]> {
  * Removes a service.
  *
  * @example
- * await removeService(db, 'DEMO/GOV/business-register/companies/company/v1');
+ * await removeService(db, 'DEMO/GOV/business-register/companies/company-v1');
  */
 export async function removeService(db: Kysely<RegistryDb>, id: string): Promise<void> {
   await recordChange(db, async (trx) => {

@@ -18,8 +18,8 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
-const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address-v1';
+const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1';
 const RESIDENTS = 'DEMO/GOV/residents-office/gw1';
 const VEHICLE_AUTHORITY = 'DEMO/GOV/vehicle-authority/gw1';
 const LUKAS = testCitizens[1]!;

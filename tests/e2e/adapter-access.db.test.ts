@@ -8,7 +8,7 @@ import { startTestFederation, type TestFederation } from '../support/federation.
 import { type ForgeKit, openForgeKit, type TlsCredentials } from '../support/forge-request.ts';
 
 const RESIDENTS = 'DEMO/GOV/residents-office';
-const ADDRESS_SERVICE = `${RESIDENTS}/register/address/v1`;
+const ADDRESS_SERVICE = `${RESIDENTS}/register/address-v1`;
 
 interface Answer {
   readonly status: number | undefined;
@@ -58,7 +58,7 @@ describe('the demo’s adapters answer only their own gateway', () => {
       issue: null,
     });
     try {
-      const response = await request(`${base ?? federation.endpoints.adapters[RESIDENTS]}/address/v1`, {
+      const response = await request(`${base ?? federation.endpoints.adapters[RESIDENTS]}/address-v1`, {
         headers,
         dispatcher: agent,
       });

@@ -8,8 +8,8 @@ import { connectInformationSystem, type InformationSystem } from '../../dev/info
 import { hashFromBase64 } from '../../protocol/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
-const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
-const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address-v1';
+const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1';
 const MUNICH = 'DEMO/GOV/munich/gw1';
 
 describe('the citizen reads the log of the parking-permit story on Munich’s public API', () => {

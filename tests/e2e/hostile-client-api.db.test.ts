@@ -15,9 +15,9 @@ const RESIDENTS_GATEWAY = 'DEMO/GOV/residents-office/gw1';
 const VEHICLE_GATEWAY = 'DEMO/GOV/vehicle-authority/gw1';
 const BUSINESS_GATEWAY = 'DEMO/GOV/business-register/gw1';
 const CLIENT = 'DEMO/GOV/munich/parking-permits';
-const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
-const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
-const COMPANY = '/r1/DEMO/GOV/business-register/companies/company/v1';
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address-v1';
+const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1';
+const COMPANY = '/r1/DEMO/GOV/business-register/companies/company-v1';
 
 interface Answer {
   readonly status: number;
@@ -184,15 +184,15 @@ describe('the client API refuses hostile information-system calls', () => {
 
   describe('what is asked for', () => {
     it.each([
-      ['a dot-dot member', '/r1/DEMO/GOV/../x/register/address/v1', 'Client.InvalidIdentifier'],
-      ['an encoded dot-dot member', '/r1/DEMO/GOV/%2e%2e/register/address/v1', 'Client.InvalidIdentifier'],
+      ['a dot-dot member', '/r1/DEMO/GOV/../x/register/address-v1', 'Client.InvalidIdentifier'],
+      ['an encoded dot-dot member', '/r1/DEMO/GOV/%2e%2e/register/address-v1', 'Client.InvalidIdentifier'],
       [
         'an encoded slash in the member',
-        '/r1/DEMO/GOV/residents-office%2Fregister/address/v1',
+        '/r1/DEMO/GOV/residents-office%2Fregister/address-v1',
         'Client.InvalidIdentifier',
       ],
-      ['a dot-dot after the service', `${ADDRESS}/../../household/v1`, 'Client.InvalidPath'],
-      ['an encoded dot-dot after the service', `${ADDRESS}/%2e%2e/%2E%2E/household/v1`, 'Client.InvalidPath'],
+      ['a dot-dot after the service', `${ADDRESS}/../../household-v1`, 'Client.InvalidPath'],
+      ['an encoded dot-dot after the service', `${ADDRESS}/%2e%2e/%2E%2E/household-v1`, 'Client.InvalidPath'],
       ['an encoded slash after the service', `${ADDRESS}/a%2F..%2Fb`, 'Client.InvalidPath'],
       ['an empty segment', `${ADDRESS}/a//b`, 'Client.InvalidPath'],
       ['too few parts', '/r1/DEMO/GOV/residents-office', 'Client.InvalidIdentifier'],
@@ -208,7 +208,7 @@ describe('the client API refuses hostile information-system calls', () => {
 
     it('refuses a service the directory does not know, without a 500', async () => {
       await expectRefused('Server.ClientProxy.UnknownService', 404, () =>
-        call('GET', '/r1/DEMO/GOV/residents-office/register/criminal-record/v1'),
+        call('GET', '/r1/DEMO/GOV/residents-office/register/criminal-record-v1'),
       );
     });
 
@@ -273,7 +273,7 @@ describe('the client API refuses hostile information-system calls', () => {
   describe('protocol edges', () => {
     it('serves a percent-encoded alias of a service path under its one canonical form, on both sides', async () => {
       const id = randomUUID();
-      const answer = await call('GET', '/r1/DEMO/GOV/residents-office/register/%61ddress/v1', {
+      const answer = await call('GET', '/r1/DEMO/GOV/residents-office/register/%61ddress-v1', {
         headers: { 'einmal-eid-token': token, 'einmal-purpose': 'parking-permit', 'x-road-id': id },
       });
       expect(answer.status, answer.body).toBe(200);

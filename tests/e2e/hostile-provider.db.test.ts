@@ -35,8 +35,8 @@ const PROVIDER = 'DEMO/GOV/residents-office/gw1';
 const CITY_GATEWAY = 'DEMO/GOV/munich/gw1';
 const VEHICLE_GATEWAY = 'DEMO/GOV/vehicle-authority/gw1';
 const CLIENT = 'DEMO/GOV/munich/parking-permits';
-const ADDRESS = 'DEMO/GOV/residents-office/register/address/v1';
-const HOUSEHOLD = 'DEMO/GOV/residents-office/register/household/v1';
+const ADDRESS = 'DEMO/GOV/residents-office/register/address-v1';
+const HOUSEHOLD = 'DEMO/GOV/residents-office/register/household-v1';
 const PURPOSE = 'parking-permit';
 
 /**
@@ -294,7 +294,7 @@ describe('the provider gateway refuses hostile peer requests', () => {
     );
 
     it('refuses a path that is not in its canonical form, although signed as sent', async () => {
-      const claims = addressClaims({ path: '/r1/DEMO/GOV/residents-office/register/%61ddress/v1' });
+      const claims = addressClaims({ path: '/r1/DEMO/GOV/residents-office/register/%61ddress-v1' });
       await expectRefused('Server.ServerProxy.NonCanonicalPath', () => send(claims));
     });
 

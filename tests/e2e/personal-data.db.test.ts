@@ -9,10 +9,10 @@ import { auditRecordSchema } from '../../schemas/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 import { openForgeKit, requestClaims } from '../support/forge-request.ts';
 
-const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
-const HOUSEHOLD = '/r1/DEMO/GOV/residents-office/register/household/v1';
-const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
-const COMPANY = '/r1/DEMO/GOV/business-register/companies/company/v1';
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address-v1';
+const HOUSEHOLD = '/r1/DEMO/GOV/residents-office/register/household-v1';
+const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1';
+const COMPANY = '/r1/DEMO/GOV/business-register/companies/company-v1';
 const PURPOSE = { 'einmal-purpose': 'parking-permit' };
 
 /** Every string leaf of a JSON value. */

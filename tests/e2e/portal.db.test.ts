@@ -20,8 +20,8 @@ import { createFederationView } from '../../portal/federation/federation-view.ts
 import { createGatewayClient } from '../../portal/federation/gateway-client.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
-const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
-const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder/v1';
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address-v1';
+const VEHICLES = '/r1/DEMO/GOV/vehicle-authority/vehicles/vehicles-by-holder-v1';
 const LUKAS = testCitizens[1]!;
 const MIA = testCitizens[2]!;
 const [PETRA, JONAS] = testAuditors as [(typeof testAuditors)[0], (typeof testAuditors)[0]];

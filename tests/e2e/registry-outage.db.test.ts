@@ -3,7 +3,7 @@ import { storyCitizen } from '../../adapters/index.ts';
 import { connectInformationSystem } from '../../dev/information-system.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
-const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address-v1';
 const MUNICH_GATEWAY = 'DEMO/GOV/munich/gw1';
 /** The shortest directory lifetime the registry accepts. */
 const TTL_SECONDS = 30;

@@ -8,7 +8,7 @@ import { startTestFederation, type TestFederation } from '../support/federation.
 
 const CITY_GATEWAY = 'DEMO/GOV/munich/gw1';
 const RESIDENTS_GATEWAY = 'DEMO/GOV/residents-office/gw1';
-const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address-v1';
 const ADDRESS_DATA = '{"subject":"DE65402138797","address":{"street":"Sendlinger Straße"}}';
 
 /** What the rogue provider answers: status, headers, body; never an `Einmal-Response`. */

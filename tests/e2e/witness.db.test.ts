@@ -16,7 +16,7 @@ import {
 } from '../../protocol/index.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
 
-const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address/v1';
+const ADDRESS = '/r1/DEMO/GOV/residents-office/register/address-v1';
 const MUNICH_GATEWAY = 'DEMO/GOV/munich/gw1';
 
 /** Polls until `probe` returns something, or fails after `ms`. */

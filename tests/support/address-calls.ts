@@ -5,7 +5,7 @@ import type { InformationSystem } from '../../dev/information-system.ts';
 import type { GatewayDb } from '../../gateway/index.ts';
 
 /** The story's first exchange: the registered address from the residents' office. */
-export const ADDRESS_SERVICE = 'DEMO/GOV/residents-office/register/address/v1';
+export const ADDRESS_SERVICE = 'DEMO/GOV/residents-office/register/address-v1';
 
 /** What one call of the address service came back with, as a load test keeps it. */
 export interface AddressAnswer {

@@ -135,11 +135,11 @@ export async function createBundleFixture(): Promise<BundleFixture> {
     const i = logged++;
     const now = Date.now();
     const claims = {
-      v: 1 as const,
+      v: 2 as const,
       id: randomUUID(),
       iat: Math.floor(now / 1000),
       client: 'DEMO/GOV/munich/parking-permits',
-      service: 'DEMO/GOV/residents-office/register/address/v1',
+      service: 'DEMO/GOV/residents-office/register/address-v1',
       method: 'GET' as const,
       path: '/address',
       query: '',

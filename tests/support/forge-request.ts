@@ -56,7 +56,7 @@ export function requestClaims(
   overrides: Partial<RequestClaims> & Pick<RequestClaims, 'client' | 'service'>,
 ): RequestClaims {
   return {
-    v: 1,
+    v: 2,
     id: randomUUID(),
     iat: Math.floor(Date.now() / 1000),
     method: 'GET',

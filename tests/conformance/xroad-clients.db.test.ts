@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoAccessRules, demoServices } from '../../dev/index.ts';
+import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
+import { startTestFederation, type TestFederation } from '../support/federation.ts';
+import {
+  clientListSchema,
+  createXmlValidator,
+  errorBodySchema,
+  jsonProblems,
+  methodListSchema,
+  openapiDocumentSchema,
+} from './xroad-schemas.ts';
+
+/**
+ * An X-Road client works against einmal unchanged (X-Road pr-rest, pr-mrest, pr-meta): every
+ * metaservice answer is checked against schemas written from the specifications, and the call
+ * sequence of a service catalogue that harvests X-Road REST metadata (island.is `api-catalogue`
+ * style) is replayed against a running federation.
+ */
+
+const CATALOGUE = 'DEMO/GOV/munich/parking-permits';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const REGISTER = 'DEMO/GOV/residents-office/register';
+
+interface ServiceEntry {
+  xroad_instance: string;
+  member_class: string;
+  member_code: string;
+  subsystem_code: string;
+  service_code: string;
+  service_type: string;
+  endpoint_list: { method: string; path: string }[];
+}
+interface ClientEntry {
+  id: {
+    object_type: string;
+    xroad_instance: string;
+    member_class: string;
+    member_code: string;
+    subsystem_code?: string;
+  };
+}
+
+const header = (answer: { headers: Record<string, string | string[] | undefined> }, name: string) => {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+describe('X-Road clients against an einmal federation', () => {
+  let federation: TestFederation;
+  let catalogue: InformationSystem;
+  let vehicles: InformationSystem;
+  let xml: Awaited<ReturnType<typeof createXmlValidator>>;
+  const requestIds: string[] = [];
+
+  /** A call of the catalogue's information system; every answer must carry its own request id. */
+  const call = async (path: string, headers: Record<string, string> = {}, from = () => catalogue) => {
+    const answer = await from().call('GET', path, { headers });
+    const requestId = header(answer, 'x-road-request-id');
+    expect(requestId, `${path}: X-Road-Request-Id`).toMatch(UUID);
+    requestIds.push(requestId!);
+    expect(header(answer, 'content-type'), `${path}: content type`).toMatch(/; charset=utf-8$/i);
+    return answer;
+  };
+
+  beforeAll(async () => {
+    federation = await startTestFederation();
+    catalogue = await connectInformationSystem(federation.endpoints, CATALOGUE);
+    vehicles = await connectInformationSystem(federation.endpoints, 'DEMO/GOV/vehicle-authority/vehicles');
+    xml = await createXmlValidator();
+  }, 120_000);
+  afterAll(async () => {
+    await catalogue?.close();
+    await vehicles?.close();
+    await xml?.close();
+    await federation?.close();
+  });
+
+  it('replays a catalogue harvest: listClients, then per subsystem listMethods and getOpenAPI', async () => {
+    const clients = await call('/listClients?xRoadInstance=DEMO', { accept: 'application/json' });
+    expect(clients.status).toBe(200);
+    expect(jsonProblems(clientListSchema, clients.json)).toEqual([]);
+    const subsystems = (clients.json as { member: ClientEntry[] }).member
+      .filter((m) => m.id.object_type === 'SUBSYSTEM')
+      .map((m) => `${m.id.xroad_instance}/${m.id.member_class}/${m.id.member_code}/${m.id.subsystem_code}`);
+    expect(subsystems).toContain(REGISTER);
+    expect(subsystems).toContain(CATALOGUE);
+
+    const harvested: string[] = [];
+    for (const subsystem of subsystems) {
+      const list = await call(`/r1/${subsystem}/listMethods`);
+      expect(list.status, `${subsystem}: ${list.body}`).toBe(200);
+      expect(jsonProblems(methodListSchema, list.json)).toEqual([]);
+      for (const service of (list.json as { service: ServiceEntry[] }).service) {
+        const id = `${service.xroad_instance}/${service.member_class}/${service.member_code}/${service.subsystem_code}/${service.service_code}`;
+        // Only the subsystem's own services, each named with X-Road's five parts.
+        expect(id.startsWith(`${subsystem}/`), id).toBe(true);
+        harvested.push(id);
+        expect(service.service_type).toBe('OPENAPI');
+        const openapi = await call(`/r1/${subsystem}/getOpenAPI?serviceCode=${service.service_code}`);
+        expect(openapi.status, openapi.body).toBe(200);
+        expect(jsonProblems(openapiDocumentSchema, openapi.json)).toEqual([]);
+        const document = openapi.json as { info: { title: string }; paths: Record<string, object> };
+        // The service's own document: its title, only its operations.
+        expect(document.info.title).toBe(demoServices.find((s) => s.id === id)?.title);
+        const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+          Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+        );
+        expect(documented.sort()).toEqual(service.endpoint_list.map((e) => `${e.method} ${e.path}`).sort());
+        // What the metadata says is callable at /r1/{service id}{path}: the service answers, not 404.
+        for (const endpoint of service.endpoint_list) {
+          const answer = await catalogue.call(endpoint.method, `/r1/${id}${endpoint.path}`);
+          expect(answer.status, `${endpoint.method} /r1/${id}${endpoint.path}: ${answer.body}`).not.toBe(404);
+          expect(header(answer, 'x-road-error') ?? '').not.toMatch(/Unknown|NotFound/);
+        }
+      }
+    }
+    expect(harvested.sort()).toEqual(demoServices.map((s) => s.id).sort());
+    expect(new Set(requestIds).size).toBe(requestIds.length);
+  });
+
+  it('lists only what the directory gives a subsystem, and what the caller may call', async () => {
+    const list = await call(`/r1/${REGISTER}/listMethods`);
+    const codes = (list.json as { service: ServiceEntry[] }).service.map((s) => s.service_code);
+    expect(codes).toEqual(['address-v1', 'household-v1']);
+    const allowed = await call(`/r1/${REGISTER}/allowedMethods`);
+    expect(jsonProblems(methodListSchema, allowed.json)).toEqual([]);
+    expect((allowed.json as { service: ServiceEntry[] }).service.map((s) => s.service_code)).toEqual(
+      demoAccessRules
+        .filter((r) => r.client === CATALOGUE && r.service.startsWith(`${REGISTER}/`))
+        .map((r) => r.service.split('/')[4])
+        .sort(),
+    );
+    // Another provider's service is not this subsystem's.
+    const company = await call(`/r1/${REGISTER}/getOpenAPI?serviceCode=company-v1`);
+    expect(company.status).toBe(404);
+    expect(header(company, 'x-road-error')).toBe('Server.ServerProxy.UnknownService');
+  });
+
+  it('answers empty lists for a subsystem without services', async () => {
+    for (const metaservice of ['listMethods', 'allowedMethods']) {
+      const answer = await call(`/r1/${CATALOGUE}/${metaservice}`);
+      expect(answer.status, answer.body).toBe(200);
+      expect(answer.json).toEqual({ service: [] });
+    }
+  });
+
+  it('calls a service by its five-part id, a trailing slash and the OpenAPI path alike', async () => {
+    const token = await federation.citizenToken('population.address');
+    const headers = { 'einmal-eid-token': token, 'einmal-purpose': 'parking-permit' };
+    for (const path of [`/r1/${REGISTER}/address-v1`, `/r1/${REGISTER}/address-v1/`]) {
+      const answer = await call(path, headers);
+      expect(answer.status, answer.body).toBe(200);
+      expect(header(answer, 'x-road-service')).toBe(`${REGISTER}/address-v1`);
+    }
+    // X-Road reads `/address/v1` as service `address` and path `/v1`: there is no service `address`.
+    const sixParts = await call(`/r1/${REGISTER}/address/v1`, headers);
+    expect(sixParts.status).toBe(404);
+    expect(header(sixParts, 'x-road-error')).toBe('Server.ClientProxy.UnknownService');
+  });
+
+  it('answers errors with the X-Road error body, in XML when asked for, always with the charset', async () => {
+    const cases: [string, number, string][] = [
+      [`/r1/${REGISTER}/no-such-service-v1`, 404, 'Server.ClientProxy.UnknownService'],
+      ['/r1/DEMO/GOV/nobody/nothing/listMethods', 404, 'Server.ClientProxy.UnknownMember'],
+      [`/r1/${REGISTER}/getOpenAPI?serviceCode=nothing-v1`, 404, 'Server.ServerProxy.UnknownService'],
+      [`/r1/${REGISTER}/getOpenAPI`, 400, 'Server.ServerProxy.InvalidRequest'],
+      ['/r1/DEMO/GOV/residents-office', 400, 'Client.InvalidIdentifier'],
+    ];
+    for (const [path, status, type] of cases) {
+      const json = await call(path);
+      expect([json.status, header(json, 'x-road-error')], path).toEqual([status, type]);
+      expect(jsonProblems(errorBodySchema, json.json)).toEqual([]);
+      expect((json.json as { type: string }).type).toBe(type);
+      const asXml = await call(path, { accept: 'application/xml' });
+      expect([asXml.status, header(asXml, 'x-road-error')], path).toEqual([status, type]);
+      expect(header(asXml, 'content-type')).toBe('application/xml; charset=utf-8');
+      expect(await xml.problems('error', asXml.body)).toEqual([]);
+      expect(asXml.body).toContain(`<type>${type}</type>`);
+    }
+  });
+
+  it('lists clients as XML clientList unless JSON is asked for, and only of the instance asked', async () => {
+    const plain = await call('/listClients');
+    expect(header(plain, 'content-type')).toBe('application/xml; charset=utf-8');
+    expect(await xml.problems('client-list', plain.body)).toEqual([]);
+    expect(plain.body).toContain('<id:subsystemCode>register</id:subsystemCode>');
+    const json = await call('/listClients', { accept: 'application/json' });
+    expect((json.json as { member: unknown[] }).member.length).toBe(
+      plain.body.split('<xroad:member>').length - 1,
+    );
+    const other = await call('/listClients?xRoadInstance=NOSUCH', { accept: 'application/json' });
+    expect(other.status).toBe(200);
+    expect(other.json).toEqual({ member: [] });
+    const otherXml = await call('/listClients?xRoadInstance=NOSUCH');
+    expect(await xml.problems('client-list', otherXml.body)).toEqual([]);
+    expect(otherXml.body).not.toContain('<xroad:member>');
+  });
+
+  it('takes client-chosen message ids of any safe form, unique per client', async () => {
+    const id = 'DEMO-client-generated-id-1';
+    const first = await call(`/r1/${REGISTER}/listMethods`, { 'x-road-id': id });
+    expect(first.status, first.body).toBe(200);
+    expect(header(first, 'x-road-id')).toBe(id);
+    const again = await call(`/r1/${REGISTER}/listMethods`, { 'x-road-id': id });
+    expect([again.status, header(again, 'x-road-error')]).toEqual([409, 'Client.DuplicateMessageId']);
+    // Another client's id of the same spelling is its own.
+    const theirs = await call(`/r1/${REGISTER}/listMethods`, { 'x-road-id': id }, () => vehicles);
+    expect(theirs.status, theirs.body).toBe(200);
+    expect(header(theirs, 'x-road-id')).toBe(id);
+    const unsafe = await call(`/r1/${REGISTER}/listMethods`, { 'x-road-id': 'id with spaces' });
+    expect([unsafe.status, header(unsafe, 'x-road-error')]).toEqual([400, 'Client.InvalidMessageId']);
+  });
+});
