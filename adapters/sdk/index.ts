@@ -2,6 +2,9 @@
  * The adapter SDK, the public entry `einmal/adapter-sdk`: declare services and an adapter, serve it
  * to the provider gateway, and the errors a handler throws. The testkit is `einmal/adapter-sdk/testkit`.
  */
+
+/** The zod the SDK validates with: declare request and response schemas with this one. */
+export { z } from 'zod';
 export {
   EinmalError,
   type ErrorCode,
