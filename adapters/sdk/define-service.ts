@@ -120,7 +120,7 @@ export interface ServiceDefinition<Req extends z.ZodType = z.ZodType, Res extend
   readonly response: Res;
   /** Where the response names persons; empty for a public service. */
   readonly personIds: PersonPaths;
-  // biome-ignore lint/suspicious/noExplicitAny: the context is a PersonalDataContext exactly when personalData is true
+  /** Its context is a {@link PersonalDataContext} exactly when `personalData` is true. */
   handler(input: z.output<Req>, context: any): Promise<z.input<Res>> | z.input<Res>;
 }
 

@@ -155,6 +155,8 @@ export const ERROR_CODES = {
   'Adapter.SubjectMismatch': spec(403, 'The adapter only answers about the verified subject'),
   'Adapter.SubjectMissing': spec(400, 'A personal-data service needs a verified subject'),
   'Adapter.ResponseWithheld': spec(500, 'The adapter withheld an answer that named another person'),
+  'Adapter.UpstreamUnavailable': spec(503, 'The registry behind the adapter is unavailable'),
+  'Adapter.UpstreamInvalid': spec(502, 'The registry behind the adapter answered something unexpected'),
   'Adapter.InvalidResponse': spec(500, 'The adapter produced an invalid response'),
   'Adapter.NotFound': spec(404, 'No record found'),
   'Adapter.NotGateway': spec(403, 'Only the provider gateway may call this adapter'),
