@@ -1,14 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIssuingCa, createRootCa, toPem } from '../../certs/index.ts';
 import { verifiedContextHeaders } from '../../schemas/index.ts';
-import { issueTestCredentials, type TestCredentials } from '../support/test-credentials.ts';
 
 /**
  * The adapter SDK as an outside integrator gets it: `npm pack` of this repository (built by
@@ -23,10 +21,25 @@ const anna = 'DE65402138797';
 let work: string;
 let example: string;
 let packed: { files: { path: string }[]; filename: string };
-let gateway: TestCredentials;
-let stranger: TestCredentials;
+let gateway: Credentials;
+let stranger: Credentials;
 let trust: string;
 const started: ChildProcess[] = [];
+const guide = readFileSync(join(repository, 'docs/adapters.md'), 'utf8');
+
+/** TLS credentials as PEM text. */
+interface Credentials {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** The fenced block of docs/adapters.md after the marker comment `<!-- {marker} -->`. */
+function guideBlock(marker: string): string {
+  const at = guide.indexOf(`<!-- ${marker} -->`);
+  if (at < 0) throw new Error(`docs/adapters.md has no block '${marker}'`);
+  const match = /```\w*\n([\s\S]*?)```/.exec(guide.slice(at));
+  return match![1]!;
+}
 
 beforeAll(async () => {
   if (!existsSync(join(repository, 'dist/adapters/sdk/index.js'))) {
@@ -51,22 +64,22 @@ beforeAll(async () => {
     { cwd: example },
   );
 
-  const root = await createRootCa({ name: 'CN=Dog Town Root CA, O=TEST' });
-  const issuing = await createIssuingCa({ root, name: 'CN=Dog Town Issuing CA, O=TEST' });
-  trust = toPem(issuing.certificate) + toPem(root.certificate);
-  const host = { host: '127.0.0.1' };
-  const [adapter, gw, other] = await Promise.all([
-    issueTestCredentials(issuing, 'dog-licences-adapter', host),
-    issueTestCredentials(issuing, 'TEST/GOV/dog-town/gw1', host),
-    issueTestCredentials(issuing, 'TEST/GOV/elsewhere/gw1', host),
-  ]);
-  gateway = gw;
-  stranger = other;
-  mkdirSync(join(example, 'tls'));
-  writeFileSync(join(example, 'tls/adapter.pem'), adapter.cert);
-  writeFileSync(join(example, 'tls/adapter.key'), adapter.key);
-  writeFileSync(join(example, 'tls/federation-ca.pem'), trust);
-  writeFileSync(join(example, 'tls/gateway.pem'), gateway.cert);
+  // The certificates as the guide makes them: its `run: pki` block, line by line, in the example.
+  for (const line of guideBlock('run: pki').split('\n').filter(Boolean)) {
+    await run('bash', ['-c', line], { cwd: example });
+  }
+  // A second certificate of the same federation that is not the gateway's.
+  for (const line of [
+    'npx einmal pki keygen --out tls/other.key',
+    'npx einmal pki csr --key tls/other.key --subject "CN=TEST/GOV/elsewhere/gw1, O=TEST/GOV/elsewhere" --profile auth --host 127.0.0.1 --out tls/other.csr',
+    'npx einmal pki sign --ca ca/issuing --csr tls/other.csr --profile auth --out tls/other.pem',
+  ]) {
+    await run('bash', ['-c', line], { cwd: example });
+  }
+  const file = (name: string) => readFileSync(join(example, name), 'utf8');
+  trust = file('tls/federation-ca.pem');
+  gateway = { cert: file('tls/gateway.pem'), key: file('tls/gateway.key') };
+  stranger = { cert: file('tls/other.pem'), key: file('tls/other.key') };
 }, 240_000);
 
 afterAll(() => {
@@ -95,7 +108,7 @@ function startIn(command: string, args: string[], env: Record<string, string> = 
 
 function call(
   url: string,
-  client: TestCredentials,
+  client: Credentials,
   subject: string | null,
 ): Promise<{ status?: number; body?: any; error?: string }> {
   const headers = verifiedContextHeaders({
@@ -124,6 +137,27 @@ function call(
     outgoing.end();
   });
 }
+
+describe('docs/adapters.md', () => {
+  it('shows each file of the example as it is', () => {
+    const shown = [...guide.matchAll(/<!-- file: (\S+) -->\n```\w*\n([\s\S]*?)```/g)];
+    expect(shown.map(([, path]) => path)).toEqual([
+      'examples/dog-licences/register.js',
+      'examples/dog-licences/adapter.js',
+      'examples/dog-licences/adapter.test.js',
+      'examples/dog-licences/adapter.json',
+      'examples/dog-licences/server.js',
+    ]);
+    for (const [, path, text] of shown)
+      expect(text, path).toBe(readFileSync(join(repository, path!), 'utf8'));
+    const files = readdirSync(join(repository, 'examples/dog-licences')).filter(
+      (name) => name !== 'package.json',
+    );
+    expect(files.map((name) => `examples/dog-licences/${name}`).sort()).toEqual(
+      shown.map(([, path]) => path).sort(),
+    );
+  });
+});
 
 describe('the packed adapter SDK in an integrator’s project', () => {
   it('ships the compiled SDK, its declarations and the CLI, and no tests, benchmarks, demo or sources', () => {
