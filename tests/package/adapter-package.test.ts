@@ -41,52 +41,6 @@ function guideBlock(marker: string): string {
   return match![1]!;
 }
 
-beforeAll(async () => {
-  if (!existsSync(join(repository, 'dist/adapters/sdk/index.js'))) {
-    throw new Error('the package ships the compiled SDK: run `npm run build` first');
-  }
-  work = mkdtempSync(join(tmpdir(), 'einmal-integrator-'));
-  const pack = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: repository });
-  packed = JSON.parse(pack.stdout)[0];
-  example = join(work, 'dog-licences');
-  cpSync(join(repository, 'examples/dog-licences'), example, { recursive: true });
-  // From the npm cache when it holds the dependencies (after `npm ci`), else from the registry.
-  await run(
-    'npm',
-    [
-      'install',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--loglevel=error',
-      join(work, packed.filename),
-    ],
-    { cwd: example },
-  );
-
-  // The certificates as the guide makes them: its `run: pki` block, line by line, in the example.
-  for (const line of guideBlock('run: pki').split('\n').filter(Boolean)) {
-    await run('bash', ['-c', line], { cwd: example });
-  }
-  // A second certificate of the same federation that is not the gateway's.
-  for (const line of [
-    'npx einmal pki keygen --out tls/other.key',
-    'npx einmal pki csr --key tls/other.key --subject "CN=TEST/GOV/elsewhere/gw1, O=TEST/GOV/elsewhere" --profile auth --host 127.0.0.1 --out tls/other.csr',
-    'npx einmal pki sign --ca ca/issuing --csr tls/other.csr --profile auth --out tls/other.pem',
-  ]) {
-    await run('bash', ['-c', line], { cwd: example });
-  }
-  const file = (name: string) => readFileSync(join(example, name), 'utf8');
-  trust = file('tls/federation-ca.pem');
-  gateway = { cert: file('tls/gateway.pem'), key: file('tls/gateway.key') };
-  stranger = { cert: file('tls/other.pem'), key: file('tls/other.key') };
-}, 240_000);
-
-afterAll(() => {
-  for (const child of started) child.kill('SIGKILL');
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
 /** Starts a process in the example folder and resolves with the URL it reports listening on. */
 function startIn(command: string, args: string[], env: Record<string, string> = {}) {
   const child = spawn(command, args, { cwd: example, env: { ...process.env, ...env }, stdio: 'pipe' });
@@ -160,6 +114,52 @@ describe('docs/adapters.md', () => {
 });
 
 describe('the packed adapter SDK in an integrator’s project', () => {
+  beforeAll(async () => {
+    if (!existsSync(join(repository, 'dist/adapters/sdk/index.js'))) {
+      throw new Error('the package ships the compiled SDK: run `npm run build` first');
+    }
+    work = mkdtempSync(join(tmpdir(), 'einmal-integrator-'));
+    const pack = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: repository });
+    packed = JSON.parse(pack.stdout)[0];
+    example = join(work, 'dog-licences');
+    cpSync(join(repository, 'examples/dog-licences'), example, { recursive: true });
+    // From the npm cache when it holds the dependencies (after `npm ci`), else from the registry.
+    await run(
+      'npm',
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        join(work, packed.filename),
+      ],
+      { cwd: example },
+    );
+
+    // The certificates as the guide makes them: its `run: pki` block, line by line, in the example.
+    for (const line of guideBlock('run: pki').split('\n').filter(Boolean)) {
+      await run('bash', ['-c', line], { cwd: example });
+    }
+    // A second certificate of the same federation that is not the gateway's.
+    for (const line of [
+      'npx einmal pki keygen --out tls/other.key',
+      'npx einmal pki csr --key tls/other.key --subject "CN=TEST/GOV/elsewhere/gw1, O=TEST/GOV/elsewhere" --profile auth --host 127.0.0.1 --out tls/other.csr',
+      'npx einmal pki sign --ca ca/issuing --csr tls/other.csr --profile auth --out tls/other.pem',
+    ]) {
+      await run('bash', ['-c', line], { cwd: example });
+    }
+    const file = (name: string) => readFileSync(join(example, name), 'utf8');
+    trust = file('tls/federation-ca.pem');
+    gateway = { cert: file('tls/gateway.pem'), key: file('tls/gateway.key') };
+    stranger = { cert: file('tls/other.pem'), key: file('tls/other.key') };
+  }, 240_000);
+
+  afterAll(() => {
+    for (const child of started) child.kill('SIGKILL');
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
   it('ships the compiled SDK, its declarations and the CLI, and no tests, benchmarks, demo or sources', () => {
     const files = packed.files.map((file) => file.path);
     expect(files).toEqual(
