@@ -21,6 +21,7 @@ import {
   type AdapterDefinition,
   type AdapterListening,
   buildOpenApiDocument,
+  describeService,
   isLoopbackHost,
   startAdapter,
 } from './sdk/index.ts';
@@ -273,9 +274,29 @@ const openapiCommand: Command = {
   },
 };
 
+const describeCommand: Command = {
+  name: 'describe',
+  summary:
+    "Print an adapter module's services as GET /_einmal/services lists them (for registry service-sync)",
+  args: 'MODULE | CONFIG.json',
+  async run(input) {
+    const source = readSource(input);
+    if (!('module' in source)) {
+      throw new EinmalError('Cli.Usage', { message: 'describe takes an adapter module or config file' });
+    }
+    const adapter = await loadAdapterModule(source.module, createLogger({ name: 'adapter', level: 'warn' }));
+    try {
+      input.print(JSON.stringify({ services: adapter.services.map(describeService) }, null, 2));
+    } finally {
+      await adapter.close?.();
+    }
+    return 0;
+  },
+};
+
 /** `einmal adapter ...`: run and describe the sample registry adapters. */
 export const adapterCommands: CommandGroup = {
   name: 'adapter',
   summary: 'Adapters: serve one (yours or the samples), print its OpenAPI',
-  commands: [serveCommand, openapiCommand],
+  commands: [serveCommand, openapiCommand, describeCommand],
 };

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { text as streamText } from 'node:stream/consumers';
 import { Agent, request } from 'undici';
 import { parseCertificatePem } from '../certs/index.ts';
 import { type Command, type CommandGroup, type CommandInput, requireOption } from '../cli/command.ts';
@@ -12,6 +13,14 @@ import {
 } from './admin-client.ts';
 import type { FederationFolder } from './federation-folder.ts';
 import { startRegistry } from './server.ts';
+import {
+  type AdapterDescription,
+  adapterDescriptionSchema,
+  applyServiceSync,
+  isInSync,
+  planServiceSync,
+  printServiceSyncPlan,
+} from './service-sync.ts';
 
 type OptionSpec = NonNullable<Command['options']>[string];
 
@@ -346,6 +355,73 @@ const directoryCommand = (folder: FederationFolder | undefined): Command => ({
  * `federationFolder` lets the admin commands read credentials from a folder such as
  * `einmal dev init` writes.
  */
+/** Reads an adapter description from a file (`-`: standard input) and validates it. */
+async function readAdapterDescription(path: string): Promise<AdapterDescription> {
+  let text: string;
+  try {
+    text =
+      path === '-'
+        ? await new Response(process.stdin as unknown as ReadableStream).text()
+        : await readFile(path, 'utf8');
+  } catch {
+    throw new EinmalError('Config.FileMissing', { message: `cannot read the adapter description ${path}` });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new EinmalError('Cli.Usage', { message: `the adapter description ${path} is not JSON` });
+  }
+  const parsed = adapterDescriptionSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .slice(0, 10)
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new EinmalError('Cli.Usage', {
+      message: `the adapter description ${path} is invalid: ${problems.join('; ')}`,
+    });
+  }
+  return parsed.data;
+}
+
+/**
+ * `einmal registry service-sync`: the adapter's description is the source of its services' metadata.
+ * Without `--apply` it reports where the registry (and so the directory) and the adapter disagree
+ * and exits 1 if they do; with `--apply` it registers and updates the services to match.
+ */
+const serviceSyncCommand = (folder: FederationFolder | undefined): Command => ({
+  name: 'service-sync',
+  summary: "Compare (or, with --apply, register) a subsystem's services with its adapter's description",
+  options: {
+    ...federationOption('Federation folder (operator credentials)'),
+    ...connectionOptions,
+    subsystem: {
+      type: 'string',
+      placeholder: 'ID',
+      description: 'The provider subsystem INSTANCE/CLASS/MEMBER/SUBSYSTEM the adapter serves',
+    },
+    description: {
+      type: 'string',
+      placeholder: 'FILE',
+      description: "The adapter's GET /_einmal/services (einmal adapter describe MODULE), - for stdin",
+    },
+    apply: { type: 'boolean', description: 'Register new services and update differing ones' },
+  },
+  async run(input) {
+    const subsystem = requireOption(input, 'subsystem');
+    const description = await readAdapterDescription(requireOption(input, 'description'));
+    return withAdminClient(input, folder, async (client) => {
+      const registered = (await client.list('services')) as Parameters<typeof planServiceSync>[2];
+      const plan = planServiceSync(subsystem, description, registered);
+      for (const line of printServiceSyncPlan(plan)) input.print(line);
+      if (input.options.apply !== true) return isInSync(plan) ? 0 : 1;
+      await applyServiceSync(client, plan);
+      input.print(`registered ${plan.add.length}, updated ${plan.update.length}`);
+      return 0;
+    });
+  },
+});
+
 export const registryCommands = (options: { federationFolder?: FederationFolder } = {}): CommandGroup => ({
   name: 'registry',
   summary: 'The federation registry: serve it, manage members, gateways, services and trust',
@@ -353,5 +429,6 @@ export const registryCommands = (options: { federationFolder?: FederationFolder 
     serve,
     directoryCommand(options.federationFolder),
     ...RESOURCES.flatMap((resource) => resourceCommands(resource, options.federationFolder)),
+    serviceSyncCommand(options.federationFolder),
   ],
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adapterDescriptionSchema } from '../../registry/service-sync.ts';
 import { verifiedContextHeaders } from '../../schemas/index.ts';
 
 /**
@@ -254,5 +255,13 @@ describe('the packed adapter SDK in an integrator’s project', () => {
     const document = JSON.parse(stdout);
     expect(document.info.title).toBe('Dog licence register');
     expect(Object.keys(document.paths)).toEqual(['/dog-licences-v1', '/dog-tax-fees-v1']);
+
+    // The description `einmal registry service-sync` registers the services from.
+    const described = await run(einmal, ['adapter', 'describe', 'adapter.js'], { cwd: example });
+    const description = adapterDescriptionSchema.parse(JSON.parse(described.stdout));
+    expect(description.services.map((service) => [service.serviceCode, service.eidScope])).toEqual([
+      ['dog-licences-v1', 'dogs.licences'],
+      ['dog-tax-fees-v1', null],
+    ]);
   }, 60_000);
 });
