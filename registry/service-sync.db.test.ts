@@ -1,11 +1,17 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt } from 'jose';
 import type { Kysely } from 'kysely';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { storyCitizen } from '../adapters/index.ts';
 import { defineService, describeService } from '../adapters/sdk/index.ts';
 import { createChainVerifier, parseCertificateBundle, privateKeyObject } from '../certs/index.ts';
 import { type Database, migrateToLatest } from '../core/database/index.ts';
 import { silentLogger } from '../core/index.ts';
+import { directoryScopes, obtainCitizenToken, startEidServer } from '../dev/eid/index.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
 import { createTestFederation, type TestFederation } from '../tests/support/registry-federation.ts';
 import { createRegistryAdminClient, type RegistryAdminClient } from './admin-client.ts';
@@ -177,6 +183,41 @@ describe('registering an adapter’s services from its description', () => {
       `${SUBSYSTEM}/dog-licences-v1`,
       `${SUBSYSTEM}/dog-tax-fees-v1`,
     ]);
+  });
+
+  it('lets the development eID provider offer the scopes the directory’s services declare', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'einmal-eid-'));
+    const scopes = directoryScopes({
+      registryUrl: `https://127.0.0.1:${listeners.publicPort}`,
+      anchorPem: federation.credentials.anchorPem,
+      log: silentLogger,
+    });
+    const fromDirectory = await startEidServer({ port: 0, stateDir, scopes });
+    const demo = await startEidServer({ port: 0, stateDir });
+    try {
+      const token = await obtainCitizenToken({
+        issuer: fromDirectory.issuer,
+        citizen: storyCitizen.id,
+        scope: 'dogs.licences',
+      });
+      expect(String(decodeJwt(token).scope).split(' ')).toContain('dogs.licences');
+      expect((await scopes())['dogs.licences']).toBe('Your dog licences and tags');
+      // The demo's fixed list does not know the new service's scope.
+      const fixed = await obtainCitizenToken({
+        issuer: demo.issuer,
+        citizen: storyCitizen.id,
+        scope: 'dogs.licences',
+      }).then(
+        (issued) => String(decodeJwt(issued).scope ?? ''),
+        (error: Error) => error.message,
+      );
+      expect(fixed).not.toContain('dogs.licences');
+    } finally {
+      await fromDirectory.close();
+      await demo.close();
+      await scopes.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a description that is not an adapter’s', () => {

@@ -1,8 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Command } from '../../cli/command.ts';
 import { requireOption } from '../../cli/command.ts';
 import { createLogger, EinmalError } from '../../core/index.ts';
 import { demoPorts } from '../demo-federation.ts';
+import { directoryScopes } from './directory-scopes.ts';
 import { EID_SERVICE_SCOPES } from './eid-scopes.ts';
 import { obtainCitizenToken } from './obtain-citizen-token.ts';
 
@@ -15,6 +17,8 @@ const serveOptions = z.object({
   issuer: z.url().optional(),
   'portal-redirect-uri': z.array(z.url()).optional(),
   'portal-secret': z.string().min(16).optional(),
+  'directory-url': z.url().optional(),
+  anchor: z.string().min(1).optional(),
 });
 
 /** Parses command options with a zod schema; every problem becomes one usage error. */
@@ -54,11 +58,33 @@ const eidServe: Command = {
       description: 'Make einmal-portal a confidential client with this secret',
       placeholder: 'SECRET',
     },
+    'directory-url': {
+      type: 'string',
+      description: "Offer the scopes the signed directory's services declare, from this registry URL",
+      placeholder: 'URL',
+    },
+    anchor: {
+      type: 'string',
+      description: 'With --directory-url: the configuration anchor (federation root CA) PEM',
+      placeholder: 'FILE',
+    },
   },
   async run({ options, print }) {
     const settings = parseOptions(serveOptions, options);
     // Loaded on use: oidc-provider warns on import, which other commands should not print.
     const { startEidServer } = await import('./eid-server.ts');
+    const log = createLogger({ name: 'eid' });
+    if (Boolean(settings['directory-url']) !== Boolean(settings.anchor)) {
+      throw new EinmalError('Cli.Usage', { message: '--directory-url and --anchor go together' });
+    }
+    const scopes =
+      settings['directory-url'] && settings.anchor
+        ? directoryScopes({
+            registryUrl: settings['directory-url'],
+            anchorPem: await readFile(settings.anchor, 'utf8'),
+            log,
+          })
+        : undefined;
     const eid = await startEidServer({
       port: settings.port,
       host: settings.host,
@@ -66,13 +92,15 @@ const eidServe: Command = {
       ...(settings.issuer ? { issuer: new URL(settings.issuer) } : {}),
       ...(settings['portal-redirect-uri'] ? { portalRedirectUris: settings['portal-redirect-uri'] } : {}),
       ...(settings['portal-secret'] ? { portalClientSecret: settings['portal-secret'] } : {}),
-      log: createLogger({ name: 'eid' }),
+      ...(scopes ? { scopes } : {}),
+      log,
     });
     print(`eID provider ${eid.issuer} (discovery ${eid.issuer}/.well-known/openid-configuration)`);
     await new Promise<void>((resolve) => {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
     });
     await eid.close();
+    await scopes?.close();
     return 0;
   },
 };
