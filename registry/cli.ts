@@ -359,10 +359,7 @@ const directoryCommand = (folder: FederationFolder | undefined): Command => ({
 async function readAdapterDescription(path: string): Promise<AdapterDescription> {
   let text: string;
   try {
-    text =
-      path === '-'
-        ? await new Response(process.stdin as unknown as ReadableStream).text()
-        : await readFile(path, 'utf8');
+    text = path === '-' ? await streamText(process.stdin) : await readFile(path, 'utf8');
   } catch {
     throw new EinmalError('Config.FileMissing', { message: `cannot read the adapter description ${path}` });
   }
