@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { EinmalError, type Logger, loadConfig } from '../core/index.ts';
+import { EinmalError, type Logger, readJsonFile } from '../core/index.ts';
 import { type AdapterDefinition, resolveAdapter } from './sdk/index.ts';
 
 /**
@@ -39,19 +38,7 @@ export const isAdapterConfigFile = (path: string): boolean => extname(path).toLo
  * @example readAdapterConfig('deploy/adapter.json').adapter // '/srv/dogs/dist/adapter.js'
  */
 export function readAdapterConfig(path: string): AdapterConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new EinmalError('Config.FileMissing', { message: `cannot read the adapter config ${path}` });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new EinmalError('Config.Invalid', { message: `the adapter config ${path} is not JSON` });
-  }
-  const config = loadConfig(adapterConfigSchema, raw as Record<string, unknown>);
+  const config = readJsonFile(path, adapterConfigSchema, `the adapter config ${path}`);
   const base = dirname(resolve(path));
   const at = (file: string) => resolve(base, file);
   return {

@@ -3,7 +3,7 @@ import { text as streamText } from 'node:stream/consumers';
 import { Agent, request } from 'undici';
 import { parseCertificatePem } from '../certs/index.ts';
 import { type Command, type CommandGroup, type CommandInput, requireOption } from '../cli/command.ts';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError, parseJsonDocument, readJsonFile } from '../core/index.ts';
 import { verifyDirectory } from '../protocol/index.ts';
 import {
   createRegistryAdminClient,
@@ -350,35 +350,11 @@ const directoryCommand = (folder: FederationFolder | undefined): Command => ({
   },
 });
 
-/**
- * `einmal registry ...`: run the registry and manage its entries over the admin API.
- * `federationFolder` lets the admin commands read credentials from a folder such as
- * `einmal dev init` writes.
- */
 /** Reads an adapter description from a file (`-`: standard input) and validates it. */
 async function readAdapterDescription(path: string): Promise<AdapterDescription> {
-  let text: string;
-  try {
-    text = path === '-' ? await streamText(process.stdin) : await readFile(path, 'utf8');
-  } catch {
-    throw new EinmalError('Config.FileMissing', { message: `cannot read the adapter description ${path}` });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new EinmalError('Cli.Usage', { message: `the adapter description ${path} is not JSON` });
-  }
-  const parsed = adapterDescriptionSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .slice(0, 10)
-      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new EinmalError('Cli.Usage', {
-      message: `the adapter description ${path} is invalid: ${problems.join('; ')}`,
-    });
-  }
-  return parsed.data;
+  const what = `the adapter description ${path}`;
+  if (path !== '-') return readJsonFile(path, adapterDescriptionSchema, what);
+  return parseJsonDocument(await streamText(process.stdin), adapterDescriptionSchema, what);
 }
 
 /**
@@ -419,6 +395,11 @@ const serviceSyncCommand = (folder: FederationFolder | undefined): Command => ({
   },
 });
 
+/**
+ * `einmal registry ...`: run the registry and manage its entries over the admin API.
+ * `federationFolder` lets the admin commands read credentials from a folder such as
+ * `einmal dev init` writes.
+ */
 export const registryCommands = (options: { federationFolder?: FederationFolder } = {}): CommandGroup => ({
   name: 'registry',
   summary: 'The federation registry: serve it, manage members, gateways, services and trust',

@@ -34,6 +34,20 @@ const leakOf = (subject: string) => ({
   ],
 });
 
+/** The dog licence service declaring `licences[].holderId`, answering what `answer` returns. */
+const licencesService = (answer: (subject: string) => z.input<typeof licencesResponse>) =>
+  defineService({
+    ...policy,
+    code: 'dog-licences',
+    version: 'v1',
+    personIds: ['licences[].holderId'],
+    response: licencesResponse,
+    handler: (_input, { subject }) => answer(subject),
+  });
+
+/** An honest answer: the subject's own licence. */
+const ownLicence = (subject: string) => ({ licences: [{ holderId: subject, dogName: 'Bello' }] });
+
 function serve(service: ServiceDefinition) {
   const app = createAdapterApp({ services: [service], log: silentLogger });
   return createAdapterTestkit(app);
@@ -41,14 +55,7 @@ function serve(service: ServiceDefinition) {
 
 describe('person identifiers in an answer', () => {
   it('withholds a list that names a second person under another field name', async () => {
-    const service = defineService({
-      ...policy,
-      code: 'dog-licences',
-      version: 'v1',
-      personIds: ['licences[].holderId'],
-      response: licencesResponse,
-      handler: (_input, { subject }) => leakOf(subject),
-    });
+    const service = licencesService(leakOf);
     const response = await serve(service).call({ service, subject: anna });
     expect(response.status).toBe(500);
     expect(response.body.type).toBe('Adapter.ResponseWithheld');
@@ -57,14 +64,7 @@ describe('person identifiers in an answer', () => {
   });
 
   it('answers a list that names only the subject', async () => {
-    const service = defineService({
-      ...policy,
-      code: 'dog-licences',
-      version: 'v1',
-      personIds: ['licences[].holderId'],
-      response: licencesResponse,
-      handler: (_input, { subject }) => ({ licences: [{ holderId: subject, dogName: 'Bello' }] }),
-    });
+    const service = licencesService(ownLicence);
     const response = await serve(service).call({ service, subject: anna });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ licences: [{ holderId: anna, dogName: 'Bello' }] });
@@ -201,14 +201,7 @@ describe('checkContract and a leaking handler', () => {
   });
 
   it('catches it as a withheld answer when the field is declared', async () => {
-    const service = defineService({
-      ...policy,
-      code: 'dog-licences',
-      version: 'v1',
-      personIds: ['licences[].holderId'],
-      response: licencesResponse,
-      handler: (_input, { subject }) => leakOf(subject),
-    });
+    const service = licencesService(leakOf);
     const report = await serve(service).checkContract(service, examples);
     expect(report.ok).toBe(false);
     expect(report.checks.filter((check) => !check.ok).map((check) => check.problem)).toEqual([
@@ -218,14 +211,7 @@ describe('checkContract and a leaking handler', () => {
   });
 
   it('passes the honest handler', async () => {
-    const service = defineService({
-      ...policy,
-      code: 'dog-licences',
-      version: 'v1',
-      personIds: ['licences[].holderId'],
-      response: licencesResponse,
-      handler: (_input, { subject }) => ({ licences: [{ holderId: subject, dogName: 'Bello' }] }),
-    });
+    const service = licencesService(ownLicence);
     const report = await serve(service).checkContract(service, examples);
     expect(report.checks.filter((check) => !check.ok)).toEqual([]);
   });
