@@ -77,7 +77,12 @@ const RESOURCES: readonly ResourceCli[] = [
     path: 'services',
     noun: 'service',
     fields: [
-      f('id', 'id', 'text', 'INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]'),
+      f(
+        'id',
+        'id',
+        'text',
+        'INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE, the version in the code: .../address-v1',
+      ),
       f('title', 'title', 'text', 'Citizen-facing title'),
       f('description', 'description', 'text', 'Citizen-facing description'),
       f('personal-data', 'personalData', 'flag', 'The service returns personal data'),

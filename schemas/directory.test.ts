@@ -153,6 +153,22 @@ describe('directorySchema', () => {
       'services.0.id',
     ],
     [
+      'a six-part service id of before',
+      (d) => ({
+        ...d,
+        services: [{ ...d.services[0]!, id: 'DEMO/GOV/residents-office/register/address/v1' }],
+      }),
+      'services.0.id',
+    ],
+    [
+      'a service taking an X-Road metaservice code',
+      (d) => ({
+        ...d,
+        services: [{ ...d.services[0]!, id: 'DEMO/GOV/residents-office/register/listMethods' }],
+      }),
+      'services.0.id',
+    ],
+    [
       'a personal-data service without purposes',
       (d) => ({ ...d, services: [{ ...d.services[0]!, purposes: [] }] }),
       'services.0.purposes',

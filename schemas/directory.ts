@@ -5,6 +5,7 @@ import {
   parseGatewayId,
   parseMemberId,
   parseServiceId,
+  partOfPrinted,
   printedClientIdSchema,
   printedGatewayIdSchema,
   printedMemberIdSchema,
@@ -63,7 +64,26 @@ const gatewaySchema = z.strictObject({
   clients: z.array(printedClientIdSchema),
 });
 
-const serviceSchema = z.strictObject({ id: printedServiceIdSchema, ...servicePolicySchema.shape });
+/**
+ * X-Road's metaservice codes (pr-meta, pr-mrest), reserved as X-Road reserves them: no service of
+ * the directory may take one, so `/r1/{subsystem}/listMethods` always means the metaservice.
+ */
+export const RESERVED_SERVICE_CODES: readonly string[] = [
+  'listClients',
+  'listCentralServices',
+  'listMethods',
+  'allowedMethods',
+  'getWsdl',
+  'getOpenAPI',
+];
+
+const serviceSchema = z.strictObject({
+  id: printedServiceIdSchema.refine(
+    (id) => !RESERVED_SERVICE_CODES.includes(partOfPrinted(id, 'serviceCode') ?? ''),
+    'The service code is reserved for an X-Road metaservice',
+  ),
+  ...servicePolicySchema.shape,
+});
 
 const groupSchema = z.strictObject({
   id: z.string().refine((id) => {

@@ -10,6 +10,7 @@ export {
   type DirectoryService,
   directorySchema,
   pemCertificateSchema,
+  RESERVED_SERVICE_CODES,
   STAFF_ROLES,
   type StaffRole,
   sha256HexSchema,

@@ -96,6 +96,7 @@ describe('population adapter', () => {
     const { body } = await kit.request('/_einmal/services');
     expect(body.services).toEqual([
       expect.objectContaining({
+        serviceCode: 'address-v1',
         code: 'address',
         version: 'v1',
         title: 'Registered address',

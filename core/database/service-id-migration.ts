@@ -8,13 +8,16 @@ const SIX_PARTS = '^([^/]+/[^/]+/[^/]+/[^/]+/[^/]+)/([^/]+)$';
  * the service code (`…/address/v1` → `…/address-v1`, docs/protocol.md §1.1), for the migrations of
  * the registry and the gateway.
  *
+ * Resolves to the number of rows rewritten.
+ *
  * @example await rewriteServiceIds(db, 'service', 'id');
  */
-export async function rewriteServiceIds(db: Kysely<any>, table: string, column: string): Promise<void> {
+export async function rewriteServiceIds(db: Kysely<any>, table: string, column: string): Promise<number> {
   // The query builder, not raw SQL: the handle's schema (`withSchema`) applies to the table.
-  await db
+  const result = await db
     .updateTable(table)
     .set({ [column]: sql`regexp_replace(${sql.ref(column)}, ${SIX_PARTS}, '\\1-\\2')` })
     .where(sql.ref(column), '~', SIX_PARTS)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

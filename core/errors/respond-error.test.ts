@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EinmalError } from './einmal-error.ts';
+import { escapeXml, preferredFormat } from './error-response.ts';
 import { errorHandlers, respondError } from './respond-error.ts';
 
 /** A logger that keeps what it is told. */
@@ -120,5 +121,39 @@ describe('respondError', () => {
       path: '/nowhere',
       code: 'Client.UnknownService',
     });
+  });
+});
+
+describe('the error body in the format the caller asks for', () => {
+  const answer = (accept: string | undefined) =>
+    respondError(new EinmalError('Server.ServerProxy.AccessDenied'), {
+      log: memoryLog().log,
+      request: { method: 'GET', path: '/r1/x', header: (name) => (name === 'accept' ? accept : undefined) },
+    });
+
+  it('answers JSON unless XML is preferred, always with the charset', async () => {
+    for (const accept of [undefined, '*/*', 'application/json', 'application/xml;q=0.5, application/json']) {
+      const { response } = answer(accept);
+      expect(response.headers.get('content-type'), String(accept)).toBe('application/json; charset=utf-8');
+      expect(await response.json()).toMatchObject({ type: 'Server.ServerProxy.AccessDenied' });
+    }
+  });
+
+  it('answers pr-rest’s XML error with the same fields when XML is preferred', async () => {
+    for (const accept of ['application/xml', 'text/xml', 'application/json;q=0.1, application/xml']) {
+      const { response, errorId } = answer(accept);
+      expect(response.headers.get('content-type'), accept).toBe('application/xml; charset=utf-8');
+      expect(response.headers.get('x-road-error')).toBe('Server.ServerProxy.AccessDenied');
+      expect(await response.text()).toBe(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<error><type>Server.ServerProxy.AccessDenied</type>' +
+          `<message>The client is not allowed to use this service</message><detail>${errorId}</detail></error>`,
+      );
+    }
+  });
+
+  it('escapes what XML would read as markup', () => {
+    expect(escapeXml(`a<b>&"c'`)).toBe('a&#60;b&#62;&#38;&#34;c&#39;');
+    expect(preferredFormat('application/xml;q=0', 'json')).toBe('json');
+    expect(preferredFormat('application/json, application/xml', 'xml')).toBe('xml');
   });
 });

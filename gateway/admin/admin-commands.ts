@@ -91,7 +91,8 @@ export const gatewayAdminCommands: readonly Command[] = [
       },
       service: {
         type: 'string',
-        description: 'Service id INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]',
+        description:
+          'Service id INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE, e.g. DEMO/GOV/residents-office/register/address-v1',
         placeholder: 'ID',
       },
       method: { type: 'string', description: 'Only this HTTP method', placeholder: 'METHOD' },

@@ -102,10 +102,11 @@ export const registryMigrations: MigrationSet = {
       },
     },
     // Service ids have X-Road's five parts, the version in the service code (docs/protocol.md §1.1):
-    // `…/register/address/v1` becomes `…/register/address-v1`. A new directory version follows.
+    // `…/register/address/v1` becomes `…/register/address-v1`. A new directory version follows
+    // when a service was renamed.
     '0400_xroad_service_ids': {
       async up(db: Kysely<any>) {
-        await rewriteServiceIds(db, 'service', 'id');
+        if ((await rewriteServiceIds(db, 'service', 'id')) === 0) return;
         await db
           .updateTable('directory_version')
           .set({ version: sql`version + 1` })

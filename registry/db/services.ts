@@ -7,7 +7,7 @@ import type { RegistryDb, ServiceTable } from './tables.ts';
 
 /** A service as the directory lists it: its id and its policy. */
 export interface Service extends ServicePolicy {
-  /** `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE[/VERSION]`. */
+  /** `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE`, e.g. `…/register/address-v1`. */
   readonly id: string;
 }
 

@@ -134,12 +134,15 @@ export async function createBundleFixture(): Promise<BundleFixture> {
   const logExchange = async () => {
     const i = logged++;
     const now = Date.now();
+    // Every third exchange as gateways signed and logged it before five-part service ids
+    // (claims version 1, `…/address/v1`): bundles holding such records must verify as they are.
+    const legacy = i % 3 === 2;
     const claims = {
-      v: 2 as const,
+      v: (legacy ? 1 : 2) as 2,
       id: randomUUID(),
       iat: Math.floor(now / 1000),
       client: 'DEMO/GOV/munich/parking-permits',
-      service: 'DEMO/GOV/residents-office/register/address-v1',
+      service: `DEMO/GOV/residents-office/register/${legacy ? 'address/v1' : 'address-v1'}`,
       method: 'GET' as const,
       path: '/address',
       query: '',
