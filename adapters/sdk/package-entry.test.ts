@@ -28,7 +28,7 @@ function importClosure(entry: string): { files: Set<string>; packages: Set<strin
 
 /** What the SDK may load of the project: itself, the contracts, the errors and the logger. */
 const OWN_NEEDS =
-  /^(adapters\/sdk\/|schemas\/|core\/errors\/|core\/(index|clock|config|logger|module-url)\.ts$)/;
+  /^(adapters\/sdk\/|schemas\/|core\/errors\/|core\/(index|clock|config|json-file|logger|module-url)\.ts$)/;
 
 describe('the adapter SDK package entries', () => {
   it.each([
