@@ -11,8 +11,8 @@ import {
 } from './adapter-module.ts';
 import { openSampleAdapter } from './sample-adapter.ts';
 import {
+  declareSampleRegistry,
   isSampleRegistryName,
-  offlineDb,
   SAMPLE_REGISTRY_NAMES,
   type SampleRegistryName,
   sampleRegistries,
@@ -264,10 +264,12 @@ const openapiCommand: Command = {
       }
       return 0;
     }
-    const adapters = source.registries.map((name) => sampleRegistries[name].create({ db: offlineDb() }));
     const document = buildOpenApiDocument(
-      { title: adapters.map((a) => a.title).join(', '), version: '1' },
-      adapters.flatMap((a) => a.services),
+      {
+        title: source.registries.map((name) => sampleRegistries[name].description.title).join(', '),
+        version: '1',
+      },
+      source.registries.flatMap((name) => declareSampleRegistry(name)),
     );
     input.print(JSON.stringify(document, null, 2));
     return 0;

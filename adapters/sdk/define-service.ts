@@ -162,6 +162,30 @@ export function defineService<Req extends z.ZodType, Res extends z.ZodType>(
 export function defineService<Req extends z.ZodType, Res extends z.ZodType>(
   spec: ServiceSpec<Req, Res>,
 ): ServiceDefinition<Req, Res> {
+  return { ...declareService(spec), handler: spec.handler };
+}
+
+/** What a service declares about itself, without its handler: its metadata, contract and person identifiers. */
+export type ServiceDeclaration<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> = Omit<
+  ServiceDefinition<Req, Res>,
+  'handler'
+>;
+
+/** A {@link ServiceSpec} without its handler. */
+export type ServiceDeclarationSpec<Req extends z.ZodType, Res extends z.ZodType> =
+  | Omit<PersonalDataServiceSpec<Req, Res>, 'handler'>
+  | Omit<PublicServiceSpec<Req, Res>, 'handler'>;
+
+/**
+ * Checks and completes a service's declaration without its handler, as {@link defineService} does:
+ * for describing services (their metadata, their OpenAPI) where nothing answers, such as a registry
+ * registering them. Mistakes throw `TypeError`.
+ *
+ * @example describeService(declareService(addressDeclaration)).serviceCode // 'address-v1'
+ */
+export function declareService<Req extends z.ZodType, Res extends z.ZodType>(
+  spec: ServiceDeclarationSpec<Req, Res>,
+): ServiceDeclaration<Req, Res> {
   const path = spec.path ?? '/';
   if (typeof (spec as { personalData: unknown }).personalData !== 'boolean') {
     throw new TypeError(
@@ -204,11 +228,14 @@ export function defineService<Req extends z.ZodType, Res extends z.ZodType>(
     throw new TypeError(`service '${spec.code}' names persons (personIds) but declares no personal data`);
   }
   const personIds = compilePersonPaths(declared, spec.response, spec.code);
-  return { ...spec, ...policy, path, serviceCode, personIds, handler: spec.handler };
+  const { handler: _handler, ...declaration } = spec as ServiceDeclarationSpec<Req, Res> & {
+    handler?: unknown;
+  };
+  return { ...declaration, ...policy, path, serviceCode, personIds };
 }
 
 /** The metadata of a service, without its schemas and handler. */
-export function describeService(service: ServiceDefinition): ServiceMetadata {
+export function describeService(service: ServiceDeclaration): ServiceMetadata {
   return {
     serviceCode: service.serviceCode,
     code: service.code,

@@ -23,12 +23,15 @@ export {
 } from './adapter.ts';
 export { type AdapterAppOptions, createAdapterApp } from './app.ts';
 export {
+  declareService,
   defineService,
   describeService,
   type PersonalDataContext,
   type PersonalDataServiceSpec,
   type PublicServiceSpec,
   type ServiceContext,
+  type ServiceDeclaration,
+  type ServiceDeclarationSpec,
   type ServiceDefinition,
   type ServiceMetadata,
   type ServiceSpec,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HEADER } from '../../schemas/index.ts';
-import { type ServiceDefinition, serviceRoute } from './define-service.ts';
+import { type ServiceDeclaration, serviceRoute } from './define-service.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -55,7 +55,7 @@ function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return rest;
 }
 
-const componentName = (service: ServiceDefinition, part: 'Request' | 'Response') =>
+const componentName = (service: ServiceDeclaration, part: 'Request' | 'Response') =>
   `${service.serviceCode}.${part}`.replace(/[^A-Za-z0-9._-]/g, '_');
 
 const errorResponse = (description: string) => ({
@@ -73,8 +73,8 @@ const errorResponse = (description: string) => ({
  */
 export function buildOpenApiDocument(
   info: OpenApiInfo,
-  services: readonly ServiceDefinition[],
-  routeOf: (service: ServiceDefinition) => string = serviceRoute,
+  services: readonly ServiceDeclaration[],
+  routeOf: (service: ServiceDeclaration) => string = serviceRoute,
 ) {
   const schemas: Record<string, JsonSchema> = { Error: errorBodySchema };
   const paths: Record<string, Record<string, unknown>> = {};
@@ -157,6 +157,6 @@ export function buildOpenApiDocument(
  *
  * @example buildServiceOpenApiDocument(addressService).paths // { '/': { get: … } }
  */
-export function buildServiceOpenApiDocument(service: ServiceDefinition) {
+export function buildServiceOpenApiDocument(service: ServiceDeclaration) {
   return buildOpenApiDocument({ title: service.title, version: service.version }, [service], (s) => s.path);
 }
