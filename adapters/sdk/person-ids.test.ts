@@ -48,6 +48,15 @@ const licencesService = (answer: (subject: string) => z.input<typeof licencesRes
 /** An honest answer: the subject's own licence. */
 const ownLicence = (subject: string) => ({ licences: [{ holderId: subject, dogName: 'Bello' }] });
 
+/** The dog licence service without its person identifiers, to declare them in each test. */
+const base = {
+  ...policy,
+  code: 'dog-licences',
+  version: 'v1',
+  response: licencesResponse,
+  handler: () => leakOf(anna),
+};
+
 function serve(service: ServiceDefinition) {
   const app = createAdapterApp({ services: [service], log: silentLogger });
   return createAdapterTestkit(app);
@@ -120,13 +129,6 @@ describe('person identifiers in an answer', () => {
   });
 
   it('refuses at start-up a personal-data service that declares no person identifiers', () => {
-    const base = {
-      ...policy,
-      code: 'dog-licences',
-      version: 'v1',
-      response: licencesResponse,
-      handler: () => leakOf(anna),
-    };
     expect(() => defineService({ ...base, personIds: [] })).toThrow(
       "personal-data service 'dog-licences' must declare where its response names persons",
     );
@@ -140,13 +142,6 @@ describe('person identifiers in an answer', () => {
   });
 
   it('refuses at start-up a path the response does not have, or one that is not a text field', () => {
-    const base = {
-      ...policy,
-      code: 'dog-licences',
-      version: 'v1',
-      response: licencesResponse,
-      handler: () => leakOf(anna),
-    };
     expect(() => defineService({ ...base, personIds: ['licences[].holderID'] })).toThrow(
       "person-identifier path 'licences[].holderID': the response has no field 'holderID' there",
     );
