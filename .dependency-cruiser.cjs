@@ -98,10 +98,29 @@ module.exports = {
     {
       name: 'dev-is-a-leaf',
       comment:
-        'Production code takes nothing from the demo. The one exception is the CLI composition root, which offers `einmal dev` and hands the dev federation folder to the gateway and registry commands.',
+        'Production code takes nothing from the demo: no defaults, no folder layout, no types. The demo is one user of the production path.',
       severity: 'error',
       from: { path: `^${MODULES}/`, pathNot: [...TEST_OR_BENCH, '^dev/', '^cli/groups\\.ts$'] },
       to: { path: '^dev/' },
+    },
+    {
+      name: 'dev-only-as-a-command-group',
+      comment:
+        'The CLI composition root offers `einmal dev` and takes nothing else from dev/: only its command group, dev/cli.ts.',
+      severity: 'error',
+      from: { path: '^cli/groups\\.ts$' },
+      to: { path: '^dev/', pathNot: '^dev/cli\\.ts$' },
+    },
+    {
+      name: 'production-reaches-dev-only-through-its-command-group',
+      comment:
+        'No production module outside cli/ and dev/ reaches the demo, not even through another module.',
+      severity: 'error',
+      from: {
+        path: `^(adapters|audit|certs|core|gateway|portal|protocol|registry|schemas)/`,
+        pathNot: TEST_OR_BENCH,
+      },
+      to: { path: '^dev/', reachable: true },
     },
     {
       name: 'nothing-imports-tests-or-bench',
@@ -120,7 +139,7 @@ module.exports = {
         pathNot: [
           '^$1/',
           `^${MODULES}/index\\.ts$`,
-          '^core/(errors|database)/index\\.ts$',
+          '^core/(errors|database|ops)/index\\.ts$',
           '^audit/bundle/index\\.ts$',
           '^adapters/sdk/index\\.ts$',
           '^cli/command\\.ts$',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command, CommandGroup, CommandInput } from '../cli/command.ts';
 import { requireOption } from '../cli/command.ts';
-import { openDatabase } from '../core/database/index.ts';
+import { type Database, openDatabase } from '../core/database/index.ts';
 import { createLogger, EinmalError } from '../core/index.ts';
 import {
   type AdapterConfig,
@@ -9,6 +9,7 @@ import {
   loadAdapterModule,
   readAdapterConfig,
 } from './adapter-module.ts';
+import { startAdapterWithOps } from './adapter-ops.ts';
 import { openSampleAdapter } from './sample-adapter.ts';
 import {
   declareSampleRegistry,
@@ -23,7 +24,6 @@ import {
   buildOpenApiDocument,
   describeService,
   isLoopbackHost,
-  startAdapter,
 } from './sdk/index.ts';
 
 /** The port `einmal adapter serve` listens on when none is given. */
@@ -82,6 +82,23 @@ function readPort(input: CommandInput, config?: AdapterConfig): number {
     throw new EinmalError('Cli.Usage', { message: '--port must be a number from 0 to 65535' });
   }
   return port;
+}
+
+/** The operations listener asked for with `--ops-port` (and `--ops-host`), if any. */
+function readOps(input: CommandInput): { host: string; port: number } | undefined {
+  const raw = input.options['ops-port'];
+  const host = (input.options['ops-host'] as string | undefined) ?? '127.0.0.1';
+  if (raw === undefined) {
+    if (input.options['ops-host'] !== undefined) {
+      throw new EinmalError('Cli.Usage', { message: '--ops-host needs --ops-port' });
+    }
+    return undefined;
+  }
+  const port = Number(raw);
+  if (typeof raw !== 'string' || !/^\d{1,5}$/.test(raw) || port > 65_535) {
+    throw new EinmalError('Cli.Usage', { message: '--ops-port must be a number from 0 to 65535' });
+  }
+  return { host, port };
 }
 
 function readFile(path: string, option: string): string {
@@ -159,6 +176,16 @@ const serveCommand: Command = {
       description: `Port to listen on (default ${DEFAULT_ADAPTER_PORT})`,
     },
     host: { type: 'string', placeholder: 'HOST', description: 'Address to bind (default 127.0.0.1)' },
+    'ops-port': {
+      type: 'string',
+      placeholder: 'PORT',
+      description: 'Operations listener (plain HTTP: /healthz, /readyz, /metrics); none without it',
+    },
+    'ops-host': {
+      type: 'string',
+      placeholder: 'HOST',
+      description: 'Address of the operations listener (default 127.0.0.1)',
+    },
     'database-url': {
       type: 'string',
       placeholder: 'URL',
@@ -202,6 +229,7 @@ const serveCommand: Command = {
     }
     const port = readPort(input, config);
     const listening = readListening(input, config);
+    const ops = readOps(input);
     const log = createLogger({
       name: 'adapter',
       level:
@@ -209,12 +237,22 @@ const serveCommand: Command = {
           ? input.options['log-level']
           : (config?.logLevel ?? 'info'),
     });
-    const adapter =
-      'module' in source
-        ? await loadAdapterModule(source.module, log)
-        : await openSamples(source.registries, input, log);
-    const running = await startAdapter(adapter, { log, port, host: readHost(input, config), ...listening });
+    const samples = 'module' in source ? undefined : await openSamples(source.registries, input, log);
+    const adapter = samples?.adapter ?? (await loadAdapterModule((source as { module: string }).module, log));
+    const running = await startAdapterWithOps(adapter, {
+      log,
+      port,
+      host: readHost(input, config),
+      ops,
+      pool: samples?.pool,
+      ...listening,
+    });
     input.print(`einmal adapter (${adapter.title}) listening on ${running.url}`);
+    if (running.opsPort !== undefined) {
+      input.print(
+        `operations listener on http://${ops!.host}:${running.opsPort} (/healthz, /readyz, /metrics)`,
+      );
+    }
     await untilStopped();
     await running.close();
     return 0;
@@ -226,13 +264,14 @@ async function openSamples(
   registries: SampleRegistryName[],
   input: CommandInput,
   log: ReturnType<typeof createLogger>,
-): Promise<AdapterDefinition> {
+): Promise<{ adapter: AdapterDefinition; pool: Database['poolUse'] }> {
   const database = await openDatabase({
     url: input.options['database-url'] as string | undefined,
     dataDir: input.options['data-dir'] as string | undefined,
   });
   try {
-    return await openSampleAdapter({ registries, db: database.db, log, close: database.close });
+    const adapter = await openSampleAdapter({ registries, db: database.db, log, close: database.close });
+    return { adapter, pool: database.poolUse };
   } catch (error) {
     await database.close();
     throw error;

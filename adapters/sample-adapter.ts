@@ -1,14 +1,13 @@
 import type { Kysely } from 'kysely';
 import { isDatabaseReachable, migrateToLatest } from '../core/database/index.ts';
 import type { Logger } from '../core/index.ts';
-import { type SampleRegistryName, sampleRegistries } from './sample-registries.ts';
 import {
-  type AdapterDefinition,
-  type AdapterListening,
-  defineAdapter,
-  type RunningAdapter,
-  startAdapter,
-} from './sdk/index.ts';
+  type RunningAdapterWithOps,
+  type ServeAdapterWithOpsOptions,
+  startAdapterWithOps,
+} from './adapter-ops.ts';
+import { type SampleRegistryName, sampleRegistries } from './sample-registries.ts';
+import { type AdapterDefinition, defineAdapter } from './sdk/index.ts';
 
 export interface OpenSampleAdapterOptions {
   /** The registries to serve from one adapter; their service routes never collide. */
@@ -19,6 +18,9 @@ export interface OpenSampleAdapterOptions {
   /** Releases the database when the adapter stops (its owner's `close`). */
   readonly close?: () => Promise<void>;
 }
+
+/** A running sample adapter, with its operations listener's port when it has one. */
+export type RunningSampleAdapter = RunningAdapterWithOps;
 
 /**
  * Migrates and seeds the chosen sample registries and declares one adapter serving all their
@@ -48,12 +50,8 @@ export async function openSampleAdapter(options: OpenSampleAdapterOptions): Prom
   });
 }
 
-/** Mutual TLS admitting only the provider gateway, or plain HTTP for development on loopback. */
-export type StartSampleAdapterOptions = AdapterListening &
-  Omit<OpenSampleAdapterOptions, 'close'> & {
-    readonly port: number;
-    readonly host?: string;
-  };
+/** Mutual TLS admitting only the provider gateway (or plain HTTP on loopback), and the ops listener. */
+export type StartSampleAdapterOptions = ServeAdapterWithOpsOptions & Omit<OpenSampleAdapterOptions, 'close'>;
 
 /**
  * Migrates and seeds the chosen sample registries, then serves their services from one adapter.
@@ -64,7 +62,7 @@ export type StartSampleAdapterOptions = AdapterListening &
  *   registries: ['population'], db, log, port: 4420, tls: { cert, key, ca, gatewayCert },
  * });
  */
-export async function startSampleAdapter(options: StartSampleAdapterOptions): Promise<RunningAdapter> {
+export async function startSampleAdapter(options: StartSampleAdapterOptions): Promise<RunningAdapterWithOps> {
   const { registries, db, ...serving } = options;
-  return startAdapter(await openSampleAdapter({ registries, db, log: options.log }), serving);
+  return startAdapterWithOps(await openSampleAdapter({ registries, db, log: options.log }), serving);
 }

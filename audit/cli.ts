@@ -105,7 +105,7 @@ async function runVerify(input: CommandInput): Promise<number> {
   for (const b of report.bundles) {
     const trusted = b.trusted.map((t) => `; trusted checkpoint size ${t.size} (${t.source})`).join('');
     input.print(
-      `${b.bundle}: log ${b.origin ?? b.tree ?? '?'}, ${b.records} records, ${b.checkpoints} checkpoints (${b.witnessed} witnessed), ${b.signatures} exchange signatures${trusted}`,
+      `${b.bundle}: log ${b.origin ?? b.tree ?? '?'}, ${b.records} records${b.pruned > 0 ? ` (${b.pruned} pruned past retention: leaf hashes only)` : ''}, ${b.checkpoints} checkpoints (${b.witnessed} witnessed), ${b.signatures} exchange signatures${trusted}`,
     );
     if (b.trusted.length === 0) {
       unanchored += 1;

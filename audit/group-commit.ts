@@ -18,6 +18,8 @@ export interface GroupCommitOptions<T, R> {
   rejection(error: unknown, item: T): unknown;
   /** Told once per batch that failed for good. */
   onFailure?(error: unknown, batchSize: number): void;
+  /** Told once per batch committed: its size and how long its commit took. */
+  onCommit?(batchSize: number, seconds: number): void;
 }
 
 export interface GroupCommitQueue<T, R> {
@@ -25,6 +27,8 @@ export interface GroupCommitQueue<T, R> {
   add(item: T): Promise<R>;
   /** Waits until everything added so far is committed (or failed). */
   drain(): Promise<void>;
+  /** Items added and not yet committed or failed, the one committing included. */
+  pending(): number;
 }
 
 interface Pending<T, R> {
@@ -41,10 +45,13 @@ interface Pending<T, R> {
 export function createGroupCommitQueue<T, R>(options: GroupCommitOptions<T, R>): GroupCommitQueue<T, R> {
   let queue: Pending<T, R>[] = [];
   let flushing: Promise<void> | undefined;
+  let committing = 0;
 
   async function commit(batch: Pending<T, R>[]): Promise<void> {
     try {
+      const started = performance.now();
       const results = await options.commit(batch.map((p) => p.item));
+      options.onCommit?.(batch.length, (performance.now() - started) / 1000);
       batch.forEach((p, i) => {
         p.resolve(results[i]!);
       });
@@ -64,7 +71,9 @@ export function createGroupCommitQueue<T, R>(options: GroupCommitOptions<T, R>):
     while (queue.length > 0) {
       const batch = queue.slice(0, options.maxBatch);
       queue = queue.slice(batch.length);
+      committing = batch.length;
       await commit(batch);
+      committing = 0;
     }
     flushing = undefined;
   }
@@ -79,5 +88,6 @@ export function createGroupCommitQueue<T, R>(options: GroupCommitOptions<T, R>):
     async drain() {
       while (flushing) await flushing;
     },
+    pending: () => queue.length + committing,
   };
 }

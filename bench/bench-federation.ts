@@ -135,6 +135,7 @@ export async function startBenchFederation(options: StartBenchFederationOptions)
     const registry = started(
       await startRegistry(
         {
+          REGISTRY_INSTANCE: manifest.instance,
           REGISTRY_PORT: String(registryPort),
           REGISTRY_ADMIN_PORT: String(registryAdminPort),
           REGISTRY_DIRECTORY_TTL: '600',

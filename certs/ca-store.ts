@@ -6,7 +6,7 @@ import { type CertificateAuthority, createIssuingCa } from './authority.ts';
 import { normalizeSerial, parseCertificatePem, serialHex, toPem } from './certificate.ts';
 import { createCrl, type RevocationReason } from './crl.ts';
 import { issueCertificate } from './issue.ts';
-import { exportPrivateKeyPem, importPrivateKeyPem } from './keys.ts';
+import { type CryptoKey, exportPrivateKeyPem, importPrivateKeyPem } from './keys.ts';
 import { CERTIFICATE_PROFILES, type CertificateProfile } from './profiles.ts';
 import { x509 } from './x509.ts';
 
@@ -124,13 +124,7 @@ export async function openCaStore(dir: string): Promise<CaStore> {
   };
   const certificate = parseCertificatePem(await read(CERT_FILE));
   const privateKey = await importPrivateKeyPem(await read(KEY_FILE));
-  const publicJwk = await crypto.subtle.exportKey('jwk', await certificate.publicKey.export());
-  const privateJwk = await crypto.subtle.exportKey('jwk', privateKey);
-  if (publicJwk.x !== privateJwk.x || publicJwk.y !== privateJwk.y) {
-    throw new EinmalError('Pki.InvalidKey', {
-      message: `The CA key in ${dir} does not match its certificate`,
-    });
-  }
+  await requireMatchingKey(certificate, privateKey, `The CA key in ${dir} does not match its certificate`);
   let index: StoreIndex;
   try {
     index = indexSchema.parse(JSON.parse(await read(INDEX_FILE)));
@@ -142,6 +136,45 @@ export async function openCaStore(dir: string): Promise<CaStore> {
     });
   }
   return storeOf(dir, { certificate, privateKey }, index);
+}
+
+async function requireMatchingKey(
+  certificate: x509.X509Certificate,
+  privateKey: CryptoKey,
+  message: string,
+): Promise<void> {
+  const publicJwk = await crypto.subtle.exportKey('jwk', await certificate.publicKey.export());
+  const privateJwk = await crypto.subtle.exportKey('jwk', privateKey);
+  if (publicJwk.x !== privateJwk.x || publicJwk.y !== privateJwk.y) {
+    throw new EinmalError('Pki.InvalidKey', { message });
+  }
+}
+
+/**
+ * Makes a CA store of an existing CA (its certificate and ECDSA P-256 key, e.g. an agency's
+ * issuing CA made elsewhere): the certificate must be a CA certificate that may sign certificates,
+ * and the key must be its key. The store starts with an empty index; certificates issued before
+ * are not known to it.
+ *
+ * @example
+ * await importCaStore('pki/issuing-ca', { certPem, keyPem });
+ */
+export async function importCaStore(
+  dir: string,
+  files: { readonly certPem: string; readonly keyPem: string },
+  options: { force?: boolean } = {},
+): Promise<CaStore> {
+  const certificate = parseCertificatePem(files.certPem);
+  const constraints = certificate.getExtension(x509.BasicConstraintsExtension);
+  const usage = certificate.getExtension(x509.KeyUsagesExtension);
+  if (!constraints?.ca || (usage && (usage.usages & x509.KeyUsageFlags.keyCertSign) === 0)) {
+    throw new EinmalError('Pki.InvalidCertificate', {
+      message: `${certificate.subject} is not a CA certificate that may sign certificates`,
+    });
+  }
+  const privateKey = await importPrivateKeyPem(files.keyPem);
+  await requireMatchingKey(certificate, privateKey, `The key is not the key of ${certificate.subject}`);
+  return createCaStore(dir, { certificate, privateKey }, options);
 }
 
 function storeOf(dir: string, authority: CertificateAuthority, index: StoreIndex): CaStore {

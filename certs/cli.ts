@@ -3,7 +3,7 @@ import { requireOption } from '../cli/command.ts';
 import { EinmalError } from '../core/errors/index.ts';
 import { parseMemberId, parseSubsystemId, printClientId, printMemberId } from '../schemas/index.ts';
 import { createRootCa } from './authority.ts';
-import { createCaStore, openCaStore } from './ca-store.ts';
+import { createCaStore, importCaStore, openCaStore } from './ca-store.ts';
 import {
   certificateFingerprint,
   parseCertificateBundle,
@@ -123,6 +123,31 @@ const initIssuing: Command = {
     input.print(
       `Issuing CA ${issuing.certificate.subject} in ${dir} (serial ${serialHex(issuing.certificate)})`,
     );
+    return 0;
+  },
+};
+
+const importCa: Command = {
+  name: 'import-ca',
+  summary: 'Make a CA store of an existing CA (certificate and P-256 key), e.g. to issue from an agency CA',
+  options: {
+    dir: caDir,
+    cert: { type: 'string', description: 'The CA certificate (PEM)', placeholder: 'FILE' },
+    key: { type: 'string', description: 'Its private key (PKCS #8 PEM, ECDSA P-256)', placeholder: 'FILE' },
+    force,
+  },
+  async run(input) {
+    const dir = requireOption(input, 'dir');
+    const store = await importCaStore(
+      dir,
+      {
+        certPem: await readInputFile(requireOption(input, 'cert')),
+        keyPem: await readInputFile(requireOption(input, 'key')),
+      },
+      { force: input.options.force === true },
+    );
+    const { certificate } = store.authority;
+    input.print(`CA ${certificate.subject} in ${dir} (serial ${serialHex(certificate)})`);
     return 0;
   },
 };
@@ -330,5 +355,5 @@ const whois: Command = {
 export const pkiCommands: CommandGroup = {
   name: 'pki',
   summary: 'Certificate authority: keys, CSRs, certificates, revocation, CRLs, checks',
-  commands: [initRoot, initIssuing, keygen, csr, sign, revoke, crl, verify, whois],
+  commands: [initRoot, initIssuing, importCa, keygen, csr, sign, revoke, crl, verify, whois],
 };

@@ -1,5 +1,5 @@
 export { type CertificateAuthority, createIssuingCa, createRootCa } from './authority.ts';
-export { type CaStore, type CaStoreEntry, createCaStore, openCaStore } from './ca-store.ts';
+export { type CaStore, type CaStoreEntry, createCaStore, importCaStore, openCaStore } from './ca-store.ts';
 export {
   certificateDer,
   certificateFingerprint,

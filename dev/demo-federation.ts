@@ -93,6 +93,10 @@ export const demoPorts = {
   registryAdmin: 4401,
   eid: 4402,
   portal: 4403,
+  /** The operations listeners (`/healthz`, `/readyz`, `/metrics`) of the registry, eID provider and portal. */
+  registryOps: 4404,
+  eidOps: 4405,
+  portalOps: 4406,
   /** The first adapter's port (the residents' register); `einmal adapter serve` defaults to it. */
   adapters: 4420,
 } as const;

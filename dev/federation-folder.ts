@@ -1,13 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCertificateBundle } from '../certs/index.ts';
-import { EinmalError } from '../core/index.ts';
-import type { FederationFolder as GatewayFederationFolder } from '../gateway/index.ts';
-import type {
-  OperatorCredentials,
-  RegistryCredentials,
-  FederationFolder as RegistryFederationFolder,
-} from '../registry/index.ts';
+import type { OperatorCredentials, RegistryCredentials } from '../registry/index.ts';
 import { readFederationManifest } from './federation-files.ts';
 
 /** A certificate file with the issuing CA appended when it holds only the leaf. */
@@ -58,29 +52,3 @@ export async function operatorCredentialsFromFederation(dir: string): Promise<Op
     caPem: await read(manifest.rootCa),
   };
 }
-
-/**
- * What the `--federation-dir` / `--federation` options of `einmal gateway` and `einmal registry`
- * read, handed to those command groups by the CLI's composition root (cli/groups.ts), so that the
- * gateway and the registry themselves never read a development folder.
- */
-export const federationFolder: GatewayFederationFolder & RegistryFederationFolder = {
-  async memberSigning(dir, member, gateway) {
-    const manifest = await readFederationManifest(dir);
-    const entry = manifest.members.find((candidate) => candidate.id === member);
-    if (!entry) {
-      throw new EinmalError('Cli.Usage', { message: `${member} is not a member of this federation` });
-    }
-    const read = (path: string) => readFile(join(dir, path), 'utf8');
-    return {
-      keyPem: await read(entry.signing.key),
-      chainPem: (await read(entry.signing.cert)) + (await read(manifest.issuingCa)),
-      gatewayPort: entry.gateway.id === gateway ? entry.gateway.port : undefined,
-    };
-  },
-  async rootCaPem(dir) {
-    const manifest = await readFederationManifest(dir);
-    return readFile(join(dir, manifest.rootCa), 'utf8');
-  },
-  operatorCredentials: operatorCredentialsFromFederation,
-};

@@ -14,6 +14,7 @@ import {
   type GatewayDb,
   gatewayMigrations,
   type RunningGateway,
+  readGatewayConfig,
   registerIsCertificate,
   startGateway,
 } from '../gateway/index.ts';
@@ -58,6 +59,16 @@ export interface FederationEndpoints {
     readonly ca: string;
   }[];
   readonly pki: { readonly rootCa: string; readonly caBundle: string };
+  /** Each service's operations listener (plain HTTP: `/healthz`, `/readyz`, `/metrics`). */
+  readonly ops: {
+    readonly registry: string;
+    readonly eid: string;
+    readonly portal: string;
+    /** By gateway id. */
+    readonly gateways: Readonly<Record<string, string>>;
+    /** By provider member id. */
+    readonly adapters: Readonly<Record<string, string>>;
+  };
 }
 
 export interface StartFederationOptions {
@@ -111,6 +122,11 @@ export interface RunningFederation {
   };
   /** Makes the portal and every gateway that offers it fetch the directory now, not at their next poll. */
   refreshDirectories(): Promise<void>;
+  /**
+   * Restarts a provider member's adapter on its port, admitting the gateway TLS certificates in
+   * `gatewayCertPem` (old and new during a renewal), as its operator would.
+   */
+  restartAdapter(memberId: string, gatewayCertPem: string): Promise<void>;
   /** Stops a gateway and starts it again with the same configuration, as an operator's restart. */
   restartGateway(gatewayId: string): Promise<void>;
   /** Takes a gateway off the network (an outage) until `startGateway`. */
@@ -149,8 +165,13 @@ export async function startFederation(options: StartFederationOptions): Promise<
   await writeFile(caBundle, caBundlePem);
 
   const gatewayCount = manifest.members.length;
+  // One call for every port (the operations listeners' after the others): ports asked for in
+  // separate calls may come back twice.
+  const opsOffset = 4 + gatewayCount * 4 + providers.length;
   const free =
-    options.ports === 'ephemeral' ? await findFreePorts(4 + gatewayCount * 4 + providers.length) : undefined;
+    options.ports === 'ephemeral'
+      ? await findFreePorts(opsOffset + 3 + gatewayCount + providers.length)
+      : undefined;
   const port = (demo: number, index: number) => (free ? free[index]! : demo);
   const registryPort = port(demoPorts.registry, 0);
   const registryAdminPort = port(demoPorts.registryAdmin, 1);
@@ -166,6 +187,16 @@ export async function startFederation(options: StartFederationOptions): Promise<
     public: port(m.gateway.clientPort + 200, 7 + i * 4),
   }));
   const adapterPorts = providers.map(({ adapter }, i) => port(adapter.port, 4 + gatewayCount * 4 + i));
+  // Operations listeners: the demo's next to each service's ports, or free ones.
+  const opsPort = (demo: number, index: number) => port(demo, opsOffset + index);
+  const opsPorts = {
+    registry: opsPort(demoPorts.registryOps, 0),
+    eid: opsPort(demoPorts.eidOps, 1),
+    portal: opsPort(demoPorts.portalOps, 2),
+    gateways: manifest.members.map((m, i) => opsPort(m.gateway.clientPort + 300, 3 + i)),
+    adapters: providers.map(({ adapter }, i) => opsPort(adapter.port + 100, 3 + gatewayCount + i)),
+  };
+  const opsUrl = (at: number) => `http://127.0.0.1:${at}`;
 
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -178,23 +209,37 @@ export async function startFederation(options: StartFederationOptions): Promise<
       log: log.child({ component: 'eid' }),
       portalRedirectUris: [`${portalUrl}/auth/callback`],
       portalClientSecret,
+      ops: { host: '127.0.0.1', port: opsPorts.eid },
     });
     stops.push(() => eid.close());
 
     // Each provider's adapter admits only its own gateway's TLS certificate (docs/protocol.md §5).
     const adapterUrls: Record<string, string> = {};
+    /** Each provider's running adapter and how to start it again, admitting other gateway certificates. */
+    const adapters = new Map<
+      string,
+      {
+        running: Awaited<ReturnType<typeof startSampleAdapter>>;
+        start: (gatewayCert: string) => ReturnType<typeof startSampleAdapter>;
+      }
+    >();
     for (const [i, { member, adapter }] of providers.entries()) {
       const [cert, key, gatewayCert] = await Promise.all(
         [adapter.tls.cert, adapter.tls.key, member.gateway.tls.cert].map(read),
       );
-      const running = await startSampleAdapter({
-        registries: [adapter.registry],
-        db: database.db,
-        log: log.child({ component: 'adapter', member: member.id }),
-        port: adapterPorts[i]!,
-        tls: { cert: cert!, key: key!, ca: caBundlePem, gatewayCert: gatewayCert! },
-      });
-      stops.push(() => running.close());
+      const start = (admitted: string) =>
+        startSampleAdapter({
+          registries: [adapter.registry],
+          db: database.db,
+          log: log.child({ component: 'adapter', member: member.id }),
+          port: adapterPorts[i]!,
+          tls: { cert: cert!, key: key!, ca: caBundlePem, gatewayCert: admitted },
+          ops: { host: '127.0.0.1', port: opsPorts.adapters[i]! },
+          pool: database.poolUse,
+        });
+      const running = await start(gatewayCert!);
+      adapters.set(member.id, { running, start });
+      stops.push(() => adapters.get(member.id)!.running.close());
       adapterUrls[member.id] = running.url;
     }
 
@@ -202,8 +247,10 @@ export async function startFederation(options: StartFederationOptions): Promise<
       manifest.members.map((m, i) => [m.gateway.id, `https://localhost:${gatewayPorts[i]!.peer}`]),
     );
     const registryEnv = {
+      REGISTRY_INSTANCE: manifest.instance,
       REGISTRY_PORT: String(registryPort),
       REGISTRY_ADMIN_PORT: String(registryAdminPort),
+      REGISTRY_OPS_PORT: String(opsPorts.registry),
       REGISTRY_DIRECTORY_TTL: String(options.directoryTtlSeconds ?? 600),
       REGISTRY_LOG_LEVEL: 'warn',
     };
@@ -247,19 +294,21 @@ export async function startFederation(options: StartFederationOptions): Promise<
       const db = database.db.withSchema(schema) as Kysely<GatewayDb>;
       gatewayDbs.set(member.gateway.id, db);
       await seedDemoGateway(db, member, dir);
-      const config: GatewayConfig = {
+      // The demo's gateways are configured as an operator configures one: variables read by the
+      // gateway's own schema (docs/configuration.md), so the demo can set nothing an operator cannot.
+      const config: GatewayConfig = readGatewayConfig({
         GATEWAY_ID: member.gateway.id,
-        GATEWAY_NODE_ID: undefined,
         GATEWAY_PEER_HOST: '127.0.0.1',
-        GATEWAY_PEER_PORT: ports.peer,
+        GATEWAY_PEER_PORT: String(ports.peer),
         GATEWAY_CLIENT_HOST: '127.0.0.1',
-        GATEWAY_CLIENT_PORT: ports.client,
-        GATEWAY_CLIENT_PLAIN_HTTP: false,
+        GATEWAY_CLIENT_PORT: String(ports.client),
         GATEWAY_ADMIN_HOST: '127.0.0.1',
-        GATEWAY_ADMIN_PORT: ports.admin,
+        GATEWAY_ADMIN_PORT: String(ports.admin),
         GATEWAY_ADMIN_TOKEN: adminToken,
+        GATEWAY_OPS_HOST: '127.0.0.1',
+        GATEWAY_OPS_PORT: opsPorts.gateways[i]?.toString(),
         GATEWAY_PUBLIC_HOST: '127.0.0.1',
-        GATEWAY_PUBLIC_PORT: ports.public,
+        GATEWAY_PUBLIC_PORT: String(ports.public),
         GATEWAY_TLS_CERT: file(member.gateway.tls.cert),
         GATEWAY_TLS_KEY: file(member.gateway.tls.key),
         GATEWAY_SIGNING_CERT: file(member.signing.cert),
@@ -268,15 +317,9 @@ export async function startFederation(options: StartFederationOptions): Promise<
         GATEWAY_ANCHOR: file(manifest.rootCa),
         GATEWAY_DIRECTORY_URL: `${registryUrl}/directory`,
         GATEWAY_DIRECTORY_CACHE: join(stateDir, `${schema}-directory.jws`),
-        GATEWAY_ADAPTERS: adapters,
-        GATEWAY_ADAPTER_PLAIN_HTTP: false,
-        GATEWAY_MAX_BODY_BYTES: 1_048_576,
-        GATEWAY_CLOCK_SKEW_SECONDS: 60,
+        GATEWAY_ADAPTERS: JSON.stringify(adapters),
         GATEWAY_DB_SCHEMA: schema,
-        DATABASE_URL: undefined,
-        EINMAL_DATA_DIR: undefined,
-        GATEWAY_LOG_LEVEL: 'info',
-      };
+      });
       const gatewayLog = log.child({ component: 'gateway', gateway: member.gateway.id });
       const start = () => launch(config, gatewayLog, () => startGateway(config, gatewayLog, { database }));
       gatewayStarts.set(member.gateway.id, start);
@@ -298,6 +341,7 @@ export async function startFederation(options: StartFederationOptions): Promise<
       readPortalConfig({
         PORTAL_HOST: '127.0.0.1',
         PORTAL_PORT: String(portalPort),
+        PORTAL_OPS_PORT: String(opsPorts.portal),
         PORTAL_PUBLIC_URL: portalUrl,
         PORTAL_ANCHOR: file(manifest.rootCa),
         PORTAL_CA: caBundle,
@@ -328,6 +372,17 @@ export async function startFederation(options: StartFederationOptions): Promise<
         })),
       ),
       pki: { rootCa: file(manifest.rootCa), caBundle },
+      ops: {
+        registry: opsUrl(opsPorts.registry),
+        eid: opsUrl(opsPorts.eid),
+        portal: opsUrl(opsPorts.portal),
+        gateways: Object.fromEntries(
+          manifest.members.map((m, i) => [m.gateway.id, opsUrl(opsPorts.gateways[i]!)]),
+        ),
+        adapters: Object.fromEntries(
+          providers.map(({ member }, i) => [member.id, opsUrl(opsPorts.adapters[i]!)]),
+        ),
+      },
     };
     await writeFile(join(dir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
     return {
@@ -353,6 +408,12 @@ export async function startFederation(options: StartFederationOptions): Promise<
           ...[...runningGateways.values()].map((gateway) => gateway.refreshDirectory?.()),
           portal.refreshDirectory(),
         ]);
+      },
+      async restartAdapter(memberId, gatewayCertPem) {
+        const adapter = adapters.get(memberId);
+        if (!adapter) throw new TypeError(`no adapter of ${memberId}`);
+        await adapter.running.close();
+        adapter.running = await adapter.start(gatewayCertPem);
       },
       async restartGateway(id) {
         const start = gatewayStarts.get(id);

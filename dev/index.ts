@@ -14,7 +14,6 @@ export {
   writeDevelopmentFederation,
 } from './federation-files.ts';
 export {
-  federationFolder,
   operatorCredentialsFromFederation,
   registryCredentialsFromFederation,
 } from './federation-folder.ts';

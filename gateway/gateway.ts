@@ -1,6 +1,15 @@
 import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
 import { createChainVerifier } from '../certs/index.ts';
+import { isDatabaseReachable, isDatabaseWritable } from '../core/database/index.ts';
 import type { Clock, Logger } from '../core/index.ts';
+import {
+  createMetricsRegistry,
+  type ExpiringCredential,
+  observeCertificates,
+  observeDirectory,
+  type ReadinessChecks,
+} from '../core/ops/index.ts';
 import {
   createSignerCache,
   type DirectoryClient,
@@ -19,6 +28,7 @@ import { createPeerClient, type PeerTls } from './consumer/peer-client.ts';
 import type { GatewayDb } from './db/tables.ts';
 import { createDirectoryView, type DirectoryView } from './directory-view.ts';
 import { createEidVerifier } from './eid/index.ts';
+import { createGatewayMetrics } from './metrics.ts';
 import { createAdapterClient } from './provider/adapter-client.ts';
 import { createMetaservices } from './provider/metaservices.ts';
 import { createProviderApp } from './provider/provider-app.ts';
@@ -51,6 +61,10 @@ export interface GatewayDeps {
   readonly skewSeconds: number;
   /** eID token audience, `urn:einmal:INSTANCE`. */
   readonly eidAudience: string;
+  /** The metric registry the gateway's metrics join (default: a registry of its own). */
+  readonly metrics?: Registry | undefined;
+  /** The gateway's own certificates (TLS, signing), whose expiry the metrics and readiness watch. */
+  readonly certificates?: readonly ExpiringCredential[] | undefined;
 }
 
 /**
@@ -94,8 +108,34 @@ export function createGateway(deps: GatewayDeps) {
     clock,
     allowPlainHttp: deps.allowPlainHttpClients,
   });
+  const replay = createReplayGuard({ windowMs: deps.skewSeconds * 2_000, clock });
+  const metricsRegistry = deps.metrics ?? createMetricsRegistry();
+  const certificates = deps.certificates ?? [];
   // Both roles append to the node's one tree; the writer serialises them in one queue.
-  const audit = createAuditLog({ db: deps.db, tree: deps.nodeId, log });
+  let auditQueueDepth = () => 0;
+  const metrics = createGatewayMetrics({
+    registry: metricsRegistry,
+    db: deps.db,
+    tree: deps.nodeId,
+    knownService: (service) => view?.service(service) !== undefined,
+    auditQueueDepth: () => auditQueueDepth(),
+    replayGuardSize: () => replay.size(),
+    logBehindWitness: () => checkpointer.rollback() !== undefined,
+    clock,
+  });
+  const audit = createAuditLog({ db: deps.db, tree: deps.nodeId, log, onCommit: metrics.committed });
+  auditQueueDepth = audit.pending;
+  observeDirectory(metricsRegistry, () => deps.directory.current(), clock);
+  observeCertificates(metricsRegistry, () => certificates, clock);
+  const readiness: ReadinessChecks = {
+    directory: () => deps.directory.freshness().fresh,
+    database: () => isDatabaseReachable(deps.db),
+    keys: () =>
+      deps.signers.length > 0 &&
+      certificates.every((certificate) => certificate.notAfter.getTime() > clock()),
+    log: async () =>
+      audit.writable() && checkpointer.rollback() === undefined && (await isDatabaseWritable(deps.db)),
+  };
   // Checkpoints are signed by the gateway's owner; the origin names the node when it has its own name.
   const checkpointer = createCheckpointer({
     db: deps.db,
@@ -112,7 +152,6 @@ export function createGateway(deps: GatewayDeps) {
   checkpointer.start();
   const peers = createPeerClient(deps.tls);
   const adapters = createAdapterClient({ tls: { cert: deps.tls.cert, key: deps.tls.key, ca: deps.tls.ca } });
-  const replay = createReplayGuard({ windowMs: deps.skewSeconds * 2_000, clock });
 
   const clientApp = createClientApp({
     gatewayId: deps.gatewayId,
@@ -127,6 +166,7 @@ export function createGateway(deps: GatewayDeps) {
     log: log.child({ role: 'consumer' }),
     clock,
     maxBodyBytes: deps.maxBodyBytes,
+    observe: metrics.exchangeEnded,
   });
   const providerApp = createProviderApp({
     checks: {
@@ -149,6 +189,7 @@ export function createGateway(deps: GatewayDeps) {
     log: log.child({ role: 'provider' }),
     clock,
     maxBodyBytes: deps.maxBodyBytes,
+    observe: metrics.exchangeEnded,
   });
   const adminApp = createAdminApp({
     db: deps.db,
@@ -156,7 +197,6 @@ export function createGateway(deps: GatewayDeps) {
     token: deps.adminToken,
     accessRules,
     informationSystems,
-    directory: deps.directory,
   });
   const publicApp = createPublicApp({
     db: deps.db,
@@ -178,6 +218,8 @@ export function createGateway(deps: GatewayDeps) {
     publicApp,
     audit,
     checkpointer,
+    /** The gateway's metrics and what its `/readyz` checks (served by the operations listener). */
+    ops: { metrics: metricsRegistry, checks: readiness },
     /**
      * Loads the message ids the provider recorded within the replay window, so requests seen before
      * a restart stay refused; call it before the peer listener opens. Resolves to their number.

@@ -7,5 +7,5 @@ export { gatewayMigrations } from './db/migrations.ts';
 export type { GatewayDb } from './db/tables.ts';
 export { createEidVerifier, type EidVerifier, type VerifiedEidToken } from './eid/index.ts';
 export { createGateway, type Gateway, type GatewayDeps } from './gateway.ts';
-export { type FederationFolder, initGateway, type MemberSigningPem } from './registration/index.ts';
+export { initGateway, type MemberSigningPem } from './registration/index.ts';
 export { type RunningGateway, readGatewayConfig, startGateway } from './server.ts';

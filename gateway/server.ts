@@ -13,11 +13,13 @@ import {
 } from '../certs/index.ts';
 import { type Database, migrateToLatest, openDatabase } from '../core/database/index.ts';
 import { answerParserRefusal, type Logger, loadConfig, systemClock } from '../core/index.ts';
+import { createMetricsRegistry, observeDatabasePool, startOpsListener } from '../core/ops/index.ts';
 import { createDirectoryClient, createRegistryFetch } from '../protocol/index.ts';
 import { parseGatewayId, printMemberId } from '../schemas/index.ts';
+import { startLogHousekeeping } from './audit/retention.ts';
 import type { GatewayConfig } from './config.ts';
 import { gatewayConfigSchema } from './config.ts';
-import { gatewayMigrations } from './db/migrations.ts';
+import { AUDIT_PARTITION_MONTHS_AHEAD, gatewayMigrations } from './db/migrations.ts';
 import type { GatewayDb } from './db/tables.ts';
 import { createGateway } from './gateway.ts';
 
@@ -29,6 +31,8 @@ export interface RunningGateway {
     readonly admin: number | undefined;
     /** The public listener (citizen, Data Tracker and auditor APIs), when configured. */
     readonly public: number | undefined;
+    /** The operations listener (`/healthz`, `/readyz`, `/metrics`), when configured. */
+    readonly ops: number | undefined;
   };
   /** Fetches the directory now instead of at the next poll (e.g. right after a revocation). */
   refreshDirectory(): Promise<void>;
@@ -61,7 +65,8 @@ export async function startGateway(
   );
   const gatewayId = parseGatewayId(config.GATEWAY_ID);
   const caCertificates = parseCertificateBundle(caBundle!);
-  const signingCertificate = parseCertificatePem(signingCert!);
+  // The signing certificate first; CA certificates after it in the file come from GATEWAY_CA anyway.
+  const signingCertificate = parseCertificateBundle(signingCert!)[0]!;
   const intermediates = caCertificates.filter((ca) => ca.subject !== ca.issuer);
   const signer = {
     member: printMemberId(memberOfCertificate(signingCertificate)),
@@ -74,9 +79,23 @@ export async function startGateway(
   const database =
     shared.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.EINMAL_DATA_DIR }));
   await migrateToLatest(database.db, { schema: config.GATEWAY_DB_SCHEMA, migrations: gatewayMigrations });
+  // This month's and the coming months' audit partitions before any record; then daily, with the
+  // retention period's prune.
+  const housekeeping = startLogHousekeeping({
+    db: database.db,
+    schema: config.GATEWAY_DB_SCHEMA,
+    retentionDays: config.GATEWAY_RETENTION_DAYS,
+    monthsAhead: AUDIT_PARTITION_MONTHS_AHEAD,
+    clock: systemClock,
+    log: log.child({ component: 'housekeeping' }),
+  });
+  await housekeeping.ready;
   const db = database.db.withSchema(
     config.GATEWAY_DB_SCHEMA,
   ) as unknown as import('kysely').Kysely<GatewayDb>;
+
+  const metrics = createMetricsRegistry();
+  observeDatabasePool(metrics, database.poolUse);
 
   const registry = createRegistryFetch({ ca: caBundle!, client: { cert: tlsCert!, key: tlsKey! } });
   const directory = createDirectoryClient({
@@ -107,6 +126,11 @@ export async function startGateway(
     maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
     skewSeconds: config.GATEWAY_CLOCK_SKEW_SECONDS,
     eidAudience: `urn:einmal:${instance}`,
+    metrics,
+    certificates: [
+      { name: 'tls', notAfter: parseCertificateBundle(tlsCert!)[0]!.notAfter },
+      { name: 'signing', notAfter: signingCertificate.notAfter },
+    ],
   });
 
   const tls = { cert: tlsCert!, key: tlsKey!, ca: caBundle!, requestCert: true };
@@ -134,6 +158,14 @@ export async function startGateway(
   await listen(clientServer, config.GATEWAY_CLIENT_PORT, config.GATEWAY_CLIENT_HOST);
   if (adminServer) await listen(adminServer, config.GATEWAY_ADMIN_PORT!, config.GATEWAY_ADMIN_HOST);
   if (publicServer) await listen(publicServer, config.GATEWAY_PUBLIC_PORT!, config.GATEWAY_PUBLIC_HOST);
+  const ops =
+    config.GATEWAY_OPS_PORT === undefined
+      ? undefined
+      : await startOpsListener(
+          { host: config.GATEWAY_OPS_HOST, port: config.GATEWAY_OPS_PORT },
+          gateway.ops,
+          log,
+        );
   log.info({ gateway: config.GATEWAY_ID }, 'gateway listening');
 
   return {
@@ -142,13 +174,16 @@ export async function startGateway(
       client: (clientServer.address() as AddressInfo).port,
       admin: adminServer ? (adminServer.address() as AddressInfo).port : undefined,
       public: publicServer ? (publicServer.address() as AddressInfo).port : undefined,
+      ops: ops?.port,
     },
     refreshDirectory: () => directory.refresh(),
     async close() {
       await Promise.all(
         [peerServer, clientServer, adminServer, publicServer].map((s) => (s ? closeServer(s) : undefined)),
       );
+      await ops?.close();
       directory.stop();
+      await housekeeping.stop();
       await gateway.close();
       await registry.close();
       if (!shared.database) await database.close();

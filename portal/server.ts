@@ -3,8 +3,9 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
-import { parseCertificatePem } from '../certs/index.ts';
+import { parseCertificateBundle, parseCertificatePem } from '../certs/index.ts';
 import { answerParserRefusal, type Logger, loadConfig, systemClock } from '../core/index.ts';
+import { startOpsListener } from '../core/ops/index.ts';
 import { createDirectoryClient, createRegistryFetch } from '../protocol/index.ts';
 import { createPortalApp } from './app.tsx';
 import { createLogVerifications } from './auditor/log-verification.ts';
@@ -13,12 +14,15 @@ import { createTimelineLoader } from './citizen/timeline-loader.ts';
 import { type PortalConfig, portalConfigSchema } from './config.ts';
 import { createFederationView, type FederationView } from './federation/federation-view.ts';
 import { createGatewayClient } from './federation/gateway-client.ts';
+import { createPortalMetrics } from './metrics.ts';
 import { createSessionStore } from './session/session-store.ts';
 
 export interface RunningPortal {
   /** The address people open. */
   readonly url: string;
   readonly port: number;
+  /** The operations listener's port (`/healthz`, `/readyz`, `/metrics`), when configured. */
+  readonly opsPort: number | undefined;
   /** Fetches the directory now instead of at the next poll. */
   refreshDirectory(): Promise<void>;
   close(): Promise<void>;
@@ -61,12 +65,23 @@ export async function startPortal(config: PortalConfig, log: Logger): Promise<Ru
   const publicUrl = new URL(config.PORTAL_PUBLIC_URL);
   const clock = Date.now;
   const instance = () => view?.directory.instance;
+  const sessions = createSessionStore({ clock, idleMs: config.PORTAL_SESSION_IDLE_SECONDS * 1000 });
+  const tlsFiles = config.PORTAL_TLS_CERT
+    ? {
+        cert: await readFile(config.PORTAL_TLS_CERT, 'utf8'),
+        key: await readFile(config.PORTAL_TLS_KEY!, 'utf8'),
+      }
+    : undefined;
+  const certificates = tlsFiles
+    ? [{ name: 'tls', notAfter: parseCertificateBundle(tlsFiles.cert)[0]!.notAfter }]
+    : [];
+  const metrics = createPortalMetrics({ directory, sessions, certificates, clock });
   const app = createPortalApp({
     publicUrl,
     timeZone: config.PORTAL_TIME_ZONE,
     clock,
     log,
-    sessions: createSessionStore({ clock, idleMs: config.PORTAL_SESSION_IDLE_SECONDS * 1000 }),
+    sessions,
     login: createOidcLogin({
       clientId: config.PORTAL_OIDC_CLIENT_ID,
       clientSecret: config.PORTAL_OIDC_CLIENT_SECRET,
@@ -86,15 +101,7 @@ export async function startPortal(config: PortalConfig, log: Logger): Promise<Ru
   });
 
   const listener = getRequestListener(app.fetch);
-  const server: Server = config.PORTAL_TLS_CERT
-    ? createHttpsServer(
-        {
-          cert: await readFile(config.PORTAL_TLS_CERT, 'utf8'),
-          key: await readFile(config.PORTAL_TLS_KEY!, 'utf8'),
-        },
-        listener,
-      )
-    : createHttpServer(listener);
+  const server: Server = tlsFiles ? createHttpsServer(tlsFiles, listener) : createHttpServer(listener);
   server.keepAliveTimeout = 30_000;
   server.on('clientError', answerParserRefusal(log));
   await new Promise<void>((resolve, reject) => {
@@ -105,16 +112,32 @@ export async function startPortal(config: PortalConfig, log: Logger): Promise<Ru
     });
   });
   const { port } = server.address() as AddressInfo;
+  const ops =
+    config.PORTAL_OPS_PORT === undefined
+      ? undefined
+      : await startOpsListener(
+          { host: config.PORTAL_OPS_HOST, port: config.PORTAL_OPS_PORT },
+          {
+            metrics,
+            checks: {
+              directory: () => directory.freshness().fresh,
+              keys: () => certificates.every((certificate) => certificate.notAfter.getTime() > clock()),
+            },
+          },
+          log,
+        );
   log.info({ url: publicUrl.href, port }, 'portal listening');
   return {
     url: publicUrl.href.replace(/\/$/, ''),
     port,
+    opsPort: ops?.port,
     refreshDirectory: () => directory.refresh(),
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await ops?.close();
       unsubscribe();
       directory.stop();
       await gateways.close();

@@ -1,6 +1,5 @@
 import { Agent, request } from 'undici';
 import { EinmalError, isErrorCode } from '../core/index.ts';
-import { REGISTRY_DEFAULT_PORTS } from './config.ts';
 
 /** TLS material of an operator: client certificate and key, and the CA to trust the registry by. */
 export interface OperatorCredentials {
@@ -16,12 +15,6 @@ export interface RegistryAdminClient {
   remove(kind: string, query: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
-
-/** The admin API of a registry on this host with the default ports. */
-export const DEFAULT_ADMIN_URL = `https://localhost:${REGISTRY_DEFAULT_PORTS.admin}`;
-
-/** The public API of a registry on this host with the default ports. */
-export const DEFAULT_PUBLIC_URL = `https://localhost:${REGISTRY_DEFAULT_PORTS.public}`;
 
 /** An `EinmalError` from an X-Road error body, so the CLI prints the registry's code and message. */
 async function refusal(status: number, body: { text(): Promise<string> }): Promise<EinmalError> {
@@ -39,7 +32,7 @@ async function refusal(status: number, body: { text(): Promise<string> }): Promi
 
 /**
  * @example
- * const client = createRegistryAdminClient({ url: DEFAULT_ADMIN_URL, credentials });
+ * const client = createRegistryAdminClient({ url: 'https://registry.example:4401', credentials });
  * await client.add('members', { id: 'DEMO/GOV/munich', name: 'Landeshauptstadt München' });
  */
 export function createRegistryAdminClient(options: {

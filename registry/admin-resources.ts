@@ -7,6 +7,7 @@ import {
   caQuerySchema,
   eidIssuerBodySchema,
   gatewayBodySchema,
+  gatewayCertificateSchema,
   groupBodySchema,
   idQuerySchema,
   issuerQuerySchema,
@@ -20,6 +21,7 @@ import {
   addApprovedCa,
   addEidIssuer,
   addGateway,
+  addGatewayAuthCertificate,
   addGlobalGroup,
   addMember,
   addRevocation,
@@ -37,6 +39,7 @@ import {
   removeApprovedCa,
   removeEidIssuer,
   removeGateway,
+  removeGatewayAuthCertificate,
   removeGlobalGroup,
   removeMember,
   removeRevocation,
@@ -111,6 +114,18 @@ export const adminResources: readonly AdminResource[] = [
     list: listGateways,
     add: storing(addGateway),
     remove: (db, q) => removeGateway(db, q.id),
+  }),
+  resource({
+    path: 'gateway-certificates',
+    noun: 'gateway-certificate',
+    body: gatewayCertificateSchema,
+    removeQuery: gatewayCertificateSchema,
+    list: async (db) =>
+      (await listGateways(db)).flatMap((g) =>
+        g.authCertificateFingerprints.map((fingerprint) => ({ gateway: g.id, fingerprint })),
+      ),
+    add: storing((db, body) => addGatewayAuthCertificate(db, body.gateway, body.fingerprint)),
+    remove: (db, q) => removeGatewayAuthCertificate(db, q.gateway, q.fingerprint),
   }),
   resource({
     path: 'services',

@@ -56,6 +56,14 @@ export const revocationBodySchema = z.strictObject({
 
 /** The query naming an entry to remove: `?id=` for identified entries. */
 export const idQuerySchema = z.strictObject({ id: name(1200) });
+/**
+ * `POST /admin/gateway-certificates` and `DELETE /admin/gateway-certificates?gateway=&fingerprint=`:
+ * one auth certificate of a gateway, added beside the old one for a renewal and withdrawn after it.
+ */
+export const gatewayCertificateSchema = z.strictObject({
+  gateway: name(1200),
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/, 'Must be a lower-case hex SHA-256'),
+});
 /** `DELETE /admin/eid-issuers?issuer=`. */
 export const issuerQuerySchema = z.strictObject({ issuer: name(2048) });
 /** `DELETE /admin/cas?name=`. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificateBundle, parseCertificatePem, privateKeyObject } from '../certs/index.ts';
 import { type Database, migrateToLatest } from '../core/database/index.ts';
 import { silentLogger } from '../core/index.ts';
+import { createOpsApp } from '../core/ops/index.ts';
 import { demoServices } from '../dev/demo-federation.ts';
 import { verifyDirectory } from '../protocol/index.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
@@ -292,14 +293,18 @@ describe('registry admin API and directory', () => {
     expect((await directory()).expiresAt).toBe(resigned.expiresAt.toISOString());
   });
 
-  it('reports readiness, health and metrics', async () => {
-    expect((await apps.publicApp.request('/healthz')).status).toBe(200);
-    expect((await apps.publicApp.request('/readyz')).status).toBe(200);
-    const metrics = await (await apps.publicApp.request('/metrics')).text();
+  it('reports readiness, health and metrics on the operations app, not on the public listener', async () => {
+    const ops = createOpsApp(apps.ops);
+    expect((await ops.request('/healthz')).status).toBe(200);
+    expect((await ops.request('/readyz')).status).toBe(200);
+    const metrics = await (await ops.request('/metrics')).text();
     expect(metrics).toMatch(/einmal_registry_directory_version \d+/);
     expect(metrics).toContain('einmal_registry_http_requests_total{listener="admin",status="201"}');
+    expect((await apps.publicApp.request('/metrics')).status).toBe(404);
     now = new Date(now.getTime() + 3_600_000);
-    expect((await apps.publicApp.request('/readyz')).status).toBe(503);
+    const expired = await ops.request('/readyz');
+    expect(expired.status).toBe(503);
+    expect(await expired.json()).toEqual({ status: 'not ready', failing: ['directory'] });
   });
 
   it('publishes an OpenAPI 3.1 document of the admin API', async () => {

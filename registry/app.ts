@@ -1,8 +1,11 @@
 import type { X509Certificate } from '@peculiar/x509';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
 import type { CertificateAuthority, ChainVerifier } from '../certs/index.ts';
+import { isDatabaseReachable, isDatabaseWritable } from '../core/database/index.ts';
 import type { Clock, Logger } from '../core/index.ts';
+import type { OpsAppOptions, ReadinessChecks } from '../core/ops/index.ts';
 import type { DirectorySigner } from '../protocol/index.ts';
 import { createAdminApp } from './admin-app.ts';
 import type { RegistryConfig } from './config.ts';
@@ -47,6 +50,8 @@ export interface RegistryAppDeps {
    * certificate (profile `witness`) it cosigns with.
    */
   readonly witness?: { readonly anchor: X509Certificate; readonly signer: WitnessSigner } | undefined;
+  /** The metric registry the registry's metrics join (default: one of its own). */
+  readonly metrics?: Registry | undefined;
 }
 
 /** The registry's two apps and the directory they serve. */
@@ -54,11 +59,14 @@ export interface RegistryApps {
   readonly publicApp: Hono;
   readonly adminApp: Hono<AdminEnv>;
   readonly publisher: DirectoryPublisher;
+  /** The registry's metrics and what its `/readyz` checks (served by the operations listener). */
+  readonly ops: OpsAppOptions;
 }
 
 /**
  * Builds the registry (docs/architecture.md §1) from its dependencies, without I/O of its own: the public
- * app (signed directory, health, metrics) and the admin app (operator CRUD). Call
+ * app (signed directory, registration, witness), the admin app (operator CRUD) and what the
+ * operations listener serves (metrics, readiness). Call
  * `publisher.publish()` once before serving, and periodically (see `server.ts`).
  *
  * @example
@@ -71,7 +79,6 @@ export function createRegistryApps(deps: RegistryAppDeps): RegistryApps {
     ttlSeconds: deps.config.REGISTRY_DIRECTORY_TTL,
     witnessUrl: deps.config.REGISTRY_WITNESS_URL,
   };
-  const metrics = createRegistryMetrics();
   const publisher = createDirectoryPublisher({
     db: deps.db,
     signer: deps.signer,
@@ -79,6 +86,16 @@ export function createRegistryApps(deps: RegistryAppDeps): RegistryApps {
     log: deps.log,
     settings,
   });
+  const metrics = createRegistryMetrics({ publisher, clock: deps.clock, registry: deps.metrics });
+  const signingCertificates = [deps.signer.chain[0], deps.witness?.signer.chain[0]].flatMap((c) =>
+    c ? [c] : [],
+  );
+  const checks: ReadinessChecks = {
+    directory: () => (publisher.current()?.expiresAt.getTime() ?? 0) > deps.clock(),
+    database: () => isDatabaseReachable(deps.db),
+    keys: () => signingCertificates.every((certificate) => certificate.notAfter.getTime() > deps.clock()),
+    log: () => isDatabaseWritable(deps.db),
+  };
   const registration = deps.registration
     ? createRegistrationRoutes({
         ...deps.registration,
@@ -120,5 +137,5 @@ export function createRegistryApps(deps: RegistryAppDeps): RegistryApps {
     },
     routes: registration?.adminRoutes,
   });
-  return { publicApp, adminApp, publisher };
+  return { publicApp, adminApp, publisher, ops: { metrics: metrics.registry, checks } };
 }

@@ -5,13 +5,7 @@ import { parseCertificatePem } from '../certs/index.ts';
 import { type Command, type CommandGroup, type CommandInput, requireOption } from '../cli/command.ts';
 import { EinmalError, parseJsonDocument, readJsonFile } from '../core/index.ts';
 import { verifyDirectory } from '../protocol/index.ts';
-import {
-  createRegistryAdminClient,
-  DEFAULT_ADMIN_URL,
-  DEFAULT_PUBLIC_URL,
-  type OperatorCredentials,
-} from './admin-client.ts';
-import type { FederationFolder } from './federation-folder.ts';
+import { createRegistryAdminClient, type OperatorCredentials } from './admin-client.ts';
 import { startRegistry } from './server.ts';
 import {
   type AdapterDescription,
@@ -74,6 +68,18 @@ const RESOURCES: readonly ResourceCli[] = [
     key: [{ flag: 'id', param: 'id' }],
   },
   {
+    path: 'gateway-certificates',
+    noun: 'gateway-certificate',
+    fields: [
+      f('gateway', 'gateway', 'text', 'INSTANCE/CLASS/MEMBER/SERVERCODE'),
+      f('fingerprint', 'fingerprint', 'text', 'Auth certificate SHA-256 (einmal pki whois)'),
+    ],
+    key: [
+      { flag: 'gateway', param: 'gateway' },
+      { flag: 'fingerprint', param: 'fingerprint' },
+    ],
+  },
+  {
     path: 'services',
     noun: 'service',
     fields: [
@@ -120,7 +126,7 @@ const RESOURCES: readonly ResourceCli[] = [
     noun: 'ca',
     fields: [
       f('name', 'name', 'text', 'CA name'),
-      f('cert', 'certificate', 'file', 'CA certificate PEM file'),
+      f('certificate', 'certificate', 'file', 'CA certificate PEM file'),
     ],
     key: [{ flag: 'name', param: 'name' }],
   },
@@ -139,34 +145,28 @@ const RESOURCES: readonly ResourceCli[] = [
   },
 ];
 
-const federationOption = (description: string) => ({
-  federation: { type: 'string', description, placeholder: 'DIR' } as const,
-});
-
 const connectionOptions: Record<string, OptionSpec & { description: string; placeholder?: string }> = {
-  url: { type: 'string', description: `Admin API URL (default ${DEFAULT_ADMIN_URL})`, placeholder: 'URL' },
+  url: {
+    type: 'string',
+    description: 'Admin API URL, e.g. https://registry.example:4401',
+    placeholder: 'URL',
+  },
   cert: { type: 'string', description: 'Operator certificate PEM', placeholder: 'FILE' },
   key: { type: 'string', description: 'Operator key PEM', placeholder: 'FILE' },
   ca: { type: 'string', description: 'CA PEM to trust the registry by', placeholder: 'FILE' },
 };
 
-async function operatorCredentials(
-  input: CommandInput,
-  folder?: FederationFolder,
-): Promise<OperatorCredentials> {
-  const federation = input.options.federation;
-  if (typeof federation === 'string' && folder) return folder.operatorCredentials(federation);
+async function operatorCredentials(input: CommandInput): Promise<OperatorCredentials> {
   const read = (name: string) => readFile(requireOption(input, name), 'utf8');
   return { certPem: await read('cert'), keyPem: await read('key'), caPem: await read('ca') };
 }
 
 async function withAdminClient<T>(
   input: CommandInput,
-  folder: FederationFolder | undefined,
   run: (client: ReturnType<typeof createRegistryAdminClient>) => Promise<T>,
 ): Promise<T> {
-  const url = typeof input.options.url === 'string' ? input.options.url : DEFAULT_ADMIN_URL;
-  const client = createRegistryAdminClient({ url, credentials: await operatorCredentials(input, folder) });
+  const url = requireOption(input, 'url');
+  const client = createRegistryAdminClient({ url, credentials: await operatorCredentials(input) });
   try {
     return await run(client);
   } finally {
@@ -218,11 +218,11 @@ async function bodyFromFlags(resource: ResourceCli, input: CommandInput): Promis
   return body;
 }
 
-function resourceCommands(resource: ResourceCli, folder: FederationFolder | undefined): Command[] {
-  const connection = {
-    ...(folder ? federationOption('Federation folder (operator credentials)') : {}),
-    ...connectionOptions,
-  };
+function resourceCommands(resource: ResourceCli): Command[] {
+  const connection = connectionOptions;
+  const clash = resource.fields.find((field) => field.flag in connection);
+  // One flag cannot name both the operator's connection and a field of the entry.
+  if (clash) throw new TypeError(`--${clash.flag} of ${resource.noun}-add is a connection option`);
   const fieldOptions = Object.fromEntries(
     resource.fields.map((field) => [
       field.flag,
@@ -256,7 +256,7 @@ function resourceCommands(resource: ResourceCli, folder: FederationFolder | unde
         },
       },
       run: (input) =>
-        withAdminClient(input, folder, async (client) => {
+        withAdminClient(input, async (client) => {
           const body =
             typeof input.options.json === 'string'
               ? parseJson(input.options.json)
@@ -270,7 +270,7 @@ function resourceCommands(resource: ResourceCli, folder: FederationFolder | unde
       summary: `List ${resource.path}`,
       options: connection,
       run: (input) =>
-        withAdminClient(input, folder, async (client) => {
+        withAdminClient(input, async (client) => {
           input.print(JSON.stringify(await client.list(resource.path), null, 2));
           return 0;
         }),
@@ -280,7 +280,7 @@ function resourceCommands(resource: ResourceCli, folder: FederationFolder | unde
       summary: `Remove a ${resource.noun}`,
       options: { ...connection, ...keyOptions },
       run: (input) =>
-        withAdminClient(input, folder, async (client) => {
+        withAdminClient(input, async (client) => {
           const query = Object.fromEntries(resource.key.map((k) => [k.param, requireOption(input, k.flag)]));
           await client.remove(resource.path, query);
           input.print(`Removed ${resource.noun} ${Object.values(query).join(' ')}`);
@@ -313,25 +313,20 @@ const serve: Command = {
   },
 };
 
-const directoryCommand = (folder: FederationFolder | undefined): Command => ({
+const directoryCommand: Command = {
   name: 'directory',
   summary: 'Fetch the signed directory, verify it against the anchor and print it',
   options: {
     url: {
       type: 'string',
-      description: `Registry URL (default ${DEFAULT_PUBLIC_URL})`,
+      description: 'Registry public URL, e.g. https://registry.example:4400',
       placeholder: 'URL',
     },
-    ...(folder ? federationOption('Federation folder (anchor = its root CA)') : {}),
     anchor: { type: 'string', description: 'Configuration anchor PEM', placeholder: 'FILE' },
   },
   async run(input) {
-    const federation = input.options.federation;
-    const anchorPem =
-      typeof federation === 'string' && folder
-        ? await folder.rootCaPem(federation)
-        : await readFile(requireOption(input, 'anchor'), 'utf8');
-    const base = typeof input.options.url === 'string' ? input.options.url : DEFAULT_PUBLIC_URL;
+    const anchorPem = await readFile(requireOption(input, 'anchor'), 'utf8');
+    const base = requireOption(input, 'url');
     const dispatcher = new Agent({ connect: { ca: anchorPem } });
     try {
       const response = await request(new URL('/directory', base), { dispatcher }).catch((cause: Error) => {
@@ -353,7 +348,27 @@ const directoryCommand = (folder: FederationFolder | undefined): Command => ({
       await dispatcher.close();
     }
   },
-});
+};
+
+/** `--id`, or the id of the one pending registration of `--gateway`. */
+async function registrationId(
+  input: CommandInput,
+  client: ReturnType<typeof createRegistryAdminClient>,
+): Promise<string> {
+  const gateway = input.options.gateway;
+  if (typeof gateway !== 'string') return requireOption(input, 'id');
+  const pending = (await client.list('registrations?status=pending')) as { id: string; gateway: string }[];
+  const matching = pending.filter((registration) => registration.gateway === gateway);
+  if (matching.length !== 1) {
+    throw new EinmalError(matching.length === 0 ? 'Client.NotFound' : 'Cli.Usage', {
+      message:
+        matching.length === 0
+          ? `No pending registration of ${gateway}`
+          : `${matching.length} pending registrations of ${gateway}: name one with --id`,
+    });
+  }
+  return matching[0]!.id;
+}
 
 /** Reads an adapter description from a file (`-`: standard input) and validates it. */
 async function readAdapterDescription(path: string): Promise<AdapterDescription> {
@@ -367,11 +382,10 @@ async function readAdapterDescription(path: string): Promise<AdapterDescription>
  * Without `--apply` it reports where the registry (and so the directory) and the adapter disagree
  * and exits 1 if they do; with `--apply` it registers and updates the services to match.
  */
-const serviceSyncCommand = (folder: FederationFolder | undefined): Command => ({
+const serviceSyncCommand: Command = {
   name: 'service-sync',
   summary: "Compare (or, with --apply, register) a subsystem's services with its adapter's description",
   options: {
-    ...federationOption('Federation folder (operator credentials)'),
     ...connectionOptions,
     subsystem: {
       type: 'string',
@@ -388,7 +402,7 @@ const serviceSyncCommand = (folder: FederationFolder | undefined): Command => ({
   async run(input) {
     const subsystem = requireOption(input, 'subsystem');
     const description = await readAdapterDescription(requireOption(input, 'description'));
-    return withAdminClient(input, folder, async (client) => {
+    return withAdminClient(input, async (client) => {
       const registered = (await client.list('services')) as Parameters<typeof planServiceSync>[2];
       const plan = planServiceSync(subsystem, description, registered);
       for (const line of printServiceSyncPlan(plan)) input.print(line);
@@ -398,20 +412,80 @@ const serviceSyncCommand = (folder: FederationFolder | undefined): Command => ({
       return 0;
     });
   },
-});
+};
 
 /**
- * `einmal registry ...`: run the registry and manage its entries over the admin API.
- * `federationFolder` lets the admin commands read credentials from a folder such as
- * `einmal dev init` writes.
+ * `registration-list` and `registration-approve`: the operator's side of a gateway's registration
+ * (docs/protocol.md §10). Approving a gateway the registry does not know yet may name the clients it
+ * hosts and the address of its public listener.
  */
-export const registryCommands = (options: { federationFolder?: FederationFolder } = {}): CommandGroup => ({
+const registrationCommands: Command[] = [
+  {
+    name: 'registration-list',
+    summary: 'List gateway registrations (pending unless --status)',
+    options: {
+      ...connectionOptions,
+      status: { type: 'string', description: 'pending | approved | all', placeholder: 'STATUS' },
+    },
+    run: (input) =>
+      withAdminClient(input, async (client) => {
+        const status = typeof input.options.status === 'string' ? input.options.status : 'pending';
+        input.print(
+          JSON.stringify(await client.list(`registrations?status=${encodeURIComponent(status)}`), null, 2),
+        );
+        return 0;
+      }),
+  },
+  {
+    name: 'registration-approve',
+    summary:
+      "Approve a gateway's registration: the issuing CA certifies its key, the next directory lists it",
+    options: {
+      ...connectionOptions,
+      id: { type: 'string', description: 'Registration id (registration-list)', placeholder: 'UUID' },
+      gateway: {
+        type: 'string',
+        description:
+          'Or: the gateway INSTANCE/CLASS/MEMBER/SERVERCODE whose one pending registration to approve',
+        placeholder: 'ID',
+      },
+      client: {
+        type: 'string',
+        multiple: true,
+        description: 'A client the new gateway hosts, INSTANCE/CLASS/MEMBER/SUBSYSTEM (repeatable)',
+        placeholder: 'ID',
+      },
+      'public-address': {
+        type: 'string',
+        description: 'https://HOST:PORT of its citizen and auditor APIs',
+        placeholder: 'URL',
+      },
+    },
+    run: (input) =>
+      withAdminClient(input, async (client) => {
+        const id = await registrationId(input, client);
+        const publicAddress = input.options['public-address'];
+        const body = {
+          clients: strings(input.options.client),
+          ...(typeof publicAddress === 'string' ? { publicAddress } : {}),
+        };
+        input.print(
+          JSON.stringify(await client.add(`registrations/${encodeURIComponent(id)}/approve`, body), null, 2),
+        );
+        return 0;
+      }),
+  },
+];
+
+/** `einmal registry ...`: run the registry and manage its entries over the admin API. */
+export const registryCommands: CommandGroup = {
   name: 'registry',
-  summary: 'The federation registry: serve it, manage members, gateways, services and trust',
+  summary: 'The federation registry: serve it, manage members, gateways, services, registrations and trust',
   commands: [
     serve,
-    directoryCommand(options.federationFolder),
-    ...RESOURCES.flatMap((resource) => resourceCommands(resource, options.federationFolder)),
-    serviceSyncCommand(options.federationFolder),
+    directoryCommand,
+    ...RESOURCES.flatMap((resource) => resourceCommands(resource)),
+    ...registrationCommands,
+    serviceSyncCommand,
   ],
-});
+};

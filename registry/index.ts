@@ -1,14 +1,11 @@
 export {
   createRegistryAdminClient,
-  DEFAULT_ADMIN_URL,
-  DEFAULT_PUBLIC_URL,
   type OperatorCredentials,
   type RegistryAdminClient,
 } from './admin-client.ts';
 export { createRegistryApps, type RegistryAppDeps, type RegistryApps } from './app.ts';
 export {
   REGISTRY_CREDENTIAL_FILES,
-  REGISTRY_DEFAULT_PORTS,
   type RegistryConfig,
   registryConfigSchema,
 } from './config.ts';
@@ -46,6 +43,7 @@ export {
   removeApprovedCa,
   removeEidIssuer,
   removeGateway,
+  removeGatewayAuthCertificate,
   removeGlobalGroup,
   removeMember,
   removeRevocation,
@@ -60,7 +58,6 @@ export {
   type DirectoryPublisher,
   type PublishedDirectory,
 } from './directory-publisher.ts';
-export type { FederationFolder } from './federation-folder.ts';
 export {
   createRegistrationRoutes,
   type RegistrationRoutes,

@@ -1,32 +1,57 @@
-/** Counters of one registry process, rendered in the Prometheus text format. */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { createMetricsRegistry, observeDirectory } from '../core/ops/index.ts';
+import type { DirectoryPublisher } from './directory-publisher.ts';
+
+/** The registry's metrics on prom-client (served by the operations listener, `REGISTRY_OPS_PORT`). */
 export interface RegistryMetrics {
+  readonly registry: Registry;
   countRequest(listener: 'public' | 'admin', status: number): void;
-  /** Prometheus exposition text; `gauges` are sampled at render time. */
-  render(gauges: Readonly<Record<string, { help: string; value: number }>>): string;
 }
 
 /**
+ * The registry's own metrics: requests by listener and status, the directory served (version, age,
+ * time to expiry) and how many directories were signed. The process, certificates and database pool
+ * are observed where the registry starts (`server.ts`).
+ *
  * @example
- * const metrics = createRegistryMetrics();
+ * const metrics = createRegistryMetrics({ publisher, clock });
  * metrics.countRequest('public', 200);
  */
-export function createRegistryMetrics(): RegistryMetrics {
-  const requests = new Map<string, number>();
-  return {
-    countRequest(listener, status) {
-      const key = `listener="${listener}",status="${status}"`;
-      requests.set(key, (requests.get(key) ?? 0) + 1);
+export function createRegistryMetrics(options: {
+  readonly publisher: DirectoryPublisher;
+  readonly clock: () => number;
+  readonly registry?: Registry | undefined;
+}): RegistryMetrics {
+  const registry = options.registry ?? createMetricsRegistry();
+  const registers = [registry];
+  const requests = new Counter({
+    name: 'einmal_registry_http_requests_total',
+    help: 'HTTP requests answered, by listener (public, admin) and status.',
+    labelNames: ['listener', 'status'],
+    registers,
+  });
+  new Gauge({
+    name: 'einmal_registry_directory_version',
+    help: 'Version of the directory served (0 before the first).',
+    registers,
+    collect() {
+      this.set(options.publisher.current()?.version ?? 0);
     },
-    render(gauges) {
-      const lines = [
-        '# HELP einmal_registry_http_requests_total HTTP requests answered, by listener and status.',
-        '# TYPE einmal_registry_http_requests_total counter',
-        ...[...requests].map(([labels, count]) => `einmal_registry_http_requests_total{${labels}} ${count}`),
-      ];
-      for (const [name, gauge] of Object.entries(gauges)) {
-        lines.push(`# HELP ${name} ${gauge.help}`, `# TYPE ${name} gauge`, `${name} ${gauge.value}`);
-      }
-      return `${lines.join('\n')}\n`;
+  });
+  new Counter({
+    name: 'einmal_registry_directories_signed_total',
+    help: 'Directories signed since start.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(options.publisher.signedCount());
+    },
+  });
+  observeDirectory(registry, () => options.publisher.current(), options.clock);
+  return {
+    registry,
+    countRequest(listener, status) {
+      requests.inc({ listener, status: String(status) });
     },
   };
 }

@@ -14,7 +14,7 @@ import { silentLogger } from '../core/index.ts';
 import { createRegistrationRequest, type RegistrationClaims } from '../protocol/index.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
 import { createTestPki, type IssuedCredential, type TestPki } from '../tests/support/directory-fixture.ts';
-import { addMember, findGateway, type RegistryDb, registryMigrations } from './db/index.ts';
+import { addMember, addSubsystem, findGateway, type RegistryDb, registryMigrations } from './db/index.ts';
 import { buildDirectory } from './directory-builder.ts';
 import { createRegistrationRoutes } from './registration.ts';
 
@@ -158,6 +158,66 @@ describe('gateway registration', () => {
       200,
     );
     expect((await findGateway(db, GATEWAY))?.authCertificateFingerprints).toHaveLength(2);
+  });
+
+  it("approves a new gateway with the clients it hosts and its public address; a known gateway's stay", async () => {
+    const id = `${MUNICH}/gw-hosting`;
+    await addSubsystem(db, { id: `${MUNICH}/parking-permits` });
+    const submitGateway = async () => {
+      const gateway = await newGateway(id);
+      const response = await submit(
+        await createRegistrationRequest({
+          claims: gateway.claims,
+          authKey: gateway.keys.privateKey,
+          memberKey: munichSigning.keys.privateKey,
+          memberChain: [munichSigning.certificate],
+        }),
+      );
+      return ((await response.json()) as { id: string }).id;
+    };
+    const approve = (registration: string, body: string) =>
+      app.request(`/admin/registrations/${registration}/approve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    const first = await submitGateway();
+    for (const bad of [
+      '{not json',
+      '{"clients": "x"}',
+      '{"publicAddress": "http://plain:1"}',
+      '{"extra": 1}',
+    ]) {
+      const refused = await approve(first, bad);
+      expect(refused.status).toBe(400);
+      expect(await codeOf(refused)).toBe('Client.BadRequest');
+    }
+    const unknownClient = await approve(first, JSON.stringify({ clients: [`${MUNICH}/nobody`] }));
+    expect(await codeOf(unknownClient)).toBe('Registry.UnknownReference');
+    expect(await findGateway(db, id)).toBeUndefined();
+
+    const approved = await approve(
+      first,
+      JSON.stringify({
+        clients: [`${MUNICH}/parking-permits`],
+        publicAddress: 'https://gw.munich.example:4710',
+      }),
+    );
+    expect(approved.status).toBe(200);
+    expect(await findGateway(db, id)).toMatchObject({
+      clients: [`${MUNICH}/parking-permits`],
+      publicAddress: 'https://gw.munich.example:4710',
+    });
+
+    const renewal = await submitGateway();
+    const changing = await approve(
+      renewal,
+      JSON.stringify({ clients: [], publicAddress: 'https://other.example' }),
+    );
+    expect(changing.status).toBe(409);
+    expect(await codeOf(changing)).toBe('Client.Conflict');
+    expect((await approve(renewal, '')).status).toBe(200);
+    expect((await findGateway(db, id))?.authCertificateFingerprints).toHaveLength(2);
   });
 
   it('refuses unsigned requests with Registry.InvalidRegistration', async () => {

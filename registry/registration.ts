@@ -13,6 +13,7 @@ import {
 } from '../certs/index.ts';
 import { type Clock, EinmalError, errorHandlers, type Logger } from '../core/index.ts';
 import { verifyRegistrationRequest } from '../protocol/index.ts';
+import { gatewayBodySchema } from './admin-schemas.ts';
 import { addGateway, addGatewayAuthCertificate, findGateway, type RegistryDb } from './db/index.ts';
 import {
   findRegistration,
@@ -51,6 +52,11 @@ export interface RegistrationRoutes {
 const MAX_BODY_BYTES = 256 * 1024;
 const submissionSchema = z.strictObject({ request: z.string().min(1).max(MAX_BODY_BYTES) });
 const idSchema = z.uuid();
+/** What the operator may decide when approving a gateway the registry does not know yet. */
+const approvalSchema = z.strictObject({
+  clients: gatewayBodySchema.shape.clients.default([]),
+  publicAddress: gatewayBodySchema.shape.publicAddress,
+});
 const statusQuerySchema = z.strictObject({
   status: z.enum(['pending', 'approved', 'all']).default('pending'),
 });
@@ -145,6 +151,7 @@ function createAdminRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistryDb>)
 
   app.post('/admin/registrations/:id/approve', async (c) => {
     const id = c.req.param('id');
+    const decision = await readApproval(() => c.req.text());
     const approved = await db.transaction().execute(async (registrations) => {
       const trx = registrations;
       const registration = await requireRegistration(registrations, id, { forUpdate: true });
@@ -159,13 +166,19 @@ function createAdminRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistryDb>)
       });
       const fingerprint = certificateFingerprint(certificate);
       if (await findGateway(trx, registration.gateway)) {
+        if (decision.clients.length > 0 || decision.publicAddress !== undefined) {
+          throw new EinmalError('Client.Conflict', {
+            message: `Gateway ${registration.gateway} exists: its clients and public address stay as they are`,
+          });
+        }
         await addGatewayAuthCertificate(trx, registration.gateway, fingerprint);
       } else {
         await addGateway(trx, {
           id: registration.gateway,
           address: registration.address,
+          publicAddress: decision.publicAddress,
           authCertificateFingerprints: [fingerprint],
-          clients: [],
+          clients: decision.clients,
         });
       }
       await markRegistrationApproved(registrations, id, {
@@ -184,6 +197,28 @@ function createAdminRoutes(deps: RegistrationRoutesDeps, db: Kysely<RegistryDb>)
     return c.json({ ...toView(after!), certificateFingerprint: approved.fingerprint });
   });
   return app;
+}
+
+/** The approval's optional JSON body: `{clients?, publicAddress?}`; none is `{}`. */
+async function readApproval(text: () => Promise<string>): Promise<z.output<typeof approvalSchema>> {
+  const body = (await text()).trim();
+  let json: unknown = {};
+  if (body !== '') {
+    try {
+      json = JSON.parse(body);
+    } catch (cause) {
+      throw new EinmalError('Client.BadRequest', { message: 'The body is not valid JSON', cause });
+    }
+  }
+  const parsed = approvalSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new EinmalError('Client.BadRequest', {
+      message: `The approval takes {clients?: [client ids], publicAddress?: URL}: ${parsed.error.issues
+        .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
+        .join('; ')}`,
+    });
+  }
+  return parsed.data;
 }
 
 /** The submitted request: `{"request": "<jws>"}` as JSON, or the JWS itself as `application/jose`. */

@@ -23,6 +23,12 @@ import {
   loadConfig,
   systemClock,
 } from '../core/index.ts';
+import {
+  createMetricsRegistry,
+  observeCertificates,
+  observeDatabasePool,
+  startOpsListener,
+} from '../core/ops/index.ts';
 import type { DirectorySigner } from '../protocol/index.ts';
 import { createRegistryApps } from './app.ts';
 import { REGISTRY_CREDENTIAL_FILES, type RegistryConfig, registryConfigSchema } from './config.ts';
@@ -200,6 +206,8 @@ async function loadWitnessSigner(
 
 /** A running registry. */
 export interface RunningRegistry extends RegistryListeners {
+  /** The operations listener's port (`/healthz`, `/readyz`, `/metrics`), when configured. */
+  readonly opsPort: number | undefined;
   readonly log: Logger;
   /** The registry's tables (schema `registry`), e.g. for seeding. */
   readonly db: Kysely<RegistryDb>;
@@ -250,7 +258,15 @@ export async function startRegistry(
     signer: await loadWitnessSigner(credentials.witness, credentials.anchorPem),
   };
   const witnessUrl = config.REGISTRY_WITNESS_URL ?? (witness ? defaultWitnessUrl(config) : undefined);
-  const { publicApp, adminApp, publisher } = createRegistryApps({
+  const metrics = createMetricsRegistry();
+  observeDatabasePool(metrics, database.poolUse);
+  const ownCertificates = [
+    { name: 'tls', notAfter: parseCertificateBundle(credentials.tlsCertPem)[0]!.notAfter },
+    { name: 'directory', notAfter: signer.chain[0]!.notAfter },
+    ...(witness ? [{ name: 'witness', notAfter: witness.signer.chain[0]!.notAfter }] : []),
+  ];
+  observeCertificates(metrics, () => ownCertificates, systemClock);
+  const { publicApp, adminApp, publisher, ops } = createRegistryApps({
     db,
     log,
     clock: systemClock,
@@ -259,6 +275,7 @@ export async function startRegistry(
     operatorVerifier,
     witness,
     registration: issuingCa && { ca: issuingCa.authority, anchor },
+    metrics,
   });
   await publisher.publish();
 
@@ -277,18 +294,23 @@ export async function startRegistry(
     allowTokenClients: Boolean(config.REGISTRY_DEV_MODE && config.REGISTRY_ADMIN_TOKEN),
     log,
   });
+  const opsListener =
+    config.REGISTRY_OPS_PORT === undefined
+      ? undefined
+      : await startOpsListener({ host: config.REGISTRY_OPS_HOST, port: config.REGISTRY_OPS_PORT }, ops, log);
   log.info(
     { host: config.REGISTRY_HOST, publicPort: listeners.publicPort, adminPort: listeners.adminPort },
     'registry listening',
   );
   return {
     ...listeners,
+    opsPort: opsListener?.port,
     log,
     db,
     publish: () => publisher.publish(),
     close: async () => {
       clearInterval(timer);
-      await listeners.close();
+      await Promise.all([listeners.close(), opsListener?.close()]);
       if (!options.database) await database.close();
     },
   };

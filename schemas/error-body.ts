@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ErrorBody } from '../core/errors/index.ts';
 
-/** The X-Road error body (X-Road pr-rest §4.4): `detail` is the error id to quote to support. */
+/** The X-Road error body (X-Road pr-rest §4.6): `detail` is the error id to quote to support. */
 export const errorBodySchema = z.object({
   type: z.string().min(1),
   message: z.string(),

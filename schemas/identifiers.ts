@@ -5,7 +5,8 @@ import { EinmalError } from '../core/errors/index.ts';
  * X-Road identifiers (docs/protocol.md §1; X-Road pr-rest §4.8): `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]` for clients,
  * `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE` for services and
  * `INSTANCE/CLASS/MEMBER/SERVERCODE` for gateways. Each part is percent-decoded on its own and must
- * then be 1–64 characters of `[A-Za-z0-9._-]`, never `.` or `..`. Valid parts need no encoding, so
+ * then be 1–64 characters of `[A-Za-z0-9._-]`, never `.` or `..`: pr-rest §4.8's characters but
+ * for `_`, which X-Road does not allow (docs/protocol.md §1). Valid parts need no encoding, so
  * printing writes them as they are and `print(parse(x)) === x` for every canonical `x`.
  *
  * A service's version is part of its service code, as X-Road deployments spell it: `address-v1`

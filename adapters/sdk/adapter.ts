@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { checkServices, createAdapterApp } from './app.ts';
+import { type AdapterAppOptions, checkServices, createAdapterApp } from './app.ts';
 import type { ServiceDefinition } from './define-service.ts';
 import { type AdapterListening, type RunningAdapter, serveAdapter } from './server.ts';
 
@@ -67,6 +67,8 @@ export async function resolveAdapter(
 
 export type StartAdapterOptions = AdapterListening & {
   readonly log: Logger;
+  /** Told of every answer of a service, e.g. for metrics. */
+  readonly observe?: AdapterAppOptions['observe'];
   /** `0` picks a free port. */
   readonly port: number;
   /** Defaults to loopback. */
@@ -91,10 +93,12 @@ export async function startAdapter(
     log: options.log,
     title: adapter.title,
     ...(adapter.isReady ? { isReady: adapter.isReady } : {}),
+    ...(options.observe ? { observe: options.observe } : {}),
   });
+  const { observe: _observe, ...serving } = options;
   let server: RunningAdapter;
   try {
-    server = await serveAdapter({ ...options, app });
+    server = await serveAdapter({ ...serving, app });
   } catch (error) {
     await adapter.close?.();
     throw error;

@@ -18,6 +18,16 @@ export interface AdapterAppOptions {
   readonly title?: string;
   /** Readiness probe for `/readyz`, e.g. whether the database answers. */
   readonly isReady?: () => Promise<boolean>;
+  /** Told of every answer of a service (its code and version, the status, the seconds taken), e.g. for metrics. */
+  readonly observe?: (answered: AdapterAnswered) => void;
+}
+
+/** One answer of a service, as `observe` is told of it. */
+export interface AdapterAnswered {
+  /** The service's code and version, `code/version`. */
+  readonly service: string;
+  readonly status: number;
+  readonly seconds: number;
 }
 
 /**
@@ -70,6 +80,18 @@ export function createAdapterApp(options: AdapterAppOptions): Hono {
         .response,
   });
   for (const service of services) {
+    const { observe } = options;
+    if (observe) {
+      app.use(serviceRoute(service), async function observeAnswer(c, next) {
+        const started = performance.now();
+        await next();
+        observe({
+          service: service.serviceCode,
+          status: c.res.status,
+          seconds: (performance.now() - started) / 1000,
+        });
+      });
+    }
     app.all(serviceRoute(service), limit, (c) => answer(c, service, log));
   }
   return app;

@@ -21,7 +21,7 @@ export {
   type StartAdapterOptions,
   startAdapter,
 } from './adapter.ts';
-export { type AdapterAppOptions, createAdapterApp } from './app.ts';
+export { type AdapterAnswered, type AdapterAppOptions, createAdapterApp } from './app.ts';
 export {
   declareService,
   defineService,

@@ -86,6 +86,43 @@ export async function exportBundle(options: ExportBundleOptions): Promise<Export
   const stream = createWriteStream(join(options.out, BUNDLE_FILES.records));
   let written = 0;
   let gateway: string | null = null;
+  /** The next leaf index to write. */
+  let next = 0;
+  const writeChunk = async (chunk: string, lines: number) => {
+    if (!stream.write(chunk)) await once(stream, 'drain');
+    written += lines;
+    options.onProgress?.(written);
+  };
+  /**
+   * Records pruned past the retention period are gone from `audit_record`; their leaf hashes stay
+   * in the tree store and are written as `{index, canonical: null, leaf}` lines.
+   */
+  const writePruned = async (until: number) => {
+    while (next < until) {
+      const leaves = await db
+        .selectFrom('merkle_node')
+        .select(['idx', 'hash'])
+        .where('tree', '=', options.tree)
+        .where('level', '=', 0)
+        .where('idx', '>=', next)
+        .where('idx', '<', until)
+        .orderBy('idx')
+        .limit(pageSize)
+        .execute();
+      // A leaf missing from the tree store too cannot be written; the verifier names the gap.
+      if (leaves.length === 0 || Number(leaves[0]!.idx) !== next) return;
+      let chunk = '';
+      let lines = 0;
+      for (const leaf of leaves) {
+        if (Number(leaf.idx) !== next) break;
+        chunk += `${JSON.stringify({ index: next, canonical: null, leaf: hashToBase64(toPlainBytes(leaf.hash)) })}\n`;
+        next += 1;
+        lines += 1;
+      }
+      await writeChunk(chunk, lines);
+      if (lines < leaves.length) return;
+    }
+  };
   try {
     let after = -1;
     for (;;) {
@@ -103,18 +140,28 @@ export async function exportBundle(options: ExportBundleOptions): Promise<Export
         .execute();
       if (rows.length === 0) break;
       let chunk = '';
+      let lines = 0;
       for (const row of rows) {
+        const index = Number(row.idx);
+        if (index > next) {
+          await writeChunk(chunk, lines);
+          chunk = '';
+          lines = 0;
+          await writePruned(index);
+          next = index;
+        }
         const canonical = Buffer.from(row.canonical).toString('utf8');
         const leaf = row.hash ? hashToBase64(toPlainBytes(row.hash)) : null;
-        chunk += `${JSON.stringify({ index: Number(row.idx), canonical, leaf })}\n`;
+        chunk += `${JSON.stringify({ index, canonical, leaf })}\n`;
+        lines += 1;
+        next = index + 1;
         gateway ??= readGateway(canonical);
         certificates.addFromRecord(canonical);
       }
-      if (!stream.write(chunk)) await once(stream, 'drain');
-      written += rows.length;
+      await writeChunk(chunk, lines);
       after = Number(rows[rows.length - 1]!.idx);
-      options.onProgress?.(written);
     }
+    await writePruned(treeSize);
   } finally {
     stream.end();
     await once(stream, 'close');

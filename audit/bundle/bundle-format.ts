@@ -44,13 +44,19 @@ export type BundleManifest = z.infer<typeof bundleManifestSchema>;
  * One record: its leaf index, the exact canonical JSON the leaf hash covers, and the leaf hash the
  * node's tree store holds for that index. A record changed after its leaf was stored (in the
  * database or in the bundle) no longer matches `leaf`; a changed `leaf` no longer matches the signed
- * roots.
+ * roots. A record pruned past the gateway's retention period has `canonical: null` and only its
+ * `leaf`: it still counts in every root, but says nothing more.
  */
-export const bundleRecordLineSchema = z.strictObject({
-  index: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
-  canonical: z.string().min(2),
-  leaf: base64HashSchema.nullable(),
-});
+export const bundleRecordLineSchema = z
+  .strictObject({
+    index: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+    canonical: z.string().min(2).nullable(),
+    leaf: base64HashSchema.nullable(),
+  })
+  .refine((line) => line.canonical !== null || line.leaf !== null, {
+    message: 'a pruned record (canonical null) keeps its leaf hash',
+    path: ['leaf'],
+  });
 
 export type BundleRecordLine = z.infer<typeof bundleRecordLineSchema>;
 

@@ -99,6 +99,11 @@ export interface BundleSummary {
   /** The log's checkpoint origin (`GATEWAY` or `GATEWAY#NODE`), from the manifest. */
   readonly origin: string | null;
   readonly records: number;
+  /**
+   * Records pruned past the gateway's retention period: their leaf hashes count in every root, so
+   * the checkpoints still verify, but their content is gone.
+   */
+  readonly pruned: number;
   readonly checkpoints: number;
   /** Bundle checkpoints that count: the owner's signature and the witness's cosignature hold. */
   readonly witnessed: number;
@@ -200,6 +205,7 @@ async function verifyOne(
     tree: null,
     origin: null,
     records: 0,
+    pruned: 0,
     checkpoints: 0,
     witnessed: 0,
     signatures: 0,
@@ -293,6 +299,7 @@ async function verifyOne(
     tree: manifest.tree,
     origin,
     records: streamed.records,
+    pruned: streamed.pruned,
     checkpoints: checkpoints.length,
     witnessed: checked.witnessed,
     signatures: streamed.signatures,
@@ -330,7 +337,7 @@ async function streamRecords(
   options: VerifyBundlesOptions,
   fail: (failure: BundleFailure) => void,
   pairing: ExchangePairing | undefined,
-): Promise<{ records: number; signatures: number }> {
+): Promise<{ records: number; signatures: number; pruned: number }> {
   const tree = createTreeBuilder();
   const progressEvery = options.progressEvery ?? 100_000;
   const started = performance.now();
@@ -355,6 +362,7 @@ async function streamRecords(
   let line = 0;
   let next = 0; // the leaf index the next line must hold
   let signatures = 0;
+  let pruned = 0;
   const fold = (result: ChunkResult) => {
     let problem = 0;
     let pair = 0;
@@ -403,6 +411,7 @@ async function streamRecords(
       }
     }
     signatures += result.signatures;
+    pruned += result.pruned;
   };
 
   const workers = options.workers ?? 0;
@@ -472,7 +481,7 @@ async function streamRecords(
         : `the bundle ends after ${tree.size} records, before this checkpoint's size (records removed at the end)`,
     });
   }
-  return { records: line, signatures };
+  return { records: line, signatures, pruned };
 }
 
 async function readJson<T>(

@@ -1,3 +1,4 @@
+import { hashFromBase64 } from '../../protocol/index.ts';
 import { MAX_RECORD_LINE } from './bundle-format.ts';
 import type { PairingFields } from './exchange-pairing.ts';
 import { checkRecord } from './record-checks.ts';
@@ -20,6 +21,8 @@ export interface ChunkResult {
   /** Problems of the records, `line` counted from 0 within the chunk, in line order. */
   readonly problems: { readonly line: number; readonly field: string; readonly message: string }[];
   readonly signatures: number;
+  /** Records pruned past the retention period: their leaf hash alone. */
+  readonly pruned: number;
   /** Per record that parsed, when pairing was asked for: its line within the chunk and fields. */
   readonly pairs: { readonly line: number; readonly record: PairingFields }[] | null;
 }
@@ -43,6 +46,7 @@ export function checkRecordChunk(
   const problems: ChunkResult['problems'][number][] = [];
   const pairs: { line: number; record: PairingFields }[] | null = withPairs ? [] : null;
   let signatures = 0;
+  let pruned = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.length > MAX_RECORD_LINE) {
@@ -58,6 +62,11 @@ export function checkRecordChunk(
       continue;
     }
     indices[i] = entry.index;
+    if (entry.canonical === null) {
+      leaves.set(hashFromBase64(entry.leaf!), i * 32);
+      pruned += 1;
+      continue;
+    }
     const checked = checkRecord({ canonical: entry.canonical, storedLeaf: entry.leaf, trust });
     for (const p of checked.problems) problems.push({ line: i, field: p.field, message: p.message });
     signatures += checked.signatures;
@@ -70,7 +79,7 @@ export function checkRecordChunk(
       });
     }
   }
-  return { lines: lines.length, indices, leaves, problems, signatures, pairs };
+  return { lines: lines.length, indices, leaves, problems, signatures, pruned, pairs };
 }
 
 function splitLines(text: string): string[] {

@@ -89,7 +89,8 @@ export function validateAuditRecord(value: unknown): AuditRecord | undefined {
 /** One line of `records.ndjson` once its shape is known to be right. */
 export interface RecordLine {
   readonly index: number;
-  readonly canonical: string;
+  /** `null` for a record pruned past the retention period (then `leaf` is set). */
+  readonly canonical: string | null;
   readonly leaf: string | null;
 }
 
@@ -105,8 +106,10 @@ export function validateRecordLine(value: unknown): RecordLine | undefined {
   if (!Object.hasOwn(line, 'index') || !Object.hasOwn(line, 'canonical') || !Object.hasOwn(line, 'leaf'))
     return undefined;
   if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) return undefined;
-  if (typeof canonical !== 'string' || canonical.length < 2) return undefined;
   if (leaf !== null && !isString(leaf, BASE64_HASH)) return undefined;
+  // A record pruned past the retention period is its leaf hash alone.
+  if (canonical === null) return leaf === null ? undefined : (line as unknown as RecordLine);
+  if (typeof canonical !== 'string' || canonical.length < 2) return undefined;
   return line as unknown as RecordLine;
 }
 

@@ -37,6 +37,24 @@ describe('database', () => {
     expect(other.rows[0]?.n).toBe(1);
   });
 
+  it('refuses a schema that a newer version migrated further (docs/operations.md, upgrades)', async () => {
+    const newer = {
+      ...migrations,
+      '0002_tags': {
+        async up(db: Kysely<any>) {
+          await db.schema.createTable('tag').addColumn('name', 'text').execute();
+        },
+      },
+    };
+    expect(await migrateToLatest(database.db, { schema: 'versions', migrations: newer })).toEqual([
+      '0001_notes',
+      '0002_tags',
+    ]);
+    await expect(migrateToLatest(database.db, { schema: 'versions', migrations })).rejects.toThrow(
+      /0002_tags/,
+    );
+  });
+
   it('keeps concurrent transactions apart', async () => {
     const db = database.db.withSchema('notes');
     const failing = db.transaction().execute(async (trx) => {

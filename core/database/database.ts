@@ -28,7 +28,17 @@ export interface Database {
   /** The unscoped handle; components scope it with `db.withSchema(name)`. */
   readonly db: Kysely<any>;
   readonly kind: 'postgres' | 'pglite';
+  /** How the connection pool is used right now (for the metrics of `core/ops`). */
+  poolUse(): PoolUse;
   close(): Promise<void>;
+}
+
+/** Connections of a pool: its size, those open, those idle, and callers waiting for one. */
+export interface PoolUse {
+  readonly max: number;
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
 }
 
 const INT8_OID = 20;
@@ -65,22 +75,31 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
       client.on('error', () => {});
     });
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    const max = settings.poolSize ?? 10;
+    return {
+      db,
+      kind: 'postgres',
+      poolUse: () => ({ max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      close: () => db.destroy(),
+    };
   }
   if (settings.dataDir) mkdirSync(settings.dataDir, { recursive: true });
   const pglite = await PGlite.create(settings.dataDir ? { dataDir: settings.dataDir } : {});
   await pglite.exec(`set time zone 'UTC'`);
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: createPgliteInterface(pglite) }) });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  const embedded = createPgliteInterface(pglite);
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: embedded }) });
+  return { db, kind: 'pglite', poolUse: () => embedded.use(), close: () => db.destroy() };
 }
 
 /**
  * PGlite is one connection; kysely's Postgres driver expects a pool. This pool hands out that one
  * connection to one holder at a time, so a transaction's statements never interleave with another's.
  */
-function createPgliteInterface(pglite: PGlite): PostgresPool {
+function createPgliteInterface(pglite: PGlite): PostgresPool & { use(): PoolUse } {
   let tail: Promise<void> = Promise.resolve();
   let closed = false;
+  /** Holders of the one connection and those queued for it. */
+  let holdersAndWaiting = 0;
   const client = (release: () => void): PostgresPoolClient => ({
     // kysely only passes cursors when configured with one; this pool has none.
     query: (async <R>(text: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>> => {
@@ -103,9 +122,19 @@ function createPgliteInterface(pglite: PGlite): PostgresPool {
       });
       const previous = tail;
       tail = previous.then(() => held);
+      holdersAndWaiting += 1;
       await previous;
-      return client(release);
+      return client(() => {
+        holdersAndWaiting -= 1;
+        release();
+      });
     },
+    use: () => ({
+      max: 1,
+      total: 1,
+      idle: holdersAndWaiting === 0 ? 1 : 0,
+      waiting: Math.max(0, holdersAndWaiting - 1),
+    }),
     async end() {
       closed = true;
       await tail;
@@ -142,9 +171,12 @@ export async function migrateToLatest(db: Kysely<any>, set: MigrationSet): Promi
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new EinmalError('Server.InternalError', {
-      message: `Migration ${set.schema}/${failed} failed`,
+      // No failed migration: the schema was refused as it is, e.g. migrated by a newer version.
+      message: failed
+        ? `Migration ${set.schema}/${failed} failed`
+        : `The ${set.schema} schema cannot be migrated: ${error instanceof Error ? error.message : String(error)}`,
       cause: error,
     });
   }
@@ -156,6 +188,19 @@ export async function isDatabaseReachable(db: Kysely<any>): Promise<boolean> {
   try {
     await sql`select 1`.execute(db);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the database takes writes: it answers and is not read-only (a standby, or read-only
+ * transactions by default); used by `/readyz` for "the log is writable".
+ */
+export async function isDatabaseWritable(db: Kysely<any>): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ transaction_read_only: string }>`show transaction_read_only`.execute(db);
+    return rows[0]?.transaction_read_only === 'off';
   } catch {
     return false;
   }

@@ -2,8 +2,10 @@ export {
   type Database,
   type DatabaseSettings,
   isDatabaseReachable,
+  isDatabaseWritable,
   type MigrationSet,
   migrateToLatest,
   openDatabase,
+  type PoolUse,
 } from './database.ts';
 export { rewriteServiceIds } from './service-id-migration.ts';

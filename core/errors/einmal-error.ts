@@ -1,7 +1,7 @@
 /**
  * The one error type of einmal. Every failure that can reach a caller, a log or the CLI is an
  * `EinmalError` with a stable `code`. The code doubles as the X-Road error `type`
- * (X-Road pr-rest §4.4: `Client.*` = the client broke the protocol, `Server.ClientProxy.*` = the
+ * (X-Road pr-rest §4.6: `Client.*` = the client broke the protocol, `Server.ClientProxy.*` = the
  * consumer gateway failed, `Server.ServerProxy.*` = the provider gateway refused or failed).
  * The HTTP status and the safe message come from one exhaustive map, so a security failure never
  * leaks detail to the caller; `detail` is for the log only.
@@ -170,6 +170,10 @@ export const ERROR_CODES = {
   'Audit.NotAuditor': spec(403, 'An auditor certificate or auditor login is required'),
   'Audit.InvalidEvidence': spec(400, 'The evidence file is invalid'),
   'Audit.NotController': spec(403, 'Only the data controller may disclose records'),
+  'Audit.LogBehindWitness': spec(
+    503,
+    'This log went back behind what the witness cosigned (a database restored from an older backup?)',
+  ),
 
   // Portal (citizens' and auditors' web application).
   'Portal.LoginFailed': spec(401, 'The login could not be completed'),
@@ -210,7 +214,7 @@ export class EinmalError extends Error {
     return ERROR_CODES[this.code].status;
   }
 
-  /** The X-Road error `type` string (X-Road pr-rest §4.4). */
+  /** The X-Road error `type` string (X-Road pr-rest §4.6). */
   get type(): string {
     return this.code;
   }

@@ -139,10 +139,19 @@ describe('the error body in the format the caller asks for', () => {
     }
   });
 
-  it('answers pr-rest’s XML error with the same fields when XML is preferred', async () => {
-    for (const accept of ['application/xml', 'text/xml', 'application/json;q=0.1, application/xml']) {
+  it('answers pr-rest’s XML error with the same fields when XML is preferred, in the XML type asked for', async () => {
+    // As an X-Road security server answers: `text/xml` (and `text/*`) as `text/xml`, else `application/xml`.
+    const cases: [string, string][] = [
+      ['application/xml', 'application/xml; charset=utf-8'],
+      ['application/json;q=0.1, application/xml', 'application/xml; charset=utf-8'],
+      ['application/problem+xml', 'application/xml; charset=utf-8'],
+      ['text/xml', 'text/xml; charset=utf-8'],
+      ['text/*', 'text/xml; charset=utf-8'],
+      ['application/json;q=0.5, text/xml;q=0.9, application/xml;q=0.8', 'text/xml; charset=utf-8'],
+    ];
+    for (const [accept, contentType] of cases) {
       const { response, errorId } = answer(accept);
-      expect(response.headers.get('content-type'), accept).toBe('application/xml; charset=utf-8');
+      expect(response.headers.get('content-type'), accept).toBe(contentType);
       expect(response.headers.get('x-road-error')).toBe('Server.ServerProxy.AccessDenied');
       expect(await response.text()).toBe(
         '<?xml version="1.0" encoding="UTF-8"?>\n<error><type>Server.ServerProxy.AccessDenied</type>' +
@@ -153,7 +162,8 @@ describe('the error body in the format the caller asks for', () => {
 
   it('escapes what XML would read as markup', () => {
     expect(escapeXml(`a<b>&"c'`)).toBe('a&#60;b&#62;&#38;&#34;c&#39;');
-    expect(preferredFormat('application/xml;q=0', 'json')).toBe('json');
-    expect(preferredFormat('application/json, application/xml', 'xml')).toBe('xml');
+    expect(preferredFormat('application/xml;q=0', 'application/json')).toBe('application/json');
+    expect(preferredFormat('application/json, application/xml', 'text/xml')).toBe('text/xml');
+    expect(preferredFormat('application/json, text/xml', 'application/json')).toBe('application/json');
   });
 });

@@ -48,7 +48,7 @@ export interface AnsweredError {
 
 /**
  * The one error answer of every einmal HTTP service (gateway, registry, adapter SDK): the X-Road
- * error body `{type, message, detail}` (X-Road pr-rest §4.4) with the `X-Road-Error` header, where
+ * error body `{type, message, detail}` (X-Road pr-rest §4.6) with the `X-Road-Error` header, where
  * `detail` is a fresh error id. The log line carries that id with the error's code, detail and cause,
  * so an operator finds the cause while the caller learns nothing beyond the safe message. Anything
  * unknown becomes `fallback`, so no stack trace ever reaches a caller. Status codes follow
@@ -72,7 +72,11 @@ export function respondError(thrown: unknown, options: RespondErrorOptions): Ans
   if (error.status >= 500) options.log.error({ ...fields, err: error.cause ?? error }, 'request failed');
   else options.log.warn({ ...fields, err: error.cause }, 'request refused');
   // pr-rest: the error body in XML when the caller asks for it, JSON otherwise.
-  const answer = errorResponse(error, errorId, preferredFormat(options.request?.header?.('accept'), 'json'));
+  const answer = errorResponse(
+    error,
+    errorId,
+    preferredFormat(options.request?.header?.('accept'), 'application/json'),
+  );
   const response = new Response(answer.body, { status: answer.status, headers: answer.headers });
   return { response, answer, error, errorId };
 }

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Command } from '../../cli/command.ts';
 import { requireOption } from '../../cli/command.ts';
-import { createLogger, EinmalError } from '../../core/index.ts';
-import { demoPorts } from '../demo-federation.ts';
+import { createLogger, EinmalError, loadConfig } from '../../core/index.ts';
+import { DEMO_INSTANCE, demoPorts } from '../demo-federation.ts';
 import { directoryScopes } from './directory-scopes.ts';
+import { eidConfigSchema } from './eid-config.ts';
 import { EID_SERVICE_SCOPES } from './eid-scopes.ts';
 import { obtainCitizenToken } from './obtain-citizen-token.ts';
 
@@ -17,9 +18,22 @@ const serveOptions = z.object({
   issuer: z.url().optional(),
   'portal-redirect-uri': z.array(z.url()).optional(),
   'portal-secret': z.string().min(16).optional(),
+  'portal-secret-file': z.string().min(1).optional(),
+  instance: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .optional(),
   'directory-url': z.url().optional(),
   anchor: z.string().min(1).optional(),
 });
+
+const instanceOption = {
+  type: 'string',
+  description: `The federation instance its tokens are for (audience urn:einmal:INSTANCE; default ${DEMO_INSTANCE})`,
+  placeholder: 'INSTANCE',
+} as const;
+
+const audienceOf = (instance: string | undefined) => (instance ? `urn:einmal:${instance}` : undefined);
 
 /** Parses command options with a zod schema; every problem becomes one usage error. */
 function parseOptions<T extends z.ZodType>(schema: T, options: unknown): z.infer<T> {
@@ -58,6 +72,12 @@ const eidServe: Command = {
       description: 'Make einmal-portal a confidential client with this secret',
       placeholder: 'SECRET',
     },
+    'portal-secret-file': {
+      type: 'string',
+      description: 'Or: read that secret from FILE',
+      placeholder: 'FILE',
+    },
+    instance: instanceOption,
     'directory-url': {
       type: 'string',
       description: "Offer the scopes the signed directory's services declare, from this registry URL",
@@ -71,6 +91,20 @@ const eidServe: Command = {
   },
   async run({ options, print }) {
     const settings = parseOptions(serveOptions, options);
+    const config = loadConfig(eidConfigSchema, process.env);
+    const portalSecret = settings['portal-secret-file']
+      ? (
+          await readFile(settings['portal-secret-file'], 'utf8').catch((cause: Error) => {
+            throw new EinmalError('Config.FileMissing', {
+              message: `--portal-secret-file: cannot read ${settings['portal-secret-file']}`,
+              cause,
+            });
+          })
+        ).trim()
+      : settings['portal-secret'];
+    if (portalSecret !== undefined && portalSecret.length < 16) {
+      throw new EinmalError('Cli.Usage', { message: 'The portal secret needs at least 16 characters' });
+    }
     // Loaded on use: oidc-provider warns on import, which other commands should not print.
     const { startEidServer } = await import('./eid-server.ts');
     const log = createLogger({ name: 'eid' });
@@ -91,9 +125,14 @@ const eidServe: Command = {
       stateDir: settings.state,
       ...(settings.issuer ? { issuer: new URL(settings.issuer) } : {}),
       ...(settings['portal-redirect-uri'] ? { portalRedirectUris: settings['portal-redirect-uri'] } : {}),
-      ...(settings['portal-secret'] ? { portalClientSecret: settings['portal-secret'] } : {}),
+      ...(portalSecret ? { portalClientSecret: portalSecret } : {}),
+      ...(settings.instance ? { audience: `urn:einmal:${settings.instance}` } : {}),
       ...(scopes ? { scopes } : {}),
       log,
+      ops:
+        config.EID_OPS_PORT === undefined
+          ? undefined
+          : { host: config.EID_OPS_HOST, port: config.EID_OPS_PORT },
     });
     print(`eID provider ${eid.issuer} (discovery ${eid.issuer}/.well-known/openid-configuration)`);
     await new Promise<void>((resolve) => {
@@ -123,6 +162,7 @@ const token: Command = {
       placeholder: 'URL',
     },
     client: { type: 'string', default: 'einmal-cli', description: 'OAuth client id', placeholder: 'ID' },
+    instance: instanceOption,
   },
   async run(input) {
     const accessToken = await obtainCitizenToken({
@@ -130,6 +170,7 @@ const token: Command = {
       citizen: requireOption(input, 'citizen'),
       scope: requireOption(input, 'scope'),
       clientId: requireOption(input, 'client'),
+      resource: audienceOf(input.options.instance as string | undefined),
     });
     input.print(accessToken);
     return 0;

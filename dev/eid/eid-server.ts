@@ -1,7 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Counter } from 'prom-client';
 import { testCitizens } from '../../adapters/index.ts';
 import { answerParserRefusal, type Logger, silentLogger } from '../../core/index.ts';
+import { createMetricsRegistry, type OpsListenerSettings, startOpsListener } from '../../core/ops/index.ts';
 import { testAuditors } from '../auditors.ts';
 import { DEMO_AUDIENCE } from '../demo-federation.ts';
 import { eidClients } from './eid-clients.ts';
@@ -23,13 +25,19 @@ export interface EidServerSettings {
   readonly accessTokenTtlSeconds?: number;
   /** The scopes offered (default: the demo federation's), e.g. {@link directoryScopes}. */
   readonly scopes?: ScopeSource;
+  /** The audience of its access tokens, `urn:einmal:INSTANCE`; default the demo's. */
+  readonly audience?: string;
   readonly log?: Logger;
+  /** The operations listener (`/healthz`, `/readyz`, `/metrics`); none when absent. */
+  readonly ops?: OpsListenerSettings | undefined;
 }
 
 /** A running development eID provider. */
 export interface RunningEidServer {
   readonly issuer: string;
   readonly server: Server;
+  /** The operations listener's port, when one was asked for. */
+  readonly opsPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -66,20 +74,40 @@ export async function startEidServer(settings: EidServerSettings): Promise<Runni
     }),
     citizens: testCitizens,
     auditors: testAuditors,
-    audience: DEMO_AUDIENCE,
+    audience: settings.audience ?? DEMO_AUDIENCE,
     ...(settings.accessTokenTtlSeconds ? { accessTokenTtlSeconds: settings.accessTokenTtlSeconds } : {}),
     ...(settings.scopes ? { scopes: settings.scopes } : {}),
     log,
   });
-  server.on('request', eid.listener);
+  const metrics = createMetricsRegistry();
+  const requests = new Counter({
+    name: 'einmal_eid_http_requests_total',
+    help: 'HTTP requests the eID provider answered, by status.',
+    labelNames: ['status'],
+    registers: [metrics],
+  });
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    response.once('finish', () => requests.inc({ status: String(response.statusCode) }));
+    eid.listener(request, response);
+  });
+  const ops =
+    settings.ops &&
+    (await startOpsListener(
+      settings.ops,
+      { metrics, checks: { keys: () => keys.jwks.keys.length > 0 } },
+      log,
+    ));
   log.info({ issuer: eid.issuer, port }, 'eID provider listening');
   return {
     issuer: eid.issuer,
     server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    opsPort: ops?.port,
+    close: async () => {
+      await ops?.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
@@ -10,9 +9,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { silentLogger } from '../../core/index.ts';
-import { createDirectoryClient } from '../../protocol/index.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
-import { createTestPki } from '../../tests/support/directory-fixture.ts';
 import { createAccessRuleCache } from '../access/access-rule-store.ts';
 import { createIsAuthenticator } from '../consumer/information-systems.ts';
 import { gatewayMigrations } from '../db/migrations.ts';
@@ -31,22 +28,12 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await migrateToLatest(database.db, { schema: 'gw_admin', migrations: gatewayMigrations });
   db = database.db.withSchema('gw_admin') as Kysely<GatewayDb>;
-  const pki = await createTestPki();
   app = createAdminApp({
     db,
     log: silentLogger,
     token: TOKEN,
     accessRules: createAccessRuleCache(db, Date.now),
     informationSystems: createIsAuthenticator({ db, clock: Date.now, allowPlainHttp: false }),
-    // Never started: the admin routes under test do not read the directory.
-    directory: createDirectoryClient({
-      url: 'https://127.0.0.1:1/directory',
-      anchor: pki.root.certificate,
-      cacheFile: join('/nonexistent', 'directory.jws'),
-      fetch: () => Promise.reject(new Error('not used')),
-      clock: Date.now,
-      log: silentLogger,
-    }),
   });
 });
 afterAll(() => database.close());

@@ -2,9 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { isDatabaseReachable } from '../../core/database/index.ts';
 import { EinmalError, errorHandlers, type Logger } from '../../core/index.ts';
-import type { DirectoryClient } from '../../protocol/index.ts';
 import { printedClientIdSchema, printedServiceIdSchema, sha256HexSchema } from '../../schemas/index.ts';
 import {
   type AccessRuleCache,
@@ -64,7 +62,6 @@ export interface AdminAppDeps {
   readonly token: string | undefined;
   readonly accessRules: AccessRuleCache;
   readonly informationSystems: IsAuthenticator;
-  readonly directory: DirectoryClient;
 }
 
 async function parseJson<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
@@ -91,20 +88,12 @@ function sameToken(given: string, expected: string): boolean {
 }
 
 /**
- * The gateway operator's API: access rules, local groups, information-system certificates, and the
- * health endpoints (`/healthz`, `/readyz`) for the operator's monitoring.
+ * The gateway operator's API: access rules, local groups and information-system certificates. Health,
+ * readiness and metrics are on the operations listener (`GATEWAY_OPS_PORT`, core/ops).
  */
 export function createAdminApp(deps: AdminAppDeps): Hono {
   const app = new Hono();
   app.onError(errorHandlers({ log: deps.log }).onError);
-
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
-    const directory = deps.directory.freshness();
-    const database = await isDatabaseReachable(deps.db);
-    const ready = directory.fresh && database;
-    return c.json({ ready, directory, database }, ready ? 200 : 503);
-  });
 
   const admin = new Hono();
   admin.use('*', async (c, next) => {

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
+import { certificateFingerprint, parseCertificateBundle } from '../../certs/index.ts';
 import type { Command, CommandInput } from '../../cli/command.ts';
 import { requireOption } from '../../cli/command.ts';
 import { createLogger, EinmalError, isErrorCode } from '../../core/index.ts';
@@ -50,6 +52,20 @@ async function callAdmin(
     throw new EinmalError(code, { message: failure?.message ?? `HTTP ${response.statusCode}` });
   }
   return json;
+}
+
+/** `--fingerprint HEX`, or the fingerprint of the certificate in `--cert FILE`. */
+async function fingerprintOption(input: CommandInput): Promise<string> {
+  const file = input.options.cert;
+  if (typeof file !== 'string') return requireOption(input, 'fingerprint');
+  let pem: string;
+  try {
+    pem = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new EinmalError('Config.FileMissing', { message: `--cert: cannot read ${file}`, cause });
+  }
+  // The certificate first; a chain after it is allowed.
+  return certificateFingerprint(parseCertificateBundle(pem)[0]!);
 }
 
 /** Prints an answer; returns nothing, so the command's exit code stays 0 (stdout's `write` returns true). */
@@ -141,13 +157,14 @@ export const gatewayAdminCommands: readonly Command[] = [
         description: 'SHA-256 of the certificate, lower-case hex',
         placeholder: 'HEX',
       },
+      cert: { type: 'string', description: 'Or: the certificate file (PEM)', placeholder: 'FILE' },
     },
     run: async (input) =>
       print(
         input,
         await callAdmin(input, 'POST', '/is-certificates', {
           client: requireOption(input, 'client'),
-          fingerprint: requireOption(input, 'fingerprint'),
+          fingerprint: await fingerprintOption(input),
         }),
       ),
   },

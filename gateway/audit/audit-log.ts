@@ -13,6 +13,8 @@ export interface AuditLogOptions {
   readonly log: Logger;
   /** Most records in one transaction. */
   readonly maxBatch?: number;
+  /** Told of each committed batch (size, seconds), e.g. for the metrics. */
+  readonly onCommit?: (batchSize: number, seconds: number) => void;
 }
 
 export interface AppendedRecord {
@@ -31,11 +33,14 @@ export interface AppendedRecord {
  */
 export function createAuditLog(options: AuditLogOptions) {
   const store = createAuditRecordStore({ db: options.db, tree: options.tree });
+  /** Whether the last batch failed because the database could not be written. */
+  let unwritable = false;
   const queue = createGroupCommitQueue<CanonicalRecord, AppendedRecord>({
     maxBatch: options.maxBatch ?? 512,
     async commit(batch) {
       try {
         const firstIndex = await store.append(batch);
+        unwritable = false;
         return batch.map((_, i) => ({ index: firstIndex + i }));
       } catch (error) {
         store.forgetTip();
@@ -51,7 +56,9 @@ export function createAuditLog(options: AuditLogOptions) {
           : 'Server.ServerProxy.AuditUnavailable';
       return new EinmalError(code, { cause: error });
     },
+    onCommit: options.onCommit,
     onFailure(error, records) {
+      if (isDatabaseUnavailable(error)) unwritable = true;
       options.log.error({ err: error, records }, 'audit log write failed');
     },
   });
@@ -63,6 +70,10 @@ export function createAuditLog(options: AuditLogOptions) {
     },
     /** Waits until everything appended so far is written (or failed). */
     drain: () => queue.drain(),
+    /** Records waiting to be committed (the audit queue depth). */
+    pending: () => queue.pending(),
+    /** False after a batch failed for want of the database, until the next batch commits. */
+    writable: () => !unwritable,
   };
 }
 

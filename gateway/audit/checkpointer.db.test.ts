@@ -260,15 +260,56 @@ describe('checkpointer', () => {
     }
   });
 
-  it('reports the witness refusal code and stores no cosignature for a rewritten log', async () => {
-    const node = checkpointer();
-    // Rewrite: drop the tree and append different leaves, more than before.
-    await db.deleteFrom('merkle_node').where('tree', '=', GATEWAY).execute();
-    await db.deleteFrom('tree_head').where('tree', '=', GATEWAY).execute();
-    await appendLeaves(db, GATEWAY, records(30, 100));
-    const round = await node.checkpointNow();
-    expect(round).toMatchObject({ signed: { size: 30 }, error: { code: 'Witness.InconsistentCheckpoint' } });
-    expect((await stored()).at(-1)).toMatchObject({ size: 30, cosignature: null });
+  it('after a restore from an older backup, signs no checkpoint the witness would reject, until the log is whole again', async () => {
+    const tables = ['merkle_node', 'tree_head', 'checkpoint'] as const;
+    const backup = async () => {
+      const rows = await Promise.all(tables.map((table) => db.selectFrom(table).selectAll().execute()));
+      return Object.fromEntries(tables.map((table, i) => [table, rows[i]!]));
+    };
+    const restore = async (snapshot: Awaited<ReturnType<typeof backup>>) => {
+      for (const table of tables) {
+        await db.deleteFrom(table).execute();
+        if (snapshot[table]!.length > 0)
+          await db
+            .insertInto(table)
+            .values(snapshot[table] as never)
+            .execute();
+      }
+    };
+    const older = await backup();
+    const olderSize = (await stored()).at(-1)!.size;
+    await appendLeaves(db, GATEWAY, records(4, 200));
+    expect(await checkpointer().checkpointNow()).toMatchObject({ witnessedSize: Number(olderSize) + 4 });
+    const newest = await backup();
+
+    // The database comes back from the older backup; the restarted node asks the witness first.
+    await restore(older);
+    const restarted = checkpointer();
+    const refused = await restarted.checkpointNow();
+    expect(refused).toEqual({ error: { code: 'Audit.LogBehindWitness', message: expect.any(String) } });
+    expect(refused.error!.message).toContain(
+      `this node's log has ${olderSize} records, but the witness cosigned ${Number(olderSize) + 4}`,
+    );
+    expect(refused.error!.message).toMatch(
+      /restored from an older backup.*Restore the newest backup.*new GATEWAY_NODE_ID/,
+    );
+    expect(restarted.rollback()).toEqual({
+      witnessedSize: Number(olderSize) + 4,
+      treeSize: Number(olderSize),
+      kind: 'behind',
+    });
+    expect((await stored()).at(-1)!.size).toBe(olderSize);
+
+    // Exchanges go on and the log grows past the witnessed size with other records: still refused.
+    await appendLeaves(db, GATEWAY, records(6, 300));
+    expect((await restarted.checkpointNow()).error?.code).toBe('Audit.LogBehindWitness');
+    expect(restarted.rollback()?.kind).toBe('diverged');
+    expect((await stored()).at(-1)!.size).toBe(olderSize);
+
+    // The operator restores the newest backup: checkpoints resume.
+    await restore(newest);
+    expect(await restarted.checkpointNow()).toEqual({ witnessedSize: Number(olderSize) + 4 });
+    expect(restarted.rollback()).toBeUndefined();
   });
 
   it('signs without pushing when the directory names no witness', async () => {

@@ -70,6 +70,8 @@ export function createCheckpointer(options: CheckpointerOptions) {
   /** The size the witness holds for this origin, as last learnt from it; unknown after a failure. */
   let witnessedSize: number | undefined;
   let syncedWith: string | undefined;
+  /** Set while this node's log is behind, or differs from, what the witness cosigned. */
+  let rollback: LogRollback | undefined;
   const witnessClient = createWitnessClient({
     fetch: options.fetch,
     certificates: options.witnessCertificates,
@@ -116,21 +118,16 @@ export function createCheckpointer(options: CheckpointerOptions) {
    */
   async function syncWithWitness(url: string): Promise<number> {
     const latest = await witnessClient.latest(url, origin);
+    rollback = undefined;
     if (!latest) return 0;
     const { size, root } = latest.checkpoint;
     const treeSize = await getTreeSize(db, tree);
     if (size > treeSize) {
-      log.error(
-        { origin, witnessed: size, treeSize },
-        'the witness holds a larger log than this node: records are missing',
-      );
+      rollback = { witnessedSize: size, treeSize, kind: 'behind' };
       return size;
     }
     if (hashToBase64(await getRoot(db, tree, size)) !== root) {
-      log.error(
-        { origin, witnessed: size },
-        'the witness holds another root at its size: this log was rewritten',
-      );
+      rollback = { witnessedSize: size, treeSize, kind: 'diverged' };
       return size;
     }
     if (!latest.cosigned) {
@@ -214,9 +211,25 @@ export function createCheckpointer(options: CheckpointerOptions) {
   async function round(): Promise<CheckpointRound> {
     let signed: Checkpoint | undefined;
     try {
-      signed = await signIfGrown();
       const witness = options.witness();
+      // What the witness holds is known before anything is signed: a node whose database went back
+      // (restored from an older backup) must not sign a checkpoint the witness would reject as a
+      // shrunk or forked log, which would stand as signed evidence of a split view.
+      // A witness that cannot be asked does not stop the node signing (its checkpoints wait for
+      // the witness's return); one known to hold more than this node does.
+      let unsynced: unknown;
+      if (witness && (witnessedSize === undefined || syncedWith !== witness.url)) {
+        try {
+          witnessedSize = await syncWithWitness(witness.url);
+          syncedWith = witness.url;
+        } catch (error) {
+          unsynced = error;
+        }
+      }
+      if (rollback) throw rollbackError(rollback);
+      signed = await signIfGrown();
       if (!witness) return signed ? { signed } : {};
+      if (unsynced !== undefined) throw unsynced;
       const cosigned = await pushToWitness(witness.url);
       if (signed) log.debug({ origin, size: signed.size, witnessedSize: cosigned }, 'checkpoint signed');
       return {
@@ -228,7 +241,11 @@ export function createCheckpointer(options: CheckpointerOptions) {
       witnessedSize = undefined;
       const code =
         error instanceof WitnessRefusal ? error.code : isEinmalError(error) ? error.code : 'unreachable';
-      log.warn({ err: error, origin, code }, 'checkpoint not witnessed; retrying next round');
+      if (rollback) {
+        log.error({ origin, code, ...rollback }, String((error as Error).message));
+      } else {
+        log.warn({ err: error, origin, code }, 'checkpoint not witnessed; retrying next round');
+      }
       return { ...(signed ? { signed } : {}), error: { code, message: String((error as Error).message) } };
     }
   }
@@ -256,7 +273,31 @@ export function createCheckpointer(options: CheckpointerOptions) {
     },
     /** Runs one round now (coalesced with one in progress). */
     checkpointNow,
+    /**
+     * Whether this node's log went back behind what the witness cosigned (as last learnt from it):
+     * the node then signs no checkpoint, and its readiness fails.
+     */
+    rollback: (): LogRollback | undefined => rollback,
   };
+}
+
+/** A log that went back: the size the witness cosigned, this node's size, and how it differs. */
+export interface LogRollback {
+  readonly witnessedSize: number;
+  readonly treeSize: number;
+  /** `behind`: fewer records than the witness cosigned; `diverged`: other records at its size. */
+  readonly kind: 'behind' | 'diverged';
+}
+
+/** The refusal to sign, with what the operator should do (docs/operations/scaling-retention-keys.md). */
+function rollbackError(rollback: LogRollback): EinmalError {
+  const what =
+    rollback.kind === 'behind'
+      ? `this node's log has ${rollback.treeSize} records, but the witness cosigned ${rollback.witnessedSize}`
+      : `this node's log holds other records than the ${rollback.witnessedSize} the witness cosigned`;
+  return new EinmalError('Audit.LogBehindWitness', {
+    message: `Refusing to sign a checkpoint: ${what}. The database was most likely restored from an older backup. Restore the newest backup or recover to the last commit so the log is whole again; if the records are lost for good, keep this database for the auditors and start the node under a new GATEWAY_NODE_ID (a new log tree). Checkpoints resume once the log matches the witness.`,
+  });
 }
 
 export type Checkpointer = ReturnType<typeof createCheckpointer>;

@@ -35,8 +35,8 @@ import {
 import type { AuditLog } from '../audit/audit-log.ts';
 import { checkLoggable } from '../audit/exchange-record.ts';
 import type { DirectoryView } from '../directory-view.ts';
-import { exchangePipeline } from '../exchange/exchange-pipeline.ts';
-import { METASERVICE_CODES } from '../provider/metaservices.ts';
+import { type ExchangePipelineOptions, exchangePipeline } from '../exchange/exchange-pipeline.ts';
+import { metaserviceCalled } from '../provider/metaservices.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { IsAuthenticator } from './information-systems.ts';
 import { listClients, listClientsJson, listClientsXml } from './list-clients.ts';
@@ -57,6 +57,8 @@ export interface ClientAppDeps {
   readonly log: Logger;
   readonly clock: Clock;
   readonly maxBodyBytes: number;
+  /** Told of every exchange once answered (the gateway's metrics). */
+  readonly observe?: ExchangePipelineOptions['observe'];
   /** Longest accepted request target (X-Road lets servers cap the URI). */
   readonly maxUriLength?: number;
 }
@@ -89,12 +91,14 @@ export function createClientApp(deps: ClientAppDeps): Hono {
   app.get('/listClients', (c) => {
     deps.ensureDirectoryFresh();
     const directory = deps.directory().directory;
-    // pr-meta: the federation's own instance unless `xRoadInstance` names another (which lists none).
-    const instance = c.req.query('xRoadInstance') ?? directory.instance;
+    // pr-meta: the federation's own instance unless `xRoadInstance` names another (which lists
+    // none); a blank one is absent, as an X-Road security server reads it.
+    const instance = c.req.query('xRoadInstance')?.trim() || directory.instance;
     const clients = listClients(directory, instance);
-    return preferredFormat(c.req.header('accept'), 'xml') === 'json'
+    // pr-meta: JSON when asked for, otherwise `text/xml` (whichever XML type was asked for).
+    return preferredFormat(c.req.header('accept'), 'text/xml') === 'application/json'
       ? c.body(listClientsJson(clients), 200, { 'content-type': 'application/json; charset=utf-8' })
-      : c.body(listClientsXml(clients), 200, { 'content-type': 'application/xml; charset=utf-8' });
+      : c.body(listClientsXml(clients), 200, { 'content-type': 'text/xml; charset=utf-8' });
   });
 
   const exchanges = exchangePipeline(
@@ -105,6 +109,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       log,
       clock: deps.clock,
       maxBodyBytes: deps.maxBodyBytes,
+      observe: deps.observe,
     },
     async (exchange, c) => {
       const { trace, query } = exchange;
@@ -137,7 +142,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       const provider = view.gatewayHosting(printSubsystemId(target.service));
       // X-Road names a provider subsystem no gateway hosts an unknown member, whatever the service.
       if (!provider) throw new EinmalError('Server.ClientProxy.UnknownMember');
-      if (!serviceEntry && !METASERVICE_CODES.has(target.service.serviceCode))
+      if (!serviceEntry && !metaserviceCalled(target.service.serviceCode, c.req.method))
         throw new EinmalError('Server.ClientProxy.UnknownService');
       // The directory says which services' records may be hidden; whether this client may hide
       // them is the provider's access rule, checked there.

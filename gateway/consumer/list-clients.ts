@@ -13,7 +13,7 @@ interface ClientEntry {
 }
 
 /**
- * The `listClients` metaservice (pr-meta §3, pr-mrest §2): every member and subsystem of the
+ * The `listClients` metaservice (pr-meta §2, pr-mrest §2): every member and subsystem of the
  * federation's instance `instance`, with its member's name; empty for any other instance.
  */
 export function listClients(directory: Directory, instance: string): ClientEntry[] {

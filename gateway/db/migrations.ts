@@ -1,6 +1,26 @@
 import { type Kysely, sql } from 'kysely';
 import { auditTreeMigrations } from '../../audit/index.ts';
 import { type MigrationSet, rewriteServiceIds } from '../../core/database/index.ts';
+import { ensureAuditPartitions } from '../audit/audit-partitions.ts';
+
+/** How many months ahead the audit table has partitions (created at start and daily). */
+export const AUDIT_PARTITION_MONTHS_AHEAD = 3;
+
+/**
+ * The schema a migration runs in: migrations see a handle scoped with `withSchema`, which raw SQL
+ * does not follow, so the schema is read from the migration table's own catalogue entry.
+ */
+async function schemaOfMigrations(db: Kysely<any>): Promise<string> {
+  const row = await db
+    .selectFrom('migration')
+    .select(
+      sql<string>`(select n.nspname from pg_catalog.pg_class c join pg_catalog.pg_namespace n
+        on n.oid = c.relnamespace where c.oid = migration.tableoid)`.as('schema'),
+    )
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  return row.schema;
+}
 
 /** The gateway's tables; the Merkle tree's tables come from audit/ and share the schema. */
 export const gatewayTableMigrations: MigrationSet['migrations'] = {
@@ -115,6 +135,70 @@ export const gatewayTableMigrations: MigrationSet['migrations'] = {
       // a search by the five-part id finds the records of before too.
       await rewriteServiceIds(db, 'access_rule', 'service');
       await rewriteServiceIds(db, 'audit_record', 'service');
+    },
+  },
+  gateway_0010_audit_partitions: {
+    /**
+     * The audit table partitioned by month of `log_time` (docs/operations/scaling-retention-keys.md), so that queries by time
+     * read only their months and retention drops whole months. A unique index of a partitioned
+     * table must hold the partition key, so "a message id is served once" moves to a table of its
+     * own, `served_message`, filled by a trigger in the same statement that stores the record: a
+     * replay still fails there (23505) before any data is released. Existing records are copied.
+     */
+    async up(db: Kysely<any>) {
+      const schema = await schemaOfMigrations(db);
+      const table = (name: string) => sql.id(schema, name);
+      await sql`alter table ${table('audit_record')} rename to audit_record_unpartitioned`.execute(db);
+      await sql`create table ${table('audit_record')}
+        (like ${table('audit_record_unpartitioned')} including defaults including constraints)
+        partition by range (log_time)`.execute(db);
+      await sql`create table ${table('audit_record_default')} partition of ${table('audit_record')} default`.execute(
+        db,
+      );
+      const oldest = await sql<{ oldest: Date | null }>`select min(log_time) as oldest
+        from ${table('audit_record_unpartitioned')}`.execute(db);
+      const now = new Date();
+      const to = new Date(
+        Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + AUDIT_PARTITION_MONTHS_AHEAD, 1),
+      );
+      await ensureAuditPartitions(db, schema, oldest.rows[0]?.oldest ?? now, to);
+      await sql`insert into ${table('audit_record')} select * from ${table('audit_record_unpartitioned')}`.execute(
+        db,
+      );
+      await db.schema
+        .createTable('served_message')
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('side', 'text', (c) => c.notNull())
+        .addColumn('served_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('served_message_pk', ['message_id', 'side'])
+        .execute();
+      await sql`insert into ${table('served_message')} (message_id, side, served_at)
+        select message_id, side, log_time from ${table('audit_record_unpartitioned')} where outcome = 'ok'`.execute(
+        db,
+      );
+      await sql`drop table ${table('audit_record_unpartitioned')}`.execute(db);
+      await sql`alter table ${table('audit_record')} add constraint audit_record_pk primary key (tree, idx, log_time)`.execute(
+        db,
+      );
+      await db.schema
+        .createIndex('audit_record_subject')
+        .on('audit_record')
+        .columns(['subject', 'log_time desc'])
+        .where('subject', 'is not', null)
+        .execute();
+      await db.schema.createIndex('audit_record_message').on('audit_record').column('message_id').execute();
+      await db.schema.createIndex('audit_record_time').on('audit_record').column('log_time').execute();
+      await db.schema.createIndex('served_message_time').on('served_message').column('served_at').execute();
+      await sql`create function ${table('audit_record_served_once')}() returns trigger language plpgsql as $$
+        begin
+          if new.outcome = 'ok' then
+            insert into ${table('served_message')} (message_id, side, served_at)
+              values (new.message_id, new.side, new.log_time);
+          end if;
+          return null;
+        end $$`.execute(db);
+      await sql`create trigger audit_record_served_once after insert on ${table('audit_record')}
+        for each row execute function ${table('audit_record_served_once')}()`.execute(db);
     },
   },
 };

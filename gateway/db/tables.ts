@@ -7,6 +7,17 @@ export interface GatewayDb extends AuditLogTables {
   local_group_member: LocalGroupMemberTable;
   is_certificate: IsCertificateTable;
   message_id_claim: MessageIdClaimTable;
+  served_message: ServedMessageTable;
+}
+
+/**
+ * The message ids served (records with outcome `ok`), one row per id and side, written by a
+ * trigger with each record: a replay, on any node, fails on its primary key.
+ */
+export interface ServedMessageTable {
+  message_id: string;
+  side: 'consumer' | 'provider';
+  served_at: Date;
 }
 
 export interface AccessRuleTable {

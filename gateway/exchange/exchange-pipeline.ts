@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import {
+  type AnsweredError,
   type Clock,
   type ErrorCode,
   type ErroredRequest,
@@ -55,6 +56,19 @@ export interface Exchange {
   record(status: number, end?: ExchangeEnd): Promise<unknown>;
 }
 
+/** How one exchange ended, as the metrics count it. */
+export interface ExchangeEnded {
+  readonly side: 'consumer' | 'provider';
+  /** The printed service id, once the target parsed. */
+  readonly service: string | undefined;
+  readonly status: number;
+  /** The error code of a refused or failed exchange. */
+  readonly errorCode: ErrorCode | undefined;
+  /** The gateway's or the service's failure, not a refusal of the request. */
+  readonly failed: boolean;
+  readonly seconds: number;
+}
+
 export interface ExchangePipelineOptions {
   readonly side: 'consumer' | 'provider';
   readonly gatewayId: string;
@@ -62,6 +76,8 @@ export interface ExchangePipelineOptions {
   readonly log: Logger;
   readonly clock: Clock;
   readonly maxBodyBytes: number;
+  /** Told of every exchange once it is answered (e.g. the gateway's metrics). */
+  readonly observe?: ((ended: ExchangeEnded) => void) | undefined;
 }
 
 /**
@@ -80,8 +96,11 @@ export function exchangePipeline(
   const fallback =
     options.side === 'consumer' ? 'Server.ClientProxy.InternalError' : 'Server.ServerProxy.InternalError';
   return async function runExchange(c) {
+    const started = performance.now();
     const { path, query } = rawTarget(c);
     const trace: ExchangeTrace = {};
+    /** The end of the exchange as last recorded. */
+    let recorded: { status: number; end: ExchangeEnd } | undefined;
     const outcome = (status: number, end: ExchangeEnd = {}) =>
       exchangeRecord({
         side: options.side,
@@ -97,10 +116,12 @@ export function exchangePipeline(
         status,
         ...end,
       });
-    const record = (status: number, end: ExchangeEnd = {}) =>
-      options.audit.append(
+    const record = (status: number, end: ExchangeEnd = {}) => {
+      recorded = { status, end };
+      return options.audit.append(
         end.errorCode === undefined ? outcome(status, end) : loggableRejection(outcome(status, end)),
       );
+    };
     const exchange: Exchange = {
       method: c.req.method,
       rawPath: path,
@@ -110,11 +131,28 @@ export function exchangePipeline(
       outcome,
       record,
     };
+    let response: Response;
+    let end: ExchangeEnd;
     try {
-      return await handle(exchange, c);
+      response = await handle(exchange, c);
+      end = recorded?.end ?? {};
     } catch (thrown) {
-      return answerRejection(thrown, { log: options.log, fallback, record, request: c.req });
+      const rejected = await answerRejection(thrown, { log: options.log, fallback, record, request: c.req });
+      response = rejected.response;
+      end = { errorCode: rejected.error.code, failed: rejected.error.status >= 500 };
     }
+    if (options.observe) {
+      const { errorCode, failed } = end;
+      options.observe({
+        side: options.side,
+        service: trace.service,
+        status: response.status,
+        errorCode,
+        failed: failed ?? false,
+        seconds: (performance.now() - started) / 1000,
+      });
+    }
+    return response;
   };
 }
 
@@ -133,7 +171,7 @@ async function answerRejection(
     /** The request, for the format its `Accept` asks the error in. */
     request: ErroredRequest;
   },
-): Promise<Response> {
+): Promise<Pick<AnsweredError, 'response' | 'error'>> {
   const { response, error } = respondError(thrown, {
     log: options.log,
     request: options.request,
@@ -150,5 +188,5 @@ async function answerRejection(
         options.log.error({ err: failure }, 'rejection record could not be written');
       });
   }
-  return response;
+  return { response, error };
 }

@@ -20,7 +20,7 @@ import type { AccessRuleCache } from '../access/access-rule-store.ts';
 import type { DirectoryView } from '../directory-view.ts';
 import type { ExchangeTrace } from '../exchange/exchange-pipeline.ts';
 import type { PeerIdentity } from '../tls/peer-certificate.ts';
-import { METASERVICE_CODES } from './metaservices.ts';
+import { metaserviceCalled } from './metaservices.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 
 /** The part of the eID token verifier (gateway/eid) the checks need. */
@@ -104,8 +104,7 @@ export async function checkPeerRequest(
     throw new EinmalError('Server.ServerProxy.NonCanonicalPath', { detail: { service: serviceId } });
   }
   const service = view.service(serviceId) ?? null;
-  const metaservice =
-    !service && METASERVICE_CODES.has(target.service.serviceCode) ? target.service.serviceCode : null;
+  const metaservice = service ? null : metaserviceCalled(target.service.serviceCode, request.method);
   // A metaservice answers for every subsystem the directory has this gateway host (one without
   // services too: its lists are empty); a service only where an adapter serves it.
   const hosted = metaservice

@@ -119,9 +119,24 @@ describe('metaservices of one subsystem', () => {
       rule('legacy-v1', 'GET', '/x'),
     ]);
     expect(some.body.service.map((s: { service_code: string }) => s.service_code)).toEqual([
+      'companies-v1',
       'legacy-v1',
       'search-v1',
     ]);
+    // As X-Road lists it: a service the caller may use, without the endpoints its rule does not grant.
+    expect(some.body.service[0].endpoint_list).toEqual([]);
+    expect(some.body.service[2].endpoint_list).toEqual([{ method: 'POST', path: '/by-name' }]);
+    const other = await ask('allowedMethods', [
+      { ...rule('search-v1', null, null), subject: 'DEMO/GOV/x/y' },
+    ]);
+    expect(other.body).toEqual({ service: [] });
+  });
+
+  it('reads getOpenAPI’s serviceCode parameter in any case, the last one given', async () => {
+    for (const query of ['servicecode=search-v1', 'serviceCode=companies-v1&SERVICECODE=search-v1']) {
+      const { body } = await ask('getOpenAPI', [], query);
+      expect(Object.keys(body.paths), query).toEqual(['/by-name']);
+    }
   });
 
   it('answers getOpenAPI with the one service’s document, relative to its URL', async () => {

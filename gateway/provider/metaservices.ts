@@ -10,7 +10,16 @@ import { type AccessRule, isAccessGranted } from '../access/access-rule.ts';
 import type { AdapterClient } from './adapter-client.ts';
 
 /** X-Road's REST metaservices (pr-mrest), answered by the provider gateway itself. */
-export const METASERVICE_CODES = new Set(['listMethods', 'allowedMethods', 'getOpenAPI']);
+const METASERVICE_CODES = new Set(['listMethods', 'allowedMethods', 'getOpenAPI']);
+
+/**
+ * The metaservice a call of `serviceCode` with `method` is, or `null`. pr-mrest defines them for
+ * `GET` only; an X-Road security server reads any other method as a call of a service of that code,
+ * which no subsystem has (the directory reserves the codes), so it is an unknown service.
+ */
+export function metaserviceCalled(serviceCode: string, method: string): string | null {
+  return method === 'GET' && METASERVICE_CODES.has(serviceCode) ? serviceCode : null;
+}
 
 const adapterServicesSchema = z.object({
   services: z.array(
@@ -128,15 +137,12 @@ export function createMetaservices(options: {
           : described.flatMap((s) => {
               const allowed = (rules: readonly AccessRule[], endpoint: Endpoint) =>
                 isAccessGranted(rules, { ...input.access, service: s.id, ...endpoint });
-              if (s.endpoints.length === 0) {
-                // A service the adapter does not describe: listed when any rule grants it at all.
-                const anyEndpoint = input.rules.map((r) => ({ ...r, method: null, pathPattern: null }));
-                return allowed(anyEndpoint, { method: 'GET', path: '/' })
-                  ? [entry(input.subsystem, s, [])]
-                  : [];
-              }
+              // As an X-Road security server answers: every service any rule grants the caller at
+              // all, with the described endpoints its rules grant (none, where they grant others).
+              const anyEndpoint = input.rules.map((r) => ({ ...r, method: null, pathPattern: null }));
+              if (!allowed(anyEndpoint, { method: 'GET', path: '/' })) return [];
               const endpoints = s.endpoints.filter((endpoint) => allowed(input.rules, endpoint));
-              return endpoints.length === 0 ? [] : [entry(input.subsystem, s, endpoints)];
+              return [entry(input.subsystem, s, endpoints)];
             });
       return { status: 200, body: Buffer.from(JSON.stringify({ service: listed })), contentType: JSON_TYPE };
     },
@@ -148,7 +154,10 @@ export function createMetaservices(options: {
     adapterUrl: string | undefined;
     query: string;
   }): Promise<MetaserviceAnswer> {
-    const wanted = new URLSearchParams(input.query).get('serviceCode');
+    // As an X-Road security server reads it: the parameter's name in any case, the last one given.
+    const wanted = [...new URLSearchParams(input.query)].findLast(
+      ([name]) => name.toLowerCase() === 'servicecode',
+    )?.[1];
     if (!wanted) {
       throw new EinmalError('Server.ServerProxy.InvalidRequest', {
         message: 'getOpenAPI needs the serviceCode query parameter',

@@ -11,7 +11,7 @@ import {
 } from '../../schemas/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { checkLoggable } from '../audit/exchange-record.ts';
-import { exchangePipeline } from '../exchange/exchange-pipeline.ts';
+import { type ExchangePipelineOptions, exchangePipeline } from '../exchange/exchange-pipeline.ts';
 import { peerIdentityOf } from '../tls/peer-certificate.ts';
 import type { AdapterClient } from './adapter-client.ts';
 import { checkPeerRequest, type ProviderCheckDeps } from './check-request.ts';
@@ -31,6 +31,8 @@ export interface ProviderAppDeps {
   readonly log: Logger;
   readonly clock: Clock;
   readonly maxBodyBytes: number;
+  /** Told of every exchange once answered (the gateway's metrics). */
+  readonly observe?: ExchangePipelineOptions['observe'];
 }
 
 /**
@@ -51,6 +53,7 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
       log,
       clock: deps.clock,
       maxBodyBytes: deps.maxBodyBytes,
+      observe: deps.observe,
     },
     async (exchange, c) => {
       const { trace, query } = exchange;

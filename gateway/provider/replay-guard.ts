@@ -27,6 +27,8 @@ export function createReplayGuard(options: { windowMs: number; clock: Clock }) {
   return {
     /** How far back a request may still be fresh; what `primeReplayGuard` must load. */
     windowMs: options.windowMs,
+    /** How many message ids the guard holds now (both generations). */
+    size: () => current.size + previous.size,
     /** Records `id`; returns false if it was already seen (a replay). */
     claim(id: string): boolean {
       rotate();

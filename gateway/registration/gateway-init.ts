@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -5,6 +6,7 @@ import {
   exportPrivateKeyPem,
   generateKeyPair,
   importPrivateKeyPem,
+  memberOfCertificate,
   parseCertificateBundle,
 } from '../../certs/index.ts';
 import { EinmalError } from '../../core/index.ts';
@@ -52,6 +54,11 @@ export interface GatewayInitResult {
   readonly gateway: string;
   readonly address: string;
   readonly files: Readonly<Record<'authKey' | 'authCsr' | 'request', string>>;
+  /**
+   * SHA-256 of the new authentication key (SPKI DER, hex): what the registry lists for the pending
+   * registration, for the member to confirm to the operator.
+   */
+  readonly authKeyFingerprint: string;
 }
 
 /**
@@ -85,6 +92,12 @@ export async function initGateway(options: GatewayInitOptions): Promise<GatewayI
   }
 
   const memberChain = parseCertificateBundle(options.signing.chainPem);
+  const signer = printMemberId(memberOfCertificate(memberChain[0]!));
+  if (signer !== printMemberId(memberId)) {
+    throw new EinmalError('Cli.Usage', {
+      message: `The signing certificate is ${signer}'s, not ${printMemberId(memberId)}'s`,
+    });
+  }
   const memberKey = await importPrivateKeyPem(options.signing.keyPem);
 
   const keys = await generateKeyPair();
@@ -107,9 +120,14 @@ export async function initGateway(options: GatewayInitOptions): Promise<GatewayI
   // A replaced key file is removed first: writeFile's mode applies only to a file it creates.
   await rm(files.authKey, { force: true });
   await writeFile(files.authKey, await exportPrivateKeyPem(keys.privateKey), { mode: 0o600 });
+  // What an earlier registration of another key left behind belongs to that key.
+  await rm(join(options.outDir, GATEWAY_INIT_FILES.registration), { force: true });
+  await rm(join(options.outDir, GATEWAY_INIT_FILES.authCertificate), { force: true });
   await writeFile(files.authCsr, csr);
   await writeFile(files.request, `${request}\n`);
-  return { gateway, address, files };
+  const spki = Buffer.from(await crypto.subtle.exportKey('spki', keys.publicKey));
+  const authKeyFingerprint = createHash('sha256').update(spki).digest('hex');
+  return { gateway, address, files, authKeyFingerprint };
 }
 
 /** An IPv6 literal needs brackets in a URL. */

@@ -1,4 +1,3 @@
-export type { FederationFolder } from './federation-folder.ts';
 export {
   GATEWAY_INIT_FILES,
   type GatewayInitOptions,

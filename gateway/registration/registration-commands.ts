@@ -1,10 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { type Command, type CommandInput, requireOption } from '../../cli/command.ts';
 import { EinmalError } from '../../core/index.ts';
 import { createRegistryFetch } from '../../protocol/index.ts';
 import { parseMemberId, printGatewayId } from '../../schemas/index.ts';
-import type { FederationFolder } from './federation-folder.ts';
 import { GATEWAY_INIT_FILES, initGateway } from './gateway-init.ts';
 import { fetchRegistrationCertificate, submitRegistration } from './registration-client.ts';
 
@@ -40,50 +40,41 @@ async function readOptionFile(input: CommandInput, name: string): Promise<string
   }
 }
 
+/** The registration an earlier `register` submitted from this folder, if any: a rerun waits for it. */
+async function readSubmitted(
+  dir: string,
+): Promise<{ id: string; gateway: string; status: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, GATEWAY_INIT_FILES.registration), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const parsed = submittedSchema.safeParse(parseJsonText(text));
+  if (!parsed.success) {
+    throw new EinmalError('Config.Invalid', {
+      message: `${join(dir, GATEWAY_INIT_FILES.registration)} is damaged; remove it to submit the request again`,
+    });
+  }
+  return { ...parsed.data, status: 'submitted' };
+}
+
+const submittedSchema = z.object({ id: z.uuid(), gateway: z.string().min(1) });
+
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** `einmal gateway init` and `einmal gateway register`: a new gateway's registration (docs/protocol.md §11). */
-export function gatewayRegistrationCommands(folder?: FederationFolder): readonly Command[] {
-  /** The PEM the registry's TLS certificate must chain to: `--ca FILE`, or the federation root. */
-  async function registryTrust(input: CommandInput): Promise<string> {
-    const ca = optionalString(input, 'ca');
-    if (ca) return readFile(ca, 'utf8');
-    const federationDir = optionalString(input, 'federation-dir');
-    if (!federationDir || !folder) {
-      throw new EinmalError('Cli.Usage', {
-        message: folder ? '--ca FILE or --federation-dir DIR is required' : '--ca FILE is required',
-      });
-    }
-    return folder.rootCaPem(federationDir);
-  }
-
-  /** The member's signing credentials and the port: from files and --port, or from a federation folder. */
-  async function signingAndPort(input: CommandInput, member: string, gateway: string) {
-    const port = integerOption(input, 'port', { min: 1, max: 65_535 });
-    const federationDir = optionalString(input, 'federation-dir');
-    if (federationDir && folder) {
-      const { gatewayPort, ...signing } = await folder.memberSigning(federationDir, member, gateway);
-      return { signing, port: port ?? gatewayPort };
-    }
-    const signing = {
-      keyPem: await readOptionFile(input, 'signing-key'),
-      chainPem: await readOptionFile(input, 'signing-cert'),
-    };
-    return { signing, port };
-  }
-
+export function gatewayRegistrationCommands(): readonly Command[] {
   const initCommand: Command = {
     name: 'init',
     summary: "Generate a new gateway's auth key, CSR and registration request signed by its member",
     options: {
-      ...(folder
-        ? {
-            'federation-dir': {
-              type: 'string',
-              description:
-                "Federation folder from 'einmal dev init' (member signing key), instead of --signing-key and --signing-cert",
-              placeholder: 'DIR',
-            } as const,
-          }
-        : {}),
       'signing-key': { type: 'string', description: "The member's signing key (PEM)", placeholder: 'FILE' },
       'signing-cert': {
         type: 'string',
@@ -107,7 +98,11 @@ export function gatewayRegistrationCommands(folder?: FederationFolder): readonly
       const member = requireOption(input, 'member');
       const code = requireOption(input, 'code');
       const gateway = printGatewayId({ ...parseMemberId(member), serverCode: code });
-      const { signing, port } = await signingAndPort(input, member, gateway);
+      const port = integerOption(input, 'port', { min: 1, max: 65_535 });
+      const signing = {
+        keyPem: await readOptionFile(input, 'signing-key'),
+        chainPem: await readOptionFile(input, 'signing-cert'),
+      };
       if (port === undefined) {
         throw new EinmalError('Cli.Usage', {
           message: `--port is required for a new gateway ${gateway}`,
@@ -126,6 +121,7 @@ export function gatewayRegistrationCommands(folder?: FederationFolder): readonly
       input.print(`  auth key (keep secret): ${result.files.authKey}`);
       input.print(`  CSR:                    ${result.files.authCsr}`);
       input.print(`  registration request:   ${result.files.request}`);
+      input.print(`  auth key fingerprint:   ${result.authKeyFingerprint} (the registry lists it)`);
       input.print(
         `Submit it with: einmal gateway register --registry URL --dir ${requireOption(input, 'out')}`,
       );
@@ -136,7 +132,7 @@ export function gatewayRegistrationCommands(folder?: FederationFolder): readonly
   const registerCommand: Command = {
     name: 'register',
     summary:
-      'Submit the registration request to the registry; with --wait, save the certificate once approved',
+      'Submit the registration request to the registry (once; a rerun waits for it); with --wait, save the certificate once approved',
     options: {
       registry: {
         type: 'string',
@@ -149,15 +145,6 @@ export function gatewayRegistrationCommands(folder?: FederationFolder): readonly
         description: "PEM the registry's TLS certificate chains to",
         placeholder: 'FILE',
       },
-      ...(folder
-        ? {
-            'federation-dir': {
-              type: 'string',
-              description: 'Federation folder; its root CA is trusted when --ca is not given',
-              placeholder: 'DIR',
-            } as const,
-          }
-        : {}),
       wait: {
         type: 'string',
         description: 'Wait up to SECONDS for approval and save the certificate',
@@ -168,7 +155,7 @@ export function gatewayRegistrationCommands(folder?: FederationFolder): readonly
       const registry = requireOption(input, 'registry');
       const dir = requireOption(input, 'dir');
       const waitSeconds = integerOption(input, 'wait', { min: 0, max: 86_400 });
-      const transport = createRegistryFetch({ ca: await registryTrust(input) });
+      const transport = createRegistryFetch({ ca: await readOptionFile(input, 'ca') });
       try {
         const requestFile = join(dir, GATEWAY_INIT_FILES.request);
         let request: string;
@@ -180,11 +167,14 @@ export function gatewayRegistrationCommands(folder?: FederationFolder): readonly
             cause,
           });
         }
-        const submitted = await submitRegistration({ registry, request, fetch: transport.fetch });
-        await writeFile(
-          join(dir, GATEWAY_INIT_FILES.registration),
-          `${JSON.stringify(submitted, null, 2)}\n`,
-        );
+        let submitted = await readSubmitted(dir);
+        if (!submitted) {
+          submitted = await submitRegistration({ registry, request, fetch: transport.fetch });
+          await writeFile(
+            join(dir, GATEWAY_INIT_FILES.registration),
+            `${JSON.stringify(submitted, null, 2)}\n`,
+          );
+        }
         input.print(`Registration ${submitted.id} for ${submitted.gateway} is ${submitted.status}`);
         if (waitSeconds === undefined) return 0;
 

@@ -17,14 +17,13 @@ import { runCli } from '../../cli/run.ts';
 import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { silentLogger } from '../../core/index.ts';
 import { type FederationManifest, writeDevelopmentFederation } from '../../dev/federation-files.ts';
-import { federationFolder } from '../../dev/federation-folder.ts';
 import { addMember, type RegistryDb, registryMigrations } from '../../registry/db/index.ts';
 import { createRegistrationRoutes, type RegistrationRoutes } from '../../registry/index.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
 import { gatewayRegistrationCommands } from './registration-commands.ts';
 
 const MUNICH = 'DEMO/GOV/munich';
-const group = { name: 'gateway', summary: 'test', commands: gatewayRegistrationCommands(federationFolder) };
+const group = { name: 'gateway', summary: 'test', commands: gatewayRegistrationCommands() };
 
 let database: Database;
 let db: Kysely<RegistryDb>;
@@ -33,6 +32,9 @@ let manifest: FederationManifest;
 let routes: RegistrationRoutes;
 let server: Server;
 let registryUrl: string;
+/** `--signing-key`/`--signing-cert` of Munich and `--ca` of the registry, as an operator holds them. */
+let signingArgs: string[];
+let caArgs: string[];
 
 /** Runs `einmal gateway ...` and returns its exit code and printed lines. */
 async function einmal(...argv: string[]) {
@@ -48,6 +50,15 @@ async function einmal(...argv: string[]) {
 beforeAll(async () => {
   federationDir = await mkdtemp(join(tmpdir(), 'einmal-gateway-init-'));
   manifest = await writeDevelopmentFederation({ dir: federationDir });
+  const munich = manifest.members.find((entry) => entry.id === MUNICH)!;
+  const chain = join(federationDir, 'munich-signing-chain.pem');
+  await writeFile(
+    chain,
+    (await readFile(join(federationDir, munich.signing.cert), 'utf8')) +
+      (await readFile(join(federationDir, manifest.issuingCa), 'utf8')),
+  );
+  signingArgs = ['--signing-key', join(federationDir, munich.signing.key), '--signing-cert', chain];
+  caArgs = ['--ca', join(federationDir, manifest.rootCa)];
   database = await createTestDatabase();
   await migrateToLatest(database.db, registryMigrations);
   db = database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>;
@@ -85,8 +96,7 @@ describe('einmal gateway init / register', () => {
     const out = join(federationDir, 'gw2');
     const init = await einmal(
       'init',
-      '--federation-dir',
-      federationDir,
+      ...signingArgs,
       '--member',
       MUNICH,
       '--code',
@@ -106,8 +116,7 @@ describe('einmal gateway init / register', () => {
 
     const again = await einmal(
       'init',
-      '--federation-dir',
-      federationDir,
+      ...signingArgs,
       '--member',
       MUNICH,
       '--code',
@@ -128,12 +137,13 @@ describe('einmal gateway init / register', () => {
       registryUrl,
       '--dir',
       out,
-      '--federation-dir',
-      federationDir,
+      ...caArgs,
       '--wait',
       '20',
     );
     const pending = await waitForPending('DEMO/GOV/munich/gw2');
+    // What the member reads from init is what the operator sees in the pending registration.
+    expect(init.out).toContain(`auth key fingerprint:   ${pending.authKeyFingerprint}`);
     const approval = await routes.adminRoutes.request(`/admin/registrations/${pending.id}/approve`, {
       method: 'POST',
     });
@@ -157,39 +167,41 @@ describe('einmal gateway init / register', () => {
       id: pending.id,
     });
 
-    const duplicate = await einmal(
-      'register',
-      '--registry',
-      registryUrl,
-      '--dir',
-      out,
-      '--federation-dir',
-      federationDir,
+    // A rerun submits nothing new: it waits for the same registration and fetches its certificate.
+    await rm(join(out, 'auth.pem'));
+    const rerun = await einmal('register', '--registry', registryUrl, '--dir', out, ...caArgs, '--wait', '5');
+    expect(rerun).toMatchObject({ code: 0, err: '' });
+    expect(rerun.out).toContain(`Registration ${pending.id} for DEMO/GOV/munich/gw2`);
+    expect(rerun.out).toContain('Approved');
+    expect(parseCertificateBundle(await readFile(join(out, 'auth.pem'), 'utf8'))[0]!.serialNumber).toBe(
+      certificate!.serialNumber,
     );
-    expect(duplicate.code).toBe(1);
-    expect(duplicate.err).toContain('Registry.DuplicateRegistration');
+    // The request itself cannot be submitted twice.
+    const resubmitted = await routes.publicRoutes.request('/registrations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/jose' },
+      body: (await readFile(join(out, 'registration.jws'), 'utf8')).trim(),
+    });
+    expect(((await resubmitted.json()) as { type: string }).type).toBe('Registry.DuplicateRegistration');
   });
 
-  it('prepares a registration from the member signing files alone, as an operator without a dev folder does', async () => {
-    const member = manifest.members.find((entry) => entry.id === MUNICH)!;
-    const chain = join(federationDir, 'munich-signing-chain.pem');
-    await writeFile(
-      chain,
-      (await readFile(join(federationDir, member.signing.cert), 'utf8')) +
-        (await readFile(join(federationDir, manifest.issuingCa), 'utf8')),
-    );
+  it('prepares a registration that the registry takes as it is, and says which files it needs', async () => {
     const out = join(federationDir, 'gw3');
     const plain = { name: 'gateway', summary: 'test', commands: gatewayRegistrationCommands() };
     const lines: string[] = [];
     const code = await runCli(
-      [
-        'gateway',
-        'init',
-        '--signing-key',
-        join(federationDir, member.signing.key),
-        '--signing-cert',
-        chain,
-      ].concat(['--member', MUNICH, '--code', 'gw3', '--host', 'localhost', '--port', '4430', '--out', out]),
+      ['gateway', 'init', ...signingArgs].concat([
+        '--member',
+        MUNICH,
+        '--code',
+        'gw3',
+        '--host',
+        'localhost',
+        '--port',
+        '4430',
+        '--out',
+        out,
+      ]),
       [plain],
       { out: (line) => lines.push(line), err: (line) => lines.push(line) },
     );
@@ -203,7 +215,7 @@ describe('einmal gateway init / register', () => {
     expect(response.status).toBe(201);
     expect(await response.json()).toMatchObject({ gateway: 'DEMO/GOV/munich/gw3', status: 'pending' });
 
-    // Without a folder reader the command offers no --federation-dir and says what it needs.
+    // Without the member's signing files the command says what it needs.
     const missing = await runCli(
       [
         'gateway',
@@ -226,11 +238,10 @@ describe('einmal gateway init / register', () => {
     expect(lines.at(-1)).toContain('--signing-key');
   });
 
-  it('refuses a member that is not in the federation and reports an unreachable registry', async () => {
+  it("refuses to sign for a member other than the signing certificate's and reports an unreachable registry", async () => {
     const unknown = await einmal(
       'init',
-      '--federation-dir',
-      federationDir,
+      ...signingArgs,
       '--member',
       'DEMO/GOV/nobody',
       '--code',
@@ -243,26 +254,28 @@ describe('einmal gateway init / register', () => {
       join(federationDir, 'x'),
     );
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toContain('Cli.Usage');
+    expect(unknown.err).toContain(
+      "Cli.Usage: The signing certificate is DEMO/GOV/munich's, not DEMO/GOV/nobody's",
+    );
     const noRegistry = await einmal(
       'register',
       '--registry',
       'https://localhost:1',
       '--dir',
-      join(federationDir, 'gw2'),
-      '--federation-dir',
-      federationDir,
+      join(federationDir, 'gw3'),
+      ...caArgs,
     );
     expect(noRegistry.code).toBe(1);
     expect(noRegistry.err).toContain('Server.Unavailable');
   });
 });
 
-async function waitForPending(gateway: string): Promise<{ id: string }> {
+async function waitForPending(gateway: string): Promise<{ id: string; authKeyFingerprint: string }> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const list = (await (await routes.adminRoutes.request('/admin/registrations')).json()) as {
       id: string;
       gateway: string;
+      authKeyFingerprint: string;
     }[];
     const found = list.find((entry) => entry.gateway === gateway);
     if (found) return found;

@@ -82,13 +82,45 @@ export async function addGatewayAuthCertificate(
   id: string,
   fingerprint: string,
 ): Promise<void> {
+  await changeFingerprints(db, id, (fingerprints) => unique([...fingerprints, fingerprint]));
+}
+
+/**
+ * Withdraws one auth certificate of a gateway (the old one, once its renewed certificate serves):
+ * peers stop accepting it with the next directory. The last one cannot go (`Client.Conflict`): a
+ * gateway without a certificate is removed instead.
+ *
+ * @example
+ * await removeGatewayAuthCertificate(db, 'DEMO/GOV/munich/gw1', oldFingerprint);
+ */
+export async function removeGatewayAuthCertificate(
+  db: Kysely<RegistryDb>,
+  id: string,
+  fingerprint: string,
+): Promise<void> {
+  await changeFingerprints(db, id, (fingerprints) => {
+    if (!fingerprints.includes(fingerprint)) throw notFound('Certificate', fingerprint);
+    if (fingerprints.length === 1) {
+      throw new EinmalError('Client.Conflict', {
+        message: `${fingerprint} is the only auth certificate of ${id}; add its successor first`,
+      });
+    }
+    return fingerprints.filter((f) => f !== fingerprint);
+  });
+}
+
+/** Replaces a gateway's auth certificate fingerprints with what `change` makes of them. */
+async function changeFingerprints(
+  db: Kysely<RegistryDb>,
+  id: string,
+  change: (fingerprints: readonly string[]) => string[],
+): Promise<void> {
   await recordChange(db, async (trx) => {
     const gateway = await findGateway(trx, id);
     if (!gateway) throw notFound('Gateway', id);
-    const fingerprints = unique([...gateway.authCertificateFingerprints, fingerprint]);
     await trx
       .updateTable('gateway')
-      .set({ auth_cert_fingerprints: JSON.stringify(fingerprints) })
+      .set({ auth_cert_fingerprints: JSON.stringify(change(gateway.authCertificateFingerprints)) })
       .where('id', '=', id)
       .execute();
   });

@@ -7,6 +7,7 @@ export {
   type Gateway,
   listGateways,
   removeGateway,
+  removeGatewayAuthCertificate,
 } from './gateways.ts';
 export { addGlobalGroup, type GlobalGroup, listGlobalGroups, removeGlobalGroup } from './groups.ts';
 export {

@@ -92,7 +92,7 @@ describe('an existing federation migrates to five-part service ids', () => {
       })
       .execute();
 
-    expect(await migrateToLatest(database.db, set)).toEqual(['gateway_0006_xroad_service_ids']);
+    expect(await migrateToLatest(database.db, set)).toContain('gateway_0006_xroad_service_ids');
     const rules = await db.selectFrom('access_rule').select(['service', 'may_hide']).orderBy('id').execute();
     expect(rules).toEqual([
       { service: 'DEMO/GOV/residents-office/register/address-v1', may_hide: true },

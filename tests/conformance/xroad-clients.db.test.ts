@@ -1,7 +1,9 @@
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccessRules, demoServices } from '../../dev/index.ts';
 import { connectInformationSystem, type InformationSystem } from '../../dev/information-system.ts';
 import { startTestFederation, type TestFederation } from '../support/federation.ts';
+import { openForgeKit, requestClaims, signForged } from '../support/forge-request.ts';
 import {
   clientListSchema,
   createXmlValidator,
@@ -77,7 +79,9 @@ describe('X-Road clients against an einmal federation', () => {
   });
 
   it('replays a catalogue harvest: listClients, then per subsystem listMethods and getOpenAPI', async () => {
-    const clients = await call('/listClients?xRoadInstance=DEMO', { accept: 'application/json' });
+    // The catalogue's clients send `Accept: application/json` on every call and no `xRoadInstance`.
+    const asCatalogue = { accept: 'application/json' };
+    const clients = await call('/listClients', asCatalogue);
     expect(clients.status).toBe(200);
     expect(jsonProblems(clientListSchema, clients.json)).toEqual([]);
     const subsystems = (clients.json as { member: ClientEntry[] }).member
@@ -88,7 +92,7 @@ describe('X-Road clients against an einmal federation', () => {
 
     const harvested: string[] = [];
     for (const subsystem of subsystems) {
-      const list = await call(`/r1/${subsystem}/listMethods`);
+      const list = await call(`/r1/${subsystem}/listMethods`, asCatalogue);
       expect(list.status, `${subsystem}: ${list.body}`).toBe(200);
       expect(jsonProblems(methodListSchema, list.json)).toEqual([]);
       for (const service of (list.json as { service: ServiceEntry[] }).service) {
@@ -97,10 +101,17 @@ describe('X-Road clients against an einmal federation', () => {
         expect(id.startsWith(`${subsystem}/`), id).toBe(true);
         harvested.push(id);
         expect(service.service_type).toBe('OPENAPI');
-        const openapi = await call(`/r1/${subsystem}/getOpenAPI?serviceCode=${service.service_code}`);
+        const openapi = await call(
+          `/r1/${subsystem}/getOpenAPI?serviceCode=${encodeURIComponent(service.service_code)}`,
+          asCatalogue,
+        );
         expect(openapi.status, openapi.body).toBe(200);
-        expect(jsonProblems(openapiDocumentSchema, openapi.json)).toEqual([]);
-        const document = openapi.json as { info: { title: string }; paths: Record<string, object> };
+        // The catalogue reads the answer as text and parses it as YAML; a JSON text is YAML 1.2.
+        const document = JSON.parse(openapi.body) as {
+          info: { title: string };
+          paths: Record<string, object>;
+        };
+        expect(jsonProblems(openapiDocumentSchema, document)).toEqual([]);
         // The service's own document: its title, only its operations.
         expect(document.info.title).toBe(demoServices.find((s) => s.id === id)?.title);
         const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
@@ -145,6 +156,42 @@ describe('X-Road clients against an einmal federation', () => {
     }
   });
 
+  it('answers metaservices to GET only: any other method calls a service of that code, which is unknown', async () => {
+    // pr-mrest defines the metaservices for GET; an X-Road security server reads `POST …/listMethods`
+    // as a call of a service `listMethods`, which no subsystem has.
+    for (const [method, metaservice] of [
+      ['POST', 'listMethods'],
+      ['PUT', 'allowedMethods'],
+      ['DELETE', 'getOpenAPI?serviceCode=address-v1'],
+    ] as const) {
+      const answer = await catalogue.call(method, `/r1/${REGISTER}/${metaservice}`, { body: '{}' });
+      expect([answer.status, header(answer, 'x-road-error')], `${method} ${metaservice}`).toEqual([
+        404,
+        'Server.ClientProxy.UnknownService',
+      ]);
+    }
+    // A consumer gateway that signs such a call anyway finds the provider gateway refusing it too.
+    const forge = await openForgeKit(federation);
+    try {
+      const claims = requestClaims({
+        client: CATALOGUE,
+        service: `${REGISTER}/listMethods`,
+        method: 'POST',
+      });
+      const answer = await forge.send('DEMO/GOV/residents-office/gw1', {
+        as: await forge.gatewayTls('DEMO/GOV/munich/gw1'),
+        claims,
+        jws: signForged(claims, await forge.memberSigner('DEMO/GOV/munich')),
+      });
+      expect([answer.status, header(answer, 'x-road-error')]).toEqual([
+        404,
+        'Server.ServerProxy.UnknownService',
+      ]);
+    } finally {
+      await forge.close();
+    }
+  });
+
   it('calls a service by its five-part id, a trailing slash and the OpenAPI path alike', async () => {
     const token = await federation.citizenToken('population.address');
     const headers = { 'einmal-eid-token': token, 'einmal-purpose': 'parking-permit' };
@@ -167,24 +214,43 @@ describe('X-Road clients against an einmal federation', () => {
       [`/r1/${REGISTER}/getOpenAPI`, 400, 'Server.ServerProxy.InvalidRequest'],
       ['/r1/DEMO/GOV/residents-office', 400, 'Client.InvalidIdentifier'],
     ];
+    // The XML type asked for is the type answered, as an X-Road security server answers.
+    const xmlTypes: [string, string][] = [
+      ['application/xml', 'application/xml; charset=utf-8'],
+      ['text/xml', 'text/xml; charset=utf-8'],
+      ['text/*', 'text/xml; charset=utf-8'],
+    ];
     for (const [path, status, type] of cases) {
       const json = await call(path);
       expect([json.status, header(json, 'x-road-error')], path).toEqual([status, type]);
       expect(jsonProblems(errorBodySchema, json.json)).toEqual([]);
       expect((json.json as { type: string }).type).toBe(type);
-      const asXml = await call(path, { accept: 'application/xml' });
-      expect([asXml.status, header(asXml, 'x-road-error')], path).toEqual([status, type]);
-      expect(header(asXml, 'content-type')).toBe('application/xml; charset=utf-8');
-      expect(await xml.problems('error', asXml.body)).toEqual([]);
-      expect(asXml.body).toContain(`<type>${type}</type>`);
+      for (const [accept, contentType] of xmlTypes) {
+        const asXml = await call(path, { accept });
+        expect([asXml.status, header(asXml, 'x-road-error')], `${path} ${accept}`).toEqual([status, type]);
+        expect(header(asXml, 'content-type'), `${path} ${accept}`).toBe(contentType);
+        expect(await xml.problems('error', asXml.body)).toEqual([]);
+        expect(asXml.body).toContain(`<type>${type}</type>`);
+      }
     }
   });
 
   it('lists clients as XML clientList unless JSON is asked for, and only of the instance asked', async () => {
+    // pr-meta: `text/xml` unless JSON is asked for, whatever else the client accepts.
     const plain = await call('/listClients');
-    expect(header(plain, 'content-type')).toBe('application/xml; charset=utf-8');
+    for (const accept of ['*/*', 'application/xml', 'text/xml']) {
+      const answer = await call('/listClients', { accept });
+      expect(header(answer, 'content-type'), accept).toBe('text/xml; charset=utf-8');
+      expect(answer.body, accept).toBe(plain.body);
+    }
+    expect(header(plain, 'content-type')).toBe('text/xml; charset=utf-8');
     expect(await xml.problems('client-list', plain.body)).toEqual([]);
     expect(plain.body).toContain('<id:subsystemCode>register</id:subsystemCode>');
+    // A blank instance is the federation's own, as X-Road reads it.
+    const own = await call('/listClients?xRoadInstance=DEMO', { accept: 'application/json' });
+    const blank = await call('/listClients?xRoadInstance=', { accept: 'application/json' });
+    expect(blank.json).toEqual(own.json);
+    expect((own.json as { member: unknown[] }).member.length).toBeGreaterThan(0);
     const json = await call('/listClients', { accept: 'application/json' });
     expect((json.json as { member: unknown[] }).member.length).toBe(
       plain.body.split('<xroad:member>').length - 1,
@@ -195,6 +261,20 @@ describe('X-Road clients against an einmal federation', () => {
     const otherXml = await call('/listClients?xRoadInstance=NOSUCH');
     expect(await xml.problems('client-list', otherXml.body)).toEqual([]);
     expect(otherXml.body).not.toContain('<xroad:member>');
+  });
+
+  it('refuses several X-Road-Client headers, which pr-rest forbids a client to send', async () => {
+    const dispatcher = new Agent({ connect: catalogue.tls });
+    try {
+      const answer = await request(`${catalogue.gateway}/r1/${REGISTER}/listMethods`, {
+        headers: ['x-road-client', 'DEMO/GOV/vehicle-authority/vehicles', 'x-road-client', CATALOGUE],
+        dispatcher,
+      });
+      await answer.body.text();
+      expect([answer.statusCode, answer.headers['x-road-error']]).toEqual([400, 'Client.InvalidIdentifier']);
+    } finally {
+      await dispatcher.close();
+    }
   });
 
   it('takes client-chosen message ids of any safe form, unique per client', async () => {

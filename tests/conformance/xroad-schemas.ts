@@ -12,7 +12,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 
 const identifierPart = { type: 'string', minLength: 1 } as const;
 
-/** pr-mrest §3: `{"service": [...]}`, each a service identifier with its type and endpoints. */
+/** pr-mrest §4 (Annex B): `{"service": [...]}`, each a service identifier with its type and endpoints. */
 export const methodListSchema = {
   type: 'object',
   additionalProperties: false,
@@ -60,7 +60,10 @@ export const methodListSchema = {
   },
 } as const;
 
-/** pr-meta §3 (JSON form): `{"member": [{"id": {...}, "name": ...}]}`. */
+/**
+ * pr-meta §2 (JSON form, Annex B): `{"member": [{"id": {...}, "name": ..., "subsystem_name": ...}]}`.
+ * Stricter than pr-meta in one point: einmal always names a client's member, so `name` is required.
+ */
 export const clientListSchema = {
   type: 'object',
   additionalProperties: false,
@@ -74,6 +77,7 @@ export const clientListSchema = {
         required: ['id', 'name'],
         properties: {
           name: { type: 'string' },
+          subsystem_name: { type: 'string' },
           id: {
             type: 'object',
             additionalProperties: false,
@@ -97,7 +101,7 @@ export const clientListSchema = {
   },
 } as const;
 
-/** pr-rest §4.4: the error body, `type`, `message` and `detail`. */
+/** pr-rest §4.6: the error body, `type`, `message` and `detail`. */
 export const errorBodySchema = {
   type: 'object',
   additionalProperties: false,
@@ -159,7 +163,10 @@ const IDENTIFIERS_XSD = `<?xml version="1.0" encoding="UTF-8"?>
   </xs:complexType>
 </xs:schema>`;
 
-/** pr-meta's `clientList` in the X-Road message namespace. */
+/**
+ * pr-meta's `clientList` (Annex A) in the X-Road message namespace; `name` required as in the JSON
+ * schema above.
+ */
 const CLIENT_LIST_XSD = `<?xml version="1.0" encoding="UTF-8"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
     targetNamespace="http://x-road.eu/xsd/xroad.xsd" xmlns="http://x-road.eu/xsd/xroad.xsd"
@@ -173,6 +180,7 @@ const CLIENT_LIST_XSD = `<?xml version="1.0" encoding="UTF-8"?>
             <xs:sequence>
               <xs:element name="id" type="id:ClientId"/>
               <xs:element name="name" type="xs:string"/>
+              <xs:element name="subsystemName" type="xs:string" minOccurs="0"/>
             </xs:sequence>
           </xs:complexType>
         </xs:element>

@@ -56,6 +56,7 @@ describe('the consumer gateway against a provider that answers without signing',
             client: config.GATEWAY_CLIENT_PORT,
             admin: undefined,
             public: undefined,
+            ops: undefined,
           },
           close: () => new Promise<void>((resolve) => server.close(() => resolve())),
         };

@@ -35,6 +35,8 @@ export interface ChainedKey {
 /** Two gateways' logs in one database, checkpointed and witnessed, and their exported bundles. */
 export interface BundleFixture {
   readonly database: Database;
+  /** The logs' schema in `database`; `db` is scoped to it. */
+  readonly schema: string;
   readonly db: Kysely<any>;
   /** A temporary folder for bundles, removed by `close`. */
   readonly work: string;
@@ -218,6 +220,7 @@ export async function createBundleFixture(): Promise<BundleFixture> {
   await exportBundle({ db, tree: PROVIDER_TREE, out: providerBundle, caPem: anchorPem, pageSize: 7 });
   return {
     database,
+    schema: SCHEMA,
     db,
     work,
     anchorPem,

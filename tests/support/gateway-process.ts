@@ -90,6 +90,7 @@ function handle(child: ChildProcess, config: GatewayConfig, exited: Promise<void
       client: config.GATEWAY_CLIENT_PORT,
       admin: config.GATEWAY_ADMIN_PORT,
       public: config.GATEWAY_PUBLIC_PORT,
+      ops: config.GATEWAY_OPS_PORT,
     },
     kill: () => stop('SIGKILL'),
     async close() {
