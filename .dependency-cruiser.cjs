@@ -80,8 +80,8 @@ module.exports = {
     onlyFrom(
       'sdk-on-schemas-and-errors',
       '^adapters/sdk/',
-      ['^adapters/sdk/', '^schemas/', '^core/errors/'],
-      'The adapter SDK becomes a package of its own: it pulls in the contracts and the errors leaf only.',
+      ['^adapters/sdk/', '^schemas/', '^core/errors/', '^core/index\\.ts$'],
+      'The adapter SDK is the public entry einmal/adapter-sdk: it pulls in the contracts, the errors leaf and the logger only.',
     ),
     onlyFrom(
       'sample-registries-as-sdk-users',
@@ -176,8 +176,24 @@ module.exports = {
       name: 'sdk-loads-no-database',
       comment: 'An adapter built on the SDK chooses its own storage.',
       severity: 'error',
-      from: { path: '^adapters/sdk/index\\.ts$' },
-      to: { path: ['^core/database/', 'node_modules/(pg|@electric-sql/pglite)/'], reachable: true },
+      from: { path: '^adapters/sdk/(index|testkit)\\.ts$' },
+      to: { path: ['^core/database/', 'node_modules/(pg|@electric-sql/pglite|kysely)/'], reachable: true },
+    },
+    {
+      name: 'sdk-loads-only-its-own-needs',
+      comment:
+        'The package entries einmal/adapter-sdk and einmal/adapter-sdk/testkit load the contracts, the errors, the logger and the SDK itself: no registry, gateway, audit, PKI, portal, CLI, demo or sample registry.',
+      severity: 'error',
+      from: { path: '^adapters/sdk/(index|testkit)\\.ts$' },
+      to: {
+        path: [
+          '^(registry|gateway|audit|certs|protocol|portal|cli|dev|bench|tests)/',
+          '^adapters/(?!sdk/)',
+          '^core/database/',
+          'node_modules/(oidc-provider|openid-client|undici|@peculiar|reflect-metadata|tsx)/',
+        ],
+        reachable: true,
+      },
     },
   ],
   options: {

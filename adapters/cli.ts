@@ -1,17 +1,30 @@
 import { readFileSync } from 'node:fs';
 import type { Command, CommandGroup, CommandInput } from '../cli/command.ts';
 import { requireOption } from '../cli/command.ts';
-import { openDatabase } from '../core/database/index.ts';
+import { type Database, openDatabase } from '../core/database/index.ts';
 import { createLogger, EinmalError } from '../core/index.ts';
-import { startSampleAdapter } from './sample-adapter.ts';
 import {
+  type AdapterConfig,
+  isAdapterConfigFile,
+  loadAdapterModule,
+  readAdapterConfig,
+} from './adapter-module.ts';
+import { startAdapterWithOps } from './adapter-ops.ts';
+import { openSampleAdapter } from './sample-adapter.ts';
+import {
+  declareSampleRegistry,
   isSampleRegistryName,
-  offlineDb,
   SAMPLE_REGISTRY_NAMES,
   type SampleRegistryName,
   sampleRegistries,
 } from './sample-registries.ts';
-import { type AdapterListening, buildOpenApiDocument, isLoopbackHost } from './sdk/index.ts';
+import {
+  type AdapterDefinition,
+  type AdapterListening,
+  buildOpenApiDocument,
+  describeService,
+  isLoopbackHost,
+} from './sdk/index.ts';
 
 /** The port `einmal adapter serve` listens on when none is given. */
 const DEFAULT_ADAPTER_PORT = 4420;
@@ -19,8 +32,33 @@ const DEFAULT_ADAPTER_PORT = 4420;
 const registryOption = {
   type: 'string',
   placeholder: 'NAME[,NAME]',
-  description: `${SAMPLE_REGISTRY_NAMES.join(' | ')} | all (comma-separated for several)`,
+  description: `Instead of a module, the sample registries: ${SAMPLE_REGISTRY_NAMES.join(' | ')} | all (comma-separated for several)`,
 } as const;
+
+/** What to serve: an adapter module (or a config file naming one), or sample registries by name. */
+type AdapterSource =
+  | { readonly module: string; readonly config?: AdapterConfig }
+  | { readonly registries: SampleRegistryName[] };
+
+function readSource(input: CommandInput): AdapterSource {
+  const [path, ...rest] = input.positionals;
+  if (rest.length > 0)
+    throw new EinmalError('Cli.Usage', { message: 'give one adapter module or config file' });
+  if (path !== undefined && input.options.registry !== undefined) {
+    throw new EinmalError('Cli.Usage', { message: 'give an adapter module or --registry, not both' });
+  }
+  if (path === undefined) {
+    if (input.options.registry === undefined) {
+      throw new EinmalError('Cli.Usage', {
+        message: 'name the adapter module (e.g. ./adapter.js), a config file (adapter.json) or --registry',
+      });
+    }
+    return { registries: readRegistries(input) };
+  }
+  if (!isAdapterConfigFile(path)) return { module: path };
+  const config = readAdapterConfig(path);
+  return { module: config.adapter, config };
+}
 
 /** The registries named by `--registry`: one, several comma-separated, or `all`. */
 function readRegistries(input: CommandInput): SampleRegistryName[] {
@@ -36,9 +74,9 @@ function readRegistries(input: CommandInput): SampleRegistryName[] {
   return names as SampleRegistryName[];
 }
 
-function readPort(input: CommandInput): number {
+function readPort(input: CommandInput, config?: AdapterConfig): number {
   const raw = input.options.port;
-  if (raw === undefined) return DEFAULT_ADAPTER_PORT;
+  if (raw === undefined) return config?.port ?? DEFAULT_ADAPTER_PORT;
   const port = Number(raw);
   if (typeof raw !== 'string' || !/^\d{1,5}$/.test(raw) || port > 65_535) {
     throw new EinmalError('Cli.Usage', { message: '--port must be a number from 0 to 65535' });
@@ -75,16 +113,20 @@ function readFile(path: string, option: string): string {
  * How `serve` listens: HTTPS with mutual TLS admitting only the provider gateway (all four TLS
  * files), or, asked for by name, plain HTTP on a loopback address for development.
  */
-function readListening(input: CommandInput): AdapterListening {
+function readListening(input: CommandInput, config?: AdapterConfig): AdapterListening {
+  const anyTlsOption = ['tls-cert', 'tls-key', 'tls-ca', 'gateway-cert'].some(
+    (name) => input.options[name] !== undefined,
+  );
+  const fromConfig = anyTlsOption ? undefined : config?.tls;
   const files = {
-    'tls-cert': input.options['tls-cert'],
-    'tls-key': input.options['tls-key'],
-    'tls-ca': input.options['tls-ca'],
-    'gateway-cert': input.options['gateway-cert'],
+    'tls-cert': input.options['tls-cert'] ?? fromConfig?.cert,
+    'tls-key': input.options['tls-key'] ?? fromConfig?.key,
+    'tls-ca': input.options['tls-ca'] ?? fromConfig?.ca,
+    'gateway-cert': input.options['gateway-cert'] ?? fromConfig?.gatewayCert,
   };
   const given = Object.entries(files).filter(([, value]) => typeof value === 'string');
-  if (input.options['plain-http'] === true) {
-    const host = (input.options.host as string | undefined) ?? '127.0.0.1';
+  if (input.options['plain-http'] === true || (config?.plainHttp === true && given.length === 0)) {
+    const host = readHost(input, config);
     if (given.length > 0) {
       throw new EinmalError('Cli.Usage', { message: '--plain-http and the TLS options exclude each other' });
     }
@@ -112,6 +154,9 @@ function readListening(input: CommandInput): AdapterListening {
   };
 }
 
+const readHost = (input: CommandInput, config?: AdapterConfig): string =>
+  (input.options.host as string | undefined) ?? config?.host ?? '127.0.0.1';
+
 /** Resolves on SIGINT or SIGTERM. */
 const untilStopped = () =>
   new Promise<void>((resolve) => {
@@ -121,7 +166,8 @@ const untilStopped = () =>
 
 const serveCommand: Command = {
   name: 'serve',
-  summary: 'Migrate, seed and serve sample registries as an adapter',
+  summary: 'Serve an adapter module (or the sample registries) to its provider gateway',
+  args: '[MODULE | CONFIG.json]',
   options: {
     registry: registryOption,
     port: {
@@ -143,12 +189,12 @@ const serveCommand: Command = {
     'database-url': {
       type: 'string',
       placeholder: 'URL',
-      description: 'PostgreSQL URL (default: embedded PGlite)',
+      description: 'Sample registries: PostgreSQL URL (default: embedded PGlite)',
     },
     'data-dir': {
       type: 'string',
       placeholder: 'DIR',
-      description: 'PGlite data directory (default: in memory)',
+      description: 'Sample registries: PGlite data directory (default: in memory)',
     },
     'tls-cert': {
       type: 'string',
@@ -173,55 +219,118 @@ const serveCommand: Command = {
     'log-level': { type: 'string', placeholder: 'LEVEL', description: 'pino log level (default info)' },
   },
   async run(input) {
-    const registries = readRegistries(input);
-    const port = readPort(input);
-    const listening = readListening(input);
+    const source = readSource(input);
+    const config = 'config' in source ? source.config : undefined;
+    if ('module' in source && (input.options['database-url'] || input.options['data-dir'])) {
+      throw new EinmalError('Cli.Usage', {
+        message:
+          '--database-url and --data-dir are for the sample registries; an adapter module opens its own storage',
+      });
+    }
+    const port = readPort(input, config);
+    const listening = readListening(input, config);
     const ops = readOps(input);
     const log = createLogger({
       name: 'adapter',
-      level: typeof input.options['log-level'] === 'string' ? input.options['log-level'] : 'info',
+      level:
+        typeof input.options['log-level'] === 'string'
+          ? input.options['log-level']
+          : (config?.logLevel ?? 'info'),
     });
-    const database = await openDatabase({
-      url: input.options['database-url'] as string | undefined,
-      dataDir: input.options['data-dir'] as string | undefined,
+    const samples = 'module' in source ? undefined : await openSamples(source.registries, input, log);
+    const adapter = samples?.adapter ?? (await loadAdapterModule((source as { module: string }).module, log));
+    const running = await startAdapterWithOps(adapter, {
+      log,
+      port,
+      host: readHost(input, config),
+      ops,
+      pool: samples?.pool,
+      ...listening,
     });
-    try {
-      const adapter = await startSampleAdapter({
-        registries,
-        db: database.db,
-        log,
-        port,
-        host: input.options.host as string | undefined,
-        ops,
-        pool: database.poolUse,
-        ...listening,
-      });
-      input.print(`einmal adapter (${registries.join(', ')}) listening on ${adapter.url}`);
-      if (adapter.opsPort !== undefined) {
-        input.print(
-          `operations listener on http://${ops!.host}:${adapter.opsPort} (/healthz, /readyz, /metrics)`,
-        );
-      }
-      await untilStopped();
-      await adapter.close();
-    } finally {
-      await database.close();
+    input.print(`einmal adapter (${adapter.title}) listening on ${running.url}`);
+    if (running.opsPort !== undefined) {
+      input.print(
+        `operations listener on http://${ops!.host}:${running.opsPort} (/healthz, /readyz, /metrics)`,
+      );
     }
+    await untilStopped();
+    await running.close();
     return 0;
   },
 };
 
+/** The sample registries as one adapter, on the database named by the options; closing it closes that. */
+async function openSamples(
+  registries: SampleRegistryName[],
+  input: CommandInput,
+  log: ReturnType<typeof createLogger>,
+): Promise<{ adapter: AdapterDefinition; pool: Database['poolUse'] }> {
+  const database = await openDatabase({
+    url: input.options['database-url'] as string | undefined,
+    dataDir: input.options['data-dir'] as string | undefined,
+  });
+  try {
+    const adapter = await openSampleAdapter({ registries, db: database.db, log, close: database.close });
+    return { adapter, pool: database.poolUse };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
 const openapiCommand: Command = {
   name: 'openapi',
-  summary: 'Print the OpenAPI 3.1 document of sample registries',
+  summary: 'Print the OpenAPI 3.1 document of an adapter module (or of sample registries)',
+  args: '[MODULE | CONFIG.json]',
   options: { registry: registryOption },
-  run(input) {
-    const adapters = readRegistries(input).map((name) => sampleRegistries[name].create({ db: offlineDb() }));
+  async run(input) {
+    const source = readSource(input);
+    if ('module' in source) {
+      const adapter = await loadAdapterModule(
+        source.module,
+        createLogger({ name: 'adapter', level: 'warn' }),
+      );
+      try {
+        input.print(
+          JSON.stringify(
+            buildOpenApiDocument({ title: adapter.title, version: '1' }, adapter.services),
+            null,
+            2,
+          ),
+        );
+      } finally {
+        await adapter.close?.();
+      }
+      return 0;
+    }
     const document = buildOpenApiDocument(
-      { title: adapters.map((a) => a.title).join(', '), version: '1' },
-      adapters.flatMap((a) => a.services),
+      {
+        title: source.registries.map((name) => sampleRegistries[name].description.title).join(', '),
+        version: '1',
+      },
+      source.registries.flatMap((name) => declareSampleRegistry(name)),
     );
     input.print(JSON.stringify(document, null, 2));
+    return 0;
+  },
+};
+
+const describeCommand: Command = {
+  name: 'describe',
+  summary:
+    "Print an adapter module's services as GET /_einmal/services lists them (for registry service-sync)",
+  args: 'MODULE | CONFIG.json',
+  async run(input) {
+    const source = readSource(input);
+    if (!('module' in source)) {
+      throw new EinmalError('Cli.Usage', { message: 'describe takes an adapter module or config file' });
+    }
+    const adapter = await loadAdapterModule(source.module, createLogger({ name: 'adapter', level: 'warn' }));
+    try {
+      input.print(JSON.stringify({ services: adapter.services.map(describeService) }, null, 2));
+    } finally {
+      await adapter.close?.();
+    }
     return 0;
   },
 };
@@ -229,6 +338,6 @@ const openapiCommand: Command = {
 /** `einmal adapter ...`: run and describe the sample registry adapters. */
 export const adapterCommands: CommandGroup = {
   name: 'adapter',
-  summary: 'Sample registry adapters: serve them, print their OpenAPI',
-  commands: [serveCommand, openapiCommand],
+  summary: 'Adapters: serve one (yours or the samples), print its OpenAPI',
+  commands: [serveCommand, openapiCommand, describeCommand],
 };

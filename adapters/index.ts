@@ -4,7 +4,12 @@ export {
   seedBusinessRegister,
 } from './business-register/index.ts';
 export { createPopulationAdapter, populationMigrations, seedPopulation } from './population/index.ts';
-export { type StartSampleAdapterOptions, startSampleAdapter } from './sample-adapter.ts';
+export {
+  type OpenSampleAdapterOptions,
+  openSampleAdapter,
+  type StartSampleAdapterOptions,
+  startSampleAdapter,
+} from './sample-adapter.ts';
 export { storyCitizen, type TestCitizen, testCitizens } from './sample-citizens.ts';
 export {
   describeSampleRegistry,
@@ -16,17 +21,13 @@ export {
 } from './sample-registries.ts';
 export {
   type AdapterAppOptions,
+  type AdapterDefinition,
   type AdapterListening,
-  type AdapterTestkit,
-  type AdapterTestkitOptions,
   type AdapterTls,
   buildOpenApiDocument,
   type CodeTitle,
-  type ContractCheck,
-  type ContractExample,
-  type ContractReport,
   createAdapterApp,
-  createAdapterTestkit,
+  defineAdapter,
   defineService,
   describeService,
   isLoopbackHost,
@@ -40,7 +41,6 @@ export {
   type ServiceSpec,
   serveAdapter,
   serviceRoute,
-  type TestCall,
-  type TestResponse,
+  startAdapter,
 } from './sdk/index.ts';
 export { createVehiclesAdapter, seedVehicles, vehiclesMigrations } from './vehicles/index.ts';

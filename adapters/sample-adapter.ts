@@ -1,43 +1,36 @@
 import type { Kysely } from 'kysely';
-import { isDatabaseReachable, migrateToLatest, type PoolUse } from '../core/database/index.ts';
+import { isDatabaseReachable, migrateToLatest } from '../core/database/index.ts';
 import type { Logger } from '../core/index.ts';
-import { type OpsListenerSettings, startOpsListener } from '../core/ops/index.ts';
-import { createAdapterMetrics } from './adapter-metrics.ts';
+import {
+  type RunningAdapterWithOps,
+  type ServeAdapterWithOpsOptions,
+  startAdapterWithOps,
+} from './adapter-ops.ts';
 import { type SampleRegistryName, sampleRegistries } from './sample-registries.ts';
-import { type AdapterListening, createAdapterApp, type RunningAdapter, serveAdapter } from './sdk/index.ts';
+import { type AdapterDefinition, defineAdapter } from './sdk/index.ts';
 
-/** Mutual TLS admitting only the provider gateway, or plain HTTP for development on loopback. */
-export type StartSampleAdapterOptions = AdapterListening & {
+export interface OpenSampleAdapterOptions {
   /** The registries to serve from one adapter; their service routes never collide. */
   readonly registries: readonly SampleRegistryName[];
   /** Unscoped database handle; each registry keeps to its own schema. */
   readonly db: Kysely<any>;
   readonly log: Logger;
-  readonly port: number;
-  readonly host?: string;
-  /** The operations listener (`/healthz`, `/readyz`, `/metrics`); none when absent. */
-  readonly ops?: OpsListenerSettings | undefined;
-  /** How the database's connection pool is used, for the metrics. */
-  readonly pool?: (() => PoolUse) | undefined;
-};
-
-/** A running sample adapter, with its operations listener's port when it has one. */
-export interface RunningSampleAdapter extends RunningAdapter {
-  readonly opsPort: number | undefined;
+  /** Releases the database when the adapter stops (its owner's `close`). */
+  readonly close?: () => Promise<void>;
 }
 
+/** A running sample adapter, with its operations listener's port when it has one. */
+export type RunningSampleAdapter = RunningAdapterWithOps;
+
 /**
- * Migrates and seeds the chosen sample registries, then serves their services from one adapter.
- * Used by `einmal adapter serve`, the demo and the benchmark.
+ * Migrates and seeds the chosen sample registries and declares one adapter serving all their
+ * services: an adapter like any integrator's, served by the same `startAdapter`.
  *
  * @example
- * const adapter = await startSampleAdapter({
- *   registries: ['population'], db, log, port: 4420, tls: { cert, key, ca, gatewayCert },
- * });
+ * const adapter = await openSampleAdapter({ registries: ['population'], db, log, close });
  */
-export async function startSampleAdapter(options: StartSampleAdapterOptions): Promise<RunningSampleAdapter> {
-  const { registries, db, ops, pool, ...listening } = options;
-  const { log } = options;
+export async function openSampleAdapter(options: OpenSampleAdapterOptions): Promise<AdapterDefinition> {
+  const { registries, db, log } = options;
   const titles: string[] = [];
   const services = [];
   for (const name of new Set(registries)) {
@@ -49,27 +42,27 @@ export async function startSampleAdapter(options: StartSampleAdapterOptions): Pr
     titles.push(adapter.title);
     services.push(...adapter.services);
   }
-  const metrics = createAdapterMetrics(pool);
-  const app = createAdapterApp({
-    services,
-    log,
+  return defineAdapter({
     title: titles.join(', '),
+    services,
     isReady: () => isDatabaseReachable(db),
-    observe: metrics.answered,
+    ...(options.close ? { close: options.close } : {}),
   });
-  const running = await serveAdapter({ ...listening, app });
-  const opsListener =
-    ops &&
-    (await startOpsListener(
-      ops,
-      { metrics: metrics.registry, checks: { database: () => isDatabaseReachable(db) } },
-      log,
-    ));
-  return {
-    ...running,
-    opsPort: opsListener?.port,
-    async close() {
-      await Promise.all([running.close(), opsListener?.close()]);
-    },
-  };
+}
+
+/** Mutual TLS admitting only the provider gateway (or plain HTTP on loopback), and the ops listener. */
+export type StartSampleAdapterOptions = ServeAdapterWithOpsOptions & Omit<OpenSampleAdapterOptions, 'close'>;
+
+/**
+ * Migrates and seeds the chosen sample registries, then serves their services from one adapter.
+ * Used by the demo and the benchmark; the database stays its owner's to close.
+ *
+ * @example
+ * const adapter = await startSampleAdapter({
+ *   registries: ['population'], db, log, port: 4420, tls: { cert, key, ca, gatewayCert },
+ * });
+ */
+export async function startSampleAdapter(options: StartSampleAdapterOptions): Promise<RunningAdapterWithOps> {
+  const { registries, db, ...serving } = options;
+  return startAdapterWithOps(await openSampleAdapter({ registries, db, log: options.log }), serving);
 }

@@ -21,6 +21,7 @@ export {
   respondError,
   toEinmalError,
 } from './errors/index.ts';
+export { parseJsonDocument, readJsonFile } from './json-file.ts';
 export {
   createLogger,
   type Logger,

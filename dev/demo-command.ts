@@ -1,4 +1,5 @@
 import type { Command } from '../cli/command.ts';
+import { EinmalError } from '../core/index.ts';
 
 /** `einmal dev demo`: the whole federation on embedded databases, with the parking-permit story. */
 export const demoCommand: Command = {
@@ -24,7 +25,16 @@ export const demoCommand: Command = {
   },
   async run(input) {
     // Loaded on use: the eID provider it starts pulls in oidc-provider, which other commands never need.
-    const { startDemo } = await import('./demo.ts');
+    // The installed package leaves the demo out: it ships with the source repository.
+    const { startDemo } = await import('./demo.ts').catch((error: { code?: string; message?: string }) => {
+      if (error?.code === 'ERR_MODULE_NOT_FOUND' && /[/\\]dev[/\\]demo\.js/.test(error.message ?? '')) {
+        throw new EinmalError('Cli.Usage', {
+          message:
+            'The demo federation ships with the einmal source repository, not the package: run `npm run demo` in a checkout',
+        });
+      }
+      throw error;
+    });
     const demo = await startDemo({
       home: (input.options.home as string | undefined) ?? '.einmal',
       databaseUrl: input.options['database-url'] as string | undefined,

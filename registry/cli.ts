@@ -1,11 +1,20 @@
 import { readFile } from 'node:fs/promises';
+import { text as streamText } from 'node:stream/consumers';
 import { Agent, request } from 'undici';
 import { parseCertificatePem } from '../certs/index.ts';
 import { type Command, type CommandGroup, type CommandInput, requireOption } from '../cli/command.ts';
-import { EinmalError } from '../core/index.ts';
+import { EinmalError, parseJsonDocument, readJsonFile } from '../core/index.ts';
 import { verifyDirectory } from '../protocol/index.ts';
 import { createRegistryAdminClient, type OperatorCredentials } from './admin-client.ts';
 import { startRegistry } from './server.ts';
+import {
+  type AdapterDescription,
+  adapterDescriptionSchema,
+  applyServiceSync,
+  isInSync,
+  planServiceSync,
+  printServiceSyncPlan,
+} from './service-sync.ts';
 
 type OptionSpec = NonNullable<Command['options']>[string];
 
@@ -361,6 +370,50 @@ async function registrationId(
   return matching[0]!.id;
 }
 
+/** Reads an adapter description from a file (`-`: standard input) and validates it. */
+async function readAdapterDescription(path: string): Promise<AdapterDescription> {
+  const what = `the adapter description ${path}`;
+  if (path !== '-') return readJsonFile(path, adapterDescriptionSchema, what);
+  return parseJsonDocument(await streamText(process.stdin), adapterDescriptionSchema, what);
+}
+
+/**
+ * `einmal registry service-sync`: the adapter's description is the source of its services' metadata.
+ * Without `--apply` it reports where the registry (and so the directory) and the adapter disagree
+ * and exits 1 if they do; with `--apply` it registers and updates the services to match.
+ */
+const serviceSyncCommand: Command = {
+  name: 'service-sync',
+  summary: "Compare (or, with --apply, register) a subsystem's services with its adapter's description",
+  options: {
+    ...connectionOptions,
+    subsystem: {
+      type: 'string',
+      placeholder: 'ID',
+      description: 'The provider subsystem INSTANCE/CLASS/MEMBER/SUBSYSTEM the adapter serves',
+    },
+    description: {
+      type: 'string',
+      placeholder: 'FILE',
+      description: "The adapter's GET /_einmal/services (einmal adapter describe MODULE), - for stdin",
+    },
+    apply: { type: 'boolean', description: 'Register new services and update differing ones' },
+  },
+  async run(input) {
+    const subsystem = requireOption(input, 'subsystem');
+    const description = await readAdapterDescription(requireOption(input, 'description'));
+    return withAdminClient(input, async (client) => {
+      const registered = (await client.list('services')) as Parameters<typeof planServiceSync>[2];
+      const plan = planServiceSync(subsystem, description, registered);
+      for (const line of printServiceSyncPlan(plan)) input.print(line);
+      if (input.options.apply !== true) return isInSync(plan) ? 0 : 1;
+      await applyServiceSync(client, plan);
+      input.print(`registered ${plan.add.length}, updated ${plan.update.length}`);
+      return 0;
+    });
+  },
+};
+
 /**
  * `registration-list` and `registration-approve`: the operator's side of a gateway's registration
  * (docs/protocol.md §10). Approving a gateway the registry does not know yet may name the clients it
@@ -433,5 +486,6 @@ export const registryCommands: CommandGroup = {
     directoryCommand,
     ...RESOURCES.flatMap((resource) => resourceCommands(resource)),
     ...registrationCommands,
+    serviceSyncCommand,
   ],
 };

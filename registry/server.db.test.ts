@@ -1,17 +1,17 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChainVerifier, parseCertificateBundle, privateKeyObject } from '../certs/index.ts';
-import { type Database, migrateToLatest } from '../core/database/index.ts';
+import type { Database } from '../core/database/index.ts';
 import { silentLogger } from '../core/index.ts';
 import { createTestDatabase } from '../tests/support/database.ts';
-import { createTestFederation, type TestFederation } from '../tests/support/registry-federation.ts';
-import { createRegistryApps } from './app.ts';
-import { type RegistryDb, registryMigrations } from './db/index.ts';
-import { listenRegistry, type RegistryListeners, startRegistry } from './server.ts';
+import {
+  createTestFederation,
+  listenTestRegistry,
+  type TestFederation,
+} from '../tests/support/registry-federation.ts';
+import { type RegistryListeners, startRegistry } from './server.ts';
 
 describe('registry listeners over real sockets', () => {
   let database: Database;
@@ -30,39 +30,8 @@ describe('registry listeners over real sockets', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    await migrateToLatest(database.db, registryMigrations);
     federation = await createTestFederation();
-    const { credentials } = federation;
-    const apps = createRegistryApps({
-      db: database.db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>,
-      log: silentLogger,
-      clock: Date.now,
-      signer: {
-        privateKey: privateKeyObject(credentials.directoryKeyPem),
-        chain: parseCertificateBundle(credentials.directoryCertPem),
-      },
-      config: {
-        REGISTRY_INSTANCE: 'DEMO',
-        REGISTRY_DIRECTORY_TTL: 600,
-        REGISTRY_WITNESS_URL: undefined,
-        REGISTRY_ADMIN_TOKEN: undefined,
-        REGISTRY_DEV_MODE: false,
-      },
-      operatorVerifier: createChainVerifier({
-        anchors: [credentials.anchorPem],
-        intermediates: [credentials.adminCaPem],
-      }),
-    });
-    await apps.publisher.publish();
-    listeners = await listenRegistry({
-      ...apps,
-      credentials,
-      host: '127.0.0.1',
-      publicPort: 0,
-      adminPort: 0,
-      log: silentLogger,
-      allowTokenClients: false,
-    });
+    listeners = await listenTestRegistry(database.db, federation);
   });
   afterAll(async () => {
     await Promise.all(agents.map((a) => a.close()));

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ServiceDefinition } from '../sdk/index.ts';
-import { createCompanyService } from './company-service.ts';
+import { companyDeclaration, createCompanyService } from './company-service.ts';
 import { businessRegisterMigrations } from './migrations.ts';
 import type { BusinessRegisterTables } from './tables.ts';
 
@@ -11,8 +11,14 @@ import type { BusinessRegisterTables } from './tables.ts';
  * @example
  * const register = createBusinessRegisterAdapter({ db: database.db });
  */
+/** What the business register adapter serves, without a database: its title and service declarations. */
+export const businessRegisterDescription = {
+  title: 'Business register',
+  services: [companyDeclaration],
+} as const;
+
 export function createBusinessRegisterAdapter(options: { db: Kysely<any> }) {
   const db = (options.db as Kysely<BusinessRegisterTables>).withSchema(businessRegisterMigrations.schema);
   const services: readonly ServiceDefinition[] = [createCompanyService(db)];
-  return { title: 'Business register', services, migrations: businessRegisterMigrations };
+  return { title: businessRegisterDescription.title, services, migrations: businessRegisterMigrations };
 }

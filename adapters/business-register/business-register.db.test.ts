@@ -3,7 +3,8 @@ import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { silentLogger } from '../../core/index.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
 import { storyCitizen } from '../sample-citizens.ts';
-import { type AdapterTestkit, createAdapterApp, createAdapterTestkit } from '../sdk/index.ts';
+import { createAdapterApp } from '../sdk/index.ts';
+import { type AdapterTestkit, createAdapterTestkit } from '../sdk/testkit.ts';
 import { businessRegisterMigrations, createBusinessRegisterAdapter, seedBusinessRegister } from './index.ts';
 
 describe('business register adapter', () => {
@@ -53,10 +54,10 @@ describe('business register adapter', () => {
     for (const registerNumber of ['', 'HRB', 'HRB 0123', "HRB 1'; drop table company; --", 'hrb 123456']) {
       const response = await kit.call({ service: company(), subject: null, input: { registerNumber } });
       expect(response.status).toBe(400);
-      expect(response.body.type).toBe('Client.InvalidBody');
+      expect(response.body.type).toBe('Client.InvalidQuery');
     }
     const missing = await kit.call({ service: company(), subject: null, input: {} });
-    expect(missing.body.type).toBe('Client.InvalidBody');
+    expect(missing.body.type).toBe('Client.InvalidQuery');
     const unknown = await kit.call({
       service: company(),
       subject: null,

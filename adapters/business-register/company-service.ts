@@ -34,21 +34,26 @@ export const companyResponseSchema = z.object({
 });
 
 /** `company` v1: public data of a registered company; no personal data, no eID needed. */
+export const companyDeclaration = {
+  code: 'company',
+  version: 'v1',
+  title: 'Company record',
+  description: 'Public data of a registered company.',
+  personalData: false,
+  requiredLoa: null,
+  eidScope: null,
+  purposes: [],
+  legalBases: [],
+  hideable: false,
+  method: 'GET',
+  request: companyRequestSchema,
+  response: companyResponseSchema,
+} as const;
+
+/** {@link companyDeclaration} answered from the database. */
 export function createCompanyService(db: Kysely<BusinessRegisterTables>) {
   return defineService({
-    code: 'company',
-    version: 'v1',
-    title: 'Company record',
-    description: 'Public data of a registered company.',
-    personalData: false,
-    requiredLoa: null,
-    eidScope: null,
-    purposes: [],
-    legalBases: [],
-    hideable: false,
-    method: 'GET',
-    request: companyRequestSchema,
-    response: companyResponseSchema,
+    ...companyDeclaration,
     async handler({ registerNumber }) {
       const row = await db
         .selectFrom('company')

@@ -1,4 +1,4 @@
-export { createBusinessRegisterAdapter } from './adapter.ts';
+export { businessRegisterDescription, createBusinessRegisterAdapter } from './adapter.ts';
 export {
   companyRequestSchema,
   companyResponseSchema,

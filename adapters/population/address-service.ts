@@ -27,26 +27,32 @@ export const addressResponseSchema = z.object({
  * `address` v1: the registered main residence of the verified subject. No query parameters: the
  * gateway's verified subject is the only person it answers about.
  */
+export const addressDeclaration = {
+  code: 'address',
+  version: 'v1',
+  title: 'Registered address',
+  description: 'Your current registered main residence from the residents’ register.',
+  personalData: true,
+  personIds: ['subject'],
+  requiredLoa: 'substantial',
+  eidScope: 'population.address',
+  purposes: [parkingPermit],
+  legalBases: [federalRegistrationAct],
+  hideable: false,
+  method: 'GET',
+  request: z.object({}),
+  response: addressResponseSchema,
+} as const;
+
+/** {@link addressDeclaration} answered from the database. */
 export function createAddressService(db: Kysely<PopulationTables>) {
   return defineService({
-    code: 'address',
-    version: 'v1',
-    title: 'Registered address',
-    description: 'Your current registered main residence from the residents’ register.',
-    personalData: true,
-    requiredLoa: 'substantial',
-    eidScope: 'population.address',
-    purposes: [parkingPermit],
-    legalBases: [federalRegistrationAct],
-    hideable: false,
-    method: 'GET',
-    request: z.object({}),
-    response: addressResponseSchema,
+    ...addressDeclaration,
     async handler(_input, { subject }) {
-      const residence = await findMainResidence(db, subject!);
+      const residence = await findMainResidence(db, subject);
       if (!residence) throw new EinmalError('Adapter.NotFound');
       const { householdId: _household, since, ...address } = residence;
-      return { subject: subject!, address, since };
+      return { subject: subject, address, since };
     },
   });
 }

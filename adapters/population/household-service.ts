@@ -27,27 +27,33 @@ export const householdResponseSchema = z.object({
  * and date of birth (never by identifier: the answer is about the subject's household, not a lookup
  * of other people).
  */
+export const householdDeclaration = {
+  code: 'household',
+  version: 'v1',
+  title: 'Household members',
+  description: 'The people registered at your address (names and dates of birth).',
+  personalData: true,
+  personIds: ['subject'],
+  requiredLoa: 'high',
+  eidScope: 'population.household',
+  purposes: [parkingPermit],
+  legalBases: [federalRegistrationAct],
+  hideable: false,
+  method: 'GET',
+  request: z.object({}),
+  response: householdResponseSchema,
+} as const;
+
+/** {@link householdDeclaration} answered from the database. */
 export function createHouseholdService(db: Kysely<PopulationTables>) {
   return defineService({
-    code: 'household',
-    version: 'v1',
-    title: 'Household members',
-    description: 'The people registered at your address (names and dates of birth).',
-    personalData: true,
-    requiredLoa: 'high',
-    eidScope: 'population.household',
-    purposes: [parkingPermit],
-    legalBases: [federalRegistrationAct],
-    hideable: false,
-    method: 'GET',
-    request: z.object({}),
-    response: householdResponseSchema,
+    ...householdDeclaration,
     async handler(_input, { subject }) {
-      const residence = await findMainResidence(db, subject!);
+      const residence = await findMainResidence(db, subject);
       if (!residence) throw new EinmalError('Adapter.NotFound');
       const { householdId, since: _since, ...address } = residence;
       const members = await listHouseholdMembers(db, householdId);
-      return { subject: subject!, address, members };
+      return { subject: subject, address, members };
     },
   });
 }

@@ -1,4 +1,4 @@
-export { createPopulationAdapter } from './adapter.ts';
+export { createPopulationAdapter, populationDescription } from './adapter.ts';
 export { addressResponseSchema, createAddressService, postalAddressSchema } from './address-service.ts';
 export { createHouseholdService, householdResponseSchema } from './household-service.ts';
 export { populationMigrations } from './migrations.ts';

@@ -3,7 +3,8 @@ import { type Database, migrateToLatest } from '../../core/database/index.ts';
 import { silentLogger } from '../../core/index.ts';
 import { createTestDatabase } from '../../tests/support/database.ts';
 import { storyCitizen, testCitizens } from '../sample-citizens.ts';
-import { type AdapterTestkit, createAdapterApp, createAdapterTestkit } from '../sdk/index.ts';
+import { createAdapterApp } from '../sdk/index.ts';
+import { type AdapterTestkit, createAdapterTestkit } from '../sdk/testkit.ts';
 import { createPopulationAdapter, populationMigrations, seedPopulation } from './index.ts';
 
 const [anna, lukas, mia, emre, sophie] = testCitizens;

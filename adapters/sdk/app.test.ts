@@ -6,7 +6,7 @@ import { openDatabase } from '../../core/database/index.ts';
 import { createLogger, EinmalError } from '../../core/index.ts';
 import { storyCitizen, testCitizens } from '../sample-citizens.ts';
 import { createAdapterApp } from './app.ts';
-import { defineService } from './define-service.ts';
+import { defineService, type PersonalDataContext } from './define-service.ts';
 import { createAdapterTestkit } from './testkit.ts';
 
 const anna = storyCitizen.id;
@@ -16,6 +16,7 @@ const personal = {
   title: 'Test data',
   description: 'Data about you.',
   personalData: true,
+  personIds: ['subject'],
   eidScope: 'test.data',
   requiredLoa: 'substantial',
   purposes: [{ code: 'parking-permit', title: 'Parking permit' }],
@@ -23,18 +24,19 @@ const personal = {
   hideable: false,
 } as const;
 
-const noteService = defineService({
+const noteSpec = {
   ...personal,
   code: 'note',
   version: 'v1',
-  method: 'GET',
+  method: 'GET' as const,
   request: z.object({ colour: z.enum(['red', 'blue']).optional() }),
   response: z.object({ subject: z.string(), colour: z.string(), client: z.string() }),
-  handler: (input, context) => {
+  handler: (input: { colour?: 'red' | 'blue' | undefined }, context: PersonalDataContext) => {
     if (input.colour === 'blue') throw new EinmalError('Adapter.NotFound');
-    return { subject: context.subject!, colour: input.colour ?? 'none', client: context.client };
+    return { subject: context.subject, colour: input.colour ?? 'none', client: context.client };
   },
-});
+};
+const noteService = defineService(noteSpec);
 
 const brokenService = defineService({
   ...personal,
@@ -43,7 +45,7 @@ const brokenService = defineService({
   method: 'GET',
   request: z.object({}),
   response: z.object({ subject: z.string(), born: z.iso.date() }),
-  handler: (_input, context) => ({ subject: context.subject!, born: 'yesterday' }),
+  handler: (_input, context) => ({ subject: context.subject, born: 'yesterday' }),
 });
 
 const leakyService = defineService({
@@ -64,7 +66,24 @@ const lookupService = defineService({
   path: '/search',
   request: z.object({ personId: z.string(), fields: z.array(z.string().max(20)).max(5) }),
   response: z.object({ subject: z.string(), fields: z.array(z.string()) }),
-  handler: (input, context) => ({ subject: context.subject!, fields: input.fields }),
+  handler: (input, context) => ({ subject: context.subject, fields: input.fields }),
+});
+
+/** A registry database the adapter has already closed (an adapter shutting down). */
+const closedRegistry = await openDatabase({});
+await sql`select 1`.execute(closedRegistry.db);
+await closedRegistry.close();
+const closedService = defineService({
+  ...personal,
+  code: 'closed',
+  version: 'v1',
+  method: 'GET',
+  request: z.object({}),
+  response: z.object({ subject: z.string() }),
+  handler: async (_input, context) => {
+    await sql`select 1`.execute(closedRegistry.db);
+    return { subject: context.subject };
+  },
 });
 
 /** A registry whose PostgreSQL server is down: nothing listens on port 1. */
@@ -78,7 +97,7 @@ const offlineService = defineService({
   response: z.object({ subject: z.string() }),
   handler: async (_input, context) => {
     await sql`select 1`.execute(offlineRegistry.db);
-    return { subject: context.subject! };
+    return { subject: context.subject };
   },
 });
 
@@ -88,11 +107,6 @@ const publicService = defineService({
   title: 'Weather',
   description: 'Public data.',
   personalData: false,
-  eidScope: null,
-  requiredLoa: null,
-  purposes: [],
-  legalBases: [],
-  hideable: false,
   method: 'GET',
   request: z.object({ city: z.string().regex(/^[A-Za-z]{1,40}$/) }),
   response: z.object({ city: z.string(), sunny: z.boolean() }),
@@ -109,7 +123,15 @@ function build() {
   });
   const log = createLogger({ name: 'adapter-test', destination });
   const app = createAdapterApp({
-    services: [noteService, brokenService, leakyService, lookupService, offlineService, publicService],
+    services: [
+      noteService,
+      brokenService,
+      leakyService,
+      lookupService,
+      offlineService,
+      publicService,
+      closedService,
+    ],
     log,
     title: 'Test adapter',
   });
@@ -184,11 +206,17 @@ describe('adapter app', () => {
     expect(same.body).toEqual({ subject: anna, fields: ['a'] });
   });
 
-  it('refuses a personal-data call without a verified subject', async () => {
-    const { kit } = build();
+  it('refuses a personal-data call without a verified subject as Adapter.SubjectMissing, and logs why', async () => {
+    const { kit, lines } = build();
     const response = await kit.call({ service: noteService, subject: null });
-    expect(response.status).toBe(403);
-    expect(response.body.type).toBe('Adapter.SubjectMismatch');
+    expect(response.status).toBe(400);
+    expect(response.body.type).toBe('Adapter.SubjectMissing');
+    const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'request refused');
+    expect(logged).toMatchObject({
+      code: 'Adapter.SubjectMissing',
+      errorId: response.body.detail,
+      detail: { reason: 'personal-data service called without a verified subject' },
+    });
   });
 
   it('refuses requests without or with malformed verified-context headers', async () => {
@@ -218,12 +246,38 @@ describe('adapter app', () => {
     expect(((await otherService.json()) as { type: string }).type).toBe('Client.InvalidHeader');
   });
 
-  it('refuses input that does not match the request schema with Client.InvalidBody', async () => {
-    const { app, kit } = build();
+  it('refuses a query outside the schema as Client.InvalidQuery, naming the allowed values', async () => {
+    const { kit, lines } = build();
     const badQuery = await kit.call({ service: noteService, subject: anna, input: { colour: 'green' } });
     expect(badQuery.status).toBe(400);
-    expect(badQuery.body.type).toBe('Client.InvalidBody');
-    expect(badQuery.body.message).toContain('colour');
+    expect(badQuery.body.type).toBe('Client.InvalidQuery');
+    expect(badQuery.body.message).toBe(
+      'The query does not match the service: colour must be one of "red", "blue"',
+    );
+    const logged = lines
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.code === 'Client.InvalidQuery');
+    expect(logged?.detail).toEqual({
+      reason: 'input outside the request schema',
+      issues: [{ path: ['colour'], code: 'invalid_value' }],
+    });
+    expect(lines.join('')).not.toContain('green');
+  });
+
+  it('refuses unknown query parameters instead of ignoring them', async () => {
+    const { kit } = build();
+    const misspelt = await kit.call({ service: noteService, subject: anna, input: { color: 'red' } });
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.body.type).toBe('Client.InvalidQuery');
+    expect(misspelt.body.message).toBe('Unknown query parameter color; allowed: colour');
+    const none = await kit.call({ service: leakyService, subject: anna, input: { page: '2' } });
+    expect(none.body.message).toBe('Unknown query parameter page; this service takes none');
+    const invented = await kit.call({ service: noteService, subject: anna, input: { 'a<b>': 'x' } });
+    expect(invented.body.message).toBe('Unknown query parameter ?; allowed: colour');
+  });
+
+  it('refuses a body that does not match the request schema with Client.InvalidBody', async () => {
+    const { app, kit } = build();
     const badBody = await kit.call({ service: lookupService, subject: anna, input: { personId: anna } });
     expect(badBody.body.type).toBe('Client.InvalidBody');
     const notJson = await app.request('/lookup-v2/search', {
@@ -273,11 +327,18 @@ describe('adapter app', () => {
     expect(JSON.stringify(logged?.err)).toContain('ECONNREFUSED');
   });
 
+  it('answers 503 Server.Unavailable when its database handle is already closed', async () => {
+    const { kit } = build();
+    const response = await kit.call({ service: closedService, subject: anna });
+    expect(response.status).toBe(503);
+    expect(response.body.type).toBe('Server.Unavailable');
+  });
+
   it('withholds a response about another subject', async () => {
     const { kit } = build();
     const response = await kit.call({ service: leakyService, subject: anna });
-    expect(response.status).toBe(403);
-    expect(response.body.type).toBe('Adapter.SubjectMismatch');
+    expect(response.status).toBe(500);
+    expect(response.body.type).toBe('Adapter.ResponseWithheld');
     expect(JSON.stringify(response.body)).not.toContain(lukas);
   });
 
@@ -325,6 +386,7 @@ describe('adapter app', () => {
       'lookup',
       'offline',
       'weather',
+      'closed',
     ]);
     expect(listed.body.services[3]).toMatchObject({ method: 'POST', path: '/search', eidScope: 'test.data' });
     const { body } = await kit.request('/_einmal/openapi');
@@ -342,6 +404,17 @@ describe('adapter app', () => {
     expect(body.components.schemas['lookup-v2.Request'].required).toEqual(['personId', 'fields']);
     expect(body.components.schemas['note-v1.Response'].properties.subject).toEqual({ type: 'string' });
     expect(body.components.parameters.subject).toMatchObject({ name: 'einmal-subject', in: 'header' });
+    expect(Object.keys(body.paths['/note-v1'].get.responses)).toEqual([
+      '200',
+      '400',
+      '403',
+      '404',
+      '405',
+      '413',
+      '500',
+      '503',
+    ]);
+    expect(body.paths['/note-v1'].get['x-einmal'].personIds).toEqual(['subject']);
   });
 
   it('describes each service on its own, its paths relative to the service URL', async () => {
@@ -376,7 +449,7 @@ describe('adapter app', () => {
 
 describe('defineService', () => {
   it('rejects declarations that could not be served safely', () => {
-    const base = { ...noteService, path: undefined };
+    const base = noteSpec;
     expect(() => defineService({ ...base, code: '..' })).toThrow(TypeError);
     // The version becomes part of the X-Road service code: a major version only.
     expect(() => defineService({ ...base, version: 'v1.2' })).toThrow(TypeError);

@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { EinmalError, errorHandlers, respondError } from '../../core/errors/index.ts';
 import { parseServiceId, parseVerifiedContextHeaders } from '../../schemas/index.ts';
 import { describeService, type ServiceDefinition, serviceRoute } from './define-service.ts';
@@ -44,12 +44,7 @@ export interface AdapterAnswered {
  */
 export function createAdapterApp(options: AdapterAppOptions): Hono {
   const { services, log } = options;
-  const routes = new Set<string>();
-  for (const service of services) {
-    const route = serviceRoute(service);
-    if (routes.has(route)) throw new TypeError(`two services answer at ${route}`);
-    routes.add(route);
-  }
+  checkServices(services);
   const openapi = buildOpenApiDocument({ title: options.title ?? 'einmal adapter', version: '1' }, services);
   const metadata = { services: services.map(describeService) };
 
@@ -102,8 +97,26 @@ export function createAdapterApp(options: AdapterAppOptions): Hono {
   return app;
 }
 
+/**
+ * Refuses (with `TypeError`, at start-up) services that could not be served safely together: one not
+ * declared with `defineService`, or two on one route.
+ */
+export function checkServices(services: readonly ServiceDefinition[]): void {
+  const routes = new Set<string>();
+  for (const service of services) {
+    if (typeof service.personIds?.valuesIn !== 'function') {
+      throw new TypeError(`service '${service.code}' was not declared with defineService`);
+    }
+    const route = serviceRoute(service);
+    if (routes.has(route)) throw new TypeError(`two services answer at ${route}`);
+    routes.add(route);
+  }
+}
+
 async function answer(c: Context, service: ServiceDefinition, rootLog: Logger): Promise<Response> {
-  if (c.req.method !== service.method) throw new EinmalError('Client.MethodNotAllowed');
+  if (c.req.method !== service.method) {
+    throw new EinmalError('Client.MethodNotAllowed', { detail: { reason: `${service.method} only` } });
+  }
   const verified = parseVerifiedContextHeaders((name) => c.req.header(name));
   assertServiceMatches(verified.service, service);
   const log = rootLog.child({
@@ -113,38 +126,37 @@ async function answer(c: Context, service: ServiceDefinition, rootLog: Logger): 
   });
   if (service.personalData) {
     if (verified.subject === null) {
-      throw new EinmalError('Adapter.SubjectMismatch', {
-        detail: 'personal-data service called without subject',
+      throw new EinmalError('Adapter.SubjectMissing', {
+        detail: { reason: 'personal-data service called without a verified subject' },
       });
     }
     if (verified.purpose === null) {
       throw new EinmalError('Client.InvalidHeader', {
         message: 'A personal-data service needs einmal-purpose',
+        detail: { reason: 'personal-data service called without a purpose' },
       });
     }
   }
-  const raw = service.method === 'GET' ? readQuery(c) : await readJsonBody(c);
+  const query = service.method === 'GET' ? readQuery(c) : undefined;
+  const raw = query ?? (await readJsonBody(c));
   assertRequestAboutSubject(raw, verified.subject);
+  if (query) assertKnownParameters(query, service);
   const input = service.request.safeParse(raw);
-  if (!input.success) throw invalidInput(input.error);
+  if (!input.success)
+    throw invalidInput(input.error, service.method === 'GET' ? 'Client.InvalidQuery' : 'Client.InvalidBody');
 
   const output = await service.handler(input.data, { ...verified, log });
 
   const checked = service.response.safeParse(output);
   if (!checked.success) {
     throw new EinmalError('Adapter.InvalidResponse', {
-      detail: checked.error.issues.map((issue) => ({ path: issue.path, code: issue.code })),
+      detail: {
+        reason: 'the handler answered outside the response schema',
+        issues: checked.error.issues.map((issue) => ({ path: issue.path, code: issue.code })),
+      },
     });
   }
-  try {
-    assertResponseAboutSubject(checked.data, verified.subject);
-  } catch (error) {
-    log.error(
-      { code: 'Adapter.SubjectMismatch' },
-      'handler answered about another subject; response withheld',
-    );
-    throw error;
-  }
+  assertResponseAboutSubject(checked.data, verified.subject, service.personIds);
   // What the adapter released, by message id, to match against the gateway's audit records.
   log.info('answered');
   // pr-rest: the server states the character set of what it answers.
@@ -154,7 +166,10 @@ async function answer(c: Context, service: ServiceDefinition, rootLog: Logger): 
 /** The gateway names the service it checked; it must be the one this route serves. */
 function assertServiceMatches(printed: string, service: ServiceDefinition): void {
   if (parseServiceId(printed).serviceCode !== service.serviceCode) {
-    throw new EinmalError('Client.InvalidHeader', { message: 'einmal-service names another service' });
+    throw new EinmalError('Client.InvalidHeader', {
+      message: 'einmal-service names another service',
+      detail: { reason: 'verified service differs from the route' },
+    });
   }
 }
 
@@ -167,33 +182,92 @@ function readQuery(c: Context): Record<string, string | string[]> {
   return query;
 }
 
+/** Refuses a query parameter the request schema does not name: a misspelt filter must not widen an answer. */
+function assertKnownParameters(query: Record<string, unknown>, service: ServiceDefinition): void {
+  const known = queryParameterNames(service);
+  const unknown = Object.keys(query)
+    .filter((name) => !known.has(name))
+    .map(printableKey);
+  if (unknown.length === 0) return;
+  const allowed = known.size > 0 ? `; allowed: ${[...known].join(', ')}` : '; this service takes none';
+  throw new EinmalError('Client.InvalidQuery', {
+    message: `Unknown query parameter ${unknown.slice(0, 10).join(', ')}${allowed}`,
+    detail: { reason: 'unknown query parameters', parameters: unknown.slice(0, 10) },
+  });
+}
+
+const queryNames = new WeakMap<ServiceDefinition, ReadonlySet<string>>();
+
+/** The names a GET service's request schema declares (its top-level properties). */
+function queryParameterNames(service: ServiceDefinition): ReadonlySet<string> {
+  let names = queryNames.get(service);
+  if (!names) {
+    const schema = z.toJSONSchema(service.request, { io: 'input', unrepresentable: 'any' }) as {
+      properties?: Record<string, unknown>;
+    };
+    names = new Set(Object.keys(schema.properties ?? {}));
+    queryNames.set(service, names);
+  }
+  return names;
+}
+
 async function readJsonBody(c: Context): Promise<unknown> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
-    throw new EinmalError('Client.InvalidBody', { message: 'The request body must be application/json' });
+    throw new EinmalError('Client.InvalidBody', {
+      message: 'The request body must be application/json',
+      detail: { reason: 'not a JSON content type' },
+    });
   }
   const text = await c.req.text();
   try {
     return JSON.parse(text);
   } catch {
-    throw new EinmalError('Client.InvalidBody', { message: 'The request body is not valid JSON' });
+    throw new EinmalError('Client.InvalidBody', {
+      message: 'The request body is not valid JSON',
+      detail: { reason: 'unparseable JSON' },
+    });
   }
 }
 
-function invalidInput(error: z.ZodError): EinmalError {
-  const fields = [...new Set(error.issues.map((issue) => printablePath(issue.path)))];
-  return new EinmalError('Client.InvalidBody', {
-    message: `The request does not match the schema: ${fields.slice(0, 10).join(', ')}`,
-    detail: error.issues.map((issue) => ({ path: issue.path, code: issue.code })),
+/**
+ * What is wrong with the input, for the caller: the fields, and for a choice the values allowed.
+ * Values the caller sent are never echoed (they may name a person).
+ */
+function invalidInput(error: z.ZodError, code: 'Client.InvalidQuery' | 'Client.InvalidBody'): EinmalError {
+  const problems = [
+    ...new Set(
+      error.issues.map((issue) => {
+        const field = printablePath(issue.path);
+        const allowed = 'values' in issue && Array.isArray(issue.values) ? issue.values : undefined;
+        return allowed
+          ? `${field} must be one of ${allowed
+              .slice(0, 20)
+              .map((value) => JSON.stringify(value))
+              .join(', ')}`
+          : `${field}: ${issue.message}`;
+      }),
+    ),
+  ];
+  return new EinmalError(code, {
+    message: `The ${code === 'Client.InvalidQuery' ? 'query' : 'request body'} does not match the service: ${problems.slice(0, 10).join('; ')}`,
+    detail: {
+      reason: 'input outside the request schema',
+      issues: error.issues.map((issue) => ({
+        path: issue.path.map((key) => printableKey(String(key))),
+        code: issue.code,
+      })),
+    },
   });
 }
+
+/** A key the caller invented, as far as it may be echoed and logged. */
+const printableKey = (key: string): string => (/^[A-Za-z0-9_-]{1,64}$/.test(key) ? key : '?');
 
 /** A field path for the caller; keys the caller invented are not echoed back verbatim. */
 function printablePath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
-  return path
-    .map((key) => (typeof key === 'number' || /^[A-Za-z0-9_-]{1,64}$/.test(String(key)) ? String(key) : '?'))
-    .join('.');
+  return path.map((key) => (typeof key === 'number' ? String(key) : printableKey(String(key)))).join('.');
 }
 
 /**

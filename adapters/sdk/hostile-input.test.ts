@@ -11,6 +11,7 @@ const service = defineService({
   title: 'Record',
   description: 'A record about you.',
   personalData: true,
+  personIds: ['subject'],
   eidScope: 'test.record',
   requiredLoa: 'low',
   purposes: [{ code: 'parking-permit', title: 'Parking permit' }],
@@ -19,7 +20,7 @@ const service = defineService({
   method: 'POST',
   request: z.object({ personId: z.string().max(20), tags: z.array(z.string()).max(3).optional() }),
   response: z.object({ subject: z.string() }),
-  handler: (_input, context) => ({ subject: context.subject! }),
+  handler: (_input, context) => ({ subject: context.subject }),
 });
 const app = createAdapterApp({ services: [service], log: silentLogger });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HEADER } from '../../schemas/index.ts';
-import { type ServiceDefinition, serviceRoute } from './define-service.ts';
+import { type ServiceDeclaration, serviceRoute } from './define-service.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -55,7 +55,7 @@ function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return rest;
 }
 
-const componentName = (service: ServiceDefinition, part: 'Request' | 'Response') =>
+const componentName = (service: ServiceDeclaration, part: 'Request' | 'Response') =>
   `${service.serviceCode}.${part}`.replace(/[^A-Za-z0-9._-]/g, '_');
 
 const errorResponse = (description: string) => ({
@@ -73,8 +73,8 @@ const errorResponse = (description: string) => ({
  */
 export function buildOpenApiDocument(
   info: OpenApiInfo,
-  services: readonly ServiceDefinition[],
-  routeOf: (service: ServiceDefinition) => string = serviceRoute,
+  services: readonly ServiceDeclaration[],
+  routeOf: (service: ServiceDeclaration) => string = serviceRoute,
 ) {
   const schemas: Record<string, JsonSchema> = { Error: errorBodySchema };
   const paths: Record<string, Record<string, unknown>> = {};
@@ -97,10 +97,19 @@ export function buildOpenApiDocument(
           description: service.title,
           content: { 'application/json': { schema: { $ref: `#/components/schemas/${responseName}` } } },
         },
-        '400': errorResponse('Malformed context headers or input (Client.InvalidHeader, Client.InvalidBody)'),
-        '403': errorResponse('The request or response concerns another subject (Adapter.SubjectMismatch)'),
+        '400': errorResponse(
+          'Malformed context headers or input, or no verified subject (Client.InvalidHeader, Client.InvalidQuery, Client.InvalidBody, Adapter.SubjectMissing)',
+        ),
+        '403': errorResponse('The request concerns another subject (Adapter.SubjectMismatch)'),
         '404': errorResponse('No record (Adapter.NotFound)'),
-        '500': errorResponse('The adapter failed (Adapter.InvalidResponse, Server.InternalError)'),
+        '405': errorResponse(`Only ${service.method} (Client.MethodNotAllowed)`),
+        '413': errorResponse('The request body is too large (Client.BodyTooLarge)'),
+        '500': errorResponse(
+          'The adapter failed or withheld an answer about another person (Adapter.InvalidResponse, Adapter.ResponseWithheld, Server.InternalError)',
+        ),
+        '503': errorResponse(
+          'The registry behind the adapter is unavailable; try again later (Server.Unavailable)',
+        ),
       },
       'x-einmal': {
         personalData: service.personalData,
@@ -109,6 +118,7 @@ export function buildOpenApiDocument(
         purposes: service.purposes,
         legalBases: service.legalBases,
         hideable: service.hideable,
+        personIds: service.personIds.declared,
       },
     };
     if (service.method === 'GET') {
@@ -147,6 +157,6 @@ export function buildOpenApiDocument(
  *
  * @example buildServiceOpenApiDocument(addressService).paths // { '/': { get: … } }
  */
-export function buildServiceOpenApiDocument(service: ServiceDefinition) {
+export function buildServiceOpenApiDocument(service: ServiceDeclaration) {
   return buildOpenApiDocument({ title: service.title, version: service.version }, [service], (s) => s.path);
 }

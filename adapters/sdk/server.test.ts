@@ -43,6 +43,7 @@ const addressService = defineService({
   title: 'Registered address',
   description: 'Your registered address.',
   personalData: true,
+  personIds: ['subject'],
   eidScope: 'population.address',
   requiredLoa: 'substantial',
   purposes: [{ code: 'parking-permit', title: 'Parking permit' }],
@@ -51,7 +52,7 @@ const addressService = defineService({
   method: 'GET',
   request: z.object({}),
   response: z.object({ subject: z.string(), city: z.string() }),
-  handler: (_input, context) => ({ subject: context.subject!, city: 'München' }),
+  handler: (_input, context) => ({ subject: context.subject, city: 'München' }),
 });
 
 /** What only the provider gateway may assert: who asks, about whom, why (docs/protocol.md §5). */
@@ -113,6 +114,16 @@ describe('an adapter behind mutual TLS admits only its provider gateway', () => 
     const answer = await get(address(), { ca: trust, ...gateway }, forgedContext());
     expect(answer.status, answer.body).toBe(200);
     expect(JSON.parse(answer.body!)).toEqual({ subject: storyCitizen.id, city: 'München' });
+  });
+
+  it('answers a 20 KB query with the X-Road error body, not Node’s bare 431', async () => {
+    const answer = await get(
+      `${address()}?filter=${'x'.repeat(20_000)}`,
+      { ca: trust, ...gateway },
+      forgedContext(),
+    );
+    expect(answer.status).toBe(431);
+    expect(JSON.parse(answer.body!)).toMatchObject({ type: 'Client.HeadersTooLarge' });
   });
 
   it('cuts off a caller without a certificate in the handshake', async () => {

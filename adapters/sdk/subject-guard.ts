@@ -1,4 +1,5 @@
 import { EinmalError } from '../../core/errors/index.ts';
+import type { PersonPaths } from './person-paths.ts';
 
 /** Field names that name a data subject in a request. */
 const REQUEST_SUBJECT_FIELDS = new Set(['subject', 'personId']);
@@ -33,19 +34,43 @@ function collectSubjectValues(value: unknown, fields: ReadonlySet<string>): unkn
 export function assertRequestAboutSubject(input: unknown, subject: string | null): void {
   const values = collectSubjectValues(input, REQUEST_SUBJECT_FIELDS);
   if (values === null)
-    throw new EinmalError('Client.InvalidBody', { message: 'The request is nested too deeply' });
+    throw new EinmalError('Client.InvalidBody', {
+      message: 'The request is nested too deeply',
+      detail: { reason: 'request nested too deeply to check' },
+    });
   if (values.some((value) => subject === null || value !== subject)) {
-    throw new EinmalError('Adapter.SubjectMismatch', { detail: 'request names another subject' });
+    throw new EinmalError('Adapter.SubjectMismatch', {
+      detail: { reason: 'the request names another subject' },
+    });
   }
 }
 
 /**
- * Refuses to release a response about anyone but the verified subject: every `subject` field in the
- * output must equal it. A violation is a bug in the adapter, so the caller learns nothing more.
+ * Refuses to release a response about anyone but the verified subject: every value at a path the
+ * service declared (`personIds`, e.g. `licences[].holderId`) and every `subject` field anywhere must
+ * equal it. A violation is a bug in the adapter: the answer is withheld (500
+ * `Adapter.ResponseWithheld`), the log says where, and the caller learns nothing more.
  */
-export function assertResponseAboutSubject(output: unknown, subject: string | null): void {
-  const values = collectSubjectValues(output, RESPONSE_SUBJECT_FIELDS);
-  if (values === null || values.some((value) => subject === null || value !== subject)) {
-    throw new EinmalError('Adapter.SubjectMismatch', { detail: 'response names another subject' });
+export function assertResponseAboutSubject(
+  output: unknown,
+  subject: string | null,
+  personIds: PersonPaths,
+): void {
+  const named = collectSubjectValues(output, RESPONSE_SUBJECT_FIELDS);
+  if (named === null) {
+    throw new EinmalError('Adapter.ResponseWithheld', {
+      detail: { reason: 'response nested too deeply to check' },
+    });
+  }
+  const declared = personIds.valuesIn(output);
+  const others = [...declared, ...named].filter((value) => subject === null || value !== subject);
+  if (others.length > 0) {
+    throw new EinmalError('Adapter.ResponseWithheld', {
+      detail: {
+        reason: 'the handler answered about another person; response withheld',
+        personIds: personIds.declared,
+        otherValues: others.length,
+      },
+    });
   }
 }

@@ -57,7 +57,9 @@ export interface AdapterTestkit {
   /**
    * Checks a service against its declared contract: it is listed and documented, each example
    * answers as expected and matches the response schema, calls without context headers are refused,
-   * and a personal-data service refuses calls without a subject or about another subject.
+   * and a personal-data service refuses calls without a subject or about another subject. Each
+   * answer is searched by value for the examples' subjects: the subject may appear only at a declared
+   * `personIds` path, another example's subject nowhere (give examples for two people to try that).
    */
   checkContract(service: ServiceDefinition, examples: readonly ContractExample[]): Promise<ContractReport>;
 }
@@ -149,6 +151,8 @@ export function createAdapterTestkit(app: Hono, options: AdapterTestkitOptions =
         ? undefined
         : `no ${service.method} ${serviceRoute(service)} operation`;
     });
+    const subjects = new Set(examples.flatMap((example) => (example.subject ? [example.subject] : [])));
+    const declared = new Set(service.personIds.declared);
     for (const [index, example] of examples.entries()) {
       await check(`${label} example ${example.name ?? index + 1}`, async () => {
         const response = await call({ service, subject: example.subject, input: example.input });
@@ -160,7 +164,8 @@ export function createAdapterTestkit(app: Hono, options: AdapterTestkitOptions =
         if (response.status !== 200)
           return `expected 200, got ${response.status} ${response.body?.type ?? ''}`;
         const parsed = service.response.safeParse(response.body);
-        return parsed.success ? undefined : 'the response does not match the response schema';
+        if (!parsed.success) return 'the response does not match the response schema';
+        return personProblems(response.body, example.subject, subjects, declared);
       });
     }
     const sample = examples.find((example) => !example.expectError) ?? examples[0];
@@ -181,9 +186,9 @@ export function createAdapterTestkit(app: Hono, options: AdapterTestkitOptions =
     if (service.personalData) {
       await check(`${label} refuses a call without a subject`, async () => {
         const response = await call({ service, subject: null, input: sample?.input });
-        return response.body?.type === 'Adapter.SubjectMismatch'
+        return response.body?.type === 'Adapter.SubjectMissing'
           ? undefined
-          : `expected Adapter.SubjectMismatch, got ${response.status}`;
+          : `expected Adapter.SubjectMissing, got ${response.status}`;
       });
       await check(`${label} refuses to answer about another subject`, async () => {
         const input = { ...(isPlainObject(sample?.input) ? sample.input : {}), subject: STRANGER };
@@ -227,6 +232,38 @@ export function createAdapterTestkit(app: Hono, options: AdapterTestkitOptions =
   });
 
   return { call: (c) => call(c), request, checkContract };
+}
+
+/**
+ * Where an answer names a person, found by value, whatever the field is called: every string equal
+ * to one of the examples' subjects. The subject itself may appear only where the service declares
+ * person identifiers (`personIds`; anywhere else the guard could not check it), and another example's
+ * subject must appear nowhere.
+ */
+function personProblems(
+  body: unknown,
+  subject: string | null,
+  subjects: ReadonlySet<string>,
+  declared: ReadonlySet<string>,
+): string | undefined {
+  const problems: string[] = [];
+  const visit = (node: unknown, path: string[]) => {
+    if (typeof node === 'string') {
+      if (!subjects.has(node)) return;
+      const at = path.join('.').replace(/\.\[\]/g, '[]') || '(root)';
+      if (node !== subject) problems.push(`answers about another person at ${at}`);
+      else if (!declared.has(at))
+        problems.push(`names the subject at ${at}, which personIds does not declare`);
+      return;
+    }
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item, [...path, '[]']);
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) visit(child, [...path, key]);
+    }
+  };
+  visit(body, []);
+  return problems.length > 0 ? [...new Set(problems)].join('; ') : undefined;
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>

@@ -1,4 +1,4 @@
-export { createVehiclesAdapter } from './adapter.ts';
+export { createVehiclesAdapter, vehiclesDescription } from './adapter.ts';
 export { vehiclesMigrations } from './migrations.ts';
 export { seedVehicles } from './seed.ts';
 export type { VehiclesTables } from './tables.ts';

@@ -23,29 +23,35 @@ export const vehiclesByHolderResponseSchema = z.object({
  * `vehicles-by-holder` v1: vehicles registered with the verified subject as current holder. Holding
  * none is an answer too (an empty list), not an error.
  */
+export const vehiclesByHolderDeclaration = {
+  code: 'vehicles-by-holder',
+  version: 'v1',
+  title: 'Vehicles held',
+  description: 'Vehicles registered with you as holder (registration plate, make, emission class).',
+  personalData: true,
+  personIds: ['subject'],
+  requiredLoa: 'substantial',
+  eidScope: 'vehicles.holder',
+  purposes: [
+    { code: 'parking-permit', title: 'Application for a resident parking permit' },
+    { code: 'traffic-offence', title: 'Investigation of a traffic offence' },
+  ],
+  legalBases: [{ code: 'de-stvg-35', title: '§ 35 Road Traffic Act (transfer of vehicle register data)' }],
+  hideable: true,
+  method: 'GET',
+  request: z.object({}),
+  response: vehiclesByHolderResponseSchema,
+} as const;
+
+/** {@link vehiclesByHolderDeclaration} answered from the database. */
 export function createVehiclesByHolderService(db: Kysely<VehiclesTables>) {
   return defineService({
-    code: 'vehicles-by-holder',
-    version: 'v1',
-    title: 'Vehicles held',
-    description: 'Vehicles registered with you as holder (registration plate, make, emission class).',
-    personalData: true,
-    requiredLoa: 'substantial',
-    eidScope: 'vehicles.holder',
-    purposes: [
-      { code: 'parking-permit', title: 'Application for a resident parking permit' },
-      { code: 'traffic-offence', title: 'Investigation of a traffic offence' },
-    ],
-    legalBases: [{ code: 'de-stvg-35', title: '§ 35 Road Traffic Act (transfer of vehicle register data)' }],
-    hideable: true,
-    method: 'GET',
-    request: z.object({}),
-    response: vehiclesByHolderResponseSchema,
+    ...vehiclesByHolderDeclaration,
     async handler(_input, { subject }) {
       const vehicles = await db
         .selectFrom('holding as h')
         .innerJoin('vehicle as v', 'v.vin', 'h.vin')
-        .where('h.holder_id', '=', subject!)
+        .where('h.holder_id', '=', subject)
         .where('h.until', 'is', null)
         .select([
           'v.plate',
@@ -57,7 +63,7 @@ export function createVehiclesByHolderService(db: Kysely<VehiclesTables>) {
         ])
         .orderBy('v.plate')
         .execute();
-      return { subject: subject!, vehicles };
+      return { subject: subject, vehicles };
     },
   });
 }

@@ -10,12 +10,15 @@ const UNAVAILABLE_SYSCALL_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ]);
-/** Messages pg uses for a connection that died or could not be opened, without a code. */
+/** Messages of pg, kysely and PGlite for a connection that died, could not be opened or was closed, without a code. */
 const UNAVAILABLE_MESSAGES = [
   'Connection terminated',
   'is not queryable',
   'timeout exceeded when trying to connect',
   'Cannot use a pool after calling end on the pool',
+  // A database handle the adapter or service already closed (kysely, PGlite): down for this process.
+  'driver has already been destroyed',
+  'PGlite is closed',
 ];
 
 /**

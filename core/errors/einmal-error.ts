@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   'Client.InvalidHeader': spec(400, 'Malformed or forbidden header'),
   'Client.InvalidPath': spec(400, 'Malformed request path'),
   'Client.InvalidBody': spec(400, 'The request body does not match the schema'),
+  'Client.InvalidQuery': spec(400, 'The query parameters do not match the service'),
   'Client.BodyTooLarge': spec(413, 'The request body is too large'),
   'Client.UriTooLong': spec(414, 'The request URI is too long'),
   'Client.MissingClient': spec(400, 'The X-Road-Client header is required'),
@@ -152,6 +153,10 @@ export const ERROR_CODES = {
 
   // Adapters.
   'Adapter.SubjectMismatch': spec(403, 'The adapter only answers about the verified subject'),
+  'Adapter.SubjectMissing': spec(400, 'A personal-data service needs a verified subject'),
+  'Adapter.ResponseWithheld': spec(500, 'The adapter withheld an answer that named another person'),
+  'Adapter.UpstreamUnavailable': spec(503, 'The registry behind the adapter is unavailable'),
+  'Adapter.UpstreamInvalid': spec(502, 'The registry behind the adapter answered something unexpected'),
   'Adapter.InvalidResponse': spec(500, 'The adapter produced an invalid response'),
   'Adapter.NotFound': spec(404, 'No record found'),
   'Adapter.NotGateway': spec(403, 'Only the provider gateway may call this adapter'),

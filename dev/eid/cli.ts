@@ -4,6 +4,7 @@ import type { Command } from '../../cli/command.ts';
 import { requireOption } from '../../cli/command.ts';
 import { createLogger, EinmalError, loadConfig } from '../../core/index.ts';
 import { DEMO_INSTANCE, demoPorts } from '../demo-federation.ts';
+import { directoryScopes } from './directory-scopes.ts';
 import { eidConfigSchema } from './eid-config.ts';
 import { EID_SERVICE_SCOPES } from './eid-scopes.ts';
 import { obtainCitizenToken } from './obtain-citizen-token.ts';
@@ -22,6 +23,8 @@ const serveOptions = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/)
     .optional(),
+  'directory-url': z.url().optional(),
+  anchor: z.string().min(1).optional(),
 });
 
 const instanceOption = {
@@ -75,6 +78,16 @@ const eidServe: Command = {
       placeholder: 'FILE',
     },
     instance: instanceOption,
+    'directory-url': {
+      type: 'string',
+      description: "Offer the scopes the signed directory's services declare, from this registry URL",
+      placeholder: 'URL',
+    },
+    anchor: {
+      type: 'string',
+      description: 'With --directory-url: the configuration anchor (federation root CA) PEM',
+      placeholder: 'FILE',
+    },
   },
   async run({ options, print }) {
     const settings = parseOptions(serveOptions, options);
@@ -94,6 +107,18 @@ const eidServe: Command = {
     }
     // Loaded on use: oidc-provider warns on import, which other commands should not print.
     const { startEidServer } = await import('./eid-server.ts');
+    const log = createLogger({ name: 'eid' });
+    if (Boolean(settings['directory-url']) !== Boolean(settings.anchor)) {
+      throw new EinmalError('Cli.Usage', { message: '--directory-url and --anchor go together' });
+    }
+    const scopes =
+      settings['directory-url'] && settings.anchor
+        ? directoryScopes({
+            registryUrl: settings['directory-url'],
+            anchorPem: await readFile(settings.anchor, 'utf8'),
+            log,
+          })
+        : undefined;
     const eid = await startEidServer({
       port: settings.port,
       host: settings.host,
@@ -102,7 +127,8 @@ const eidServe: Command = {
       ...(settings['portal-redirect-uri'] ? { portalRedirectUris: settings['portal-redirect-uri'] } : {}),
       ...(portalSecret ? { portalClientSecret: portalSecret } : {}),
       ...(settings.instance ? { audience: `urn:einmal:${settings.instance}` } : {}),
-      log: createLogger({ name: 'eid' }),
+      ...(scopes ? { scopes } : {}),
+      log,
       ops:
         config.EID_OPS_PORT === undefined
           ? undefined
@@ -113,6 +139,7 @@ const eidServe: Command = {
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
     });
     await eid.close();
+    await scopes?.close();
     return 0;
   },
 };

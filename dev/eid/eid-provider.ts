@@ -4,7 +4,7 @@ import Provider, { type ClientMetadata, errors as oidcErrors } from 'oidc-provid
 import type { TestCitizen } from '../../adapters/index.ts';
 import { type Logger, silentLogger } from '../../core/index.ts';
 import type { TestAuditor } from '../auditors.ts';
-import { EID_SERVICE_SCOPES, EIDAS_ACR } from './eid-scopes.ts';
+import { demoScopes, EIDAS_ACR, type ScopeSource } from './eid-scopes.ts';
 import { createInteractionApp } from './interaction-app.ts';
 import type { EidProviderKeys } from './provider-keys.ts';
 
@@ -18,6 +18,8 @@ export interface EidProviderOptions {
   readonly auditors?: readonly TestAuditor[];
   /** The resource indicator whose access tokens agencies' gateways accept, e.g. `urn:einmal:DEMO`. */
   readonly audience: string;
+  /** The scopes it offers (default: the demo federation's); e.g. those of the directory's services. */
+  readonly scopes?: ScopeSource;
   /** Access token lifetime. Default 600 (10 min). */
   readonly accessTokenTtlSeconds?: number;
   readonly log?: Logger;
@@ -50,7 +52,7 @@ export function createEidProvider(options: EidProviderOptions): EidProvider {
   const issuer = options.issuer.href.replace(/\/$/, '');
   const findCitizen = (id: string | undefined) => citizens.find((c) => c.id === id);
   const findAuditor = (id: string | undefined) => auditors.find((a) => a.id === id);
-  const resourceScopes = Object.keys(EID_SERVICE_SCOPES).join(' ');
+  const scopes = options.scopes ?? demoScopes;
 
   const provider = new Provider(issuer, {
     clients: options.clients.map((client) => ({ ...client })),
@@ -86,10 +88,10 @@ export function createEidProvider(options: EidProviderOptions): EidProvider {
         // Tokens are for the instance resource even when a client does not name it.
         defaultResource: (_ctx, _client, oneOf) => oneOf ?? audience,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resourceIndicator) => {
+        getResourceServerInfo: async (_ctx, resourceIndicator) => {
           if (resourceIndicator !== audience) throw new oidcErrors.InvalidTarget();
           return {
-            scope: resourceScopes,
+            scope: Object.keys(await scopes()).join(' '),
             audience,
             accessTokenTTL: accessTokenTtlSeconds,
             accessTokenFormat: 'jwt',
@@ -109,7 +111,9 @@ export function createEidProvider(options: EidProviderOptions): EidProvider {
   });
   provider.on('server_error', (_ctx, error) => log.error({ err: error }, 'eID provider error'));
 
-  const interactions = getRequestListener(createInteractionApp({ provider, citizens, auditors, log }).fetch);
+  const interactions = getRequestListener(
+    createInteractionApp({ provider, citizens, auditors, scopes, log }).fetch,
+  );
   const oidc = provider.callback();
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     if (req.url?.startsWith('/interaction/')) void interactions(req, res);

@@ -1,4 +1,5 @@
 import type { TestCitizen } from '../../adapters/index.ts';
+import type { Directory } from '../../schemas/index.ts';
 
 /**
  * The data categories a citizen can release to agencies at login, as scopes of the instance
@@ -11,6 +12,35 @@ export const EID_SERVICE_SCOPES: Readonly<Record<string, string>> = {
   'audit.read': 'Read the log of who accessed your data',
   'audit.search': 'Search and verify the logs of the agencies you audit (auditors only)',
 };
+
+/** The scopes of the logs themselves, which no registry service declares. */
+export const AUDIT_SCOPES: Readonly<Record<string, string>> = {
+  'audit.read': EID_SERVICE_SCOPES['audit.read']!,
+  'audit.search': EID_SERVICE_SCOPES['audit.search']!,
+};
+
+/** Where the provider learns the scopes it offers (scope → the title a citizen reads), asked per login. */
+export type ScopeSource = () => Promise<Readonly<Record<string, string>>>;
+
+/** The fixed scopes of the demo federation's sample registries. */
+export const demoScopes: ScopeSource = async () => EID_SERVICE_SCOPES;
+
+/**
+ * The scopes a directory's services declare (`eidScope`), titled by their services, plus the audit
+ * scopes: a service registered with a new scope can be authorized without changing the provider.
+ *
+ * @example scopesOfDirectory(directory)['dogs.licences'] // 'Your dog licences'
+ */
+export function scopesOfDirectory(directory: Directory): Record<string, string> {
+  const scopes: Record<string, string> = {};
+  for (const service of directory.services) {
+    if (service.eidScope === null) continue;
+    scopes[service.eidScope] = scopes[service.eidScope]
+      ? `${scopes[service.eidScope]}; ${service.title}`
+      : service.title;
+  }
+  return { ...scopes, ...AUDIT_SCOPES };
+}
 
 /** Scopes granted only to staff accounts with the auditor role. */
 export const AUDITOR_SCOPES: readonly string[] = ['audit.search'];

@@ -8,6 +8,7 @@ import { testAuditors } from '../auditors.ts';
 import { DEMO_AUDIENCE } from '../demo-federation.ts';
 import { eidClients } from './eid-clients.ts';
 import { createEidProvider } from './eid-provider.ts';
+import type { ScopeSource } from './eid-scopes.ts';
 import { loadOrCreateEidProviderKeys } from './provider-keys.ts';
 
 export interface EidServerSettings {
@@ -22,6 +23,8 @@ export interface EidServerSettings {
   readonly portalRedirectUris?: readonly string[];
   readonly portalClientSecret?: string;
   readonly accessTokenTtlSeconds?: number;
+  /** The scopes offered (default: the demo federation's), e.g. {@link directoryScopes}. */
+  readonly scopes?: ScopeSource;
   /** The audience of its access tokens, `urn:einmal:INSTANCE`; default the demo's. */
   readonly audience?: string;
   readonly log?: Logger;
@@ -73,6 +76,7 @@ export async function startEidServer(settings: EidServerSettings): Promise<Runni
     auditors: testAuditors,
     audience: settings.audience ?? DEMO_AUDIENCE,
     ...(settings.accessTokenTtlSeconds ? { accessTokenTtlSeconds: settings.accessTokenTtlSeconds } : {}),
+    ...(settings.scopes ? { scopes: settings.scopes } : {}),
     log,
   });
   const metrics = createMetricsRegistry();

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { TestCitizen } from '../../adapters/index.ts';
 import { EinmalError, type Logger } from '../../core/index.ts';
 import type { TestAuditor } from '../auditors.ts';
-import { AUDITOR_SCOPES, EID_SERVICE_SCOPES, EIDAS_ACR, OPENID_SCOPE_TITLES } from './eid-scopes.ts';
+import { AUDITOR_SCOPES, EIDAS_ACR, OPENID_SCOPE_TITLES, type ScopeSource } from './eid-scopes.ts';
 import { consentPage, loginPage, problemPage } from './interaction-pages.ts';
 
 // Citizens' tax ids (DE + 11 digits) and staff account ids (DESTAFF + digits).
@@ -21,6 +21,8 @@ export interface InteractionAppOptions {
   readonly provider: Provider;
   readonly citizens: readonly TestCitizen[];
   readonly auditors: readonly TestAuditor[];
+  /** The titles of the scopes a citizen is asked to release. */
+  readonly scopes: ScopeSource;
   readonly log: Logger;
 }
 
@@ -31,7 +33,13 @@ export interface InteractionAppOptions {
  * A request for an auditor scope (`audit.search`) is a staff login: it lists the staff accounts,
  * and only they are ever granted auditor scopes.
  */
-export function createInteractionApp({ provider, citizens, auditors, log }: InteractionAppOptions) {
+export function createInteractionApp({
+  provider,
+  citizens,
+  auditors,
+  scopes: scopeSource,
+  log,
+}: InteractionAppOptions) {
   const app = new Hono<{ Bindings: HttpBindings }>();
   const findCitizen = (id: string | undefined) => citizens.find((c) => c.id === id);
   const findAuditor = (id: string | undefined) => auditors.find((a) => a.id === id);
@@ -65,9 +73,10 @@ export function createInteractionApp({ provider, citizens, auditors, log }: Inte
         ...(missing.missingOIDCScope ?? []),
         ...Object.values(missing.missingResourceScopes ?? {}).flat(),
       ];
+      const titles = await scopeSource();
       const scopes = [...new Set(requested)].map((scope) => ({
         scope,
-        title: EID_SERVICE_SCOPES[scope] ?? OPENID_SCOPE_TITLES[scope] ?? scope,
+        title: titles[scope] ?? OPENID_SCOPE_TITLES[scope] ?? scope,
       }));
       const person = findCitizen(details.session?.accountId) ?? findAuditor(details.session?.accountId);
       return c.html(consentPage({ uid: details.uid, clientId, citizen: person, scopes }));

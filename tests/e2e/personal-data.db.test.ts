@@ -60,14 +60,7 @@ describe('personal data stays out of logs and leaves', () => {
       for (const value of leaves(answer.json)) answered.add(value);
     };
     const withToken = { ...PURPOSE, 'einmal-eid-token': token };
-    // The story, with query values that name the citizen.
-    await keep(
-      await permits.call(
-        'GET',
-        `${ADDRESS}?name=${encodeURIComponent('Anna Huber')}&birthDate=1985-03-14&street=Sendlinger`,
-        { headers: withToken },
-      ),
-    );
+    await keep(await permits.call('GET', ADDRESS, { headers: withToken }));
     await keep(await permits.call('GET', VEHICLES, { headers: withToken }));
     await keep(await permits.call('GET', HOUSEHOLD, { headers: withToken }));
     await keep(await permits.call('GET', `${COMPANY}?registerNumber=${encodeURIComponent('HRB 123456')}`));
@@ -80,6 +73,12 @@ describe('personal data stays out of logs and leaves', () => {
 
     // Refusals: at the client API, at the provider, by the eID verifier.
     const refusals = [
+      // Query values that name the citizen, which the adapter refuses as parameters it does not take.
+      permits.call(
+        'GET',
+        `${ADDRESS}?name=${encodeURIComponent('Anna Huber')}&birthDate=1985-03-14&street=Sendlinger`,
+        { headers: withToken },
+      ),
       permits.call('GET', ADDRESS, { headers: { ...withToken, 'einmal-subject': other.id } }),
       permits.call('GET', ADDRESS, {
         headers: { ...PURPOSE, 'einmal-subject': storyCitizen.id.toLowerCase() },

@@ -1,13 +1,22 @@
+import type { Kysely } from 'kysely';
 import {
+  createChainVerifier,
   createCsr,
   createIssuingCa,
   createRootCa,
   exportPrivateKeyPem,
   generateKeyPair,
   issueCertificate,
+  parseCertificateBundle,
+  privateKeyObject,
   toPem,
 } from '../../certs/index.ts';
+import { migrateToLatest } from '../../core/database/index.ts';
+import { silentLogger } from '../../core/index.ts';
+import { createRegistryApps } from '../../registry/app.ts';
+import { type RegistryDb, registryMigrations } from '../../registry/db/index.ts';
 import type { RegistryCredentials } from '../../registry/index.ts';
+import { listenRegistry, type RegistryListeners } from '../../registry/server.ts';
 
 /** One issued end-entity credential, as PEM. */
 export interface TestCredential {
@@ -70,4 +79,48 @@ export async function createTestFederation(): Promise<TestFederation> {
       certPem: w.certPem + issuingPem,
     })),
   };
+}
+
+/**
+ * A registry on a test database with the federation's credentials, its public and admin listeners
+ * on free loopback ports, the directory published once.
+ *
+ * @example const listeners = await listenTestRegistry(database.db, federation);
+ */
+export async function listenTestRegistry(
+  db: Kysely<any>,
+  federation: TestFederation,
+): Promise<RegistryListeners> {
+  await migrateToLatest(db, registryMigrations);
+  const { credentials } = federation;
+  const apps = createRegistryApps({
+    db: db.withSchema(registryMigrations.schema) as Kysely<RegistryDb>,
+    log: silentLogger,
+    clock: Date.now,
+    signer: {
+      privateKey: privateKeyObject(credentials.directoryKeyPem),
+      chain: parseCertificateBundle(credentials.directoryCertPem),
+    },
+    config: {
+      REGISTRY_INSTANCE: 'DEMO',
+      REGISTRY_DIRECTORY_TTL: 600,
+      REGISTRY_WITNESS_URL: undefined,
+      REGISTRY_ADMIN_TOKEN: undefined,
+      REGISTRY_DEV_MODE: false,
+    },
+    operatorVerifier: createChainVerifier({
+      anchors: [credentials.anchorPem],
+      intermediates: [credentials.adminCaPem],
+    }),
+  });
+  await apps.publisher.publish();
+  return listenRegistry({
+    ...apps,
+    credentials,
+    host: '127.0.0.1',
+    publicPort: 0,
+    adminPort: 0,
+    log: silentLogger,
+    allowTokenClients: false,
+  });
 }
