@@ -32,6 +32,16 @@ describe('the x5c-JWS codec', () => {
     expect(verifyJwsSignature(split, web.publicKey)).toBe(true);
   });
 
+  it('writes each header as given when one chain signs under several types', () => {
+    const x5c = ['AAAA', 'BBBB'];
+    for (const typ of ['einmal-req+jws', 'einmal-res+jws', 'einmal-req+jws']) {
+      const decoded = decodeCompactJws(signCompactJws({ alg: 'ES256', typ, x5c }, { typ }, keys.privateKey))!;
+      expect(decoded.header).toEqual({ alg: 'ES256', typ, x5c });
+      expect(decoded.payload).toEqual({ typ });
+      expect(verifyJwsSignature(decoded, keys.publicKey)).toBe(true);
+    }
+  });
+
   it.each([
     ['another key', (jws: string) => jws, other.publicKey],
     [

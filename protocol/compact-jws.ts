@@ -60,6 +60,28 @@ function keyObjectOf(key: SigningKey): KeyObject {
 const encode = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('base64url');
 
 /**
+ * Encoded protected headers by chain and type: a header with a chain is kilobytes, and a gateway
+ * signs every exchange with the same one. Chains are never changed once made (`readonly`).
+ */
+const encodedHeaders = new WeakMap<readonly string[], Map<string, string>>();
+
+function encodeHeader(header: JwsHeader): string {
+  const { x5c } = header;
+  if (!x5c) return encode(JSON.stringify(header));
+  let byType = encodedHeaders.get(x5c);
+  if (!byType) {
+    byType = new Map();
+    encodedHeaders.set(x5c, byType);
+  }
+  let encoded = byType.get(header.typ);
+  if (encoded === undefined) {
+    encoded = encode(JSON.stringify({ alg: header.alg, typ: header.typ, x5c }));
+    byType.set(header.typ, encoded);
+  }
+  return encoded;
+}
+
+/**
  * Signs `payload` (bytes or text, as they are) as a compact JWS.
  * @example signCompactJwsBytes({ alg: 'ES256', typ: 'einmal-checkpoint+jws', x5c }, canonicalJson(checkpoint), key)
  */
@@ -68,7 +90,7 @@ export function signCompactJwsBytes(
   payload: Uint8Array | string,
   key: SigningKey,
 ): string {
-  const signingInput = `${encode(JSON.stringify(header))}.${encode(payload)}`;
+  const signingInput = `${encodeHeader(header)}.${encode(payload)}`;
   const signature = sign('sha256', Buffer.from(signingInput), {
     key: keyObjectOf(key),
     dsaEncoding: 'ieee-p1363',

@@ -206,13 +206,17 @@ describe('audit log writer', () => {
     const tree = newTree();
     let down = false;
     // The statement never reaches the server: refused as a connection to a stopped server is.
-    const flaky = db.withPlugin({
-      transformQuery: (args) => {
-        if (down)
-          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-        return args.node;
+    const refused = () =>
+      Promise.reject(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      );
+    const flaky = new Proxy(db, {
+      get(target, name) {
+        if (down && name === 'executeQuery') return refused;
+        if (down && name === 'transaction') return () => ({ execute: refused });
+        const value = Reflect.get(target, name, target);
+        return typeof value === 'function' ? value.bind(target) : value;
       },
-      transformResult: async (args) => args.result,
     });
     const log = createAuditLog({ db: flaky, tree, log: silentLogger });
     await log.append(record(tree));

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { type AppendPlan, appendLeaves, leafHash, planAppend, type TreeTip } from '../../audit/index.ts';
 import type { AuditRecord } from '../../schemas/index.ts';
 import type { GatewayDb } from '../db/tables.ts';
@@ -18,6 +18,7 @@ export interface CanonicalRecord {
 export function createAuditRecordStore(options: { readonly db: Kysely<GatewayDb>; readonly tree: string }) {
   const { db, tree } = options;
   let tip: TreeTip | undefined;
+  const appendBatch = compiledAppend(db);
 
   return {
     /** Appends the batch in one commit; resolves to the leaf index of its first record. */
@@ -25,7 +26,7 @@ export function createAuditRecordStore(options: { readonly db: Kysely<GatewayDb>
       const leaves = batch.map((p) => leafHash(p.canonical));
       if (tip !== undefined) {
         const plan = planAppend(tree, tip, leaves);
-        if (await appendInOneStatement(db, tree, tip.size, plan, batch)) {
+        if (await appendInOneStatement(appendBatch, tree, tip.size, plan, batch)) {
           const firstIndex = tip.size;
           tip = plan.tip;
           return firstIndex;
@@ -71,30 +72,40 @@ function recordRow(tree: string, idx: number, record: AuditRecord, canonical: Ui
   };
 }
 
+/** The values of one append statement, each an array of one column (or one scalar). */
+interface AppendValues {
+  readonly tree: unknown;
+  readonly oldSize: unknown;
+  readonly newSize: unknown;
+  readonly nodeLevel: unknown;
+  readonly nodeIdx: unknown;
+  readonly nodeHash: unknown;
+  readonly idx: unknown;
+  readonly logTime: unknown;
+  readonly messageId: unknown;
+  readonly side: unknown;
+  readonly client: unknown;
+  readonly service: unknown;
+  readonly subject: unknown;
+  readonly status: unknown;
+  readonly outcome: unknown;
+  readonly errorCode: unknown;
+  readonly hiddenUntil: unknown;
+  readonly canonical: unknown;
+}
+
 /**
- * Stores a planned append and its records in one statement, which PostgreSQL commits atomically:
- * the tree head moves from `oldSize` only if it is still there, and the nodes and records are
- * inserted only if it moved. False when the tree was not at `oldSize` (nothing is written then).
- * Arrays travel as text (hex for bytes) so both drivers pass them the same way.
+ * The one statement of an append: the tree head moves from `oldSize` only if it is still there,
+ * and the nodes and records are inserted only if it moved.
  */
-async function appendInOneStatement(
-  db: Kysely<GatewayDb>,
-  tree: string,
-  oldSize: number,
-  plan: AppendPlan,
-  batch: readonly CanonicalRecord[],
-): Promise<boolean> {
-  const hex = (bytes: Uint8Array) =>
-    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-  const records = batch.map((p, i) => recordRow(tree, oldSize + i, p.record, p.canonical));
-  const column = <T>(pick: (row: (typeof records)[number]) => T) => records.map(pick);
-  const moved = await db
+function appendStatement(db: Kysely<GatewayDb>, v: AppendValues) {
+  return db
     .with('head', (qb) =>
       qb
         .updateTable('tree_head')
-        .set({ size: plan.tip.size })
-        .where('tree', '=', tree)
-        .where('size', '=', oldSize)
+        .set({ size: sql<number>`${v.newSize}` })
+        .where('tree', '=', sql<string>`${v.tree}`)
+        .where('size', '=', sql<number>`${v.oldSize}`)
         .returning('size'),
     )
     .with('nodes', (qb) =>
@@ -105,10 +116,10 @@ async function appendInOneStatement(
           qb
             .selectFrom('head')
             .select([
-              sql<string>`${tree}::text`.as('tree'),
-              sql<number>`unnest(${plan.rows.map((r) => r.level)}::int2[])`.as('level'),
-              sql<number>`unnest(${plan.rows.map((r) => r.idx)}::int8[])`.as('idx'),
-              sql<Uint8Array>`decode(unnest(${plan.rows.map((r) => hex(r.hash))}::text[]), 'hex')`.as('hash'),
+              sql<string>`${v.tree}::text`.as('tree'),
+              sql<number>`unnest(${v.nodeLevel}::int2[])`.as('level'),
+              sql<number>`unnest(${v.nodeIdx}::int8[])`.as('idx'),
+              sql<Uint8Array>`decode(unnest(${v.nodeHash}::text[]), 'hex')`.as('hash'),
             ]),
         ),
     )
@@ -134,28 +145,105 @@ async function appendInOneStatement(
           qb
             .selectFrom('head')
             .select([
-              sql<string>`${tree}::text`.as('tree'),
-              sql<number>`unnest(${column((r) => r.idx)}::int8[])`.as('idx'),
-              sql<Date>`unnest(${column((r) => r.log_time.toISOString())}::timestamptz[])`.as('log_time'),
-              sql<string>`unnest(${column((r) => r.message_id)}::text[])`.as('message_id'),
-              sql<string>`unnest(${column((r) => r.side)}::text[])`.as('side'),
-              sql<string | null>`unnest(${column((r) => r.client)}::text[])`.as('client'),
-              sql<string | null>`unnest(${column((r) => r.service)}::text[])`.as('service'),
-              sql<string | null>`unnest(${column((r) => r.subject)}::text[])`.as('subject'),
-              sql<number>`unnest(${column((r) => r.status)}::int4[])`.as('status'),
-              sql<string>`unnest(${column((r) => r.outcome)}::text[])`.as('outcome'),
-              sql<string | null>`unnest(${column((r) => r.error_code)}::text[])`.as('error_code'),
-              sql<Date | null>`unnest(${column((r) => r.hidden_until?.toISOString() ?? null)}::timestamptz[])`.as(
-                'hidden_until',
-              ),
-              sql<Uint8Array>`decode(unnest(${column((r) => hex(r.canonical))}::text[]), 'hex')`.as(
-                'canonical',
-              ),
+              sql<string>`${v.tree}::text`.as('tree'),
+              sql<number>`unnest(${v.idx}::int8[])`.as('idx'),
+              sql<Date>`unnest(${v.logTime}::timestamptz[])`.as('log_time'),
+              sql<string>`unnest(${v.messageId}::text[])`.as('message_id'),
+              sql<string>`unnest(${v.side}::text[])`.as('side'),
+              sql<string | null>`unnest(${v.client}::text[])`.as('client'),
+              sql<string | null>`unnest(${v.service}::text[])`.as('service'),
+              sql<string | null>`unnest(${v.subject}::text[])`.as('subject'),
+              sql<number>`unnest(${v.status}::int4[])`.as('status'),
+              sql<string>`unnest(${v.outcome}::text[])`.as('outcome'),
+              sql<string | null>`unnest(${v.errorCode}::text[])`.as('error_code'),
+              sql<Date | null>`unnest(${v.hiddenUntil}::timestamptz[])`.as('hidden_until'),
+              sql<Uint8Array>`decode(unnest(${v.canonical}::text[]), 'hex')`.as('canonical'),
             ]),
         ),
     )
     .selectFrom('head')
-    .select('size')
-    .executeTakeFirst();
-  return moved !== undefined;
+    .select('size');
+}
+
+/**
+ * The append statement compiled once per store: building and compiling it per batch cost more
+ * than the rest of the append. The statement is compiled with a marker in place of each value;
+ * each batch then only puts its values where the markers were.
+ */
+function compiledAppend(db: Kysely<GatewayDb>) {
+  const markers = {} as Record<keyof AppendValues, string>;
+  const keys: (keyof AppendValues)[] = [
+    'tree',
+    'oldSize',
+    'newSize',
+    'nodeLevel',
+    'nodeIdx',
+    'nodeHash',
+    'idx',
+    'logTime',
+    'messageId',
+    'side',
+    'client',
+    'service',
+    'subject',
+    'status',
+    'outcome',
+    'errorCode',
+    'hiddenUntil',
+    'canonical',
+  ];
+  for (const key of keys) markers[key] = `\u0000${key}`;
+  const compiled = appendStatement(db, markers).compile();
+  const byMarker = new Map(keys.map((key) => [markers[key], key]));
+  const order = compiled.parameters.map((parameter) => {
+    const key = byMarker.get(parameter as string);
+    if (key === undefined) throw new TypeError('the append statement has a value that is not a marker');
+    return key;
+  });
+  return (values: AppendValues) =>
+    db.executeQuery<{ size: number }>(
+      CompiledQuery.raw(
+        compiled.sql,
+        order.map((key) => values[key]),
+      ),
+    );
+}
+
+/**
+ * Stores a planned append and its records in one statement, which PostgreSQL commits atomically.
+ * False when the tree was not at `oldSize` (nothing is written then). Arrays travel as text (hex
+ * for bytes) so both drivers pass them the same way.
+ */
+async function appendInOneStatement(
+  execute: ReturnType<typeof compiledAppend>,
+  tree: string,
+  oldSize: number,
+  plan: AppendPlan,
+  batch: readonly CanonicalRecord[],
+): Promise<boolean> {
+  const hex = (bytes: Uint8Array) =>
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  const records = batch.map((p, i) => recordRow(tree, oldSize + i, p.record, p.canonical));
+  const column = <T>(pick: (row: (typeof records)[number]) => T) => records.map(pick);
+  const result = await execute({
+    tree,
+    oldSize,
+    newSize: plan.tip.size,
+    nodeLevel: plan.rows.map((r) => r.level),
+    nodeIdx: plan.rows.map((r) => r.idx),
+    nodeHash: plan.rows.map((r) => hex(r.hash)),
+    idx: column((r) => r.idx),
+    logTime: column((r) => r.log_time.toISOString()),
+    messageId: column((r) => r.message_id),
+    side: column((r) => r.side),
+    client: column((r) => r.client),
+    service: column((r) => r.service),
+    subject: column((r) => r.subject),
+    status: column((r) => r.status),
+    outcome: column((r) => r.outcome),
+    errorCode: column((r) => r.error_code),
+    hiddenUntil: column((r) => r.hidden_until?.toISOString() ?? null),
+    canonical: column((r) => hex(r.canonical)),
+  });
+  return result.rows.length > 0;
 }

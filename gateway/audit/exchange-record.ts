@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { EinmalError, type ErrorCode } from '../../core/index.ts';
 import { sha256Base64Url } from '../../protocol/index.ts';
 import {
@@ -70,8 +71,8 @@ export function exchangeRecord(outcome: ExchangeOutcome): AuditRecord {
  * schema refuses (the offline verifier would fail on them for ever), and instants PostgreSQL's
  * `timestamptz` refuses although the schema takes them. Empty when the record can be written.
  */
-export function unloggableFields(record: AuditRecord): string[] {
-  const parsed = auditRecordSchema.safeParse(record);
+export function unloggableFields(record: AuditRecord, schema: z.ZodType = auditRecordSchema): string[] {
+  const parsed = schema.safeParse(record);
   const fields = new Set(parsed.success ? [] : parsed.error.issues.map((issue) => String(issue.path[0])));
   if (!isStorableInstant(Date.parse(record.logTime))) fields.add('logTime');
   if (record.hiddenUntil !== null && !isStorableInstant(Date.parse(record.hiddenUntil))) {
@@ -79,6 +80,31 @@ export function unloggableFields(record: AuditRecord): string[] {
   }
   return [...fields];
 }
+
+/**
+ * The fields of a record that a request decides, the only ones {@link checkLoggable} parses: the
+ * others are the gateway's own (its time, name, side, status, outcome and code, and the digests it
+ * computes), or, for the request envelope, were checked against the same schema when the request
+ * arrived (a consumer signs its own, within the envelope length).
+ */
+const requestFieldsSchema = z.object(
+  auditRecordSchema.pick({
+    messageId: true,
+    client: true,
+    service: true,
+    method: true,
+    path: true,
+    subject: true,
+    userId: true,
+    issue: true,
+    purpose: true,
+    legalBasis: true,
+    consentRef: true,
+    hiddenUntil: true,
+    hiddenReason: true,
+    eidDigest: true,
+  }).shape,
+);
 
 /**
  * Refuses, with `code`, a record the log could not hold, naming its fields (never their values).
@@ -91,7 +117,7 @@ export function checkLoggable(
   record: AuditRecord,
   code: 'Client.RequestNotLoggable' | 'Server.ServerProxy.RequestNotLoggable',
 ): void {
-  const fields = unloggableFields(record);
+  const fields = unloggableFields(record, requestFieldsSchema);
   if (fields.length > 0) {
     throw new EinmalError(code, {
       message: `The audit log cannot hold the request's ${fields.join(', ')} as signed`,
