@@ -172,9 +172,11 @@ describe('adapter app', () => {
       expect.objectContaining({
         messageId,
         client: 'TEST/GOV/testkit/client',
-        service: 'TEST/GOV/testkit/provider/note-v1',
+        serviceId: 'TEST/GOV/testkit/provider/note-v1',
       }),
     ]);
+    // Each key once: a log store keeps only one of two `service` keys.
+    for (const line of lines) expect(line.match(/"service":/g) ?? []).toHaveLength(1);
     expect(lines.join('')).not.toContain(anna);
     expect(lines.join('')).not.toContain('"red"');
   });

@@ -122,7 +122,8 @@ async function answer(c: Context, service: ServiceDefinition, rootLog: Logger): 
   const log = rootLog.child({
     messageId: verified.messageId,
     client: verified.client,
-    service: verified.service,
+    // Not `service`: the root logger's base already names the program under that key.
+    serviceId: verified.service,
   });
   if (service.personalData) {
     if (verified.subject === null) {
