@@ -73,7 +73,14 @@ function createTlsServer(
   }
   try {
     return createHttpsServer(
-      { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ca: tls.ca,
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+      },
       handle,
     );
   } catch (error) {
@@ -100,26 +107,23 @@ export function serveAdapter(options: ServeAdapterOptions): Promise<RunningAdapt
   if ('tls' in options) {
     const { tls, log } = options;
     const admission = createGatewayAdmission(tls.gatewayCert);
-    server = createTlsServer(
-      tls,
-      (request, response) => {
-        const socket = request.socket as TLSSocket;
-        const verdict = admission.check(socket);
-        if (verdict.admitted) return listener(request, response);
-        const errorId = randomUUID();
-        log.warn(
-          {
-            errorId,
-            code: NOT_GATEWAY,
-            certificate: verdict.certificate,
-            remoteAddress: socket.remoteAddress,
-            method: request.method,
-          },
-          'refused a client that is not the provider gateway',
-        );
-        refuse(request, response, errorId);
-      },
-    );
+    server = createTlsServer(tls, (request, response) => {
+      const socket = request.socket as TLSSocket;
+      const verdict = admission.check(socket);
+      if (verdict.admitted) return listener(request, response);
+      const errorId = randomUUID();
+      log.warn(
+        {
+          errorId,
+          code: NOT_GATEWAY,
+          certificate: verdict.certificate,
+          remoteAddress: socket.remoteAddress,
+          method: request.method,
+        },
+        'refused a client that is not the provider gateway',
+      );
+      refuse(request, response, errorId);
+    });
   } else {
     if (options.plainHttp !== 'development-on-loopback' || !isLoopbackHost(host)) {
       throw new TypeError(`an adapter serves plain HTTP only on a loopback address, not on ${host}`);
