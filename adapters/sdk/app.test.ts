@@ -366,7 +366,10 @@ describe('adapter app', () => {
     expect(((await unknown.json()) as { type: string }).type).toBe('Client.UnknownService');
     const wrongMethod = await app.request('/note-v1', { method: 'DELETE' });
     expect(wrongMethod.status).toBe(405);
-    expect(((await wrongMethod.json()) as { type: string }).type).toBe('Client.MethodNotAllowed');
+    expect(await wrongMethod.json()).toMatchObject({
+      type: 'Client.MethodNotAllowed',
+      message: 'This service answers GET only',
+    });
   });
 
   it('logs a refused path only as far as its service: what follows may name a citizen', async () => {
