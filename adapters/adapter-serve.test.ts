@@ -32,3 +32,28 @@ describe('einmal adapter serve --ops-port', () => {
     }
   }, 60_000);
 });
+
+describe('einmal adapter serve with TLS files it cannot use', () => {
+  it('says which setting is wrong instead of an internal error', async () => {
+    const notPem = fileURLToPath(new URL('../package.json', import.meta.url));
+    const files = ['--tls-cert', '--tls-key', '--tls-ca', '--gateway-cert'].flatMap((option) => [
+      option,
+      notPem,
+    ]);
+    const child = spawn(
+      process.execPath,
+      [CLI, 'adapter', 'serve', '--registry', 'population', '--port', '0', ...files],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^einmal: Config\.Invalid: (gatewayCert|tls\.ca) holds no/);
+    expect(stderr).not.toContain('internal error');
+  }, 60_000);
+});

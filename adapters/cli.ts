@@ -140,7 +140,7 @@ function readListening(input: CommandInput, config?: AdapterConfig): AdapterList
   if (given.length !== 4) {
     const missing = Object.keys(files).filter((name) => !given.some(([given]) => given === name));
     throw new EinmalError('Cli.Usage', {
-      message: `An adapter answers only its gateway over mutual TLS: --${missing.join(', --')} missing (or --plain-http for development on loopback)`,
+      message: `An adapter answers only its gateway over mutual TLS: --${missing.join(', --')} missing (in a config file: tls.cert, tls.key, tls.ca, tls.gatewayCert), or --plain-http for development on loopback`,
     });
   }
   const read = (option: keyof typeof files) => readFile(files[option] as string, option);
@@ -246,6 +246,10 @@ const serveCommand: Command = {
       ops,
       pool: samples?.pool,
       ...listening,
+    }).catch((error: unknown) => {
+      // A TLS file the SDK cannot use is the operator's to fix, not an internal error.
+      if (!(error instanceof TypeError)) throw error;
+      throw new EinmalError('Config.Invalid', { message: error.message, cause: error });
     });
     input.print(`einmal adapter (${adapter.title}) listening on ${running.url}`);
     if (running.opsPort !== undefined) {

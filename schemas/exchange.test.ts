@@ -102,6 +102,24 @@ describe('verified context headers', () => {
     expect(() => parseVerifiedContextHeaders((name) => headers[name])).toThrow(/einmal-client/);
     expect(() => parseVerifiedContextHeaders(() => undefined)).toThrow(EinmalError);
   });
+
+  it('says which header is missing, in the answer and in the reason it logs', () => {
+    const { 'einmal-message-id': _left, ...headers } = verifiedContextHeaders(context) as Record<
+      string,
+      string
+    >;
+    let refusal: unknown;
+    try {
+      parseVerifiedContextHeaders((name) => headers[name]);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toMatchObject({
+      code: 'Client.InvalidHeader',
+      message: 'einmal-message-id missing',
+      detail: { reason: 'einmal-message-id missing' },
+    });
+  });
 });
 
 describe('error responses', () => {

@@ -163,7 +163,10 @@ export function parseVerifiedContextHeaders(get: (name: string) => string | unde
     const issue = parsed.error.issues[0];
     const key = issue?.path[0] as keyof VerifiedContext | undefined;
     const name = key ? verifiedHeaderNames[key] : 'verified context';
-    throw new EinmalError('Client.InvalidHeader', { message: `${name}: ${issue?.message ?? 'malformed'}` });
+    // Header values never reach the message: a malformed subject is still someone's identifier.
+    const problem =
+      key && raw[key] === null ? `${name} missing` : `${name}: ${issue?.message ?? 'malformed'}`;
+    throw new EinmalError('Client.InvalidHeader', { message: problem, detail: { reason: problem } });
   }
   return parsed.data;
 }

@@ -172,9 +172,11 @@ describe('adapter app', () => {
       expect.objectContaining({
         messageId,
         client: 'TEST/GOV/testkit/client',
-        service: 'TEST/GOV/testkit/provider/note-v1',
+        serviceId: 'TEST/GOV/testkit/provider/note-v1',
       }),
     ]);
+    // Each key once: a log store keeps only one of two `service` keys.
+    for (const line of lines) expect(line.match(/"service":/g) ?? []).toHaveLength(1);
     expect(lines.join('')).not.toContain(anna);
     expect(lines.join('')).not.toContain('"red"');
   });
@@ -364,7 +366,10 @@ describe('adapter app', () => {
     expect(((await unknown.json()) as { type: string }).type).toBe('Client.UnknownService');
     const wrongMethod = await app.request('/note-v1', { method: 'DELETE' });
     expect(wrongMethod.status).toBe(405);
-    expect(((await wrongMethod.json()) as { type: string }).type).toBe('Client.MethodNotAllowed');
+    expect(await wrongMethod.json()).toMatchObject({
+      type: 'Client.MethodNotAllowed',
+      message: 'This service answers GET only',
+    });
   });
 
   it('logs a refused path only as far as its service: what follows may name a citizen', async () => {

@@ -115,14 +115,18 @@ export function checkServices(services: readonly ServiceDefinition[]): void {
 
 async function answer(c: Context, service: ServiceDefinition, rootLog: Logger): Promise<Response> {
   if (c.req.method !== service.method) {
-    throw new EinmalError('Client.MethodNotAllowed', { detail: { reason: `${service.method} only` } });
+    throw new EinmalError('Client.MethodNotAllowed', {
+      message: `This service answers ${service.method} only`,
+      detail: { reason: `${service.method} only` },
+    });
   }
   const verified = parseVerifiedContextHeaders((name) => c.req.header(name));
   assertServiceMatches(verified.service, service);
   const log = rootLog.child({
     messageId: verified.messageId,
     client: verified.client,
-    service: verified.service,
+    // Not `service`: the root logger's base already names the program under that key.
+    serviceId: verified.service,
   });
   if (service.personalData) {
     if (verified.subject === null) {

@@ -180,6 +180,22 @@ describe('an adapter behind mutual TLS admits only its provider gateway', () => 
       }),
     ).toThrow(TypeError);
   });
+
+  it('names the TLS setting when the key belongs to another certificate or the CA file holds none', () => {
+    const serve = (tls: { cert: string; key: string; ca: string }) => () =>
+      serveAdapter({
+        app: createAdapterApp({ services: [], log: silentLogger }),
+        port: 0,
+        log: silentLogger,
+        tls: { ...tls, gatewayCert: gateway.cert },
+      });
+    expect(serve({ cert: otherGateway.cert, key: gateway.key, ca: trust })).toThrow(
+      /TLS certificate and key cannot be used .*tls\.key its private key/,
+    );
+    expect(serve({ cert: gateway.cert, key: gateway.key, ca: gateway.key })).toThrow(
+      'tls.ca holds no certificate: give the federation CA certificates (PEM)',
+    );
+  });
 });
 
 describe('an adapter over plain HTTP', () => {

@@ -60,6 +60,38 @@ export const isLoopbackHost = (host: string): boolean =>
   LOOPBACK.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
 
 /**
+ * The HTTPS server that asks every caller for a certificate chained to `tls.ca`. Settings Node
+ * cannot use (no CA certificate, a key of another certificate, a file that is not PEM) throw a
+ * `TypeError` that names the setting, as other mistakes in an adapter's set-up do.
+ */
+function createTlsServer(
+  tls: AdapterTls,
+  handle: (request: IncomingMessage, response: ServerResponse) => void,
+): ReturnType<typeof createHttpsServer> {
+  if (!tls.ca.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new TypeError('tls.ca holds no certificate: give the federation CA certificates (PEM)');
+  }
+  try {
+    return createHttpsServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ca: tls.ca,
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+      },
+      handle,
+    );
+  } catch (error) {
+    throw new TypeError(
+      `the adapter's TLS certificate and key cannot be used (${(error as Error).message}): tls.cert must hold the adapter's certificate and tls.key its private key, both PEM`,
+      { cause: error },
+    );
+  }
+}
+
+/**
  * Serves an adapter app to its provider gateway only: HTTPS that requires a client certificate
  * chained to `tls.ca` (others are cut off in the handshake) and answers 403 `Adapter.NotGateway`,
  * with a log line, to every certificate but the gateway's. Plain HTTP must be asked for by name and
@@ -75,33 +107,23 @@ export function serveAdapter(options: ServeAdapterOptions): Promise<RunningAdapt
   if ('tls' in options) {
     const { tls, log } = options;
     const admission = createGatewayAdmission(tls.gatewayCert);
-    server = createHttpsServer(
-      {
-        cert: tls.cert,
-        key: tls.key,
-        ca: tls.ca,
-        requestCert: true,
-        rejectUnauthorized: true,
-        minVersion: 'TLSv1.2',
-      },
-      (request, response) => {
-        const socket = request.socket as TLSSocket;
-        const verdict = admission.check(socket);
-        if (verdict.admitted) return listener(request, response);
-        const errorId = randomUUID();
-        log.warn(
-          {
-            errorId,
-            code: NOT_GATEWAY,
-            certificate: verdict.certificate,
-            remoteAddress: socket.remoteAddress,
-            method: request.method,
-          },
-          'refused a client that is not the provider gateway',
-        );
-        refuse(request, response, errorId);
-      },
-    );
+    server = createTlsServer(tls, (request, response) => {
+      const socket = request.socket as TLSSocket;
+      const verdict = admission.check(socket);
+      if (verdict.admitted) return listener(request, response);
+      const errorId = randomUUID();
+      log.warn(
+        {
+          errorId,
+          code: NOT_GATEWAY,
+          certificate: verdict.certificate,
+          remoteAddress: socket.remoteAddress,
+          method: request.method,
+        },
+        'refused a client that is not the provider gateway',
+      );
+      refuse(request, response, errorId);
+    });
   } else {
     if (options.plainHttp !== 'development-on-loopback' || !isLoopbackHost(host)) {
       throw new TypeError(`an adapter serves plain HTTP only on a loopback address, not on ${host}`);

@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { createLogger, startAdapter } from 'einmal/adapter-sdk';
 import adapter from './adapter.js';
 
-const read = (name) => readFileSync(process.env[name], 'utf8');
+const read = (name) => {
+  if (!process.env[name]) throw new Error(`${name} is not set: give the path of its PEM file`);
+  return readFileSync(process.env[name], 'utf8');
+};
 const log = createLogger({ name: 'dog-licences' });
 const running = await startAdapter(adapter, {
   log,
