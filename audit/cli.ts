@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { CommandGroup, CommandInput } from '../cli/command.ts';
-import { requireOption, requirePositional } from '../cli/command.ts';
+import {
+  gatewayDatabaseOptions,
+  requireGatewayDatabase,
+  requireOption,
+  requirePositional,
+} from '../cli/command.ts';
 import { EinmalError } from '../core/errors/index.ts';
 import {
   createWitnessReader,
@@ -28,15 +33,12 @@ async function runExport(input: CommandInput): Promise<number> {
     throw new EinmalError('Cli.Usage', { message: `'${schema}' is not a schema name` });
   const tree = requireOption(input, 'tree');
   const out = requireOption(input, 'out');
-  const url = input.options['database-url'] as string | undefined;
-  const dataDir = input.options['data-dir'] as string | undefined;
-  if (!url && !dataDir)
-    throw new EinmalError('Cli.Usage', { message: '--database-url or --data-dir is required' });
+  const location = requireGatewayDatabase(input);
   const caPath = input.options.ca as string | undefined;
   const caPem = caPath ? await readPem(caPath, 'CA certificate file') : undefined;
   // Loaded here, not at the top: `audit verify` works offline and needs no database driver.
   const { openDatabase } = await import('../core/database/index.ts');
-  const database = await openDatabase({ url, dataDir });
+  const database = await openDatabase(location);
   try {
     const started = performance.now();
     const includeUnwitnessed = input.options['include-unwitnessed'] === true;
@@ -159,16 +161,7 @@ export const auditCommands: CommandGroup = {
       name: 'export',
       summary: "Write a self-contained bundle of one gateway node's log (records, checkpoints, certificates)",
       options: {
-        'database-url': {
-          type: 'string',
-          description: 'PostgreSQL URL of the gateway database',
-          placeholder: 'URL',
-        },
-        'data-dir': {
-          type: 'string',
-          description: 'PGlite data directory of the gateway database',
-          placeholder: 'DIR',
-        },
+        ...gatewayDatabaseOptions,
         schema: { type: 'string', description: "The gateway's schema, e.g. gw_munich", placeholder: 'NAME' },
         tree: { type: 'string', description: 'The log tree (gateway node id)', placeholder: 'ID' },
         out: {

@@ -88,6 +88,29 @@ export function requireOption(input: CommandInput, name: string): string {
   return value;
 }
 
+/** The options of commands that open a gateway's database: PostgreSQL or a PGlite directory. */
+export const gatewayDatabaseOptions = {
+  'database-url': {
+    type: 'string',
+    description: 'PostgreSQL URL of the gateway database',
+    placeholder: 'URL',
+  },
+  'data-dir': {
+    type: 'string',
+    description: 'PGlite data directory of the gateway database',
+    placeholder: 'DIR',
+  },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Where {@link gatewayDatabaseOptions} say the database is, or a usage error when they say nothing. */
+export function requireGatewayDatabase(input: CommandInput): { url?: string; dataDir?: string } {
+  const url = input.options['database-url'];
+  const dataDir = input.options['data-dir'];
+  if (typeof url === 'string' && url.length > 0) return { url };
+  if (typeof dataDir === 'string' && dataDir.length > 0) return { dataDir };
+  throw new EinmalError('Cli.Usage', { message: '--database-url or --data-dir is required' });
+}
+
 /** A required positional argument, or a usage error naming it. */
 export function requirePositional(input: CommandInput, index: number, name: string): string {
   const value = input.positionals[index];

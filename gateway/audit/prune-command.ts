@@ -1,4 +1,4 @@
-import type { Command } from '../../cli/command.ts';
+import { type Command, gatewayDatabaseOptions, requireGatewayDatabase } from '../../cli/command.ts';
 import { openDatabase } from '../../core/database/index.ts';
 import { EinmalError } from '../../core/index.ts';
 import { pruneAuditLog } from './retention.ts';
@@ -11,16 +11,7 @@ export const pruneCommand: Command = {
   name: 'prune',
   summary: 'Prune audit records past the retention period to their leaf hashes (proofs keep verifying)',
   options: {
-    'database-url': {
-      type: 'string',
-      description: 'PostgreSQL URL of the gateway database',
-      placeholder: 'URL',
-    },
-    'data-dir': {
-      type: 'string',
-      description: 'PGlite data directory of the gateway database',
-      placeholder: 'DIR',
-    },
+    ...gatewayDatabaseOptions,
     schema: {
       type: 'string',
       description: "The gateway's schema (GATEWAY_DB_SCHEMA, default gateway)",
@@ -33,10 +24,7 @@ export const pruneCommand: Command = {
     },
   },
   async run(input) {
-    const url = input.options['database-url'] as string | undefined;
-    const dataDir = input.options['data-dir'] as string | undefined;
-    if (!url && !dataDir)
-      throw new EinmalError('Cli.Usage', { message: '--database-url or --data-dir is required' });
+    const location = requireGatewayDatabase(input);
     const schema = (input.options.schema as string | undefined) ?? 'gateway';
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
       throw new EinmalError('Cli.Usage', { message: '--schema must be a lower-case SQL name' });
@@ -48,7 +36,7 @@ export const pruneCommand: Command = {
         message: '--retention-days must be a whole number of days, at least 1',
       });
     }
-    const database = await openDatabase({ url, dataDir });
+    const database = await openDatabase(location);
     try {
       const result = await pruneAuditLog(database.db, schema, new Date(Date.now() - days * 86_400_000));
       input.print(JSON.stringify(result, null, 2));
