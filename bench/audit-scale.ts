@@ -11,6 +11,8 @@
  * at the end, also on failure or Ctrl-C.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:audit -- --records 1000000
+ *
+ * `--keep` leaves the filled database (its name printed) for looking into it further.
  */
 import { createHash, randomBytes, verify, X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -41,6 +43,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '50000' },
     pages: { type: 'string', default: '500' },
     workers: { type: 'string', default: '0,1,2' },
+    /** Leave the filled database in place (its name is printed) instead of dropping it. */
+    keep: { type: 'boolean', default: false },
   },
 });
 /** Worker threads to verify with, one run each: the scaling curve. */
@@ -382,7 +386,8 @@ async function main(): Promise<void> {
   } finally {
     process.off('SIGINT', dropOnSignal);
     await database.close();
-    await bench.drop();
+    if (args.keep) console.error(`kept database ${bench.name} (schema ${SCHEMA}); drop it when done`);
+    else await bench.drop();
   }
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFixedRate, runLoad } from './load.ts';
+import { fixedRateClient, runFixedRate, runLoad } from './load.ts';
 
 /** A server that answers every fourth request with 503, and says which citizen a connection asked about. */
 describe('load runner', () => {
@@ -67,11 +67,13 @@ describe('fixed-rate load', () => {
   let server: Server;
   let url: string;
   const arrivals: number[] = [];
+  const tokens: string[] = [];
   let delayMs = 0;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       arrivals.push(performance.now());
+      tokens.push(String(req.headers['einmal-eid-token']));
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(req.url === '/wrong' ? '{"other":1}' : '{"subject":"DE1","address":{}}');
@@ -131,5 +133,22 @@ describe('fixed-rate load', () => {
     });
     expect(result.errorBreakdown.mismatches).toBe(20);
     expect(result.exchangesPerSecond).toBe(0);
+  });
+
+  it('sends renewed credentials from the phase they are given in on (a soak outlives eID tokens)', async () => {
+    delayMs = 0;
+    tokens.length = 0;
+    const client = fixedRateClient(
+      { ...target(), headersPerConnection: [{ 'einmal-eid-token': 'first' }] },
+      2,
+    );
+    try {
+      await client.run(20, 0.5);
+      await client.run(20, 0.5, [{ 'einmal-eid-token': 'renewed' }]);
+      await client.run(20, 0.5);
+    } finally {
+      await client.close();
+    }
+    expect(tokens).toEqual([...Array(10).fill('first'), ...Array(20).fill('renewed')]);
   });
 });

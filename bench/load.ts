@@ -132,7 +132,15 @@ export async function runFixedRate(
 
 /** Fixed-rate load over one set of keep-alive connections, phase after phase (a soak's windows). */
 export interface FixedRateClient {
-  run(ratePerSecond: number, seconds: number): Promise<FixedRateResult>;
+  /**
+   * One phase. `headersPerConnection` replaces the target's for this phase and later ones (fresh
+   * credentials for a long run: eID tokens expire).
+   */
+  run(
+    ratePerSecond: number,
+    seconds: number,
+    headersPerConnection?: LoadTarget['headersPerConnection'],
+  ): Promise<FixedRateResult>;
   close(): Promise<void>;
 }
 
@@ -143,8 +151,12 @@ export function fixedRateClient(target: LoadTarget, connections: number): FixedR
     keepAliveTimeout: 30_000,
     ...(target.tls ? { connect: { ...target.tls } } : {}),
   });
+  let current = target;
   return {
-    run: (ratePerSecond, seconds) => fixedRatePhase(pool, url, target, ratePerSecond, seconds),
+    run: (ratePerSecond, seconds, headersPerConnection) => {
+      if (headersPerConnection) current = { ...current, headersPerConnection };
+      return fixedRatePhase(pool, url, current, ratePerSecond, seconds);
+    },
     close: () => pool.close(),
   };
 }

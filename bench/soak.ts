@@ -38,6 +38,9 @@ const settingsSchema = z.object({
   databaseUrl: z.string().url().default('postgres://postgres@127.0.0.1:5432/postgres'),
 });
 
+/** Citizen tokens are renewed this often: well within the eID provider's 10-minute token lifetime. */
+const TOKEN_RENEWAL_MS = 4 * 60_000;
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -74,7 +77,8 @@ async function main() {
   }
   try {
     federation = await startBenchFederation({ dir, databaseUrl: database.url, log });
-    const target = gatewayTarget(federation, await citizenTokens(federation));
+    let target = gatewayTarget(federation, await citizenTokens(federation));
+    let tokensAt = performance.now();
     let rate = settings.rate;
     let measuredMax: number | undefined;
     if (rate === undefined) {
@@ -102,7 +106,14 @@ async function main() {
     const loadStarted = performance.now();
     try {
       for (let i = 0; i < windowCount; i++) {
-        const result = await client.run(rate, windowSeconds);
+        // The citizens log in again before their tokens expire, as a permit system's users would.
+        let renewed: typeof target.headersPerConnection | undefined;
+        if (performance.now() - tokensAt > TOKEN_RENEWAL_MS) {
+          target = gatewayTarget(federation, await citizenTokens(federation));
+          tokensAt = performance.now();
+          renewed = target.headersPerConnection;
+        }
+        const result = await client.run(rate, windowSeconds, renewed);
         const processes: Record<string, ProcessWindow> = {};
         for (const [name, gateway] of Object.entries(gateways)) {
           const [rssBytes, openFiles, loop] = await Promise.all([
