@@ -28,7 +28,9 @@ const PRINTABLE = /^[\x20-\x7e]*$/;
 const PROCESSING_CODE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const SHA256_B64URL = /^[A-Za-z0-9_-]{43}$/;
 const COMPACT_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-const BASE64_HASH = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+/** A SHA-256 hash in canonical base64, as `base64HashSchema` takes it (without anchors). */
+export const BASE64_HASH_PATTERN = '[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=';
+const BASE64_HASH = new RegExp(`^${BASE64_HASH_PATTERN}$`);
 
 const RECORD_FIELD_NAMES: ReadonlySet<string> = new Set(Object.keys(auditRecordSchema.shape));
 
