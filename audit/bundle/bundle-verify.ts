@@ -25,7 +25,13 @@ import {
   type TrustedCheckpoint,
 } from './checkpoint-checks.ts';
 import { createExchangePairing, type ExchangePairing, type UnpairedRecord } from './exchange-pairing.ts';
-import { type ChunkResult, checkRecordChunk, LINE_TOO_LONG, NOT_A_RECORD_LINE } from './record-chunk.ts';
+import {
+  type ChunkResult,
+  checkRecordChunk,
+  decodeRecordText,
+  LINE_TOO_LONG,
+  NOT_A_RECORD_LINE,
+} from './record-chunk.ts';
 import { createRecordCheckPool } from './record-pool.ts';
 import { createSignatureTrust, type SignatureTrust } from './signature-trust.ts';
 
@@ -439,13 +445,12 @@ async function streamRecords(
           withPairs: pairing !== undefined,
         })
       : undefined;
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   // Chunks in flight, oldest first: results are folded strictly in file order.
   const inFlight: Promise<ChunkResult>[] = [];
   const maxInFlight = 2 * workers + 2;
   const submit = async (bytes: Uint8Array) => {
     if (!pool) {
-      fold(checkRecordChunk(decoder.decode(bytes), trust, pairing !== undefined));
+      fold(checkRecordChunk(decodeRecordText(bytes), trust, pairing !== undefined));
       return;
     }
     inFlight.push(pool.check(bytes));

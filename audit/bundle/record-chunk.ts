@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { alignedSubtrees } from '../merkle.ts';
 import { MAX_RECORD_LINE } from './bundle-format.ts';
 import type { PairingFields } from './exchange-pairing.ts';
@@ -109,6 +110,21 @@ export function checkRecordChunk(
     pairs,
     subtrees: subtreesOf(indices, leaves),
   };
+}
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * The text of a chunk of `records.ndjson` bytes, decoded as UTF-8 (a byte-order mark kept, so it
+ * spoils the first line as it would any line). ASCII, which is all an exported record holds, is
+ * the same in Latin-1 and copied as is.
+ *
+ * @example
+ * const result = checkRecordChunk(decodeRecordText(bytes), trust, false);
+ */
+export function decodeRecordText(bytes: Uint8Array): string {
+  if (!isAscii(bytes)) return utf8.decode(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** The chunk's leaves as aligned subtrees, when its lines are records with consecutive indices. */
