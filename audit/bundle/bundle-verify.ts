@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { z } from 'zod';
@@ -25,6 +24,7 @@ import {
   type TrustedCheckpoint,
 } from './checkpoint-checks.ts';
 import { createExchangePairing, type ExchangePairing, type UnpairedRecord } from './exchange-pairing.ts';
+import { readLineChunks } from './line-chunks.ts';
 import {
   type ChunkResult,
   checkRecordChunk,
@@ -369,6 +369,8 @@ async function streamRecords(
   let next = 0; // the leaf index the next line must hold
   let signatures = 0;
   let pruned = 0;
+  /** Where a failure of the current line is. */
+  const at = (): Pick<BundleFailure, 'bundle' | 'check' | 'line'> => ({ bundle, check: 'record', line });
   const fold = (result: ChunkResult) => {
     let problem = 0;
     let pair = 0;
@@ -386,19 +388,23 @@ async function streamRecords(
     }
     for (let i = 0; i < result.lines; i++) {
       line += 1;
-      const at = { bundle, check: 'record' as const, line };
       const index = result.indices[i]!;
-      if (index === LINE_TOO_LONG) fail({ ...at, message: 'the line is too long' });
+      if (index === LINE_TOO_LONG) fail({ ...at(), message: 'the line is too long' });
       else if (index === NOT_A_RECORD_LINE)
-        fail({ ...at, message: 'not a record line ({index, canonical, leaf})' });
+        fail({ ...at(), message: 'not a record line ({index, canonical, leaf})' });
       else {
         if (index > next) {
           const missing = index - next === 1 ? `record ${next} is` : `records ${next}..${index - 1} are`;
-          fail({ ...at, index, field: 'index', message: `${missing} missing before this record (removed)` });
+          fail({
+            ...at(),
+            index,
+            field: 'index',
+            message: `${missing} missing before this record (removed)`,
+          });
           next = index + 1;
         } else if (index < next) {
           fail({
-            ...at,
+            ...at(),
             index,
             field: 'index',
             message: `index ${index} where ${next} was expected (reordered or inserted)`,
@@ -408,7 +414,7 @@ async function streamRecords(
         }
         for (; problem < result.problems.length && result.problems[problem]!.line === i; problem++) {
           const p = result.problems[problem]!;
-          fail({ ...at, index, field: p.field, message: p.message });
+          fail({ ...at(), index, field: p.field, message: p.message });
         }
         if (pairing && result.pairs) {
           for (; pair < result.pairs.length && result.pairs[pair]!.line === i; pair++) {
@@ -458,25 +464,14 @@ async function streamRecords(
   };
   let opened = true;
   try {
-    const input = createReadStream(join(dir, BUNDLE_FILES.records), { highWaterMark: CHUNK_BYTES });
-    let carry: Buffer = Buffer.alloc(0);
     try {
-      for await (const data of input as AsyncIterable<Buffer>) {
-        const bytes = carry.length > 0 ? Buffer.concat([carry, data]) : data;
-        const end = bytes.lastIndexOf(0x0a);
-        if (end < 0) {
-          carry = bytes;
-          continue;
-        }
-        // A copy of whole lines that the worker may own.
-        await submit(new Uint8Array(bytes.subarray(0, end + 1)));
-        carry = Buffer.from(bytes.subarray(end + 1));
+      for await (const bytes of readLineChunks(join(dir, BUNDLE_FILES.records), CHUNK_BYTES)) {
+        await submit(bytes);
       }
     } catch (error) {
       if ((error as { code?: unknown }).code === 'ENOENT') opened = false;
       else throw error;
     }
-    if (carry.length > 0) await submit(new Uint8Array(carry));
     while (inFlight.length > 0) fold(await inFlight.shift()!);
   } catch {
     if (opened) fail({ bundle, check: 'bundle', message: `${BUNDLE_FILES.records} cannot be read` });

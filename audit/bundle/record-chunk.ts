@@ -85,10 +85,14 @@ export function checkRecordChunk(
       pruned += 1;
       continue;
     }
-    const input = { canonical: entry.canonical, storedLeaf: entry.leaf, trust };
     const checked = exported
-      ? checkCanonicalRecord({ ...input, parsed: exported.record })
-      : checkRecordText(input);
+      ? checkCanonicalRecord({
+          canonical: exported.canonical,
+          storedLeaf: exported.leaf,
+          trust,
+          parsed: exported.record,
+        })
+      : checkRecordText({ canonical: entry.canonical, storedLeaf: entry.leaf, trust });
     for (const p of checked.problems) problems.push({ line: i, field: p.field, message: p.message });
     signatures += checked.signatures;
     leafBytes.write(checked.leaf, i * 32, 32, 'base64');
