@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { canonicalJson, hashFromBase64 } from '../../protocol/index.ts';
 import { type AuditRecord, auditRecordSchema, printMemberId } from '../../schemas/index.ts';
-import { validateAuditRecord } from './record-validate.ts';
+import { type RecordFields, validateAuditRecord, validateRecordFields } from './record-validate.ts';
 import { jwsDigest, type ParsedJws, type SignatureTrust } from './signature-trust.ts';
 
 /** One thing wrong with one record: the field it concerns and what is wrong. */
@@ -62,17 +62,17 @@ export function checkRecordText(input: RecordInput): RecordFindings {
   if (!isCanonical(input.canonical, parsed)) {
     problems.push({ field: 'canonical', message: 'not canonical JSON (RFC 8785)' });
   }
-  return checkContent(parsed, leaf, problems, input.trust);
+  return checkContent(parsed, validateAuditRecord(parsed), leaf, problems, input.trust);
 }
 
 /**
  * {@link checkRecordText} for a text already known to be canonical JSON, `parsed` being what
  * `JSON.parse` makes of it (see `readExportedLine`): the same findings without parsing it again.
  */
-export function checkCanonicalRecord(input: RecordInput & { readonly parsed: unknown }): RecordFindings {
+export function checkCanonicalRecord(input: RecordInput & { readonly parsed: RecordFields }): RecordFindings {
   const problems: RecordProblem[] = [];
   const leaf = checkLeaf(input, problems);
-  return checkContent(input.parsed, leaf, problems, input.trust);
+  return checkContent(input.parsed, validateRecordFields(input.parsed), leaf, problems, input.trust);
 }
 
 /** The leaf to append (base64): the stored one when there is one, checked against the text's hash. */
@@ -90,15 +90,16 @@ function checkLeaf(input: RecordInput, problems: RecordProblem[]): string {
   return input.storedLeaf;
 }
 
-/** Validates the parsed record and, for a successful exchange, its signatures. */
+/** The validated record's problems and, for a successful exchange, its signatures. */
 function checkContent(
   parsed: unknown,
+  validated: AuditRecord | undefined,
   leaf: string,
   problems: RecordProblem[],
   trust: SignatureTrust | undefined,
 ): RecordFindings {
-  // The hand-written validator decides; the schema (its specification) names what is wrong.
-  let record = validateAuditRecord(parsed);
+  // The hand-written validator decided; the schema (its specification) names what is wrong.
+  let record = validated;
   if (record === undefined) {
     const result = auditRecordSchema.safeParse(parsed);
     if (!result.success) {

@@ -1,5 +1,5 @@
 import { auditRecordSchema } from '../../schemas/index.ts';
-import { BASE64_HASH_PATTERN, type RecordLine } from './record-validate.ts';
+import { BASE64_HASH_PATTERN, type RecordFields, type RecordLine } from './record-validate.ts';
 
 /**
  * The exporter's layout of a `records.ndjson` line, read without parsing it twice: the export
@@ -39,7 +39,7 @@ const EXPORTED_LINE = new RegExp(
 export interface ExportedLine extends RecordLine {
   readonly canonical: string;
   /** What `JSON.parse(canonical)` gives, fields in the same order; not yet validated. */
-  readonly record: Record<string, unknown>;
+  readonly record: RecordFields;
 }
 
 /**
@@ -64,7 +64,7 @@ export function readExportedLine(line: string): ExportedLine | undefined {
  * The record from the match's field groups (3, 4, …: the fields in canonical order), built as one
  * literal so every record shares one shape: a null field's group did not take part in the match.
  */
-function recordOf(m: RegExpExecArray): Record<string, unknown> {
+function recordOf(m: RegExpExecArray): RecordFields {
   return {
     client: m[3] ?? null,
     consentRef: m[4] ?? null,

@@ -78,10 +78,20 @@ const RECORD_FIELD_NAMES: ReadonlySet<string> = new Set(Object.keys(auditRecordS
  */
 export function validateAuditRecord(value: unknown): AuditRecord | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const r = value as Record<string, unknown>;
-  const keys = Object.keys(r);
+  const keys = Object.keys(value);
   if (keys.length !== RECORD_FIELD_NAMES.size) return undefined;
   for (const key of keys) if (!RECORD_FIELD_NAMES.has(key)) return undefined;
+  return validateRecordFields(value as RecordFields);
+}
+
+/** An object with exactly the audit record's fields, of any values. */
+export type RecordFields = { [K in keyof AuditRecord]: unknown };
+
+/**
+ * {@link validateAuditRecord} for an object known to have exactly the record's fields (as
+ * `readExportedLine` builds them): their values are checked, their names are not.
+ */
+export function validateRecordFields(r: RecordFields): AuditRecord | undefined {
   const messageId = r.messageId;
   if (typeof messageId !== 'string' || messageId.length > 36) return undefined;
   const lowerMessageId = messageId.toLowerCase();
