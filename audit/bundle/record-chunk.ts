@@ -120,8 +120,8 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * The text of a chunk of `records.ndjson` bytes, decoded as UTF-8 (a byte-order mark kept, so it
- * spoils the first line as it would any line). ASCII, which is all an exported record holds, is
- * the same in Latin-1 and copied as is.
+ * spoils the first line as it would any line). ASCII, what a log's records nearly always are,
+ * reads the same in Latin-1 and is copied as is.
  *
  * @example
  * const result = checkRecordChunk(decodeRecordText(bytes), trust, false);
