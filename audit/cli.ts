@@ -220,7 +220,8 @@ export const auditCommands: CommandGroup = {
         },
         workers: {
           type: 'string',
-          description: 'Worker threads checking records (default 0: on the main thread)',
+          description:
+            'Worker threads checking records, 0 for the main thread (default: one per 200,000 records, at most one per core)',
           placeholder: 'N',
         },
       },

@@ -116,15 +116,16 @@ export function alignedSubtrees(
     const start = first + at;
     let width = 1;
     while (start % (width * 2) === 0 && at + width * 2 <= count) width *= 2;
-    // The subtree's leaves, then level by level up to its root.
-    let level: Uint8Array[] = [];
-    for (let i = 0; i < width; i++) level.push(leaves.subarray((at + i) * 32, (at + i + 1) * 32));
-    while (level.length > 1) {
-      const up: Uint8Array[] = [];
-      for (let i = 0; i < level.length; i += 2) up.push(nodeHash(level[i]!, level[i + 1]!));
-      level = up;
+    // The subtree's leaves, then each level over the one below, in place, up to its root. The
+    // hashes pass as 'binary' (Latin-1) text, one character per byte: cheaper than a Buffer each.
+    const level = Buffer.from(leaves.subarray(at * 32, (at + width) * 32));
+    for (let nodes = width; nodes > 1; nodes /= 2) {
+      for (let i = 0; i < nodes; i += 2) {
+        level.copy(nodeInput, 1, i * 32, i * 32 + 64);
+        level.write(hash('sha256', nodeInput, 'binary'), i * 16, 32, 'binary');
+      }
     }
-    subtrees.push({ hash: level[0]!, width });
+    subtrees.push({ hash: new Uint8Array(level.subarray(0, 32)), width });
     at += width;
   }
   return subtrees;

@@ -5,7 +5,7 @@
  * checkpoints, then times `verifyBundles` on each. Add `node --cpu-prof` to see where time goes.
  *
  *   npx tsx bench/audit-verify.ts
- *   BENCH_RECORDS=1000000 BENCH_WORKERS=2 node --import tsx bench/audit-verify.ts
+ *   BENCH_RECORDS=1000000 BENCH_WORKERS=0,1,2 node --import tsx bench/audit-verify.ts
  *   BENCH_DIR=bench-results/bundles npx tsx bench/audit-verify.ts  # keeps the bundles and anchor.pem
  */
 import { createHash } from 'node:crypto';
@@ -33,7 +33,12 @@ const config = loadConfig(
   z.object({
     BENCH_RECORDS: z.coerce.number().int().min(1).default(200_000),
     BENCH_SIGNED: z.coerce.number().int().min(0).default(20_000),
-    BENCH_WORKERS: z.coerce.number().int().min(0).optional(),
+    /** Worker counts to verify with, one run each (e.g. `0,1,2`); unset: the verifier's default. */
+    BENCH_WORKERS: z
+      .string()
+      .regex(/^\d+(,\d+)*$/)
+      .transform((list) => list.split(',').map(Number))
+      .optional(),
     /** Keep the bundles in this (new) directory, e.g. to run `einmal audit verify` on them. */
     BENCH_DIR: z.string().min(1).optional(),
   }),
@@ -143,15 +148,21 @@ async function writeBundle(dir: string, pki: Pki, count: number, signed: boolean
 }
 
 async function measure(dir: string, pki: Pki, count: number, label: string): Promise<void> {
-  const report = await verifyBundles({
-    bundles: [dir],
-    anchorPem: pki.anchorPem,
-    ...(config.BENCH_WORKERS !== undefined ? { workers: config.BENCH_WORKERS } : {}),
-  });
-  if (!report.ok) throw new Error(`${label} does not verify: ${JSON.stringify(report.failures.slice(0, 3))}`);
-  console.log(
-    `${label}: ${count} records in ${report.seconds.toFixed(2)} s = ${Math.round(count / report.seconds)} records/s (${report.bundles[0]!.signatures} signatures)`,
-  );
+  for (const workers of config.BENCH_WORKERS ?? [undefined]) {
+    // All threads of this process: CPU time per record does not depend on how busy the machine is.
+    const cpuBefore = process.cpuUsage();
+    const report = await verifyBundles({
+      bundles: [dir],
+      anchorPem: pki.anchorPem,
+      ...(workers !== undefined ? { workers } : {}),
+    });
+    const cpu = process.cpuUsage(cpuBefore);
+    if (!report.ok)
+      throw new Error(`${label} does not verify: ${JSON.stringify(report.failures.slice(0, 3))}`);
+    console.log(
+      `${label}, ${workers ?? 'default'} workers: ${count} records in ${report.seconds.toFixed(2)} s = ${Math.round(count / report.seconds)} records/s, ${((cpu.user + cpu.system) / count).toFixed(2)} CPU µs per record (${report.bundles[0]!.signatures} signatures)`,
+    );
+  }
 }
 
 const work = config.BENCH_DIR ?? (await mkdtemp(join(tmpdir(), 'einmal-verify-bench-')));

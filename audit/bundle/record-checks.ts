@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
-import { canonicalJson, hashFromBase64, toPlainBytes } from '../../protocol/index.ts';
+import { canonicalJson, hashFromBase64 } from '../../protocol/index.ts';
 import { type AuditRecord, auditRecordSchema, printMemberId } from '../../schemas/index.ts';
-import { validateAuditRecord } from './record-validate.ts';
+import { type RecordFields, validateAuditRecord, validateRecordFields } from './record-validate.ts';
 import { jwsDigest, type ParsedJws, type SignatureTrust } from './signature-trust.ts';
 
 /** One thing wrong with one record: the field it concerns and what is wrong. */
@@ -20,6 +20,19 @@ export interface CheckedRecord {
   readonly signatures: number;
 }
 
+/** A {@link CheckedRecord} with its leaf in canonical base64, as the chunk checker stores it. */
+export interface RecordFindings extends Omit<CheckedRecord, 'leaf'> {
+  readonly leaf: string;
+}
+
+/** Where a record comes from and what vouches for its signatures. */
+export interface RecordInput {
+  readonly canonical: string;
+  /** The leaf hash the log's tree store holds for it (canonical base64), if the bundle has one. */
+  readonly storedLeaf: string | null;
+  readonly trust: SignatureTrust | undefined;
+}
+
 /**
  * Checks one record of a bundle: its text is canonical JSON (RFC 8785) of a valid audit record,
  * its bytes hash to the leaf the tree store holds, and, for an exchange that succeeded, both JWS
@@ -30,24 +43,15 @@ export interface CheckedRecord {
  * @example
  * const { leaf, problems } = checkRecord({ canonical: line.canonical, storedLeaf: line.leaf, trust });
  */
-export function checkRecord(input: {
-  canonical: string;
-  storedLeaf: string | null;
-  trust: SignatureTrust | undefined;
-}): CheckedRecord {
-  const problems: RecordProblem[] = [];
-  // RFC 9162 leaf hash of the text's UTF-8 bytes (U+0000 is the byte 0x00), hashed in one call.
-  const computed = hash('sha256', `\u0000${input.canonical}`, 'buffer');
-  let leaf = toPlainBytes(computed);
-  // Stored leaves are canonical base64 (checked with the line), so equal text means equal bytes.
-  if (input.storedLeaf !== null && computed.toString('base64') !== input.storedLeaf) {
-    leaf = hashFromBase64(input.storedLeaf);
-    problems.push({
-      field: 'canonical',
-      message: 'the record does not hash to its leaf in the log tree (changed after it was logged)',
-    });
-  }
+export function checkRecord(input: RecordInput): CheckedRecord {
+  const findings = checkRecordText(input);
+  return { ...findings, leaf: hashFromBase64(findings.leaf) };
+}
 
+/** {@link checkRecord}, the leaf left in base64. */
+export function checkRecordText(input: RecordInput): RecordFindings {
+  const problems: RecordProblem[] = [];
+  const leaf = checkLeaf(input, problems);
   let parsed: unknown;
   try {
     parsed = JSON.parse(input.canonical);
@@ -58,8 +62,44 @@ export function checkRecord(input: {
   if (!isCanonical(input.canonical, parsed)) {
     problems.push({ field: 'canonical', message: 'not canonical JSON (RFC 8785)' });
   }
-  // The hand-written validator decides; the schema (its specification) names what is wrong.
-  let record = validateAuditRecord(parsed);
+  return checkContent(parsed, validateAuditRecord(parsed), leaf, problems, input.trust);
+}
+
+/**
+ * {@link checkRecordText} for a text already known to be canonical JSON, `parsed` being what
+ * `JSON.parse` makes of it (see `readExportedLine`): the same findings without parsing it again.
+ */
+export function checkCanonicalRecord(input: RecordInput & { readonly parsed: RecordFields }): RecordFindings {
+  const problems: RecordProblem[] = [];
+  const leaf = checkLeaf(input, problems);
+  return checkContent(input.parsed, validateRecordFields(input.parsed), leaf, problems, input.trust);
+}
+
+/** The leaf to append (base64): the stored one when there is one, checked against the text's hash. */
+function checkLeaf(input: RecordInput, problems: RecordProblem[]): string {
+  // RFC 9162 leaf hash of the text's UTF-8 bytes (U+0000 is the byte 0x00), hashed in one call.
+  const computed = hash('sha256', `\u0000${input.canonical}`, 'base64');
+  // Stored leaves are canonical base64 (checked with the line), so equal text means equal bytes.
+  if (input.storedLeaf === null) return computed;
+  if (computed !== input.storedLeaf) {
+    problems.push({
+      field: 'canonical',
+      message: 'the record does not hash to its leaf in the log tree (changed after it was logged)',
+    });
+  }
+  return input.storedLeaf;
+}
+
+/** The validated record's problems and, for a successful exchange, its signatures. */
+function checkContent(
+  parsed: unknown,
+  validated: AuditRecord | undefined,
+  leaf: string,
+  problems: RecordProblem[],
+  trust: SignatureTrust | undefined,
+): RecordFindings {
+  // The hand-written validator decided; the schema (its specification) names what is wrong.
+  let record = validated;
   if (record === undefined) {
     const result = auditRecordSchema.safeParse(parsed);
     if (!result.success) {
@@ -70,8 +110,7 @@ export function checkRecord(input: {
     }
     record = result.data;
   }
-  const signatures =
-    input.trust && record.outcome === 'ok' ? checkSignatures(record, input.trust, problems) : 0;
+  const signatures = trust && record.outcome === 'ok' ? checkSignatures(record, trust, problems) : 0;
   return { leaf, record, problems, signatures };
 }
 

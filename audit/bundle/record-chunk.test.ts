@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, hashToBase64, hashToHex } from '../../protocol/index.ts';
 import { alignedSubtrees, leafHash } from '../index.ts';
-import { checkRecordChunk } from './record-chunk.ts';
+import { checkRecordChunk, decodeRecordText } from './record-chunk.ts';
 
 /** A refused request of Munich's log (hash checked, no signatures), as a records.ndjson line. */
 function line(index: number): string {
@@ -56,5 +57,29 @@ describe('a chunk of record lines', () => {
     const broken = checkRecordChunk(`${line(0)}\nnot json\n${line(1)}\n`, undefined, false);
     expect(broken.subtrees).toBeNull();
     expect(broken.lines).toBe(3);
+  });
+});
+
+describe('the text of a chunk', () => {
+  const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+  it('is what UTF-8 decoding gives, for ASCII, other text, broken sequences and a byte-order mark', () => {
+    const samples = [
+      'plain ascii\n',
+      '{"path":"/straße"}\n',
+      '\ufeff{"index":0}\n',
+      'emoji 😀 and \u2028\n',
+    ].map((text) => new TextEncoder().encode(text));
+    samples.push(
+      new Uint8Array([0x7b, 0xc3, 0x28, 0x0a]),
+      new Uint8Array([0xf0, 0x9f, 0x98]),
+      new Uint8Array(0),
+    );
+    for (const bytes of samples) expect(decodeRecordText(bytes)).toBe(utf8.decode(bytes));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        expect(decodeRecordText(bytes)).toBe(utf8.decode(bytes));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

@@ -1,9 +1,10 @@
-import { hashFromBase64 } from '../../protocol/index.ts';
+import { isAscii } from 'node:buffer';
 import { alignedSubtrees } from '../merkle.ts';
 import { MAX_RECORD_LINE } from './bundle-format.ts';
 import type { PairingFields } from './exchange-pairing.ts';
-import { checkRecord } from './record-checks.ts';
-import { validateRecordLine } from './record-validate.ts';
+import { checkCanonicalRecord, checkRecordText } from './record-checks.ts';
+import { readExportedLine } from './record-line.ts';
+import { type RecordLine, validateRecordLine } from './record-validate.ts';
 import type { SignatureTrust } from './signature-trust.ts';
 
 /** Marks a line that is too long in {@link ChunkResult.indices}. */
@@ -40,7 +41,7 @@ export interface ChunkResult {
 }
 
 /**
- * Checks a run of whole `records.ndjson` lines (what {@link checkRecord} checks, per line), split
+ * Checks a run of whole `records.ndjson` lines (what `checkRecord` checks, per line), split
  * as `readline` splits: at LF, CRLF and lone CR; a final newline ends the last line. Runs in the
  * verifier's worker threads or, with no workers, in the calling thread.
  *
@@ -59,30 +60,42 @@ export function checkRecordChunk(
   const pairs: { line: number; record: PairingFields }[] | null = withPairs ? [] : null;
   let signatures = 0;
   let pruned = 0;
+  // Leaves are written as the base64 they were checked as (stored, or computed when none was).
+  const leafBytes = Buffer.from(leaves.buffer, leaves.byteOffset, leaves.byteLength);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.length > MAX_RECORD_LINE) {
       indices[i] = LINE_TOO_LONG;
       continue;
     }
-    let entry: ReturnType<typeof validateRecordLine>;
-    try {
-      entry = validateRecordLine(JSON.parse(line));
-    } catch {}
+    const exported = readExportedLine(line);
+    let entry: RecordLine | undefined = exported;
+    if (entry === undefined) {
+      try {
+        entry = validateRecordLine(JSON.parse(line));
+      } catch {}
+    }
     if (entry === undefined) {
       indices[i] = NOT_A_RECORD_LINE;
       continue;
     }
     indices[i] = entry.index;
     if (entry.canonical === null) {
-      leaves.set(hashFromBase64(entry.leaf!), i * 32);
+      leafBytes.write(entry.leaf!, i * 32, 32, 'base64');
       pruned += 1;
       continue;
     }
-    const checked = checkRecord({ canonical: entry.canonical, storedLeaf: entry.leaf, trust });
+    const checked = exported
+      ? checkCanonicalRecord({
+          canonical: exported.canonical,
+          storedLeaf: exported.leaf,
+          trust,
+          parsed: exported.record,
+        })
+      : checkRecordText({ canonical: entry.canonical, storedLeaf: entry.leaf, trust });
     for (const p of checked.problems) problems.push({ line: i, field: p.field, message: p.message });
     signatures += checked.signatures;
-    leaves.set(checked.leaf, i * 32);
+    leafBytes.write(checked.leaf, i * 32, 32, 'base64');
     if (pairs && checked.record) {
       const { outcome, side, messageId, client, service, subject, requestDigest } = checked.record;
       pairs.push({
@@ -101,6 +114,21 @@ export function checkRecordChunk(
     pairs,
     subtrees: subtreesOf(indices, leaves),
   };
+}
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * The text of a chunk of `records.ndjson` bytes, decoded as UTF-8 (a byte-order mark kept, so it
+ * spoils the first line as it would any line). ASCII, what a log's records nearly always are,
+ * reads the same in Latin-1 and is copied as is.
+ *
+ * @example
+ * const result = checkRecordChunk(decodeRecordText(bytes), trust, false);
+ */
+export function decodeRecordText(bytes: Uint8Array): string {
+  if (!isAscii(bytes)) return utf8.decode(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 /** The chunk's leaves as aligned subtrees, when its lines are records with consecutive indices. */

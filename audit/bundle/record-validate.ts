@@ -28,7 +28,43 @@ const PRINTABLE = /^[\x20-\x7e]*$/;
 const PROCESSING_CODE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 const SHA256_B64URL = /^[A-Za-z0-9_-]{43}$/;
 const COMPACT_JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-const BASE64_HASH = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+/** A SHA-256 hash in canonical base64, as `base64HashSchema` takes it (without anchors). */
+export const BASE64_HASH_PATTERN = '[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=';
+const BASE64_HASH = new RegExp(`^${BASE64_HASH_PATTERN}$`);
+
+/**
+ * A field's pattern that remembers the last value it accepted: a log repeats its gateway, clients,
+ * services, paths, purposes and legal bases, which are then compared instead of matched again.
+ */
+class FieldPattern {
+  private last: string | undefined;
+  constructor(private readonly pattern: RegExp) {}
+  test(value: string): boolean {
+    if (value === this.last) return true;
+    if (!this.pattern.test(value)) return false;
+    this.last = value;
+    return true;
+  }
+}
+
+/** Each field's own pattern, so that each remembers its own last value. */
+const field = {
+  logTime: new FieldPattern(DATETIME),
+  gateway: new FieldPattern(GATEWAY),
+  client: new FieldPattern(CLIENT),
+  service: new FieldPattern(SERVICE),
+  method: new FieldPattern(METHOD),
+  path: new FieldPattern(PATH),
+  subject: new FieldPattern(SUBJECT),
+  purpose: new FieldPattern(PROCESSING_CODE),
+  legalBasis: new FieldPattern(PROCESSING_CODE),
+  consentRef: new FieldPattern(PROCESSING_CODE),
+  hiddenUntil: new FieldPattern(DATETIME),
+  requestDigest: new FieldPattern(SHA256_B64URL),
+  responseDigest: new FieldPattern(SHA256_B64URL),
+  eidDigest: new FieldPattern(SHA256_B64URL),
+  leaf: new FieldPattern(BASE64_HASH),
+};
 
 const RECORD_FIELD_NAMES: ReadonlySet<string> = new Set(Object.keys(auditRecordSchema.shape));
 
@@ -42,10 +78,20 @@ const RECORD_FIELD_NAMES: ReadonlySet<string> = new Set(Object.keys(auditRecordS
  */
 export function validateAuditRecord(value: unknown): AuditRecord | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const r = value as Record<string, unknown>;
-  const keys = Object.keys(r);
+  const keys = Object.keys(value);
   if (keys.length !== RECORD_FIELD_NAMES.size) return undefined;
   for (const key of keys) if (!RECORD_FIELD_NAMES.has(key)) return undefined;
+  return validateRecordFields(value as RecordFields);
+}
+
+/** An object with exactly the audit record's fields, of any values. */
+export type RecordFields = { [K in keyof AuditRecord]: unknown };
+
+/**
+ * {@link validateAuditRecord} for an object known to have exactly the record's fields (as
+ * `readExportedLine` builds them): their values are checked, their names are not.
+ */
+export function validateRecordFields(r: RecordFields): AuditRecord | undefined {
   const messageId = r.messageId;
   if (typeof messageId !== 'string' || messageId.length > 36) return undefined;
   const lowerMessageId = messageId.toLowerCase();
@@ -53,22 +99,22 @@ export function validateAuditRecord(value: unknown): AuditRecord | undefined {
   const status = r.status;
   const errorCode = r.errorCode;
   const ok =
-    isString(r.logTime, DATETIME) &&
+    isString(r.logTime, field.logTime) &&
     (r.side === 'consumer' || r.side === 'provider') &&
-    isString(r.gateway, GATEWAY) &&
-    isNullOr(r.client, CLIENT) &&
-    isNullOr(r.service, SERVICE) &&
-    isString(r.method, METHOD) &&
+    isString(r.gateway, field.gateway) &&
+    isNullOr(r.client, field.client) &&
+    isNullOr(r.service, field.service) &&
+    isString(r.method, field.method) &&
     typeof r.path === 'string' &&
     r.path.length <= 8192 &&
-    PATH.test(r.path) &&
-    isNullOr(r.subject, SUBJECT) &&
+    field.path.test(r.path) &&
+    isNullOr(r.subject, field.subject) &&
     isPrintable(r.userId) &&
     isPrintable(r.issue) &&
-    isNullOr(r.purpose, PROCESSING_CODE) &&
-    isNullOr(r.legalBasis, PROCESSING_CODE) &&
-    isNullOr(r.consentRef, PROCESSING_CODE) &&
-    isNullOr(r.hiddenUntil, DATETIME) &&
+    isNullOr(r.purpose, field.purpose) &&
+    isNullOr(r.legalBasis, field.legalBasis) &&
+    isNullOr(r.consentRef, field.consentRef) &&
+    isNullOr(r.hiddenUntil, field.hiddenUntil) &&
     isPrintable(r.hiddenReason) &&
     typeof status === 'number' &&
     Number.isSafeInteger(status) &&
@@ -76,11 +122,11 @@ export function validateAuditRecord(value: unknown): AuditRecord | undefined {
     status <= 599 &&
     (r.outcome === 'ok' || r.outcome === 'rejected' || r.outcome === 'failed') &&
     (errorCode === null || (typeof errorCode === 'string' && isErrorCode(errorCode))) &&
-    isNullOr(r.requestDigest, SHA256_B64URL) &&
-    isNullOr(r.responseDigest, SHA256_B64URL) &&
+    isNullOr(r.requestDigest, field.requestDigest) &&
+    isNullOr(r.responseDigest, field.responseDigest) &&
     isJws(r.requestSignature) &&
     isJws(r.responseSignature) &&
-    isNullOr(r.eidDigest, SHA256_B64URL);
+    isNullOr(r.eidDigest, field.eidDigest);
   if (!ok) return undefined;
   if (lowerMessageId !== messageId) r.messageId = lowerMessageId;
   return r as unknown as AuditRecord;
@@ -106,7 +152,7 @@ export function validateRecordLine(value: unknown): RecordLine | undefined {
   if (!Object.hasOwn(line, 'index') || !Object.hasOwn(line, 'canonical') || !Object.hasOwn(line, 'leaf'))
     return undefined;
   if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) return undefined;
-  if (leaf !== null && !isString(leaf, BASE64_HASH)) return undefined;
+  if (leaf !== null && !isString(leaf, field.leaf)) return undefined;
   // A record pruned past the retention period is its leaf hash alone.
   if (canonical === null) return leaf === null ? undefined : (line as unknown as RecordLine);
   if (typeof canonical !== 'string' || canonical.length < 2) return undefined;
@@ -116,11 +162,11 @@ export function validateRecordLine(value: unknown): RecordLine | undefined {
 /** The longest line `records.ndjson` may hold (re-exported for the chunk checker). */
 export { MAX_RECORD_LINE };
 
-function isString(value: unknown, pattern: RegExp): boolean {
+function isString(value: unknown, pattern: FieldPattern): boolean {
   return typeof value === 'string' && pattern.test(value);
 }
 
-function isNullOr(value: unknown, pattern: RegExp): boolean {
+function isNullOr(value: unknown, pattern: FieldPattern): boolean {
   return value === null || (typeof value === 'string' && pattern.test(value));
 }
 

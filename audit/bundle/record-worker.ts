@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkRecordChunk } from './record-chunk.ts';
+import { checkRecordChunk, decodeRecordText } from './record-chunk.ts';
 import { createSignatureTrust } from './signature-trust.ts';
 
 /**
@@ -12,10 +12,9 @@ const trust = createSignatureTrust({
   anchorsPem: options.anchorsPem,
   intermediatesPem: options.intermediatesPem,
 });
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 parentPort!.on('message', (message: { id: number; bytes: Uint8Array }) => {
-  const result = checkRecordChunk(decoder.decode(message.bytes), trust, options.withPairs);
+  const result = checkRecordChunk(decodeRecordText(message.bytes), trust, options.withPairs);
   parentPort!.postMessage({ id: message.id, result }, [
     result.indices.buffer as ArrayBuffer,
     result.leaves.buffer as ArrayBuffer,
