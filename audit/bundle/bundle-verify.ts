@@ -17,6 +17,7 @@ import {
   type BundleManifest,
   bundleCheckpointsSchema,
   bundleManifestSchema,
+  MAX_RECORD_LINE,
 } from './bundle-format.ts';
 import {
   checkCheckpoints,
@@ -106,6 +107,11 @@ const RECORDS_PER_WORKER = 200_000;
 
 /** Bytes of `records.ndjson` read at a time and handed to a worker as whole lines. */
 const CHUNK_BYTES = 1 << 20;
+/**
+ * The most bytes of one line the reader holds: a longer line is cut there, still too long for the
+ * checker (UTF-8 takes at most 3 bytes per UTF-16 unit), so a line of gigabytes costs no memory.
+ */
+const LONGEST_LINE_BYTES = 3 * MAX_RECORD_LINE;
 
 export interface BundleSummary {
   readonly bundle: string;
@@ -468,13 +474,17 @@ async function streamRecords(
       fold(checkRecordChunk(decodeRecordText(bytes), trust, pairing !== undefined));
       return;
     }
-    inFlight.push(pool.check(bytes));
+    const checked = pool.check(bytes);
+    // A worker that dies rejects every chunk it holds; the first one awaited ends the reading, and
+    // the others must not go unobserved (an unhandled rejection would end the process).
+    checked.catch(() => {});
+    inFlight.push(checked);
     while (inFlight.length >= maxInFlight) fold(await inFlight.shift()!);
   };
   let opened = true;
   try {
     try {
-      for await (const bytes of readLineChunks(join(dir, BUNDLE_FILES.records), CHUNK_BYTES)) {
+      for await (const bytes of readLineChunks(join(dir, BUNDLE_FILES.records), CHUNK_BYTES, LONGEST_LINE_BYTES)) {
         await submit(bytes);
       }
     } catch (error) {

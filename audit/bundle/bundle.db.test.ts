@@ -183,6 +183,26 @@ describe('audit bundles: export and offline verification', () => {
     expect(threaded.pairing).toEqual(inProcess.pairing);
   });
 
+  it('names a line of 40 MB as too long and reads on, holding no more than the line limit of it', async () => {
+    const huge = 'x'.repeat(40 << 20);
+    for (const end of ['\n', '\r']) {
+      const dir = await tamperedLines(consumerBundle, (l) => [...l.slice(0, 4), huge, ...l.slice(4)]);
+      const path = join(dir, 'records.ndjson');
+      if (end === '\r') await writeFile(path, (await readFile(path, 'utf8')).replaceAll('\n', '\r'));
+      const before = process.memoryUsage().arrayBuffers;
+      const failures = await failuresOf(dir);
+      expect(failures[0]).toMatchObject({ line: 5, message: 'the line is too long' });
+      // The records after it are read and checked: only the count is off by the one extra line.
+      expect(failures.filter((f) => f.check === 'record')).toHaveLength(1);
+      expect(failures).toContainEqual(
+        expect.objectContaining({
+          message: `the manifest lists ${EXCHANGES} records, the bundle holds ${EXCHANGES + 1}`,
+        }),
+      );
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 << 20);
+    }
+  });
+
   it('detects a record rewritten together with its leaf hash through the signed roots', async () => {
     const dir = await tamperedLines(consumerBundle, (lines) =>
       lines.map((l, i) => {
