@@ -127,7 +127,7 @@ export function createProviderApp(deps: ProviderAppDeps): Hono {
       const signed = signResponse(
         {
           id: claims.id,
-          requestJws: verified.requestJws,
+          request: verified.request,
           status: answer.status,
           body: answer.body,
           now: deps.clock(),
