@@ -19,6 +19,18 @@ export interface SigningIdentity {
   readonly x5c: readonly string[];
 }
 
+/**
+ * A signed envelope with its digest, `b64url(sha256(jws))`: the response's `req` claim and the
+ * record's digest. Made once per envelope by {@link digestEnvelope}, so an exchange hashes its
+ * request once however many places name it.
+ */
+export interface DigestedEnvelope {
+  readonly jws: string;
+  readonly digest: string;
+}
+
+export const digestEnvelope = (jws: string): DigestedEnvelope => ({ jws, digest: sha256Base64Url(jws) });
+
 export const REQUEST_JWS_TYPE = 'einmal-req+jws';
 export const RESPONSE_JWS_TYPE = 'einmal-res+jws';
 
@@ -29,14 +41,14 @@ export function signRequestClaims(claims: RequestClaims, signer: SigningIdentity
 
 /** Signs the provider's response: binds status and body digest to the request JWS (docs/protocol.md §6.1). */
 export function signResponse(
-  input: { id: string; requestJws: string; status: number; body: Uint8Array; now: number },
+  input: { id: string; request: DigestedEnvelope; status: number; body: Uint8Array; now: number },
   signer: SigningIdentity,
 ): { jws: string; claims: ResponseClaims } {
   const claims: ResponseClaims = {
     v: 1,
     id: input.id,
     iat: Math.floor(input.now / 1000),
-    req: sha256Base64Url(input.requestJws),
+    req: input.request.digest,
     status: input.status,
     body: sha256Base64Url(input.body),
   };

@@ -47,8 +47,10 @@ export {
   verifyDirectory,
 } from './directory-jws.ts';
 export {
+  type DigestedEnvelope,
   decodeRequestEnvelope,
   decodeResponseEnvelope,
+  digestEnvelope,
   type EnvelopeDecoding,
   REQUEST_JWS_TYPE,
   RESPONSE_JWS_TYPE,

@@ -48,6 +48,9 @@ function invalid(message: string): EinmalError {
  * `label` names the part in the error message, e.g. `member code`.
  */
 function decodePart(raw: string, label: string): string {
+  // A part already in its printed form, as nearly every id is, is its own decoding: the part
+  // characters hold no `%`, `/` or control character, so every check below would pass.
+  if (PART.test(raw) && raw !== '.' && raw !== '..') return raw;
   if (raw.length === 0) throw invalid(`The ${label} is empty`);
   if (/%2f/i.test(raw)) throw invalid(`The ${label} contains an encoded slash`);
   let part: string;
@@ -97,6 +100,8 @@ function splitParts(
 }
 
 const MEMBER_LABELS = ['instance', 'member class', 'member code'] as const;
+const SUBSYSTEM_LABELS = [...MEMBER_LABELS, 'subsystem code'] as const;
+const GATEWAY_LABELS = [...MEMBER_LABELS, 'server code'] as const;
 
 /**
  * Parses `INSTANCE/CLASS/MEMBER`.
@@ -119,14 +124,10 @@ export function printMemberId(id: MemberId): string {
  * @example parseClientId('DEMO/GOV/munich/parking-permits').subsystemCode // 'parking-permits'
  */
 export function parseClientId(text: string): ClientId {
-  const [instance, memberClass, memberCode, subsystemCode] = splitParts(
-    text,
-    'Client',
-    [...MEMBER_LABELS, 'subsystem code'],
-    1,
-  );
-  const member = { instance: instance!, memberClass: memberClass!, memberCode: memberCode! };
-  return subsystemCode === undefined ? member : { ...member, subsystemCode };
+  const [instance, memberClass, memberCode, subsystemCode] = splitParts(text, 'Client', SUBSYSTEM_LABELS, 1);
+  return subsystemCode === undefined
+    ? { instance: instance!, memberClass: memberClass!, memberCode: memberCode! }
+    : { instance: instance!, memberClass: memberClass!, memberCode: memberCode!, subsystemCode };
 }
 
 /** Prints a client as `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]`. */
@@ -143,7 +144,7 @@ export function parseSubsystemId(text: string): SubsystemId {
   const [instance, memberClass, memberCode, subsystemCode] = splitParts(
     text,
     'Subsystem',
-    [...MEMBER_LABELS, 'subsystem code'],
+    SUBSYSTEM_LABELS,
     0,
   );
   return {
@@ -159,7 +160,7 @@ export function printSubsystemId(id: SubsystemId): string {
   return `${printMemberId(id)}/${id.subsystemCode}`;
 }
 
-const SERVICE_LABELS = [...MEMBER_LABELS, 'subsystem code', 'service code'] as const;
+const SERVICE_LABELS = [...SUBSYSTEM_LABELS, 'service code'] as const;
 
 /**
  * Parses `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICECODE`.
@@ -237,12 +238,7 @@ export function currentServiceId(printed: string): string {
  * @throws EinmalError `Client.InvalidIdentifier`
  */
 export function parseGatewayId(text: string): GatewayId {
-  const [instance, memberClass, memberCode, serverCode] = splitParts(
-    text,
-    'Gateway',
-    [...MEMBER_LABELS, 'server code'],
-    0,
-  );
+  const [instance, memberClass, memberCode, serverCode] = splitParts(text, 'Gateway', GATEWAY_LABELS, 0);
   return { instance: instance!, memberClass: memberClass!, memberCode: memberCode!, serverCode: serverCode! };
 }
 

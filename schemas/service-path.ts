@@ -32,7 +32,11 @@ const hex = (byte: number) => `%${byte.toString(16).toUpperCase().padStart(2, '0
  * is signed, checked against access rules and logged is the path the adapter serves. Node hands
  * the request target over as latin1, one character per byte, so code units up to 0xFF are bytes.
  */
+/** A segment of only unreserved characters and the pchar above is canonical as it is. */
+const CANONICAL_SEGMENT = /^[A-Za-z0-9._~!$&'()*+,;=:@-]*$/;
+
 function canonicalSegment(raw: string): string {
+  if (CANONICAL_SEGMENT.test(raw)) return raw;
   let out = '';
   for (let i = 0; i < raw.length; i++) {
     const char = raw[i]!;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createIssuingCa, createRootCa, toPem } from '../../certs/index.ts';
@@ -114,6 +114,27 @@ describe('an adapter behind mutual TLS admits only its provider gateway', () => 
     const answer = await get(address(), { ca: trust, ...gateway }, forgedContext());
     expect(answer.status, answer.body).toBe(200);
     expect(JSON.parse(answer.body!)).toEqual({ subject: storyCitizen.id, city: 'München' });
+  });
+
+  it('tells the gateway it may keep its connection for a minute between exchanges', async () => {
+    const agent = new Agent({ keepAlive: true });
+    try {
+      const keepAlive = await new Promise<string | undefined>((resolve, reject) => {
+        const call = request(
+          address(),
+          { ca: trust, ...gateway, headers: forgedContext(), agent },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.headers['keep-alive'] as string | undefined));
+          },
+        );
+        call.on('error', reject);
+        call.end();
+      });
+      expect(keepAlive).toBe('timeout=60');
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('answers a 20 KB query with the X-Road error body, not Node’s bare 431', async () => {

@@ -91,6 +91,9 @@ function createTlsServer(
   }
 }
 
+/** How long an idle connection of the provider gateway stays open, as on the gateway's own listeners. */
+const KEEP_ALIVE_MS = 60_000;
+
 /**
  * Serves an adapter app to its provider gateway only: HTTPS that requires a client certificate
  * chained to `tls.ca` (others are cut off in the handshake) and answers 403 `Adapter.NotGateway`,
@@ -130,6 +133,9 @@ export function serveAdapter(options: ServeAdapterOptions): Promise<RunningAdapt
     }
     server = createHttpServer(listener);
   }
+  // The gateway keeps its connection to the adapter while the adapter says it may (`Keep-Alive`);
+  // Node's 5 s default would cost a low-traffic gateway a mutual-TLS handshake on most exchanges.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   server.on('clientError', answerParserRefusal(options.log));
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -9,6 +9,7 @@ import {
   canonicalJson,
   cosignCheckpoint,
   createCheckpoint,
+  digestEnvelope,
   hashToBase64,
   signCheckpoint,
   signRequestClaims,
@@ -282,7 +283,13 @@ describe('offline verification trusts only the log owner, the witness and the an
       const id = randomUUID();
       const requestJws = signRequestClaims({ ...claims, id }, requestSigner);
       const response = signResponse(
-        { id, requestJws, status: 200, body: Buffer.from('{}'), now: Date.parse(record.logTime) },
+        {
+          id,
+          request: digestEnvelope(requestJws),
+          status: 200,
+          body: Buffer.from('{}'),
+          now: Date.parse(record.logTime),
+        },
         responseSigner,
       );
       return canonicalJson(

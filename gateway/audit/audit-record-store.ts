@@ -1,6 +1,7 @@
-import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type AppendPlan, appendLeaves, leafHash, planAppend, type TreeTip } from '../../audit/index.ts';
 import type { AuditRecord } from '../../schemas/index.ts';
+import { compileStatement } from '../db/compiled-statement.ts';
 import type { GatewayDb } from '../db/tables.ts';
 
 /** A record ready to store: the record and its canonical bytes (what its leaf hashes). */
@@ -73,26 +74,53 @@ function recordRow(tree: string, idx: number, record: AuditRecord, canonical: Ui
 }
 
 /** The values of one append statement, each an array of one column (or one scalar). */
-interface AppendValues {
-  readonly tree: unknown;
-  readonly oldSize: unknown;
-  readonly newSize: unknown;
-  readonly nodeLevel: unknown;
-  readonly nodeIdx: unknown;
-  readonly nodeHash: unknown;
-  readonly idx: unknown;
-  readonly logTime: unknown;
-  readonly messageId: unknown;
-  readonly side: unknown;
-  readonly client: unknown;
-  readonly service: unknown;
-  readonly subject: unknown;
-  readonly status: unknown;
-  readonly outcome: unknown;
-  readonly errorCode: unknown;
-  readonly hiddenUntil: unknown;
-  readonly canonical: unknown;
+const APPEND_VALUES = [
+  'tree',
+  'oldSize',
+  'newSize',
+  'nodeLevel',
+  'nodeIdx',
+  'nodeHashes',
+  'nodeHashStarts',
+  'nodeHashLengths',
+  'idx',
+  'logTime',
+  'messageId',
+  'side',
+  'client',
+  'service',
+  'subject',
+  'status',
+  'outcome',
+  'errorCode',
+  'hiddenUntil',
+  'canonicals',
+  'canonicalStarts',
+  'canonicalLengths',
+] as const;
+
+type AppendValues = Readonly<Record<(typeof APPEND_VALUES)[number], unknown>>;
+
+/**
+ * The byte strings of one column packed into one `bytea` value with their 1-based starts and
+ * lengths: PostgreSQL takes a `bytea` parameter as the bytes themselves, where an array of them
+ * would travel as hex text in an array literal, escaped and parsed on both sides.
+ */
+function packed(values: readonly Uint8Array[]): { bytes: Buffer; starts: number[]; lengths: number[] } {
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  let start = 1;
+  for (const value of values) {
+    starts.push(start);
+    lengths.push(value.byteLength);
+    start += value.byteLength;
+  }
+  return { bytes: Buffer.concat(values), starts, lengths };
 }
+
+/** The `i`-th byte string of a value {@link packed} into `bytes`, `starts` and `lengths`. */
+const unpacked = (bytes: unknown, starts: unknown, lengths: unknown) =>
+  sql<Uint8Array>`substring(${bytes}::bytea from unnest(${starts}::int4[]) for unnest(${lengths}::int4[]))`;
 
 /**
  * The one statement of an append: the tree head moves from `oldSize` only if it is still there,
@@ -119,7 +147,7 @@ function appendStatement(db: Kysely<GatewayDb>, v: AppendValues) {
               sql<string>`${v.tree}::text`.as('tree'),
               sql<number>`unnest(${v.nodeLevel}::int2[])`.as('level'),
               sql<number>`unnest(${v.nodeIdx}::int8[])`.as('idx'),
-              sql<Uint8Array>`decode(unnest(${v.nodeHash}::text[]), 'hex')`.as('hash'),
+              unpacked(v.nodeHashes, v.nodeHashStarts, v.nodeHashLengths).as('hash'),
             ]),
         ),
     )
@@ -157,7 +185,7 @@ function appendStatement(db: Kysely<GatewayDb>, v: AppendValues) {
               sql<string>`unnest(${v.outcome}::text[])`.as('outcome'),
               sql<string | null>`unnest(${v.errorCode}::text[])`.as('error_code'),
               sql<Date | null>`unnest(${v.hiddenUntil}::timestamptz[])`.as('hidden_until'),
-              sql<Uint8Array>`decode(unnest(${v.canonical}::text[]), 'hex')`.as('canonical'),
+              unpacked(v.canonicals, v.canonicalStarts, v.canonicalLengths).as('canonical'),
             ]),
         ),
     )
@@ -165,54 +193,13 @@ function appendStatement(db: Kysely<GatewayDb>, v: AppendValues) {
     .select('size');
 }
 
-/**
- * The append statement compiled once per store: building and compiling it per batch cost more
- * than the rest of the append. The statement is compiled with a marker in place of each value;
- * each batch then only puts its values where the markers were.
- */
-function compiledAppend(db: Kysely<GatewayDb>) {
-  const markers = {} as Record<keyof AppendValues, string>;
-  const keys: (keyof AppendValues)[] = [
-    'tree',
-    'oldSize',
-    'newSize',
-    'nodeLevel',
-    'nodeIdx',
-    'nodeHash',
-    'idx',
-    'logTime',
-    'messageId',
-    'side',
-    'client',
-    'service',
-    'subject',
-    'status',
-    'outcome',
-    'errorCode',
-    'hiddenUntil',
-    'canonical',
-  ];
-  for (const key of keys) markers[key] = `\u0000${key}`;
-  const compiled = appendStatement(db, markers).compile();
-  const byMarker = new Map(keys.map((key) => [markers[key], key]));
-  const order = compiled.parameters.map((parameter) => {
-    const key = byMarker.get(parameter as string);
-    if (key === undefined) throw new TypeError('the append statement has a value that is not a marker');
-    return key;
-  });
-  return (values: AppendValues) =>
-    db.executeQuery<{ size: number }>(
-      CompiledQuery.raw(
-        compiled.sql,
-        order.map((key) => values[key]),
-      ),
-    );
-}
+/** The append statement, compiled once per store (each batch only supplies its values). */
+const compiledAppend = (db: Kysely<GatewayDb>) =>
+  compileStatement(db, APPEND_VALUES, (markers) => appendStatement(db, markers));
 
 /**
  * Stores a planned append and its records in one statement, which PostgreSQL commits atomically.
- * False when the tree was not at `oldSize` (nothing is written then). Arrays travel as text (hex
- * for bytes) so both drivers pass them the same way.
+ * False when the tree was not at `oldSize` (nothing is written then).
  */
 async function appendInOneStatement(
   execute: ReturnType<typeof compiledAppend>,
@@ -221,17 +208,19 @@ async function appendInOneStatement(
   plan: AppendPlan,
   batch: readonly CanonicalRecord[],
 ): Promise<boolean> {
-  const hex = (bytes: Uint8Array) =>
-    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
   const records = batch.map((p, i) => recordRow(tree, oldSize + i, p.record, p.canonical));
   const column = <T>(pick: (row: (typeof records)[number]) => T) => records.map(pick);
+  const hashes = packed(plan.rows.map((r) => r.hash));
+  const canonicals = packed(batch.map((p) => p.canonical));
   const result = await execute({
     tree,
     oldSize,
     newSize: plan.tip.size,
     nodeLevel: plan.rows.map((r) => r.level),
     nodeIdx: plan.rows.map((r) => r.idx),
-    nodeHash: plan.rows.map((r) => hex(r.hash)),
+    nodeHashes: hashes.bytes,
+    nodeHashStarts: hashes.starts,
+    nodeHashLengths: hashes.lengths,
     idx: column((r) => r.idx),
     logTime: column((r) => r.log_time.toISOString()),
     messageId: column((r) => r.message_id),
@@ -243,7 +232,9 @@ async function appendInOneStatement(
     outcome: column((r) => r.outcome),
     errorCode: column((r) => r.error_code),
     hiddenUntil: column((r) => r.hidden_until?.toISOString() ?? null),
-    canonical: column((r) => hex(r.canonical)),
+    canonicals: canonicals.bytes,
+    canonicalStarts: canonicals.starts,
+    canonicalLengths: canonicals.lengths,
   });
   return result.rows.length > 0;
 }

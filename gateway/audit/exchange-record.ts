@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { EinmalError, type ErrorCode } from '../../core/index.ts';
-import { sha256Base64Url } from '../../protocol/index.ts';
+import { type DigestedEnvelope, sha256Base64Url } from '../../protocol/index.ts';
 import {
   type AuditRecord,
   auditRecordSchema,
@@ -21,7 +21,7 @@ export interface ExchangeOutcome {
   readonly client?: string | null | undefined;
   readonly service?: string | null | undefined;
   readonly subject?: string | null | undefined;
-  readonly requestJws?: string | undefined;
+  readonly request?: DigestedEnvelope | undefined;
   readonly responseJws?: string | undefined;
   readonly status: number;
   readonly errorCode?: ErrorCode | undefined;
@@ -37,7 +37,7 @@ export interface ExchangeOutcome {
  */
 export function exchangeRecord(outcome: ExchangeOutcome): AuditRecord {
   const claims = outcome.claims;
-  const { requestJws, responseJws } = outcome;
+  const { request, responseJws } = outcome;
   return {
     logTime: new Date(outcome.now).toISOString(),
     messageId: claims?.id ?? randomUUID(),
@@ -58,9 +58,9 @@ export function exchangeRecord(outcome: ExchangeOutcome): AuditRecord {
     status: outcome.status,
     outcome: outcome.errorCode === undefined ? 'ok' : outcome.failed ? 'failed' : 'rejected',
     errorCode: outcome.errorCode ?? null,
-    requestDigest: requestJws !== undefined ? sha256Base64Url(requestJws) : null,
+    requestDigest: request?.digest ?? null,
     responseDigest: responseJws !== undefined ? sha256Base64Url(responseJws) : null,
-    requestSignature: requestJws ?? null,
+    requestSignature: request?.jws ?? null,
     responseSignature: responseJws ?? null,
     eidDigest: claims?.eid ?? null,
   };

@@ -12,6 +12,7 @@ import {
 } from '../../core/index.ts';
 import {
   decodeCompactJws,
+  digestEnvelope,
   type SignerCache,
   type SigningIdentity,
   sha256Base64Url,
@@ -184,9 +185,9 @@ export function createClientApp(deps: ClientAppDeps): Hono {
           detail: { length: signed.length },
         });
       }
-      const requestJws = signed;
+      const request = digestEnvelope(signed);
       trace.claims = claims;
-      trace.requestJws = requestJws;
+      trace.request = request;
       // Nothing leaves before the record of this exchange is known to be writable as signed, and
       // before this gateway has claimed the message id (never sent twice, to any provider).
       checkLoggable(exchange.outcome(200), 'Client.RequestNotLoggable');
@@ -198,7 +199,7 @@ export function createClientApp(deps: ClientAppDeps): Hono {
         const value = c.req.header(name);
         if (value !== undefined) headers[name] = value;
       }
-      headers[HEADER.request] = requestJws;
+      headers[HEADER.request] = request.jws;
       headers[HEADER.messageId] = claims.id;
       const answer = await deps.peers.send({
         address: provider.address,
@@ -217,18 +218,18 @@ export function createClientApp(deps: ClientAppDeps): Hono {
       if (providerError) {
         // The provider refused or failed before signing; its X-Road error passes through unchanged.
         await exchange.record(answer.status, { errorCode: providerError, failed: answer.status >= 500 });
-        return passThrough(answer, claims, requestJws, context.messageId);
+        return passThrough(answer, claims, request.jws, context.messageId);
       }
       verifyResponse({
         signers: deps.signers,
         answer,
         responseJws,
-        requestJws,
+        request,
         claims,
         providerMember: memberOfPrinted(service),
       });
       await exchange.record(answer.status, { responseJws });
-      return passThrough(answer, claims, requestJws, context.messageId);
+      return passThrough(answer, claims, request.jws, context.messageId);
     },
   );
   app.all('/r1/*', exchanges);

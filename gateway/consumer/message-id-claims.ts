@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { compileStatement } from '../db/compiled-statement.ts';
 import type { GatewayDb } from '../db/tables.ts';
 
 interface PendingClaim {
@@ -25,6 +26,7 @@ export function createMessageIdClaims(options: { db: Kysely<GatewayDb>; maxBatch
   const maxBatch = options.maxBatch ?? 512;
   let queue: PendingClaim[] = [];
   let writing = false;
+  const insertClaims = compiledClaims(options.db);
 
   async function write(batch: PendingClaim[]): Promise<void> {
     // Within one batch the first request with an id claims it; later ones are duplicates.
@@ -32,15 +34,10 @@ export function createMessageIdClaims(options: { db: Kysely<GatewayDb>; maxBatch
     for (const pending of batch) if (!first.has(pending.messageId)) first.set(pending.messageId, pending);
     const claims = [...first.values()];
     try {
-      const rows = await options.db
-        .insertInto('message_id_claim')
-        .columns(['message_id', 'client'])
-        .expression(
-          sql`select * from unnest(${claims.map((p) => p.messageId)}::uuid[], ${claims.map((p) => p.client)}::text[])`,
-        )
-        .onConflict((oc) => oc.column('message_id').doNothing())
-        .returning('message_id')
-        .execute();
+      const { rows } = await insertClaims({
+        messageIds: claims.map((p) => p.messageId),
+        clients: claims.map((p) => p.client),
+      });
       const inserted = new Set(rows.map((row) => String(row.message_id)));
       for (const pending of batch) {
         pending.resolve(first.get(pending.messageId) === pending && inserted.has(pending.messageId));
@@ -76,5 +73,16 @@ export function createMessageIdClaims(options: { db: Kysely<GatewayDb>; maxBatch
     },
   };
 }
+
+/** The claim of a batch of ids in one statement, compiled once; it returns the ids it inserted. */
+const compiledClaims = (db: Kysely<GatewayDb>) =>
+  compileStatement(db, ['messageIds', 'clients'], (v) =>
+    db
+      .insertInto('message_id_claim')
+      .columns(['message_id', 'client'])
+      .expression(sql`select * from unnest(${v.messageIds}::uuid[], ${v.clients}::text[])`)
+      .onConflict((oc) => oc.column('message_id').doNothing())
+      .returning('message_id'),
+  );
 
 export type MessageIdClaims = ReturnType<typeof createMessageIdClaims>;

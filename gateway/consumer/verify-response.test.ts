@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateDer, createChainVerifier } from '../../certs/index.ts';
 import {
   createSignerCache,
+  digestEnvelope,
   type SigningIdentity,
   sha256Base64Url,
   signCompactJws,
@@ -52,7 +53,7 @@ const claims: RequestClaims = {
   hiddenReason: null,
   eid: null,
 };
-const requestJws = 'header.payload.signature';
+const request = digestEnvelope('header.payload.signature');
 const body = Buffer.from('{"street":"Sendlinger Straße"}');
 
 const signers = () =>
@@ -72,7 +73,7 @@ const signed = (
   signResponse(
     {
       id: fields.id ?? claims.id,
-      requestJws: fields.request ?? requestJws,
+      request: fields.request === undefined ? request : digestEnvelope(fields.request),
       status: fields.status ?? 200,
       body: fields.body ?? body,
       now: Date.now(),
@@ -86,7 +87,7 @@ const codeOf = (responseJws: string | undefined): string | undefined =>
       signers: signers(),
       answer: { status: 200, body },
       responseJws,
-      requestJws,
+      request,
       claims,
       providerMember: PROVIDER,
     }),

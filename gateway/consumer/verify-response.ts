@@ -1,5 +1,6 @@
 import { EinmalError } from '../../core/index.ts';
 import {
+  type DigestedEnvelope,
   decodeResponseEnvelope,
   type SignerCache,
   sha256Base64Url,
@@ -19,18 +20,19 @@ export interface ReceivedAnswer {
  * the signature, and the binding of `id`, `req`, `status` and `body` to this request and answer.
  *
  * @throws EinmalError `Server.ClientProxy.InvalidResponse` or `Server.ClientProxy.ResponseSignature`
- * @example verifyResponse({ signers, answer, responseJws, requestJws, claims, providerMember: 'DEMO/GOV/residents-office' });
+ * @example verifyResponse({ signers, answer, responseJws, request, claims, providerMember: 'DEMO/GOV/residents-office' });
  */
 export function verifyResponse(input: {
   readonly signers: SignerCache;
   readonly answer: ReceivedAnswer;
   readonly responseJws: string | undefined;
-  readonly requestJws: string;
+  /** The signed request the response must be bound to. */
+  readonly request: DigestedEnvelope;
   readonly claims: RequestClaims;
   /** The printed member that provides the service: the only one whose signature counts. */
   readonly providerMember: string;
 }): void {
-  const { answer, responseJws, requestJws, claims } = input;
+  const { answer, responseJws, request, claims } = input;
   if (!responseJws)
     throw new EinmalError('Server.ClientProxy.InvalidResponse', { detail: 'response not signed' });
   // The envelope's form first: one the log could not hold as signed is refused, never served.
@@ -50,7 +52,7 @@ export function verifyResponse(input: {
   const response = parsed.data;
   if (
     response.id !== claims.id ||
-    response.req !== sha256Base64Url(requestJws) ||
+    response.req !== request.digest ||
     response.status !== answer.status ||
     response.body !== sha256Base64Url(answer.body)
   ) {

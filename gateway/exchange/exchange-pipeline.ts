@@ -7,6 +7,7 @@ import {
   type Logger,
   respondError,
 } from '../../core/index.ts';
+import type { DigestedEnvelope } from '../../protocol/index.ts';
 import type { RequestClaims } from '../../schemas/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { exchangeRecord, loggableRejection } from '../audit/exchange-record.ts';
@@ -20,7 +21,8 @@ export interface ExchangeTrace {
   /** The canonical request path, once the target parsed (the raw path until then). */
   path?: string;
   claims?: RequestClaims;
-  requestJws?: string;
+  /** The signed request (`Einmal-Request`) with its digest. */
+  request?: DigestedEnvelope;
   client?: string;
   service?: string;
   /** The verified data subject; `null` when the request names none. */
@@ -112,7 +114,7 @@ export function exchangePipeline(
         client: trace.client,
         service: trace.service,
         subject: trace.subject,
-        requestJws: trace.requestJws,
+        request: trace.request,
         status,
         ...end,
       });

@@ -1,3 +1,4 @@
+import { createSecureContext } from 'node:tls';
 import { Agent, type Dispatcher, request } from 'undici';
 import { EinmalError } from '../../core/index.ts';
 
@@ -29,12 +30,15 @@ export function createAdapterClient(options: {
   tls: { cert: string; key: string; ca: string };
   timeoutMs?: number;
 }) {
+  // One TLS context for every connection, as towards peer gateways: building it from the PEM texts
+  // costs about as much as the handshake itself.
+  const secureContext = createSecureContext(options.tls);
   const dispatcher: Dispatcher = new Agent({
     connections: 64,
     keepAliveTimeout: 30_000,
     headersTimeout: options.timeoutMs ?? 30_000,
     bodyTimeout: options.timeoutMs ?? 30_000,
-    connect: { ...options.tls, rejectUnauthorized: true },
+    connect: { secureContext, rejectUnauthorized: true },
   });
   return {
     async call(call: AdapterCall): Promise<AdapterResponse> {

@@ -1,6 +1,8 @@
 import { type Clock, EinmalError } from '../../core/index.ts';
 import {
+  type DigestedEnvelope,
   decodeRequestEnvelope,
+  digestEnvelope,
   type SignerCache,
   sha256Base64Url,
   verifyJwsSignature,
@@ -46,7 +48,8 @@ export interface IncomingPeerRequest {
 /** Everything the provider verified; the adapter learns only from this. */
 export interface VerifiedRequest {
   readonly claims: RequestClaims;
-  readonly requestJws: string;
+  /** The signed request with its digest. */
+  readonly request: DigestedEnvelope;
   /** The directory's entry of the service; `null` for a metaservice call. */
   readonly service: DirectoryService | null;
   /** The metaservice called (`listMethods`, `allowedMethods`, `getOpenAPI`), or `null`. */
@@ -117,7 +120,8 @@ export async function checkPeerRequest(
   //    schema, and the calling gateway hosts that client.
   const requestJws = request.header(HEADER.request);
   if (!requestJws) throw new EinmalError('Server.ServerProxy.MissingSignature');
-  trace.requestJws = requestJws;
+  const signedRequest = digestEnvelope(requestJws);
+  trace.request = signedRequest;
   const envelope = decodeRequestEnvelope(requestJws);
   if (!envelope.ok) {
     throw new EinmalError('Server.ServerProxy.MalformedSignature', { detail: envelope.problem });
@@ -165,7 +169,7 @@ export async function checkPeerRequest(
     }
     return {
       claims,
-      requestJws,
+      request: signedRequest,
       service,
       metaservice,
       callerGateway: caller.id,
@@ -208,7 +212,7 @@ export async function checkPeerRequest(
   trace.subject = subject;
   return {
     claims,
-    requestJws,
+    request: signedRequest,
     service,
     metaservice,
     callerGateway: caller.id,

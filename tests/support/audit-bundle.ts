@@ -13,6 +13,7 @@ import { createAuditLog, gatewayMigrations } from '../../gateway/index.ts';
 import {
   cosignCheckpoint,
   createCheckpoint,
+  digestEnvelope,
   signCheckpoint,
   signRequestClaims,
   signResponse,
@@ -161,7 +162,7 @@ export async function createBundleFixture(): Promise<BundleFixture> {
     };
     const requestJws = signRequestClaims(claims, consumerSigner);
     const { jws: responseJws } = signResponse(
-      { id: claims.id, requestJws, status: 200, body: Buffer.from('{}'), now },
+      { id: claims.id, request: digestEnvelope(requestJws), status: 200, body: Buffer.from('{}'), now },
       providerSigner,
     );
     const record = (side: AuditRecord['side'], gateway: string): AuditRecord => ({
