@@ -484,7 +484,11 @@ async function streamRecords(
   let opened = true;
   try {
     try {
-      for await (const bytes of readLineChunks(join(dir, BUNDLE_FILES.records), CHUNK_BYTES, LONGEST_LINE_BYTES)) {
+      for await (const bytes of readLineChunks(
+        join(dir, BUNDLE_FILES.records),
+        CHUNK_BYTES,
+        LONGEST_LINE_BYTES,
+      )) {
         await submit(bytes);
       }
     } catch (error) {
