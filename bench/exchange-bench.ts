@@ -7,7 +7,7 @@
  * there. Everything runs on a fresh database on the PostgreSQL server named by DATABASE_URL. Prints a
  * table and writes bench-results/exchange-<timestamp>.json.
  *
- *   npm run bench -- [--duration 10] [--warmup 3] [--connections 64] [--profile]
+ *   npm run bench -- [--duration 10] [--warmup 15] [--connections 64] [--profile]
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -39,7 +39,8 @@ import { formatBenchSummary, type HalfLoadResult, type ScenarioResult, summarize
 
 const settingsSchema = z.object({
   duration: z.coerce.number().int().min(1).max(120).default(10),
-  warmup: z.coerce.number().int().min(0).max(60).default(3),
+  // Long enough for V8 to finish optimising the hot paths: a gateway runs for months, not seconds.
+  warmup: z.coerce.number().int().min(0).max(120).default(15),
   connections: z.coerce.number().int().min(1).max(1024).default(64),
   profile: z.boolean().default(false),
   out: z.string().min(1).default('bench-results'),
@@ -133,13 +134,19 @@ async function main() {
       const { target, description, hops } = planned;
       process.stdout.write(`${scenario}: ${settings.warmup} s warm-up + ${settings.duration} s … `);
       const profiled = profileDir && scenario === 'gateway' ? gatewaysOf(federation) : [];
-      await Promise.all(profiled.map((gateway) => gateway.startProfile()));
-      const sampler = sampleProcesses(hops);
-      const result = await runLoad(target, load);
+      // CPU, memory and profiles cover the measured seconds only, after the warm-up (JIT, pools).
+      let sampler: ReturnType<typeof sampleProcesses> | undefined;
+      const result = await runLoad(target, {
+        ...load,
+        onMeasuring: async () => {
+          await Promise.all(profiled.map((gateway) => gateway.startProfile()));
+          sampler = sampleProcesses(hops);
+        },
+      });
       await Promise.all(
         profiled.map((gateway) => gateway.stopProfile(join(profileDir!, `${gateway.name}.cpuprofile`))),
       );
-      const { peakRss, cpuPercent, machineBusyPercent } = await sampler.stop();
+      const { peakRss, cpuPercent, machineBusyPercent } = await sampler!.stop();
       console.log(
         `${result.exchangesPerSecond.toFixed(0)}/s, p99 ${result.latencyMs.p99} ms, ${result.errors} errors, machine CPU ${machineBusyPercent?.toFixed(0) ?? '?'}% busy`,
       );
@@ -152,16 +159,19 @@ async function main() {
     process.stdout.write(
       `gateway at ${halfRate}/s offered: ${settings.warmup} s warm-up + ${settings.duration} s … `,
     );
-    const halfSampler = sampleProcesses(targets.gateway!.hops);
+    let halfSampler: ReturnType<typeof sampleProcesses> | undefined;
     const halfLoadResult = await runFixedRate(targets.gateway!.target, {
       ratePerSecond: halfRate,
       durationSeconds: settings.duration,
       warmupSeconds: settings.warmup,
       connections: settings.connections,
+      onMeasuring: () => {
+        halfSampler = sampleProcesses(targets.gateway!.hops);
+      },
     });
     const halfLoad: HalfLoadResult = {
       load: halfLoadResult,
-      cpuPercent: (await halfSampler.stop()).cpuPercent,
+      cpuPercent: (await halfSampler!.stop()).cpuPercent,
     };
     console.log(
       `${halfLoadResult.exchangesPerSecond.toFixed(0)}/s, p50 ${halfLoadResult.latencyMs.p50} ms, p99 ${halfLoadResult.latencyMs.p99} ms, ${halfLoadResult.errors} errors`,

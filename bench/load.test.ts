@@ -123,6 +123,24 @@ describe('fixed-rate load', () => {
     expect(result.latencyMs.p99).toBeGreaterThan(800);
   });
 
+  it('tells when the warm-up is over and the measured load starts', async () => {
+    delayMs = 0;
+    arrivals.length = 0;
+    let arrivedWhenMeasuring = -1;
+    const result = await runFixedRate(target(), {
+      ratePerSecond: 20,
+      durationSeconds: 0.5,
+      warmupSeconds: 0.5,
+      connections: 2,
+      onMeasuring: () => {
+        arrivedWhenMeasuring = arrivals.length;
+      },
+    });
+    expect(arrivedWhenMeasuring).toBe(10);
+    expect(result.requests).toBe(10);
+    expect(arrivals).toHaveLength(20);
+  });
+
   it('counts an unexpected body as an error', async () => {
     delayMs = 0;
     const result = await runFixedRate(target('/wrong'), {

@@ -8,6 +8,8 @@ export interface LoadSettings {
   /** Seconds of load before the measurement (connections, JIT, pools), discarded. */
   readonly warmupSeconds: number;
   readonly connections: number;
+  /** Called when the warm-up is over and the measured load starts (to sample CPU over it alone). */
+  readonly onMeasuring?: () => void | Promise<void>;
 }
 
 export interface LoadTarget {
@@ -65,6 +67,7 @@ export async function runLoad(target: LoadTarget, settings: LoadSettings): Promi
     };
   };
   if (settings.warmupSeconds > 0) await autocannon(options(settings.warmupSeconds));
+  await settings.onMeasuring?.();
   const result = await autocannon(options(settings.durationSeconds));
   // autocannon checks every body, error answers included, and counts timeouts among `errors`.
   const wrongBodies = Math.max(0, result.mismatches - result.non2xx);
@@ -100,6 +103,8 @@ export interface FixedRateSettings {
   readonly warmupSeconds: number;
   /** Keep-alive connections the requests share; a request waits for a free one (that wait counts). */
   readonly connections: number;
+  /** Called when the warm-up is over and the measured load starts. */
+  readonly onMeasuring?: () => void | Promise<void>;
 }
 
 /** What a fixed offered load produced; latency counts from when each request was due. */
@@ -124,6 +129,7 @@ export async function runFixedRate(
   const client = fixedRateClient(target, settings.connections);
   try {
     if (settings.warmupSeconds > 0) await client.run(settings.ratePerSecond, settings.warmupSeconds);
+    await settings.onMeasuring?.();
     return await client.run(settings.ratePerSecond, settings.durationSeconds);
   } finally {
     await client.close();

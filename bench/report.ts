@@ -8,7 +8,7 @@ export interface ScenarioResult {
   /** Peak resident set size (bytes) of each of the scenario's own processes, sampled under load. */
   readonly peakRss: Record<string, number | undefined>;
   /**
-   * CPU used by each process during the scenario (warm-up included), in percent of one core; the
+   * CPU used by each process during the measured seconds (after the warm-up), in percent of one core; the
    * load generator is `load generator`. Shows which process saturates the machine.
    */
   readonly cpuPercent: Record<string, number | undefined>;
