@@ -34,7 +34,8 @@ import {
 } from './bench-federation.ts';
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile-summary.ts';
 import { type LoadSettings, type LoadTarget, runFixedRate, runLoad } from './load.ts';
-import { type NginxChain, nginxVersion, type SampledProcess, startNginxChain } from './nginx-chain.ts';
+import { type CpuSampledProcess, type NginxChain, nginxVersion, startNginxChain } from './nginx-chain.ts';
+import { localPostgresServer } from './process-stats.ts';
 import { formatBenchSummary, type HalfLoadResult, type ScenarioResult, summarizeBench } from './report.ts';
 
 const settingsSchema = z.object({
@@ -124,7 +125,12 @@ async function main() {
     }
     console.log(`federation up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const tokens = await citizenTokens(federation);
-    const targets = scenarioTargets(federation, tokens, nginxChain);
+    // The database's CPU shows what the audit log costs where the server runs on this machine.
+    const databaseHost = new URL(settings.databaseUrl).hostname;
+    const postgres = ['127.0.0.1', 'localhost', '[::1]'].includes(databaseHost)
+      ? localPostgresServer()
+      : undefined;
+    const targets = scenarioTargets(federation, tokens, nginxChain, postgres);
     await preflight(targets, federation.informationSystemTls);
 
     const scenarios: ScenarioResult[] = [];
@@ -233,13 +239,14 @@ interface ScenarioTarget {
   readonly description: string;
   readonly target: LoadTarget;
   /** The processes this scenario's requests pass through, sampled for RSS under load. */
-  readonly hops: Record<string, SampledProcess>;
+  readonly hops: Record<string, CpuSampledProcess>;
 }
 
 function scenarioTargets(
   federation: BenchFederation,
   tokens: readonly { citizen: string; token: string }[],
   nginxChain: NginxChain | undefined,
+  postgres: CpuSampledProcess | undefined,
 ): Partial<Record<ScenarioResult['name'], ScenarioTarget>> {
   // What the provider gateway hands the adapter after its checks (docs/protocol.md §5), per citizen.
   const verified = tokens.map(({ citizen }) =>
@@ -300,6 +307,7 @@ function scenarioTargets(
         'consumer gateway': federation.consumerGateway,
         'provider gateway': federation.providerGateway,
         adapter: federation.adapter,
+        ...(postgres ? { PostgreSQL: postgres } : {}),
       },
     },
   };
@@ -347,7 +355,7 @@ async function readMachineCpu(): Promise<{ idle: number; total: number } | undef
  * Samples each process's RSS every 250 ms until stopped, and measures the CPU each process (and
  * this one, the load generator) used meanwhile.
  */
-function sampleProcesses(processes: Record<string, SampledProcess>) {
+function sampleProcesses(processes: Record<string, CpuSampledProcess>) {
   const peaks: Record<string, number | undefined> = {};
   const startedAt = performance.now();
   const ownCpuAtStart = process.cpuUsage();
@@ -355,6 +363,7 @@ function sampleProcesses(processes: Record<string, SampledProcess>) {
   const machineAtStart = readMachineCpu();
   const sample = async () => {
     for (const [name, component] of Object.entries(processes)) {
+      if (!component.rss) continue;
       const rss = await component.rss();
       if (rss !== undefined) peaks[name] = Math.max(peaks[name] ?? 0, rss);
     }
@@ -381,7 +390,11 @@ function sampleProcesses(processes: Record<string, SampledProcess>) {
           ? (1 - (machineAfter.idle - machineBefore.idle) / (machineAfter.total - machineBefore.total)) * 100
           : undefined;
       return {
-        peakRss: Object.fromEntries(Object.keys(processes).map((name) => [name, peaks[name]])),
+        peakRss: Object.fromEntries(
+          Object.entries(processes)
+            .filter(([, component]) => component.rss)
+            .map(([name]) => [name, peaks[name]]),
+        ),
         cpuPercent,
         machineBusyPercent,
       };

@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import type { CpuSampledProcess } from './nginx-chain.ts';
 
 // Kept apart from component-process.ts, whose worker module answers IPC messages when loaded in any
 // forked process (a test worker too).
@@ -37,4 +38,30 @@ export async function readOpenFiles(pid: number): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The PostgreSQL server on this machine, all its processes together (backends, WAL writer,
+ * checkpointer), sampled for CPU only (its shared memory would be counted once per process): what
+ * the audit log costs the database. Undefined where /proc is absent or no process is named
+ * `postgres`; a process that exits during the run takes its CPU time with it.
+ */
+export function localPostgresServer(): CpuSampledProcess {
+  return {
+    async cpuSeconds() {
+      let pids: string[];
+      try {
+        pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+      } catch {
+        return undefined;
+      }
+      let total: number | undefined;
+      for (const pid of pids) {
+        const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+        if (comm.trim() !== 'postgres') continue;
+        total = (total ?? 0) + ((await readCpuSeconds(Number(pid))) ?? 0);
+      }
+      return total;
+    },
+  };
 }

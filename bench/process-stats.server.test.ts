@@ -1,0 +1,23 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { localPostgresServer } from './process-stats.ts';
+
+describe('the local PostgreSQL server, sampled for CPU', () => {
+  it('counts the CPU a query costs the server', async () => {
+    const server = localPostgresServer();
+    const client = new pg.Client({
+      connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    });
+    await client.connect();
+    try {
+      const before = await server.cpuSeconds();
+      // About half a second of one backend's CPU.
+      await client.query('select sum(sqrt(x)) from generate_series(1, 8000000) as x');
+      const after = await server.cpuSeconds();
+      expect(before).toBeTypeOf('number');
+      expect(after! - before!).toBeGreaterThan(0.2);
+    } finally {
+      await client.end();
+    }
+  });
+});
