@@ -23,6 +23,41 @@ function soak(
 }
 
 describe('the soak verdict', () => {
+  it('judges descriptors by the fewest of each window: bursts of connections pass, a leak raises the floor', () => {
+    const withDescriptors = (fewest: (i: number) => number, most: (i: number) => number) =>
+      soak(
+        30,
+        () => 120,
+        () => 20,
+      ).map((w, i) => ({
+        ...w,
+        processes: {
+          'consumer gateway': {
+            ...w.processes['consumer gateway']!,
+            openFiles: fewest(i),
+            openFilesMost: most(i),
+          },
+        },
+      }));
+    const check = (windows: SoakWindow[]) =>
+      judgeSoak(windows).checks.find((c) => c.metric === 'consumer gateway open files (fewest)')!;
+    // Late bursts open twice the connections, which close again: flat.
+    const bursts = withDescriptors(
+      (i) => 80 + (i % 5),
+      (i) => (i > 20 ? 160 : 110),
+    );
+    expect(check(bursts).flat).toBe(true);
+    expect(judgeSoak(bursts).flat).toBe(true);
+    // Two descriptors leaked per window: the floor climbs from 80 to 140.
+    const leak = withDescriptors(
+      (i) => 80 + 2 * i,
+      (i) => 120 + 2 * i,
+    );
+    expect(check(leak).flat).toBe(false);
+    expect(judgeSoak(leak).flat).toBe(false);
+    expect(formatSoak(leak, judgeSoak(leak))).toContain('138–178');
+  });
+
   it('calls a soak flat when memory and latency only wobble after start-up', () => {
     // Memory climbs while the first windows warm up, then wobbles by a few MB.
     const verdict = judgeSoak(

@@ -1,7 +1,13 @@
 /** What one soak window measured for one gateway process. */
 export interface ProcessWindow {
   readonly rssBytes: number | undefined;
+  /**
+   * The fewest open file descriptors sampled during the window. Connections opened for a burst of
+   * load close again when it passes; a leaked descriptor never does, so a leak raises this floor.
+   */
   readonly openFiles: number | undefined;
+  /** The most open file descriptors sampled during the window (follows the load's bursts). */
+  readonly openFilesMost?: number | undefined;
   readonly loopDelayP99Ms: number;
   readonly loopDelayMaxMs: number;
 }
@@ -41,7 +47,8 @@ const median = (values: readonly number[]) => {
 /**
  * Whether the soak stayed flat: the windows after the first tenth (start-up, JIT, pools filling)
  * are split in thirds, and the median of the last third is compared with the first third's.
- * Allowed: resident memory +10% (at least +10 MB), open descriptors +10% (at least +10), event-loop
+ * Allowed: resident memory +10% (at least +10 MB), open descriptors (each window's fewest) +10% (at
+ * least +10), event-loop
  * p99 and exchange p99 twice the early value (at least +20 ms), and no errors at all. A leak or a
  * growing queue shows as a late third above the early one; noise of a shared machine mostly does not.
  */
@@ -80,7 +87,7 @@ export function judgeSoak(windows: readonly SoakWindow[]): SoakVerdict {
       (e) => Math.max(e * 0.1, 10),
     );
     check(
-      `${name} open files`,
+      `${name} open files (fewest)`,
       (w) => of(w)?.openFiles,
       (e) => Math.max(e * 0.1, 10),
     );
@@ -128,7 +135,8 @@ export function formatSoak(windows: readonly SoakWindow[], verdict: SoakVerdict)
       ...names.map((n) => {
         const p = w.processes[n]!;
         const rss = p.rssBytes === undefined ? '?' : (p.rssBytes / MB).toFixed(0);
-        return `${rss}, ${p.openFiles ?? '?'}, ${p.loopDelayP99Ms.toFixed(1)}/${p.loopDelayMaxMs.toFixed(0)}`;
+        const most = p.openFilesMost === undefined ? '' : `–${p.openFilesMost}`;
+        return `${rss}, ${p.openFiles ?? '?'}${most}, ${p.loopDelayP99Ms.toFixed(1)}/${p.loopDelayMaxMs.toFixed(0)}`;
       }),
     ]),
   );

@@ -40,6 +40,34 @@ const settingsSchema = z.object({
 
 /** Citizen tokens are renewed this often: well within the eID provider's 10-minute token lifetime. */
 const TOKEN_RENEWAL_MS = 4 * 60_000;
+/** How often a window samples each gateway's open descriptors. */
+const DESCRIPTOR_SAMPLE_MS = 2_000;
+
+/** Samples each process's open descriptors every `everyMs` until stopped: the fewest and the most seen. */
+function sampleDescriptors(
+  processes: Record<string, { openFiles(): Promise<number | undefined> }>,
+  everyMs: number,
+) {
+  const seen: Record<string, { fewest: number; most: number }> = {};
+  const sample = async () => {
+    for (const [name, process] of Object.entries(processes)) {
+      const count = await process.openFiles();
+      if (count === undefined) continue;
+      const known = seen[name];
+      seen[name] = known
+        ? { fewest: Math.min(known.fewest, count), most: Math.max(known.most, count) }
+        : { fewest: count, most: count };
+    }
+  };
+  const timer = setInterval(() => void sample(), everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sample();
+      return seen;
+    },
+  };
+}
 
 async function main() {
   const { values } = parseArgs({
@@ -82,10 +110,10 @@ async function main() {
     let rate = settings.rate;
     let measuredMax: number | undefined;
     if (rate === undefined) {
-      process.stdout.write('gateway maximum: 3 s warm-up + 10 s closed loop … ');
+      process.stdout.write('gateway maximum: 15 s warm-up + 10 s closed loop … ');
       const max = await runLoad(target, {
         durationSeconds: 10,
-        warmupSeconds: 3,
+        warmupSeconds: 15,
         connections: settings.connections,
       });
       if (max.errors > 0) throw new Error(`the maximum run had ${max.errors} errors`);
@@ -113,17 +141,16 @@ async function main() {
           tokensAt = performance.now();
           renewed = target.headersPerConnection;
         }
+        const descriptors = sampleDescriptors(gateways, DESCRIPTOR_SAMPLE_MS);
         const result = await client.run(rate, windowSeconds, renewed);
+        const openFiles = await descriptors.stop();
         const processes: Record<string, ProcessWindow> = {};
         for (const [name, gateway] of Object.entries(gateways)) {
-          const [rssBytes, openFiles, loop] = await Promise.all([
-            gateway.rss(),
-            gateway.openFiles(),
-            gateway.eventLoopDelay(),
-          ]);
+          const [rssBytes, loop] = await Promise.all([gateway.rss(), gateway.eventLoopDelay()]);
           processes[`${name} gateway`] = {
             rssBytes,
-            openFiles,
+            openFiles: openFiles[name]?.fewest,
+            openFilesMost: openFiles[name]?.most,
             loopDelayP99Ms: loop.p99Ms,
             loopDelayMaxMs: loop.maxMs,
           };
@@ -140,7 +167,7 @@ async function main() {
         const line = Object.entries(processes)
           .map(
             ([n, p]) =>
-              `${n} ${((p.rssBytes ?? 0) / 2 ** 20).toFixed(0)} MB ${p.openFiles} fds loop p99 ${p.loopDelayP99Ms.toFixed(1)} ms`,
+              `${n} ${((p.rssBytes ?? 0) / 2 ** 20).toFixed(0)} MB ${p.openFiles}–${p.openFilesMost} fds loop p99 ${p.loopDelayP99Ms.toFixed(1)} ms`,
           )
           .join(', ');
         console.log(
