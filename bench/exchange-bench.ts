@@ -34,8 +34,8 @@ import {
 } from './bench-federation.ts';
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile-summary.ts';
 import { type LoadSettings, type LoadTarget, runFixedRate, runLoad } from './load.ts';
-import { type CpuSampledProcess, type NginxChain, nginxVersion, startNginxChain } from './nginx-chain.ts';
-import { localPostgresServer } from './process-stats.ts';
+import { type NginxChain, nginxVersion, startNginxChain } from './nginx-chain.ts';
+import { type CpuSampledProcess, localPostgresServer } from './process-stats.ts';
 import { formatBenchSummary, type HalfLoadResult, type ScenarioResult, summarizeBench } from './report.ts';
 
 const settingsSchema = z.object({

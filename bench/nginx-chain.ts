@@ -4,20 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TlsCredentials } from './mtls-forwarder.ts';
-import { readCpuSeconds, readRss } from './process-stats.ts';
-
-/** What the benchmark samples of a process for CPU while it is under load. */
-export interface CpuSampledProcess {
-  /** CPU time used so far (user + system) in seconds, undefined where /proc is absent. */
-  cpuSeconds(): Promise<number | undefined>;
-  /** Resident set size in bytes, undefined where /proc is absent; absent where not sampled. */
-  rss?(): Promise<number | undefined>;
-}
-
-/** A process the benchmark samples for memory and CPU while it is under load. */
-export interface SampledProcess extends CpuSampledProcess {
-  rss(): Promise<number | undefined>;
-}
+import { readCpuSeconds, readRss, type SampledProcess } from './process-stats.ts';
 
 /** One running nginx: its master process and, for sampling, the master with its workers. */
 export interface NginxProxy extends SampledProcess {

@@ -1,5 +1,17 @@
 import { readdir, readFile } from 'node:fs/promises';
-import type { CpuSampledProcess } from './nginx-chain.ts';
+
+/** What the benchmark samples of a process for CPU while it is under load. */
+export interface CpuSampledProcess {
+  /** CPU time used so far (user + system) in seconds, undefined where /proc is absent. */
+  cpuSeconds(): Promise<number | undefined>;
+  /** Resident set size in bytes, undefined where /proc is absent; absent where not sampled. */
+  rss?(): Promise<number | undefined>;
+}
+
+/** A process the benchmark samples for memory and CPU while it is under load. */
+export interface SampledProcess extends CpuSampledProcess {
+  rss(): Promise<number | undefined>;
+}
 
 // Kept apart from component-process.ts, whose worker module answers IPC messages when loaded in any
 // forked process (a test worker too).
