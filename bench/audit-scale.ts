@@ -14,7 +14,7 @@
  *
  * `--keep` leaves the filled database (its name printed) for looking into it further.
  */
-import { createHash, randomBytes, verify, X509Certificate } from 'node:crypto';
+import { randomBytes, verify, X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ import type { AuditRecord } from '../schemas/index.ts';
 import { createBulkLoader } from './audit-bulk-load.ts';
 import { createBenchDatabase } from './bench-database.ts';
 import { createBenchPki } from './bench-pki.ts';
-import { signExchange } from './signed-exchange.ts';
+import { syntheticAuditRecord } from './sample-audit-record.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -69,7 +69,6 @@ if (!serverUrl) {
   process.exit(2);
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
 const citizenId = (n: number) => `DE${String(n).padStart(8, '0')}`;
 /** Unique per run, so message ids never collide with another run's. */
 const RUN = randomBytes(4).toString('hex');
@@ -79,39 +78,18 @@ const createPki = () => createBenchPki('DEMO/GOV/residents-office', 'DEMO/GOV/mu
 type Pki = Awaited<ReturnType<typeof createPki>>;
 
 /**
- * Record `n` of the residents' office's log: a refused request (a security event, whose hash
- * alone the verifier checks), or with `pki` a successful exchange signed by both members.
+ * Record `n` of the residents' office's log: a refused request, or with `pki` a successful
+ * exchange signed by both members.
  */
 function syntheticRecord(n: number, start: number, pki?: Pki): AuditRecord {
-  const citizen = n % CITIZENS;
-  const signed = pki !== undefined;
-  const record: AuditRecord = {
+  return syntheticAuditRecord(n, {
     logTime: new Date(start + n * 10).toISOString(),
     messageId: messageId(n),
     side: 'provider',
-    gateway: signed ? SIGNED_TREE : TREE,
-    client: 'DEMO/GOV/munich/parking-permits',
-    service: 'DEMO/GOV/residents-office/register/address-v1',
-    method: 'GET',
-    path: '/address',
-    subject: citizenId(citizen),
-    userId: `clerk-${n % 97}`,
-    issue: `permit-${n}`,
-    purpose: 'parking-permit',
-    legalBasis: 'StVO-45',
-    consentRef: null,
-    hiddenUntil: null,
-    hiddenReason: null,
-    status: signed ? 200 : 403,
-    outcome: signed ? 'ok' : 'rejected',
-    errorCode: signed ? null : 'Server.ServerProxy.AccessDenied',
-    requestDigest: digest(`request ${n}`),
-    responseDigest: null,
-    requestSignature: null,
-    responseSignature: null,
-    eidDigest: digest(`eid ${citizen}`),
-  };
-  return signed ? { ...record, ...signExchange(record, { client: pki.peer!, service: pki.member }) } : record;
+    gateway: pki ? SIGNED_TREE : TREE,
+    citizen: n % CITIZENS,
+    signers: pki ? { client: pki.peer!, service: pki.member } : undefined,
+  });
 }
 
 /** Signs and witnesses the checkpoint at `size`, its root read from the store and checked against `expected`. */

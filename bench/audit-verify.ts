@@ -8,7 +8,6 @@
  *   BENCH_RECORDS=1000000 BENCH_WORKERS=0,1,2 node --import tsx bench/audit-verify.ts
  *   BENCH_DIR=bench-results/bundles npx tsx bench/audit-verify.ts  # keeps the bundles and anchor.pem
  */
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -27,7 +26,7 @@ import {
 } from '../protocol/index.ts';
 import type { AuditRecord } from '../schemas/index.ts';
 import { createBenchPki } from './bench-pki.ts';
-import { signExchange } from './signed-exchange.ts';
+import { syntheticAuditRecord } from './sample-audit-record.ts';
 
 const config = loadConfig(
   z.object({
@@ -45,44 +44,22 @@ const config = loadConfig(
   process.env,
 );
 
-const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
-
 const createPki = () => createBenchPki('DEMO/GOV/munich', 'DEMO/GOV/residents-office');
 type Pki = Awaited<ReturnType<typeof createPki>>;
 
 /**
- * Record `n` of Munich's log: a refused request (a security event, whose hash alone the verifier
- * checks), or with `pki` a successful exchange signed by both members.
+ * Record `n` of Munich's log: a refused request, or with `pki` a successful exchange signed by both
+ * members.
  */
 function syntheticRecord(n: number, start: number, pki?: Pki): AuditRecord {
-  const signed = pki !== undefined;
-  const record: AuditRecord = {
+  return syntheticAuditRecord(n, {
     logTime: new Date(start + Math.floor(n / 1000)).toISOString(),
     messageId: `0badcafe-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
     side: 'consumer',
     gateway: 'DEMO/GOV/munich/gw1',
-    client: 'DEMO/GOV/munich/parking-permits',
-    service: 'DEMO/GOV/residents-office/register/address-v1',
-    method: 'GET',
-    path: '/address',
-    subject: `DE${String(n % 50_000).padStart(8, '0')}`,
-    userId: `clerk-${n % 97}`,
-    issue: `permit-${n}`,
-    purpose: 'parking-permit',
-    legalBasis: 'StVO-45',
-    consentRef: null,
-    hiddenUntil: null,
-    hiddenReason: null,
-    status: signed ? 200 : 403,
-    outcome: signed ? 'ok' : 'rejected',
-    errorCode: signed ? null : 'Server.ServerProxy.AccessDenied',
-    requestDigest: digest(`request ${n}`),
-    responseDigest: null,
-    requestSignature: null,
-    responseSignature: null,
-    eidDigest: digest(`eid ${n % 50_000}`),
-  };
-  return signed ? { ...record, ...signExchange(record, { client: pki.member, service: pki.peer! }) } : record;
+    citizen: n % 50_000,
+    signers: pki ? { client: pki.member, service: pki.peer! } : undefined,
+  });
 }
 
 async function writeBundle(dir: string, pki: Pki, count: number, signed: boolean): Promise<void> {

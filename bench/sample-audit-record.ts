@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { type AuditRecord, auditRecordSchema } from '../schemas/index.ts';
+import { signExchange } from './signed-exchange.ts';
 
 /**
  * A valid consumer-side record of Munich's parking-permit office asking the residents' office for
@@ -34,4 +35,53 @@ export function sampleAuditRecord(fields: Partial<AuditRecord> = {}): AuditRecor
     eidDigest: null,
     ...fields,
   });
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+/**
+ * Record number `n` of a benchmark log, cheap to make by the million (not parsed): the permit
+ * system asking for citizen `citizen`'s address, refused (a security event, whose hash alone the
+ * verifier checks) or, with `signers`, a successful exchange signed by the client's and the
+ * service's member.
+ */
+export function syntheticAuditRecord(
+  n: number,
+  options: {
+    readonly logTime: string;
+    readonly messageId: string;
+    readonly side: AuditRecord['side'];
+    readonly gateway: string;
+    readonly citizen: number;
+    readonly signers?: Parameters<typeof signExchange>[1] | undefined;
+  },
+): AuditRecord {
+  const signed = options.signers !== undefined;
+  const record: AuditRecord = {
+    logTime: options.logTime,
+    messageId: options.messageId,
+    side: options.side,
+    gateway: options.gateway,
+    client: 'DEMO/GOV/munich/parking-permits',
+    service: 'DEMO/GOV/residents-office/register/address-v1',
+    method: 'GET',
+    path: '/address',
+    subject: `DE${String(options.citizen).padStart(8, '0')}`,
+    userId: `clerk-${n % 97}`,
+    issue: `permit-${n}`,
+    purpose: 'parking-permit',
+    legalBasis: 'StVO-45',
+    consentRef: null,
+    hiddenUntil: null,
+    hiddenReason: null,
+    status: signed ? 200 : 403,
+    outcome: signed ? 'ok' : 'rejected',
+    errorCode: signed ? null : 'Server.ServerProxy.AccessDenied',
+    requestDigest: digest(`request ${n}`),
+    responseDigest: null,
+    requestSignature: null,
+    responseSignature: null,
+    eidDigest: digest(`eid ${options.citizen}`),
+  };
+  return options.signers ? { ...record, ...signExchange(record, options.signers) } : record;
 }
