@@ -1,11 +1,11 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { testCitizens } from '../adapters/index.ts';
 import { migrateToLatest, openDatabase } from '../core/database/index.ts';
 import type { Logger } from '../core/index.ts';
 import { obtainCitizenToken, startEidServer } from '../dev/eid/index.ts';
-import { type FederationManifest, writeDevelopmentFederation } from '../dev/federation-files.ts';
+import type { FederationManifest } from '../dev/federation-files.ts';
 import { registryCredentialsFromFederation } from '../dev/federation-folder.ts';
 import { findFreePorts, seedDemoGateway } from '../dev/federation-runtime.ts';
 import { seedDevFederation } from '../dev/registry-seed.ts';
@@ -13,6 +13,7 @@ import { type GatewayDb, gatewayMigrations } from '../gateway/index.ts';
 import { startRegistry } from '../registry/index.ts';
 import { parseMemberId } from '../schemas/index.ts';
 import { type ComponentProcess, forkComponent } from './component-process.ts';
+import { writeFederationTls } from './federation-tls.ts';
 import type { LoadTarget } from './load.ts';
 import type { TlsCredentials } from './mtls-forwarder.ts';
 
@@ -95,13 +96,11 @@ export interface StartBenchFederationOptions {
  */
 export async function startBenchFederation(options: StartBenchFederationOptions): Promise<BenchFederation> {
   const { dir, log } = options;
-  const manifest = await writeDevelopmentFederation({ dir });
+  const { manifest, caBundlePem, credentials: tlsOf } = await writeFederationTls(dir);
   const file = (relative: string) => join(dir, relative);
-  const read = (relative: string) => readFile(file(relative), 'utf8');
   const stateDir = join(dir, 'state');
   const logDir = join(dir, 'logs');
   await Promise.all([mkdir(stateDir, { recursive: true }), mkdir(logDir, { recursive: true })]);
-  const caBundlePem = `${(await read(manifest.issuingCa)).trim()}\n${(await read(manifest.rootCa)).trim()}\n`;
   const caBundle = join(stateDir, 'ca-bundle.pem');
   await writeFile(caBundle, caBundlePem);
   const member = (id: string) => {
@@ -111,11 +110,6 @@ export async function startBenchFederation(options: StartBenchFederationOptions)
   };
   const consumer = member(CONSUMER_MEMBER);
   const provider = member(PROVIDER_MEMBER);
-  const tlsOf = async (pair: { cert: string; key: string }): Promise<TlsCredentials> => ({
-    cert: await read(pair.cert),
-    key: await read(pair.key),
-    ca: caBundlePem,
-  });
 
   const [
     registryPort,

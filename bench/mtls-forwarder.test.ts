@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDevelopmentFederation } from '../dev/federation-files.ts';
+import { writeFederationTls } from './federation-tls.ts';
 import { type RunningForwarder, startMtlsForwarder, type TlsCredentials } from './mtls-forwarder.ts';
 
 /** The bare chain of the benchmark: IS → forwarder A → forwarder B → an echoing upstream. */
@@ -20,15 +20,8 @@ describe('mutual-TLS forwarder', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'einmal-forwarder-'));
-    const manifest = await writeDevelopmentFederation({ dir });
-    const read = (file: string) => readFile(join(dir, file), 'utf8');
-    const ca = `${await read(manifest.issuingCa)}\n${await read(manifest.rootCa)}`;
+    const { manifest, credentials: tls } = await writeFederationTls(dir);
     const [consumer, provider] = manifest.members;
-    const tls = async (pair: { cert: string; key: string }) => ({
-      cert: await read(pair.cert),
-      key: await read(pair.key),
-      ca,
-    });
     is = await tls(consumer!.subsystems[0]!.client);
     upstream = createServer((req, res) => {
       const chunks: Buffer[] = [];

@@ -1,12 +1,12 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDevelopmentFederation } from '../dev/federation-files.ts';
 import { findFreePorts } from '../dev/federation-runtime.ts';
+import { writeFederationTls } from './federation-tls.ts';
 import type { TlsCredentials } from './mtls-forwarder.ts';
 import { type NginxChain, nginxVersion, startNginxChain } from './nginx-chain.ts';
 
@@ -22,15 +22,8 @@ describe.skipIf(nginx === undefined)(`nginx chain (nginx ${nginx ?? 'not install
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'einmal-nginx-'));
-    const manifest = await writeDevelopmentFederation({ dir });
-    const read = (file: string) => readFile(join(dir, file), 'utf8');
-    const ca = `${await read(manifest.issuingCa)}\n${await read(manifest.rootCa)}`;
+    const { manifest, credentials: tls } = await writeFederationTls(dir);
     const [consumer, provider] = manifest.members;
-    const tls = async (pair: { cert: string; key: string }) => ({
-      cert: await read(pair.cert),
-      key: await read(pair.key),
-      ca,
-    });
     is = await tls(consumer!.subsystems[0]!.client);
     upstream = createServer((req, res) => {
       res.writeHead(req.url?.startsWith('/missing') ? 404 : 200, { 'content-type': 'application/json' });
