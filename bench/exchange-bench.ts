@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
 import { createLogger, siblingModule } from '../core/index.ts';
-import { findFreePorts } from '../dev/federation-runtime.ts';
+import { findFreePorts } from '../dev/free-ports.ts';
 import { verifiedContextHeaders } from '../schemas/index.ts';
 import { createBenchDatabase } from './bench-database.ts';
 import {

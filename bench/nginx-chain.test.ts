@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePorts } from '../dev/federation-runtime.ts';
+import { findFreePorts } from '../dev/free-ports.ts';
 import { writeFederationTls } from './federation-tls.ts';
 import type { TlsCredentials } from './mtls-forwarder.ts';
 import { type NginxChain, nginxVersion, startNginxChain } from './nginx-chain.ts';

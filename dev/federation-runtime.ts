@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { startSampleAdapter } from '../adapters/index.ts';
@@ -25,6 +24,7 @@ import { DEMO_AUDIENCE, demoAccessRules, demoPorts, demoServices } from './demo-
 import { startEidServer } from './eid/index.ts';
 import { type FederationManifest, readFederationManifest } from './federation-files.ts';
 import { registryCredentialsFromFederation } from './federation-folder.ts';
+import { findFreePorts } from './free-ports.ts';
 import { seedDevFederation } from './registry-seed.ts';
 
 /** Everything a running development federation offers, as written to `endpoints.json`. */
@@ -458,22 +458,4 @@ export async function seedDemoGateway(
     const present = existing.some((e) => e.subject === rule.client && e.service === rule.service);
     if (provided && !present) await addAccessRule(db, { subject: rule.client, service: rule.service });
   }
-}
-
-/** Free TCP ports on loopback, for a federation on ephemeral ports. */
-export async function findFreePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<import('node:net').Server>((done, fail) => {
-          const server = createServer();
-          server.once('error', fail);
-          server.listen(0, '127.0.0.1', () => done(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
-  return ports;
 }

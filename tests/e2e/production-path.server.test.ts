@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findFreePorts } from '../../dev/federation-runtime.ts';
+import { findFreePorts } from '../../dev/free-ports.ts';
 import { parseServiceId, printServiceId } from '../../schemas/index.ts';
 import { type DocBlock, docBlocks } from '../support/doc-blocks.ts';
 

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { findFreePorts } from '../../dev/free-ports.ts';
 
 const run = promisify(execFile);
 
@@ -64,7 +64,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     }
   };
 
-  const port = await freePort();
+  const port = (await findFreePorts(1))[0]!;
   // -N only skips syncing initdb's own files; the server itself runs with fsync on.
   await pg('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-N', '-E', 'UTF8']);
   const options = [
@@ -125,16 +125,4 @@ async function findPostgresBin(): Promise<string> {
     );
   }
   return join(base, found[0]!, 'bin');
-}
-
-/** A TCP port on loopback that is free right now. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as import('node:net').AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
