@@ -1,3 +1,5 @@
+import type { DatabaseWindow } from './database-activity.ts';
+
 /** What one soak window measured for one gateway process. */
 export interface ProcessWindow {
   readonly rssBytes: number | undefined;
@@ -21,6 +23,8 @@ export interface SoakWindow {
   readonly p99Ms: number;
   readonly errors: number;
   readonly processes: Record<string, ProcessWindow>;
+  /** What the database server did in the window (a soak's report only: the verdict does not judge it). */
+  readonly database?: DatabaseWindow;
 }
 
 /** One flatness check: a metric early in the soak against late, and whether it stayed flat. */
@@ -125,6 +129,7 @@ export function formatSoak(windows: readonly SoakWindow[], verdict: SoakVerdict)
       'p99 ms',
       'errors',
       ...names.map((n) => `${n}: RSS MB, fds, loop p99/max ms`),
+      'database: MB, WAL kB/exch, page images/exch, checkpoints, autovacuums',
     ],
     windows.map((w) => [
       (w.atSeconds / 60).toFixed(1),
@@ -138,6 +143,9 @@ export function formatSoak(windows: readonly SoakWindow[], verdict: SoakVerdict)
         const most = p.openFilesMost === undefined ? '' : `–${p.openFilesMost}`;
         return `${rss}, ${p.openFiles ?? '?'}${most}, ${p.loopDelayP99Ms.toFixed(1)}/${p.loopDelayMaxMs.toFixed(0)}`;
       }),
+      w.database
+        ? `${w.database.sizeMB.toFixed(0)}, ${w.database.walKBPerExchange.toFixed(1)}, ${w.database.fullPageImagesPerExchange.toFixed(2)}, ${w.database.checkpoints}, ${w.database.autovacuums}`
+        : '',
     ]),
   );
   const checks = table(

@@ -23,6 +23,7 @@ import {
   gatewayTarget,
   startBenchFederation,
 } from './bench-federation.ts';
+import { databaseActivity } from './database-activity.ts';
 import { fixedRateClient, runLoad } from './load.ts';
 import { formatSoak, judgeSoak, type ProcessWindow, type SoakWindow } from './soak-report.ts';
 
@@ -130,6 +131,7 @@ async function main() {
     // Reset the event-loop histograms so the first window starts clean.
     await Promise.all(Object.values(gateways).map((g) => g.eventLoopDelay()));
     const client = fixedRateClient(target, settings.connections);
+    const activity = await databaseActivity(database.url);
     const windows: SoakWindow[] = [];
     const loadStarted = performance.now();
     try {
@@ -162,6 +164,7 @@ async function main() {
           p99Ms: result.latencyMs.p99,
           errors: result.errors,
           processes,
+          database: await activity.window(result.exchangesPerSecond * windowSeconds),
         };
         windows.push(window);
         const line = Object.entries(processes)
@@ -170,12 +173,14 @@ async function main() {
               `${n} ${((p.rssBytes ?? 0) / 2 ** 20).toFixed(0)} MB ${p.openFiles}–${p.openFilesMost} fds loop p99 ${p.loopDelayP99Ms.toFixed(1)} ms`,
           )
           .join(', ');
+        const db = window.database!;
         console.log(
-          `${(window.atSeconds / 60).toFixed(1)} min: ${result.exchangesPerSecond.toFixed(0)}/s p99 ${result.latencyMs.p99} ms ${result.errors} errors; ${line}`,
+          `${(window.atSeconds / 60).toFixed(1)} min: ${result.exchangesPerSecond.toFixed(0)}/s p99 ${result.latencyMs.p99} ms ${result.errors} errors; ${line}; database ${db.sizeMB.toFixed(0)} MB, WAL ${db.walKBPerExchange.toFixed(1)} kB and ${db.fullPageImagesPerExchange.toFixed(2)} page images per exchange, ${db.checkpoints} checkpoints, ${db.autovacuums} autovacuums`,
         );
       }
     } finally {
       await client.close();
+      await activity.close();
     }
     const verdict = judgeSoak(windows);
     console.log(`\n${formatSoak(windows, verdict)}`);
