@@ -34,14 +34,15 @@ export async function databaseActivity(url: string) {
       ? 'select num_timed + num_requested as n from pg_stat_checkpointer'
       : 'select checkpoints_timed + checkpoints_req as n from pg_stat_bgwriter';
   const read = async (): Promise<Counters> => {
-    const [size, wal, done, vacuums] = await Promise.all([
-      client.query<{ n: string }>('select pg_database_size(current_database()) as n'),
-      client.query<{ bytes: string; fpi: string }>(
-        'select wal_bytes as bytes, wal_fpi as fpi from pg_stat_wal',
-      ),
-      client.query<{ n: string }>(checkpoints),
-      client.query<{ n: string }>('select coalesce(sum(autovacuum_count), 0) as n from pg_stat_user_tables'),
-    ]);
+    // One client answers one query at a time.
+    const size = await client.query<{ n: string }>('select pg_database_size(current_database()) as n');
+    const wal = await client.query<{ bytes: string; fpi: string }>(
+      'select wal_bytes as bytes, wal_fpi as fpi from pg_stat_wal',
+    );
+    const done = await client.query<{ n: string }>(checkpoints);
+    const vacuums = await client.query<{ n: string }>(
+      'select coalesce(sum(autovacuum_count), 0) as n from pg_stat_user_tables',
+    );
     return {
       sizeBytes: Number(size.rows[0]!.n),
       walBytes: Number(wal.rows[0]!.bytes),
