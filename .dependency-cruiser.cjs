@@ -131,7 +131,7 @@ module.exports = {
     {
       name: 'only-through-barrels',
       comment:
-        "Another module is imported through its index.ts (core's errors and database have their own); command lines through their cli.ts, from cli/ only; cli/command.ts is the CLI framework modules describe their commands with.",
+        "Another module is imported through its index.ts (core's errors, database and ops, and protocol's encodings, have their own); command lines through their cli.ts, from cli/ only; cli/command.ts is the CLI framework modules describe their commands with.",
       severity: 'error',
       from: { path: `^${MODULES}/`, pathNot: TEST_OR_BENCH },
       to: {
@@ -140,6 +140,7 @@ module.exports = {
           '^$1/',
           `^${MODULES}/index\\.ts$`,
           '^core/(errors|database|ops)/index\\.ts$',
+          '^protocol/codec/index\\.ts$',
           '^audit/bundle/index\\.ts$',
           '^adapters/sdk/index\\.ts$',
           '^cli/command\\.ts$',
@@ -170,6 +171,19 @@ module.exports = {
       to: {
         path: ['^cli/', '^core/database/', 'node_modules/(pg|@electric-sql/pglite|kysely)/'],
         reachable: true,
+      },
+    },
+    {
+      name: 'verifier-worker-starts-light',
+      comment:
+        "The offline verifier's worker threads check records without the X.509 library: the signature trust (and certs/) is imported dynamically, when a chunk holds a signature, and the protocol's encodings come from protocol/codec/.",
+      severity: 'error',
+      from: {
+        path: '^audit/bundle/(record-worker|record-chunk|record-checks|record-line|record-validate|bundle-format|exchange-pairing)\\.ts$',
+      },
+      to: {
+        path: ['^audit/bundle/signature-trust\\.ts$', '^certs/', '^protocol/index\\.ts$'],
+        dependencyTypesNot: ['type-only', 'dynamic-import'],
       },
     },
     {

@@ -1,15 +1,15 @@
 import { type KeyObject, type webcrypto, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { EinmalError } from '../core/errors/index.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from './codec/canonical-json.ts';
 import {
   readX5c,
   type SigningKey,
   signCompactJwsBytes,
   splitCompactJws,
   verifyJwsSignature,
-} from './compact-jws.ts';
-import { base64HashSchema, hashToBase64 } from './hash-codec.ts';
+} from './codec/compact-jws.ts';
+import { base64HashSchema, hashToBase64 } from './codec/hash-codec.ts';
 
 /** JWS `typ` of a checkpoint signed by the gateway node that keeps the log. */
 export const CHECKPOINT_TYPE = 'einmal-checkpoint+jws';

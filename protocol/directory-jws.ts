@@ -10,7 +10,7 @@ import {
   signCompactJws,
   splitCompactJws,
   verifyJwsSignature,
-} from './compact-jws.ts';
+} from './codec/compact-jws.ts';
 
 /** The `typ` header of a signed directory. */
 export const DIRECTORY_JWS_TYPE = 'einmal-directory+jws';

@@ -8,7 +8,7 @@ import {
   requestJwsHeaderSchema,
   responseJwsHeaderSchema,
 } from '../schemas/index.ts';
-import { type DecodedJws, decodeCompactJws, sha256Base64Url, signCompactJws } from './compact-jws.ts';
+import { type DecodedJws, decodeCompactJws, sha256Base64Url, signCompactJws } from './codec/compact-jws.ts';
 
 /** A member's signing key with the certificate chain that proves which member it belongs to. */
 export interface SigningIdentity {

@@ -1,4 +1,3 @@
-export { canonicalJson, canonicalRecord, type JsonValue } from './canonical-json.ts';
 export {
   CHECKPOINT_TYPE,
   type Checkpoint,
@@ -14,21 +13,7 @@ export {
   verifyCosignature,
 } from './checkpoint.ts';
 export { type CheckpointOrigin, logOrigin, parseCheckpointOrigin } from './checkpoint-origin.ts';
-export {
-  type DecodedJws,
-  decodeCompactJws,
-  type JwsHeader,
-  parseJsonObject,
-  readX5c,
-  type SigningKey,
-  type SplitJws,
-  sha256Base64Url,
-  signCompactJws,
-  signCompactJwsBytes,
-  splitCompactJws,
-  verifyEs256,
-  verifyJwsSignature,
-} from './compact-jws.ts';
+export * from './codec/index.ts';
 export { readCachedDirectory, writeCachedDirectory } from './directory-cache.ts';
 export {
   createDirectoryClient,
@@ -58,18 +43,6 @@ export {
   signRequestClaims,
   signResponse,
 } from './exchange-envelopes.ts';
-export {
-  base64HashSchema,
-  equalHashes,
-  HASH_SIZE,
-  hashFromBase64,
-  hashFromHex,
-  hashToBase64,
-  hashToHex,
-  hexHashSchema,
-  isHash,
-  toPlainBytes,
-} from './hash-codec.ts';
 export {
   createRegistrationRequest,
   REGISTRATION_JWS_TYPE,

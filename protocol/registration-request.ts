@@ -21,7 +21,7 @@ import {
   signCompactJwsBytes,
   splitCompactJws,
   verifyJwsSignature,
-} from './compact-jws.ts';
+} from './codec/compact-jws.ts';
 
 /** `typ` of the outer JWS, signed by the member's signing key (x5c: its signing certificate). */
 export const REGISTRATION_JWS_TYPE = 'einmal-registration+jws';

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateDer, createChainVerifier, normalizeSerial } from '../certs/index.ts';
 import { createTestPki, type IssuedCredential, type TestPki } from '../tests/support/directory-fixture.ts';
 import { errorCodeOf } from '../tests/support/error-code.ts';
-import { signCompactJws, splitCompactJws, verifyJwsSignature } from './compact-jws.ts';
+import { signCompactJws, splitCompactJws, verifyJwsSignature } from './codec/compact-jws.ts';
 import { createSignerCache } from './signer-cache.ts';
 
 let pki: TestPki;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { base64HashSchema } from './hash-codec.ts';
+import { base64HashSchema } from './codec/hash-codec.ts';
 
 /** Longest checkpoint or cosignature JWS the witness API carries. */
 const MAX_STATEMENT_LENGTH = 64 * 1024;

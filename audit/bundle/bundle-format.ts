@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { base64HashSchema } from '../../protocol/index.ts';
+import { base64HashSchema } from '../../protocol/codec/index.ts';
 
 /**
  * The audit bundle (docs/protocol.md §12.3): a directory an auditor can verify offline with nothing but the

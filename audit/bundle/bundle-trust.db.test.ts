@@ -11,6 +11,7 @@ import {
   createCheckpoint,
   digestEnvelope,
   hashToBase64,
+  sha256Base64Url,
   signCheckpoint,
   signRequestClaims,
   signResponse,
@@ -29,7 +30,6 @@ import { exportBundle } from './bundle-export.ts';
 import { BUNDLE_FILES, type BundleCheckpoint } from './bundle-format.ts';
 import { type BundleFailure, verifyBundles } from './bundle-verify.ts';
 import type { TrustedCheckpoint } from './checkpoint-checks.ts';
-import { jwsDigest } from './signature-trust.ts';
 
 const MUNICH_SIGNING = 'CN=DEMO/GOV/munich, O=DEMO/GOV/munich';
 
@@ -297,9 +297,9 @@ describe('offline verification trusts only the log owner, the witness and the an
           ...record,
           messageId: id,
           requestSignature: requestJws,
-          requestDigest: jwsDigest(requestJws),
+          requestDigest: sha256Base64Url(requestJws),
           responseSignature: response.jws,
-          responseDigest: jwsDigest(response.jws),
+          responseDigest: sha256Base64Url(response.jws),
         }),
       );
     };

@@ -1,8 +1,8 @@
 import { hash } from 'node:crypto';
-import { canonicalJson, hashFromBase64 } from '../../protocol/index.ts';
+import { canonicalJson, hashFromBase64, sha256Base64Url } from '../../protocol/codec/index.ts';
 import { type AuditRecord, auditRecordSchema, printMemberId } from '../../schemas/index.ts';
 import { type RecordFields, validateAuditRecord, validateRecordFields } from './record-validate.ts';
-import { jwsDigest, type ParsedJws, type SignatureTrust } from './signature-trust.ts';
+import type { ParsedJws, SignatureTrust } from './signature-trust.ts';
 
 /** One thing wrong with one record: the field it concerns and what is wrong. */
 export interface RecordProblem {
@@ -174,7 +174,7 @@ function checkSignatures(record: AuditRecord, trust: SignatureTrust, problems: R
     problems.push({ field: 'requestSignature', message: 'a successful exchange without its signed request' });
   } else {
     const jws = record.requestSignature;
-    if (record.requestDigest !== jwsDigest(jws)) {
+    if (record.requestDigest !== sha256Base64Url(jws)) {
       problems.push({ field: 'requestDigest', message: 'does not match the request signature' });
     }
     const request = trust.check(jws, { usage: 'signing', at });
@@ -206,7 +206,7 @@ function checkSignatures(record: AuditRecord, trust: SignatureTrust, problems: R
     });
   } else {
     const jws = record.responseSignature;
-    if (record.responseDigest !== jwsDigest(jws)) {
+    if (record.responseDigest !== sha256Base64Url(jws)) {
       problems.push({ field: 'responseDigest', message: 'does not match the response signature' });
     }
     const response = trust.check(jws, { usage: 'signing', at });

@@ -7,7 +7,7 @@ import {
   type VerifiedCertificate,
 } from '../../certs/index.ts';
 import { isEinmalError } from '../../core/errors/index.ts';
-import { parseJsonObject, readX5c, sha256Base64Url, verifyEs256 } from '../../protocol/index.ts';
+import { parseJsonObject, readX5c, verifyEs256 } from '../../protocol/codec/index.ts';
 
 /** Why a signature is not accepted, in words an auditor can act on. */
 export type SignatureProblem = string;
@@ -146,9 +146,4 @@ function untrustedSigner(
     default:
       return `${signer} is not trusted (${code})`;
   }
-}
-
-/** `b64url(sha256(text))`, the digest form of the records' `requestDigest` and `responseDigest`. */
-export function jwsDigest(jws: string): string {
-  return sha256Base64Url(jws);
 }

@@ -1,4 +1,4 @@
-import { EinmalError } from '../core/errors/index.ts';
+import { EinmalError } from '../../core/errors/index.ts';
 
 /** A JSON value as RFC 8785 understands it: no `undefined`, no non-finite numbers, no class instances. */
 export type JsonValue =

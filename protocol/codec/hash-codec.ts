@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EinmalError, type ErrorCode } from '../core/errors/index.ts';
+import { EinmalError, type ErrorCode } from '../../core/errors/index.ts';
 
 /** Size in bytes of every hash in the log (SHA-256). */
 export const HASH_SIZE = 32;

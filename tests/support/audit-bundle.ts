@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { exportBundle } from '../../audit/bundle/bundle-export.ts';
-import { jwsDigest } from '../../audit/bundle/signature-trust.ts';
 import { getRoot, getTreeSize } from '../../audit/index.ts';
 import { toPem } from '../../certs/index.ts';
 import { type Database, migrateToLatest } from '../../core/database/index.ts';
@@ -14,6 +13,7 @@ import {
   cosignCheckpoint,
   createCheckpoint,
   digestEnvelope,
+  sha256Base64Url,
   signCheckpoint,
   signRequestClaims,
   signResponse,
@@ -149,7 +149,7 @@ export async function createBundleFixture(): Promise<BundleFixture> {
       method: 'GET' as const,
       path: '/address',
       query: '',
-      body: jwsDigest(''),
+      body: sha256Base64Url(''),
       userId: 'clerk-7',
       issue: `permit-${i}`,
       subject: `DE${10000 + (i % 5)}`,
@@ -185,8 +185,8 @@ export async function createBundleFixture(): Promise<BundleFixture> {
       status: 200,
       outcome: 'ok',
       errorCode: null,
-      requestDigest: jwsDigest(requestJws),
-      responseDigest: jwsDigest(responseJws),
+      requestDigest: sha256Base64Url(requestJws),
+      responseDigest: sha256Base64Url(responseJws),
       requestSignature: requestJws,
       responseSignature: responseJws,
       eidDigest: null,
