@@ -179,12 +179,20 @@ module.exports = {
         "The offline verifier's worker threads check records without the X.509 library: the signature trust (and certs/) is imported dynamically, when a chunk holds a signature, and the protocol's encodings come from protocol/codec/.",
       severity: 'error',
       from: {
-        path: '^audit/bundle/(record-worker|record-chunk|record-checks|record-line|record-validate|bundle-format|exchange-pairing)\\.ts$',
+        path: '^audit/(bundle/(record-worker|record-chunk|record-checks|record-line|record-validate|bundle-format|exchange-pairing)|merkle|merkle-plan)\\.ts$',
       },
       to: {
         path: ['^audit/bundle/signature-trust\\.ts$', '^certs/', '^protocol/index\\.ts$'],
         dependencyTypesNot: ['type-only', 'dynamic-import'],
       },
+    },
+    {
+      name: 'protocol-codec-is-light',
+      comment:
+        "protocol/codec/ is the protocol's encodings for code that must start fast (the verifier's workers): it imports nothing of certs/, of the rest of protocol/, or of the X.509 library and network clients.",
+      severity: 'error',
+      from: { path: '^protocol/codec/' },
+      to: { path: ['^certs/', '^protocol/(?!codec/)', 'node_modules/(@peculiar|undici|pg|kysely)/'] },
     },
     {
       name: 'sdk-loads-no-database',

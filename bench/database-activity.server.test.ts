@@ -29,7 +29,7 @@ describe('the database activity of a soak window', () => {
       expect(window.autovacuums).toBeGreaterThanOrEqual(0);
       // Each window counts from the end of the last one.
       const quiet = await activity.window(1000);
-      expect(quiet.walKBPerExchange).toBeLessThan(window.walKBPerExchange / 10);
+      expect(quiet.walKBPerExchange).toBeLessThan(window.walKBPerExchange / 2);
     } finally {
       await activity.close();
       await client.end();

@@ -55,7 +55,7 @@ export async function databaseActivity(url: string) {
   await client.query("set stats_fetch_consistency = 'none'").catch(() => {});
   let last = await read();
   return {
-    /** The window since the last call, for `exchanges` exchanges in it. */
+    /** The window since the last call, for the `exchanges` sent in it (each writes its records). */
     async window(exchanges: number): Promise<DatabaseWindow> {
       const now = await read();
       const per = (delta: number) => (exchanges > 0 ? delta / exchanges : 0);

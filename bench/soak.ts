@@ -95,6 +95,9 @@ async function main() {
   });
   const database = await createBenchDatabase(settings.databaseUrl);
   console.log(`${availableParallelism()} CPUs, load average ${loadavg()[0]?.toFixed(1)} at start`);
+  console.log(
+    `PostgreSQL ${database.server.version} (synchronous_commit=${database.server.synchronousCommit}, fsync=${database.server.fsync}), database ${database.name}`,
+  );
   let federation: BenchFederation | undefined;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -164,7 +167,8 @@ async function main() {
           p99Ms: result.latencyMs.p99,
           errors: result.errors,
           processes,
-          database: await activity.window(result.exchangesPerSecond * windowSeconds),
+          // Every request of the window, answered or refused, wrote to the gateways' logs.
+          database: await activity.window(result.requests),
         };
         windows.push(window);
         const line = Object.entries(processes)

@@ -1,6 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { findFreePorts } from './free-ports.ts';
+import { FREE_PORT_RANGE, findFreePorts } from './free-ports.ts';
 
 const listen = (port: number) =>
   new Promise<import('node:net').Server>((done, fail) => {
@@ -10,11 +11,18 @@ const listen = (port: number) =>
   });
 
 describe('findFreePorts', () => {
-  it('gives distinct ports below the kernel’s ephemeral range that a service can then bind', async () => {
+  it('gives distinct ports outside the kernel’s ephemeral range that a service can then bind', async () => {
     const ports = await findFreePorts(20);
     expect(new Set(ports).size).toBe(20);
-    for (const port of ports) expect(port).toBeGreaterThanOrEqual(20000);
-    for (const port of ports) expect(port).toBeLessThan(32768);
+    const { first, size } = FREE_PORT_RANGE;
+    for (const port of ports) expect(port).toBeGreaterThanOrEqual(first);
+    for (const port of ports) expect(port).toBeLessThan(first + size);
+    // Here the kernel's range starts above 21000: the ports lie below it.
+    const [low] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'))
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (low! >= 21000) expect(first + size).toBe(low);
     const servers = await Promise.all(ports.map(listen));
     await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
   });

@@ -8,8 +8,8 @@ import type { SignatureTrust } from './signature-trust.ts';
  * result back with the chunk's id.
  *
  * The signature trust, and with it the X.509 library, is loaded only when a chunk holds a signature
- * to check: a log of refused requests, or one verified for its hashes, starts its workers in a
- * fraction of the time. A chunk is first checked with a stand-in that stops at the first signature;
+ * to check: chunks of refused requests, or of records pruned past retention, are checked by a
+ * worker that started in a fraction of the time. A chunk is first checked with a stand-in that stops at the first signature;
  * checking is free of side effects, so the chunk is then checked again with the real trust.
  */
 const options = workerData as { anchorsPem: string; intermediatesPem: string; withPairs: boolean };
