@@ -13,6 +13,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { EinmalError } from '../errors/index.ts';
+import { preparedStatementName } from './prepared-statements.ts';
 
 /** Where a service keeps its data: a PostgreSQL server, or an embedded PGlite database. */
 export interface DatabaseSettings {
@@ -74,7 +75,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     pool.on('connect', (client) => {
       client.on('error', () => {});
     });
-    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
     const max = settings.poolSize ?? 10;
     return {
       db,
@@ -89,6 +90,28 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   const embedded = createPgliteInterface(pglite);
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: embedded }) });
   return { db, kind: 'pglite', poolUse: () => embedded.use(), close: () => db.destroy() };
+}
+
+/**
+ * The pool as kysely's driver sees it: statements registered with `prepareOnServer` go out as named
+ * statements (pg prepares each once per connection), every other one as before.
+ */
+function withPreparedStatements(pool: pg.Pool): PostgresPool {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      return {
+        query: ((text: unknown, values?: unknown[]) => {
+          // kysely passes a cursor object only when configured with one; this driver has none.
+          if (typeof text !== 'string') return client.query(text as never);
+          const name = preparedStatementName(text);
+          return name === undefined ? client.query(text, values) : client.query({ name, text, values });
+        }) as unknown as PostgresPoolClient['query'],
+        release: () => client.release(),
+      };
+    },
+    end: () => pool.end(),
+  };
 }
 
 /**

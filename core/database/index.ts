@@ -8,4 +8,5 @@ export {
   openDatabase,
   type PoolUse,
 } from './database.ts';
+export { prepareOnServer } from './prepared-statements.ts';
 export { rewriteServiceIds } from './service-id-migration.ts';
