@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { sha256Base64Url } from '../protocol/codec/index.ts';
 import { type AuditRecord, auditRecordSchema } from '../schemas/index.ts';
 import { signExchange } from './signed-exchange.ts';
 
@@ -37,8 +38,6 @@ export function sampleAuditRecord(fields: Partial<AuditRecord> = {}): AuditRecor
   });
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
-
 /**
  * Record number `n` of a benchmark log, cheap to make by the million (not parsed): the permit
  * system asking for citizen `citizen`'s address, refused (a security event, whose hash alone the
@@ -56,7 +55,8 @@ export function syntheticAuditRecord(
     readonly signers?: Parameters<typeof signExchange>[1] | undefined;
   },
 ): AuditRecord {
-  const signed = options.signers !== undefined;
+  const signers = options.signers;
+  const signed = signers !== undefined;
   const record: AuditRecord = {
     logTime: options.logTime,
     messageId: options.messageId,
@@ -77,11 +77,11 @@ export function syntheticAuditRecord(
     status: signed ? 200 : 403,
     outcome: signed ? 'ok' : 'rejected',
     errorCode: signed ? null : 'Server.ServerProxy.AccessDenied',
-    requestDigest: digest(`request ${n}`),
+    requestDigest: sha256Base64Url(`request ${n}`),
     responseDigest: null,
     requestSignature: null,
     responseSignature: null,
-    eidDigest: digest(`eid ${options.citizen}`),
+    eidDigest: sha256Base64Url(`eid ${options.citizen}`),
   };
-  return options.signers ? { ...record, ...signExchange(record, options.signers) } : record;
+  return signed ? { ...record, ...signExchange(record, signers) } : record;
 }

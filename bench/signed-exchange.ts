@@ -1,4 +1,5 @@
-import { createHash, KeyObject, sign, type webcrypto } from 'node:crypto';
+import { KeyObject, sign, type webcrypto } from 'node:crypto';
+import { sha256Base64Url } from '../protocol/codec/index.ts';
 import type { AuditRecord } from '../schemas/index.ts';
 
 /** A member's signing key and its `x5c` chain (base64 DER, signer first). */
@@ -6,8 +7,6 @@ export interface BenchSigner {
   readonly keys: { readonly privateKey: webcrypto.CryptoKey };
   readonly chain: readonly string[];
 }
-
-const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
 
 /**
  * The request and response JWS of a successful exchange as the gateways sign them (ES256, `x5c`):
@@ -36,7 +35,7 @@ export function signExchange(
     hiddenReason: record.hiddenReason,
     eid: record.eidDigest,
   });
-  const requestDigest = digest(request);
+  const requestDigest = sha256Base64Url(request);
   const response = es256(signers.service, 'einmal-res+jws', {
     v: 1,
     id: record.messageId,
@@ -47,7 +46,7 @@ export function signExchange(
     requestSignature: request,
     responseSignature: response,
     requestDigest,
-    responseDigest: digest(response),
+    responseDigest: sha256Base64Url(response),
   };
 }
 
