@@ -1,5 +1,5 @@
-import { KeyObject, sign, type webcrypto } from 'node:crypto';
-import { sha256Base64Url } from '../protocol/codec/index.ts';
+import type { webcrypto } from 'node:crypto';
+import { sha256Base64Url, signCompactJws } from '../protocol/codec/index.ts';
 import type { AuditRecord } from '../schemas/index.ts';
 
 /** A member's signing key and its `x5c` chain (base64 DER, signer first). */
@@ -50,15 +50,5 @@ export function signExchange(
   };
 }
 
-const keys = new WeakMap<webcrypto.CryptoKey, KeyObject>();
-
-function es256(signer: BenchSigner, typ: string, payload: unknown): string {
-  let key = keys.get(signer.keys.privateKey);
-  if (!key) {
-    key = KeyObject.from(signer.keys.privateKey);
-    keys.set(signer.keys.privateKey, key);
-  }
-  const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ, x5c: signer.chain })).toString('base64url');
-  const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  return `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
-}
+const es256 = (signer: BenchSigner, typ: string, payload: unknown) =>
+  signCompactJws({ alg: 'ES256', typ, x5c: signer.chain }, payload, signer.keys.privateKey);
