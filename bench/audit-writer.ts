@@ -1,8 +1,8 @@
 /**
  * `npm run bench:audit-writer`: throughput of the gateway's group-commit audit writer on its own,
  * against a fresh database on the PostgreSQL server named by DATABASE_URL. For 1, 8 and 64
- * concurrent exchanges each appending records back to back, prints records/s and the writer's own
- * CPU per record.
+ * concurrent exchanges each appending records back to back, prints records/s, the writer's own
+ * CPU per record and the PostgreSQL server's (all its processes on this machine, when it runs here).
  *
  *   npm run bench:audit-writer -- [--seconds 4]
  */
@@ -15,6 +15,7 @@ import { createAuditLog } from '../gateway/audit/audit-log.ts';
 import { gatewayMigrations } from '../gateway/db/migrations.ts';
 import type { GatewayDb } from '../gateway/db/tables.ts';
 import { createBenchDatabase } from './bench-database.ts';
+import { localPostgresServer } from './process-stats.ts';
 import { sampleAuditRecord } from './sample-audit-record.ts';
 
 const TREE = 'DEMO/GOV/munich/gw1';
@@ -52,10 +53,12 @@ async function main() {
     await migrateToLatest(database.db, { schema: 'gw', migrations: gatewayMigrations });
     const db = database.db.withSchema('gw') as Kysely<GatewayDb>;
     const log = createAuditLog({ db, tree: TREE, log: silentLogger });
+    const postgres = localPostgresServer();
     console.log(`PostgreSQL ${bench.server.version} (synchronous_commit=${bench.server.synchronousCommit})`);
     for (const concurrency of [1, 8, 64]) {
       let records = 0;
       const cpuBefore = process.cpuUsage();
+      const serverBefore = await postgres.cpuSeconds();
       const end = Date.now() + seconds * 1000;
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
@@ -66,9 +69,14 @@ async function main() {
         }),
       );
       const cpu = process.cpuUsage(cpuBefore);
+      const serverAfter = await postgres.cpuSeconds();
+      const serverMs =
+        serverBefore === undefined || serverAfter === undefined
+          ? ''
+          : `, PostgreSQL CPU ${(((serverAfter - serverBefore) * 1000) / records).toFixed(3)} ms/record`;
       console.log(
         `${String(concurrency).padStart(2)} concurrent: ${Math.round(records / seconds)} records/s, ` +
-          `writer CPU ${((cpu.user + cpu.system) / 1000 / records).toFixed(3)} ms/record`,
+          `writer CPU ${((cpu.user + cpu.system) / 1000 / records).toFixed(3)} ms/record${serverMs}`,
       );
     }
   } finally {
