@@ -1,4 +1,4 @@
-import { createHash, X509Certificate as NodeX509 } from 'node:crypto';
+import { hash, X509Certificate as NodeX509 } from 'node:crypto';
 import { EinmalError } from '../core/errors/index.ts';
 import { x509 } from './x509.ts';
 
@@ -67,7 +67,7 @@ export function certificateDer(cert: x509.X509Certificate | NodeX509 | Uint8Arra
  * SHA-256 of the certificate's DER, lowercase hex: the fingerprint the directory lists for gateways.
  */
 export function certificateFingerprint(cert: x509.X509Certificate | NodeX509 | Uint8Array): string {
-  return createHash('sha256').update(certificateDer(cert)).digest('hex');
+  return hash('sha256', certificateDer(cert), 'hex');
 }
 
 /** The serial number as lowercase hex without leading zero bytes, the form einmal compares. */

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Hono } from 'hono';
 import {
@@ -288,6 +288,6 @@ function passThrough(
   headers.set(HEADER.client, claims.client);
   headers.set(HEADER.service, claims.service);
   // Binds the answer to the exact signed request (X-Road pr-rest: base64 SHA-512).
-  headers.set(HEADER.requestHash, createHash('sha512').update(requestJws).digest('base64'));
+  headers.set(HEADER.requestHash, hash('sha512', requestJws, 'base64'));
   return new Response(answer.body, { status: answer.status, headers });
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors, type FetchImplementation, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { type Clock, EinmalError, type ErrorCode } from '../../core/index.ts';
@@ -65,7 +65,7 @@ export interface EidVerifier {
 
 /** base64url SHA-256 of a token string. */
 export function digestEidToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
 
 const refuse = (code: ErrorCode, detail?: unknown): EinmalError => new EinmalError(code, { detail });

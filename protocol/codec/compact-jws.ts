@@ -1,4 +1,4 @@
-import { createHash, KeyObject, sign, verify, type webcrypto } from 'node:crypto';
+import { hash, KeyObject, sign, verify, type webcrypto } from 'node:crypto';
 
 /**
  * The one codec of einmal's signed documents: compact JWS (RFC 7515 §7.1) with ES256 (RFC 7518
@@ -200,5 +200,6 @@ export function verifyJwsSignature(
 
 /** `b64url(sha256(bytes))`, the digest form used in signed claims (docs/protocol.md §1). */
 export function sha256Base64Url(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('base64url');
+  // One-shot `hash` costs about two thirds of a `createHash` object for a request's few kilobytes.
+  return hash('sha256', bytes, 'base64url');
 }
