@@ -82,6 +82,8 @@ type Analysis =
   | {
       readonly error?: undefined;
       readonly chain: readonly KnownCertificate[];
+      /** The leaf's serial number as `normalizeSerial` spells it. */
+      readonly serialNumber: string;
       readonly revoked: boolean;
       readonly notBefore: number;
       readonly notAfter: number;
@@ -176,6 +178,7 @@ export function createChainVerifier(settings: TrustSettings): ChainVerifier {
     } catch {}
     return {
       chain,
+      serialNumber: normalizeSerial(leaf.parsed.serialNumber),
       revoked: chain.some((c) => revoked.has(revocationKey(c.parsed.issuer, c.parsed.serialNumber))),
       notBefore: Math.max(...chain.map((c) => c.parsed.notBefore.getTime())),
       notAfter: Math.min(...chain.map((c) => c.parsed.notAfter.getTime())),
@@ -212,7 +215,7 @@ export function createChainVerifier(settings: TrustSettings): ChainVerifier {
       }
       return {
         fingerprint,
-        serialNumber: normalizeSerial(leaf.parsed.serialNumber),
+        serialNumber: analysis.serialNumber,
         ...(analysis.member ? { member: analysis.member } : {}),
         ...(analysis.client ? { client: analysis.client } : {}),
         chain: analysis.chain.map((c) => c.parsed),

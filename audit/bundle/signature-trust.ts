@@ -42,6 +42,8 @@ interface Signer {
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
+/** Headers compared before the map is asked: a log's records alternate between a few signers. */
+const RECENT_HEADERS = 4;
 /** Longest certificate chain a signature in the log may carry. */
 const MAX_CHAIN_LENGTH = 10;
 
@@ -59,24 +61,39 @@ export function createSignatureTrust(
   options: { anchorsPem: string; intermediatesPem: string } | { verifier: ChainVerifier },
 ): SignatureTrust {
   const verifier = 'verifier' in options ? options.verifier : verifierOf(options);
-  const headers = new Map<string, { typ: unknown; x5c: string[]; signer: Signer } | SignatureProblem>();
+  type Header = { typ: unknown; x5c: string[]; signer: Signer } | SignatureProblem;
+  const headers = new Map<string, Header>();
+  /** The last few headers read, as `[segment, header]`, tried before the map. */
+  const recentHeaders: ([string, Header] | undefined)[] = new Array(RECENT_HEADERS).fill(undefined);
+  let nextRecent = 0;
 
+  /** The header of segment `h`; `undefined` when `h` is not base64url (checked once per header). */
   function readHeader(segment: string) {
+    // Records alternate between a few signers: comparing with the last headers read is cheaper than
+    // hashing a header of a few kilobytes for the map.
+    for (const recent of recentHeaders) if (recent !== undefined && recent[0] === segment) return recent[1];
     let cached = headers.get(segment);
     if (cached === undefined) {
+      if (!B64URL.test(segment)) return undefined;
       cached = parseHeader(segment);
       if (headers.size > 10_000) headers.clear();
       headers.set(segment, cached);
     }
+    recentHeaders[nextRecent] = [segment, cached];
+    nextRecent = (nextRecent + 1) % RECENT_HEADERS;
     return cached;
   }
 
   return {
     check(jws, { usage, at }) {
       const parts = jws.split('.');
-      if (parts.length !== 3 || !parts.every((p) => B64URL.test(p))) return 'not a compact JWS';
+      if (parts.length !== 3 || !B64URL.test(parts[1]!) || !B64URL.test(parts[2]!))
+        return 'not a compact JWS';
       const [h, p, s] = parts as [string, string, string];
+      // A log's signatures share a few headers (each carries its signer's chain): the cache is
+      // asked first, so a known header is neither scanned nor parsed again.
       const header = readHeader(h);
+      if (header === undefined) return 'not a compact JWS';
       if (typeof header === 'string') return header;
       let certificate: VerifiedCertificate;
       try {
@@ -86,7 +103,8 @@ export function createSignatureTrust(
       }
       const signature = Buffer.from(s, 'base64url');
       if (signature.length !== 64) return 'the signature is not an ES256 signature';
-      if (!verifyEs256(`${h}.${p}`, signature, header.signer.publicKey))
+      // The signing input is the JWS up to its second dot: a slice of it, not a copy.
+      if (!verifyEs256(jws.slice(0, h.length + 1 + p.length), signature, header.signer.publicKey))
         return 'the signature does not verify';
       const payload = parseJsonObject(Buffer.from(p, 'base64url'));
       if (payload === undefined) return 'the signed payload is not a JSON object';
