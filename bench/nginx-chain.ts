@@ -183,7 +183,7 @@ async function startNginx(
   const pid = child.pid!;
   const family = async () => [pid, ...(await childrenOf(pid))];
   const sum = async (read: (pid: number) => Promise<number | undefined>) => {
-    const values = await Promise.all((await family()).map(read));
+    const values = await Promise.all((await family()).map((pid) => read(pid)));
     return values.some((v) => v === undefined) ? undefined : values.reduce((a, b) => a! + b!, 0);
   };
   return {

@@ -30,14 +30,22 @@ export async function readRss(pid: number): Promise<number | undefined> {
 /** Clock ticks per second of /proc/PID/stat times (USER_HZ; 100 on Linux). */
 const USER_HZ = 100;
 
-/** User plus system CPU time of a process in seconds, from /proc/PID/stat. */
-export async function readCpuSeconds(pid: number): Promise<number | undefined> {
+/**
+ * User plus system CPU time of a process in seconds, from /proc/PID/stat; with `reapedChildren`,
+ * also that of its children that have exited and been waited for.
+ */
+export async function readCpuSeconds(
+  pid: number,
+  options: { reapedChildren?: boolean } = {},
+): Promise<number | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start at field 3; utime and stime
-    // are fields 14 and 15.
+    // are fields 14 and 15, cutime and cstime (children waited for) 16 and 17.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+    const own = Number(fields[11]) + Number(fields[12]);
+    const children = options.reapedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return (own + children) / USER_HZ;
   } catch {
     return undefined;
   }
@@ -56,7 +64,7 @@ export async function readOpenFiles(pid: number): Promise<number | undefined> {
  * The PostgreSQL server on this machine, all its processes together (backends, WAL writer,
  * checkpointer), sampled for CPU only (its shared memory would be counted once per process): what
  * the audit log costs the database. Undefined where /proc is absent or no process is named
- * `postgres`; a process that exits during the run takes its CPU time with it.
+ * `postgres`. A backend that exits during the run still counts, through the postmaster.
  */
 export function localPostgresServer(): CpuSampledProcess {
   return {
@@ -71,7 +79,9 @@ export function localPostgresServer(): CpuSampledProcess {
       for (const pid of pids) {
         const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
         if (comm.trim() !== 'postgres') continue;
-        total = (total ?? 0) + ((await readCpuSeconds(Number(pid))) ?? 0);
+        // A backend that exits (a pool closing an idle connection) leaves its CPU to the
+        // postmaster, which waits for it: counted there, the server's total never drops.
+        total = (total ?? 0) + ((await readCpuSeconds(Number(pid), { reapedChildren: true })) ?? 0);
       }
       return total;
     },
