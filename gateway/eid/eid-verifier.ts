@@ -1,7 +1,7 @@
-import { hash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors, type FetchImplementation, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { type Clock, EinmalError, type ErrorCode } from '../../core/index.ts';
+import { sha256Base64Url } from '../../protocol/index.ts';
 import { type LevelOfAssurance, loaRank, subjectIdSchema } from '../../schemas/index.ts';
 import { createTrustedIssuers, type TrustedEidIssuer } from './trusted-issuers.ts';
 
@@ -63,9 +63,9 @@ export interface EidVerifier {
   updateIssuers(issuers: readonly TrustedEidIssuer[]): void;
 }
 
-/** base64url SHA-256 of a token string. */
+/** base64url SHA-256 of a token string: the `eid` claim the consumer signs (protocol's digest form). */
 export function digestEidToken(token: string): string {
-  return hash('sha256', token, 'base64url');
+  return sha256Base64Url(token);
 }
 
 const refuse = (code: ErrorCode, detail?: unknown): EinmalError => new EinmalError(code, { detail });
